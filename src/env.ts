@@ -1,0 +1,30 @@
+import type { Principal } from './auth/principal'
+import type { TenantDb } from './db/tenant'
+
+/** Worker bindings: `wrangler.toml` [vars] plus secrets (`.dev.vars` locally, `wrangler secret` in Cloudflare). */
+export interface Bindings {
+  APP_ENV: string
+  /** Connection string of the Worker's database role (not the owner: RLS applies to it). */
+  DATABASE_URL: string
+  /** HS256 secret for local development and tests; ignored when AUTH_JWKS_URL is set. */
+  AUTH_JWT_SECRET?: string
+  AUTH_JWKS_URL?: string
+  AUTH_ISSUER?: string
+  AUTH_AUDIENCE?: string
+  /** Credential of platform operations (provisioning organizations). */
+  PLATFORM_API_KEY?: string
+  /** Comma-separated origins allowed by CORS. */
+  CORS_ORIGINS?: string
+}
+
+/** Per-request values set by middleware. */
+export interface Variables {
+  requestId: string
+  principal: Principal
+  tenantDb: TenantDb
+}
+
+export interface AppEnv {
+  Bindings: Bindings
+  Variables: Variables
+}

@@ -1,0 +1,149 @@
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** One invalid input location, as reported in validation problems. */
+export interface FieldError {
+  path: string
+  message: string
+}
+
+/** RFC 9457 problem details, plus the stable machine-readable `code` every error of this API carries. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  instance?: string
+  requestId?: string
+  errors?: FieldError[]
+}
+
+const PROBLEM_TYPE_BASE = 'https://errors.organization-api.dev/'
+
+/**
+ * The one error type route code throws. The error handler turns it into problem+json;
+ * anything else that reaches the handler is logged and answered as an opaque 500.
+ */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode
+  readonly code: string
+  readonly title: string
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string>
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    title: string,
+    detail: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: options.cause })
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.title = title
+    this.errors = options.errors
+    this.headers = options.headers ?? {}
+  }
+}
+
+/** Constructors for the errors the API uses, so codes and titles stay consistent. */
+export const errors = {
+  badRequest: (code: string, detail: string) => new ApiError(400, code, 'Bad Request', detail),
+  validation: (fieldErrors: FieldError[], detail = 'The request is invalid.') =>
+    new ApiError(422, 'VALIDATION_FAILED', 'Unprocessable Content', detail, { errors: fieldErrors }),
+  unauthorized: (code: string, detail: string, challenge = 'Bearer') =>
+    new ApiError(401, code, 'Unauthorized', detail, { headers: { 'WWW-Authenticate': challenge } }),
+  forbidden: (code: string, detail: string) => new ApiError(403, code, 'Forbidden', detail),
+  notFound: (detail = 'The requested resource does not exist.') =>
+    new ApiError(404, 'NOT_FOUND', 'Not Found', detail),
+  conflict: (code: string, detail: string) => new ApiError(409, code, 'Conflict', detail),
+  preconditionFailed: (detail = 'The resource has changed since it was read (ETag mismatch).') =>
+    new ApiError(412, 'PRECONDITION_FAILED', 'Precondition Failed', detail),
+  payloadTooLarge: (detail: string) => new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Content Too Large', detail),
+  unprocessable: (code: string, detail: string, fieldErrors?: FieldError[]) =>
+    new ApiError(422, code, 'Unprocessable Content', detail, fieldErrors ? { errors: fieldErrors } : {}),
+  unavailable: (detail: string, retryAfterSeconds = 1) =>
+    new ApiError(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable', detail, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
+  internal: () =>
+    new ApiError(500, 'INTERNAL_ERROR', 'Internal Server Error', 'An unexpected error occurred.'),
+}
+
+export function toProblem(error: ApiError, requestId?: string, instance?: string): Problem {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance ? { instance } : {}),
+    ...(requestId ? { requestId } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  }
+}
+
+/** Writes an ApiError as `application/problem+json`. */
+export function problemResponse(c: Context, error: ApiError): Response {
+  const requestId = c.get('requestId') as string | undefined
+  const body = toProblem(error, requestId, new URL(c.req.url).pathname)
+  return c.json(body, error.status, { ...error.headers, 'Content-Type': 'application/problem+json' })
+}
+
+/** The fields of a Postgres error as `@neondatabase/serverless` exposes them (NeonDbError). */
+interface PostgresErrorFields {
+  code: string
+  constraint?: string
+  table?: string
+  column?: string
+}
+
+/** Finds the Postgres error in what drizzle/neon threw: batches throw it directly, single queries wrap it in `cause`. */
+export function postgresErrorOf(error: unknown): PostgresErrorFields | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    if (typeof current === 'object' && 'code' in current && typeof current.code === 'string') {
+      const code = current.code
+      if (/^[0-9A-Z]{5}$/.test(code)) return current as PostgresErrorFields
+    }
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return undefined
+}
+
+/**
+ * Maps a Postgres error to the API's answer. Constraint names and SQL never reach the caller;
+ * the codes `OA001`–`OA003` are raised by `app_begin_request` (see DATABASE.md).
+ */
+export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
+  switch (pg.code) {
+    case 'OA001':
+      return errors.forbidden('ORGANIZATION_NOT_FOUND', 'The organization of this token does not exist.')
+    case 'OA002':
+      return errors.forbidden('ORGANIZATION_INACTIVE', 'The organization is suspended or cancelled.')
+    case 'OA003':
+      return errors.unauthorized('PRINCIPAL_INACTIVE', 'The caller is unknown, inactive or has another role.')
+    case '23505':
+      return errors.conflict('ALREADY_EXISTS', 'A resource with the same unique value already exists.')
+    case '23503':
+      return errors.unprocessable('INVALID_REFERENCE', 'A referenced resource does not exist.')
+    case '23502':
+    case '23514':
+    case '22001':
+    case '22003':
+    case '22P02':
+    case '22007':
+    case '22008':
+      return errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')
+    case '42501':
+      return errors.notFound()
+    case '40001':
+    case '40P01':
+      return errors.conflict('CONCURRENT_UPDATE', 'A concurrent request changed the same data; retry.')
+    default:
+      if (/^(08|53|57P)/.test(pg.code)) return errors.unavailable('The database is temporarily unavailable.')
+      return errors.internal()
+  }
+}

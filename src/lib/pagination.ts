@@ -1,0 +1,135 @@
+import { z } from '@hono/zod-openapi'
+import { type SQL, sql } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
+import { ApiError } from './errors'
+
+/**
+ * Keyset (cursor) pagination shared by every list endpoint: a whitelist of sorts, each an ordered list of
+ * columns that ends with the primary key (so the order is total and stable), all in one direction, so the
+ * cursor condition is one row comparison the composite (organization_id, …, id) indexes serve.
+ * No count(*): `limit + 1` rows tell whether another page exists.
+ */
+export interface SortOrder {
+  columns: readonly PgColumn[]
+  direction: 'asc' | 'desc'
+}
+
+export const MAX_PAGE_SIZE = 100
+
+export const pageQuerySchema = {
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(25)
+    .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({ description: 'Opaque cursor from the previous page’s `nextCursor`.' }),
+}
+
+/** `?sort=` accepting only the given names (`-` prefix = descending, by convention of the names). */
+export function sortQuerySchema<const S extends string>(names: readonly [S, ...S[]], defaultSort: S) {
+  return z.enum(names).default(defaultSort).openapi({ description: 'Sort order (whitelist).' })
+}
+
+/** `{ data, nextCursor }` schema of a list response. */
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name)
+}
+
+interface CursorPayload {
+  s: string
+  v: string[]
+}
+
+function invalidCursor(): ApiError {
+  return new ApiError(400, 'INVALID_CURSOR', 'Bad Request', 'The cursor is invalid or belongs to another sort order.')
+}
+
+function toBase64Url(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '')
+}
+
+function fromBase64Url(encoded: string): string {
+  const binary = atob(encoded.replaceAll('-', '+').replaceAll('_', '/'))
+  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)))
+}
+
+function cursorValue(value: unknown): string {
+  if (value instanceof Date) return value.toISOString()
+  return String(value)
+}
+
+/** Decodes a cursor for the given sort; any tampering or mismatch is a 400, never a database error. */
+export function decodeCursor(cursor: string, sortName: string, order: SortOrder): string[] {
+  let payload: CursorPayload
+  try {
+    payload = JSON.parse(fromBase64Url(cursor)) as CursorPayload
+  } catch {
+    throw invalidCursor()
+  }
+  const values = payload?.v
+  if (payload?.s !== sortName || !Array.isArray(values) || values.length !== order.columns.length) throw invalidCursor()
+  order.columns.forEach((column, index) => {
+    const value = values[index]
+    if (typeof value !== 'string' || !isValidFor(column, value)) throw invalidCursor()
+  })
+  return values
+}
+
+function isValidFor(column: PgColumn, value: string): boolean {
+  switch (column.columnType) {
+    case 'PgUUID':
+      return z.uuid().safeParse(value).success
+    case 'PgTimestamp':
+      return !Number.isNaN(Date.parse(value))
+    case 'PgEnumColumn':
+      return (column.enumValues ?? []).includes(value)
+    default:
+      return value.length <= 512
+  }
+}
+
+/** The rows after the cursor in the sort's order: `(a, b, id) > (…)` (or `<` when descending). */
+export function afterCursor(order: SortOrder, values: readonly string[]): SQL {
+  const columns = sql.join(order.columns.map((column) => sql`${column}`), sql`, `)
+  const params = sql.join(
+    order.columns.map((column, index) => sql`cast(${values[index]} as ${sql.raw(column.getSQLType())})`),
+    sql`, `,
+  )
+  return order.direction === 'asc' ? sql`(${columns}) > (${params})` : sql`(${columns}) < (${params})`
+}
+
+/** ORDER BY of the sort. */
+export function orderByOf(order: SortOrder): SQL[] {
+  return order.columns.map((column) => (order.direction === 'asc' ? sql`${column} asc` : sql`${column} desc`))
+}
+
+/** Cuts the `limit + 1` rows fetched into a page and the cursor of the next one. */
+export function toPage<Row extends Record<string, unknown>>(
+  rows: Row[],
+  limit: number,
+  sortName: string,
+  order: SortOrder,
+): { data: Row[]; nextCursor: string | null } {
+  if (rows.length <= limit) return { data: rows, nextCursor: null }
+  const data = rows.slice(0, limit)
+  const last = data[data.length - 1] as Row
+  const values = order.columns.map((column) => cursorValue(last[keyOf(column)]))
+  return { data, nextCursor: toBase64Url(JSON.stringify({ s: sortName, v: values } satisfies CursorPayload)) }
+}
+
+/** The TS property name of a column in the selected row (drizzle selects table columns by key). */
+function keyOf(column: PgColumn): string {
+  const table = column.table as unknown as Record<string, unknown>
+  const key = Object.keys(table).find((name) => table[name] === column)
+  if (!key) throw new Error(`column ${column.name} is not a property of its table`)
+  return key
+}

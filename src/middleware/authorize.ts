@@ -1,0 +1,39 @@
+import { createMiddleware } from 'hono/factory'
+import type { PrincipalRole } from '../auth/principal'
+import { type OwnershipRule, TenantDb } from '../db/tenant'
+import type { AppEnv } from '../env'
+import { errors } from '../lib/errors'
+
+/**
+ * A route's permission: the roles allowed, and per role an optional ownership rule that the
+ * tenant access layer enforces on every read and write of that table (see TenantDb).
+ */
+export interface Permission {
+  roles: readonly PrincipalRole[]
+  ownership?: Partial<Record<PrincipalRole, OwnershipRule & { description: string }>>
+}
+
+/** How a permission reads in the OpenAPI description of its route. */
+export function describePermission(permission: Permission): string {
+  const owned = Object.entries(permission.ownership ?? {}).map(([role, rule]) => `${role}: ${rule?.description}`)
+  return [`Allowed roles: ${permission.roles.join(', ')}.`, ...owned.map((rule) => `Ownership — ${rule}.`)].join(' ')
+}
+
+/**
+ * Checks the caller's role against the route's permission, then — and only then — gives the handler its
+ * tenant-scoped database. A handler without a declared permission has no database to reach (deny by default).
+ */
+export const authorize = (permission: Permission) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal')
+    if (!principal) throw errors.unauthorized('TOKEN_MISSING', 'This route requires a bearer token.')
+    if (!permission.roles.includes(principal.role)) {
+      throw errors.forbidden('FORBIDDEN', `The role ${principal.role} may not perform this operation.`)
+    }
+    const ownership = permission.ownership?.[principal.role]
+    c.set(
+      'tenantDb',
+      TenantDb.forPrincipal(c.env.DATABASE_URL, principal, { requestId: c.get('requestId'), ownership }),
+    )
+    await next()
+  })

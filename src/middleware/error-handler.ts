@@ -1,0 +1,37 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { AppEnv } from '../env'
+import { ApiError, apiErrorFromPostgres, errors, postgresErrorOf, problemResponse } from '../lib/errors'
+import { log } from '../lib/log'
+
+function fromHttpException(error: HTTPException): ApiError {
+  if (error.status === 413) return errors.payloadTooLarge('The request body is too large.')
+  if (error.status === 400) return errors.badRequest('MALFORMED_REQUEST', 'The request could not be parsed.')
+  return new ApiError(error.status, 'HTTP_ERROR', 'Error', error.message || 'The request failed.')
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  if (error instanceof HTTPException) return fromHttpException(error)
+  const pg = postgresErrorOf(error)
+  if (pg) return apiErrorFromPostgres(pg)
+  return errors.internal()
+}
+
+/** Every failure leaves as problem+json; unexpected ones are logged with the request id, never leaked. */
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  const apiError = toApiError(error)
+  if (apiError.status >= 500) {
+    log('error', 'request failed', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+      postgres: postgresErrorOf(error),
+    })
+  }
+  return problemResponse(c as Context, apiError)
+}
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problemResponse(c as Context, errors.notFound(`No route matches ${c.req.method} ${c.req.path}.`))

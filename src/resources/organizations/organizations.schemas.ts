@@ -1,0 +1,78 @@
+import { z } from '@hono/zod-openapi'
+import { organizationPlanValues, organizationStatusValues } from '../../db/schema'
+
+const jsonObject = z.record(z.string(), z.json()).openapi({ type: 'object', example: { timezone: 'Europe/Berlin' } })
+
+export const OrganizationSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    slug: z.string(),
+    plan: z.enum(organizationPlanValues),
+    status: z.enum(organizationStatusValues),
+    settings: jsonObject,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Organization')
+
+const name = z.string().trim().min(1).max(200)
+const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens, 1–63 characters')
+
+/** Fields an ADMIN may change; plan, status and slug belong to the platform (never from a tenant's body). */
+export const UpdateOrganizationSchema = z
+  .strictObject({
+    name: name.optional(),
+    settings: jsonObject.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .openapi('UpdateOrganization')
+
+export const ProvisionOrganizationSchema = z
+  .strictObject({
+    name,
+    slug,
+    plan: z.enum(organizationPlanValues).default('FREE'),
+    status: z.enum(['TRIAL', 'ACTIVE']).default('TRIAL'),
+    settings: jsonObject.default({}),
+    admin: z.strictObject({
+      email: z.email().max(320).transform((email) => email.toLowerCase()),
+      name,
+    }),
+  })
+  .openapi('ProvisionOrganization')
+
+export const ProvisionedUserSchema = z
+  .object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.literal('ADMIN') })
+  .openapi('ProvisionedAdmin')
+
+export const ProvisionedOrganizationSchema = z
+  .object({ organization: OrganizationSchema, admin: ProvisionedUserSchema })
+  .openapi('ProvisionedOrganization')
+
+type OrganizationRow = {
+  id: string
+  name: string
+  slug: string
+  plan: (typeof organizationPlanValues)[number]
+  status: (typeof organizationStatusValues)[number]
+  settings: Record<string, unknown>
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** The representation: explicit fields only (the ticket counter is internal). */
+export function toOrganization(row: OrganizationRow): z.infer<typeof OrganizationSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    plan: row.plan,
+    status: row.status,
+    settings: row.settings as z.infer<typeof OrganizationSchema>['settings'],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}

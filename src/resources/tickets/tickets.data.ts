@@ -1,0 +1,182 @@
+import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
+import { organizations, type Ticket, tickets, users } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import { errors, postgresErrorOf } from '../../lib/errors'
+import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../../lib/pagination'
+import { allowedSourcesOf, canMove } from './ticket-status'
+import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
+
+const sortOrders: Record<TicketSort, SortOrder> = {
+  '-createdAt': { columns: [tickets.createdAt, tickets.id], direction: 'desc' },
+  createdAt: { columns: [tickets.createdAt, tickets.id], direction: 'asc' },
+  '-updatedAt': { columns: [tickets.updatedAt, tickets.id], direction: 'desc' },
+  updatedAt: { columns: [tickets.updatedAt, tickets.id], direction: 'asc' },
+  '-priority': { columns: [tickets.priority, tickets.createdAt, tickets.id], direction: 'desc' },
+  priority: { columns: [tickets.priority, tickets.createdAt, tickets.id], direction: 'asc' },
+}
+
+function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
+  const assignee = query.assignedRepresentativeId
+  return [
+    query.status ? inArray(tickets.status, query.status) : undefined,
+    query.priority ? inArray(tickets.priority, query.priority) : undefined,
+    query.category ? inArray(tickets.category, query.category) : undefined,
+    assignee === 'none' ? isNull(tickets.assignedRepresentativeId) : undefined,
+    assignee && assignee !== 'none' ? eq(tickets.assignedRepresentativeId, assignee) : undefined,
+    query.customerId ? eq(tickets.customerId, query.customerId) : undefined,
+    query.createdFrom ? gte(tickets.createdAt, new Date(query.createdFrom)) : undefined,
+    query.createdTo ? lt(tickets.createdAt, new Date(query.createdTo)) : undefined,
+  ]
+}
+
+/** One page of the tenant's tickets (a CUSTOMER's own only: the route's ownership rule). One round trip. */
+export async function listTickets(db: TenantDb, query: ListTicketsQuery) {
+  const order = sortOrders[query.sort]
+  const cursor = query.cursor ? afterCursor(order, decodeCursor(query.cursor, query.sort, order)) : undefined
+  const [rows] = await db.run(
+    db
+      .select(tickets, cursor, ...filtersOf(query))
+      .orderBy(...orderByOf(order))
+      .limit(query.limit + 1),
+  )
+  return toPage(rows as Ticket[], query.limit, query.sort, order)
+}
+
+export async function getTicket(db: TenantDb, ticketId: string): Promise<Ticket> {
+  const [[row]] = await db.run(db.select(tickets, eq(tickets.id, ticketId)))
+  if (!row) throw errors.notFound('No such ticket.')
+  return row as Ticket
+}
+
+/**
+ * Creates a ticket in one statement: a data-modifying CTE increments the organization's counter (its row
+ * lock serializes concurrent creations, so numbers are consecutive and unique) and the insert reads it.
+ * Any failure rolls the increment back with the insert, so no number is skipped.
+ * The customer id is looked up among the tenant's CUSTOMER users inside the statement: anything else
+ * becomes NULL and fails NOT NULL, which is reported as an invalid customer.
+ */
+export async function createTicket(db: TenantDb, input: CreateTicketInput & { customerId: string }) {
+  const sequence = db.organizationCounter('ticket_sequence', organizations.ticketSequence)
+  const customer = sql`(select ${users.id} from ${users} where ${users.organizationId} = ${db.organizationId}
+    and ${users.id} = ${input.customerId} and ${users.role} = 'CUSTOMER' and ${users.isActive})`
+  try {
+    const [[row]] = await db.run(
+      db
+        .insert(
+          tickets,
+          {
+            ticketNumber: sql`(select 'TICKET-' || value from ${sql.identifier(sequence.alias)})`,
+            customerId: customer,
+            assignedRepresentativeId: input.assignedRepresentativeId ?? null,
+            subject: input.subject,
+            description: input.description,
+            priority: input.priority,
+            category: input.category,
+            tags: input.tags,
+          },
+          { with: [sequence] },
+        )
+        .returning(),
+    )
+    if (!row) throw errors.internal()
+    return row as Ticket
+  } catch (error) {
+    throw referenceError(error) ?? error
+  }
+}
+
+/** Invalid customer or representative references, reported on the field the caller sent. */
+function referenceError(error: unknown) {
+  const pg = postgresErrorOf(error)
+  if (pg?.code === '23502' && pg.column === 'customer_id') {
+    return errors.unprocessable('INVALID_REFERENCE', 'The customer does not exist in this organization.', [
+      { path: 'customerId', message: 'Not an active customer of this organization.' },
+    ])
+  }
+  if (pg?.code === '23503' && pg.constraint?.includes('representative')) {
+    return errors.unprocessable('INVALID_REFERENCE', 'The representative does not exist in this organization.', [
+      { path: 'representativeId', message: 'Not a representative of this organization.' },
+    ])
+  }
+  return undefined
+}
+
+/** Server-set timestamps of a status change; in SQL so they compare with the row's current status. */
+function statusTimestamps(to: UpdateTicketInput['status'], byStaff: boolean) {
+  if (!to) return {}
+  return {
+    resolvedAt:
+      to === 'RESOLVED'
+        ? sql`case when ${tickets.status} = 'RESOLVED' then ${tickets.resolvedAt} else now() end`
+        : to === 'OPEN'
+          ? null
+          : undefined,
+    closedAt: to === 'CLOSED' ? sql`coalesce(${tickets.closedAt}, now())` : undefined,
+    firstResponseAt:
+      byStaff && to !== 'OPEN'
+        ? sql`case when ${tickets.status} <> ${to} then coalesce(${tickets.firstResponseAt}, now()) else ${tickets.firstResponseAt} end`
+        : undefined,
+  }
+}
+
+/**
+ * PATCH in one round trip: the current row (to explain a refusal) and a conditional UPDATE whose WHERE
+ * holds the state machine, the If-Match version and "not CLOSED", so a concurrent change can never slip in.
+ */
+export async function updateTicket(
+  db: TenantDb,
+  ticketId: string,
+  changes: UpdateTicketInput,
+  options: { version?: Date | undefined; byStaff: boolean },
+): Promise<Ticket> {
+  const { status, ...fields } = changes
+  const timestamps = Object.fromEntries(
+    Object.entries(statusTimestamps(status, options.byStaff)).filter(([, value]) => value !== undefined),
+  )
+  const [[current], [updated]] = await db.run(
+    db.select(tickets, eq(tickets.id, ticketId)),
+    db
+      .update(
+        tickets,
+        { ...fields, ...(status ? { status } : {}), ...timestamps },
+        eq(tickets.id, ticketId),
+        ne(tickets.status, 'CLOSED'),
+        status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
+        options.version ? eq(tickets.updatedAt, options.version) : undefined,
+      )
+      .returning(),
+  )
+  if (updated) return updated as Ticket
+  throw refusalOf(current as Ticket | undefined, status, options.version)
+}
+
+function refusalOf(current: Ticket | undefined, to: UpdateTicketInput['status'], version: Date | undefined) {
+  if (!current) return errors.notFound('No such ticket.')
+  if (version && current.updatedAt.getTime() !== version.getTime()) return errors.preconditionFailed()
+  if (current.status === 'CLOSED') return errors.conflict('TICKET_CLOSED', 'A closed ticket cannot be changed.')
+  if (to && !canMove(current.status, to)) {
+    return errors.conflict('INVALID_STATUS_TRANSITION', `A ticket cannot move from ${current.status} to ${to}.`)
+  }
+  return errors.conflict('CONCURRENT_UPDATE', 'The ticket changed concurrently; read it again and retry.')
+}
+
+/** Assigns (or with null unassigns) a representative of the same organization; one round trip. */
+export async function assignTicket(db: TenantDb, ticketId: string, representativeId: string | null) {
+  try {
+    const [[current], [updated]] = await db.run(
+      db.select(tickets, eq(tickets.id, ticketId)),
+      db
+        .update(
+          tickets,
+          { assignedRepresentativeId: representativeId },
+          eq(tickets.id, ticketId),
+          ne(tickets.status, 'CLOSED'),
+        )
+        .returning(),
+    )
+    if (updated) return updated as Ticket
+    throw refusalOf(current as Ticket | undefined, undefined, undefined)
+  } catch (error) {
+    throw referenceError(error) ?? error
+  }
+}

@@ -1,0 +1,63 @@
+import { etagOf, ifMatchVersion } from '../../lib/etag'
+import { errors } from '../../lib/errors'
+import { createRouter } from '../../lib/openapi'
+import * as data from './tickets.data'
+import * as routes from './tickets.routes'
+import { toTicket, type UpdateTicketInput } from './tickets.schemas'
+
+/** What a CUSTOMER may change on their own ticket: wording, and reopening a resolved one. */
+function checkCustomerChanges(changes: UpdateTicketInput): void {
+  const forbidden = Object.keys(changes).filter((field) => !['subject', 'description', 'status'].includes(field))
+  if (forbidden.length > 0) {
+    throw errors.forbidden('FORBIDDEN_FIELD', `A customer may not change: ${forbidden.join(', ')}.`)
+  }
+  if (changes.status && changes.status !== 'OPEN') {
+    throw errors.forbidden('FORBIDDEN_FIELD', 'A customer may only reopen a ticket (status OPEN).')
+  }
+}
+
+export const ticketsRouter = createRouter()
+  .openapi(routes.listTickets, async (c) => {
+    const page = await data.listTickets(c.var.tenantDb, c.req.valid('query'))
+    return c.json({ data: page.data.map(toTicket), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.getTicket, async (c) => {
+    const ticket = await data.getTicket(c.var.tenantDb, c.req.valid('param').ticketId)
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+  })
+  .openapi(routes.createTicket, async (c) => {
+    const input = c.req.valid('json')
+    const principal = c.var.principal
+    const isCustomer = principal.role === 'CUSTOMER'
+    if (isCustomer && input.customerId && input.customerId !== principal.subject) {
+      throw errors.forbidden('FORBIDDEN', 'A customer may create tickets only for themself.')
+    }
+    if (isCustomer && input.assignedRepresentativeId) {
+      throw errors.forbidden('FORBIDDEN_FIELD', 'A customer may not assign tickets.')
+    }
+    const customerId = isCustomer ? principal.subject : input.customerId
+    if (!customerId) {
+      throw errors.validation([{ path: 'customerId', message: 'Required unless the caller is the customer.' }])
+    }
+    const ticket = await data.createTicket(c.var.tenantDb, { ...input, customerId })
+    return c.json(toTicket(ticket), 201, { ETag: etagOf(ticket.updatedAt), Location: `/v1/tickets/${ticket.id}` })
+  })
+  .openapi(routes.updateTicket, async (c) => {
+    const changes = c.req.valid('json')
+    const isCustomer = c.var.principal.role === 'CUSTOMER'
+    if (isCustomer) checkCustomerChanges(changes)
+    const ticket = await data.updateTicket(c.var.tenantDb, c.req.valid('param').ticketId, changes, {
+      version: ifMatchVersion(c.req.valid('header')['if-match']),
+      byStaff: !isCustomer,
+    })
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+  })
+  .openapi(routes.assignTicket, async (c) => {
+    const { representativeId } = c.req.valid('json')
+    const ticket = await data.assignTicket(c.var.tenantDb, c.req.valid('param').ticketId, representativeId)
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+  })
+  .openapi(routes.unassignTicket, async (c) => {
+    const ticket = await data.assignTicket(c.var.tenantDb, c.req.valid('param').ticketId, null)
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+  })

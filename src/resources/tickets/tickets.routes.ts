@@ -1,0 +1,103 @@
+import { z } from '@hono/zod-openapi'
+import { tickets } from '../../db/schema'
+import type { Permission } from '../../middleware/authorize'
+import { jsonContent, problemResponses } from '../../lib/openapi'
+import { protectedRoute } from '../../lib/routes'
+import {
+  AssignTicketSchema,
+  CreateTicketSchema,
+  ListTicketsQuerySchema,
+  TicketIdParamsSchema,
+  TicketPageSchema,
+  TicketSchema,
+  UpdateTicketSchema,
+} from './tickets.schemas'
+
+const customerOwnsTicket = {
+  CUSTOMER: { table: tickets, key: 'customerId', description: 'only tickets whose customer is the caller' },
+}
+
+/** Everyone of the organization, a CUSTOMER only for their own tickets. */
+const ticketUsers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'], ownership: customerOwnsTicket }
+const ticketStaff: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
+
+const etagHeader = { ETag: { description: 'Version of the ticket, for If-Match.', schema: { type: 'string' as const } } }
+const ifMatch = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }) })
+
+export const listTickets = protectedRoute(ticketUsers, {
+  method: 'get',
+  path: '/v1/tickets',
+  tags: ['Tickets'],
+  summary: 'List tickets (cursor pagination, filters, sorts)',
+  request: { query: ListTicketsQuerySchema },
+  responses: { 200: jsonContent(TicketPageSchema, 'A page of tickets.') },
+})
+
+export const getTicket = protectedRoute(ticketUsers, {
+  method: 'get',
+  path: '/v1/tickets/{ticketId}',
+  tags: ['Tickets'],
+  summary: 'Get a ticket',
+  request: { params: TicketIdParamsSchema },
+  responses: { 200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagHeader }, ...problemResponses(404) },
+})
+
+export const createTicket = protectedRoute(ticketUsers, {
+  method: 'post',
+  path: '/v1/tickets',
+  tags: ['Tickets'],
+  summary: 'Create a ticket (the number is allocated by the server)',
+  description: 'A CUSTOMER creates tickets only for themself and cannot assign them.',
+  request: { body: { content: { 'application/json': { schema: CreateTicketSchema } }, required: true } },
+  responses: {
+    201: { ...jsonContent(TicketSchema, 'The created ticket.'), headers: etagHeader },
+    ...problemResponses(413, 422),
+  },
+})
+
+export const updateTicket = protectedRoute(ticketUsers, {
+  method: 'patch',
+  path: '/v1/tickets/{ticketId}',
+  tags: ['Tickets'],
+  summary: 'Change a ticket (partial; status follows the state machine)',
+  description:
+    'Status moves: OPEN → IN_PROGRESS ↔ WAITING_ON_CUSTOMER → RESOLVED → CLOSED, IN_PROGRESS → RESOLVED, ' +
+    'RESOLVED → OPEN (reopen); anything else is 409. firstResponseAt, resolvedAt and closedAt are set by the ' +
+    'server. A CUSTOMER may change subject and description of their own tickets and reopen them.',
+  request: {
+    params: TicketIdParamsSchema,
+    headers: ifMatch,
+    body: { content: { 'application/json': { schema: UpdateTicketSchema } }, required: true },
+  },
+  responses: {
+    200: { ...jsonContent(TicketSchema, 'The updated ticket.'), headers: etagHeader },
+    ...problemResponses(404, 409, 412, 413, 422),
+  },
+})
+
+export const assignTicket = protectedRoute(ticketStaff, {
+  method: 'put',
+  path: '/v1/tickets/{ticketId}/assignee',
+  tags: ['Tickets'],
+  summary: 'Assign the ticket to a representative of the organization',
+  request: {
+    params: TicketIdParamsSchema,
+    body: { content: { 'application/json': { schema: AssignTicketSchema } }, required: true },
+  },
+  responses: {
+    200: { ...jsonContent(TicketSchema, 'The assigned ticket.'), headers: etagHeader },
+    ...problemResponses(404, 409, 422),
+  },
+})
+
+export const unassignTicket = protectedRoute(ticketStaff, {
+  method: 'delete',
+  path: '/v1/tickets/{ticketId}/assignee',
+  tags: ['Tickets'],
+  summary: 'Remove the ticket’s assignee',
+  request: { params: TicketIdParamsSchema },
+  responses: {
+    200: { ...jsonContent(TicketSchema, 'The unassigned ticket.'), headers: etagHeader },
+    ...problemResponses(404, 409),
+  },
+})

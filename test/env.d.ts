@@ -1,0 +1,12 @@
+import type { Bindings } from '../src/env'
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      /** Connection string of the database owner (bypasses RLS): for asserting database state in tests. */
+      TEST_OWNER_DATABASE_URL: string
+      /** Base URL of the local Neon endpoint, for its request counter. */
+      TEST_NEON_LOCAL_URL: string
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { neon } from '@neondatabase/serverless'
+import { env } from 'cloudflare:test'
+import { drizzle } from 'drizzle-orm/neon-http'
+import { useLocalEndpointFor } from '../../src/db/client'
+import * as schema from '../../src/db/schema'
+
+useLocalEndpointFor(env.TEST_OWNER_DATABASE_URL)
+
+/** Raw driver as the database owner: sees every tenant (RLS does not apply). For assertions only. */
+export const ownerSql = neon(env.TEST_OWNER_DATABASE_URL)
+/** drizzle over the owner connection. */
+export const ownerDb = drizzle({ client: ownerSql, schema })
+/** Raw driver as the Worker's role `app_api`, to which RLS applies. */
+export const appSql = neon(env.DATABASE_URL)
+
+/** HTTP requests the local endpoint served: all, or those of one API request (tagged by its request id). */
+export async function neonLocalStats(applicationName?: string): Promise<number> {
+  const url = new URL('/__neon_local/stats', env.TEST_NEON_LOCAL_URL)
+  if (applicationName) url.searchParams.set('application_name', applicationName)
+  const response = await fetch(url)
+  const body = (await response.json()) as { requests: number }
+  return body.requests
+}

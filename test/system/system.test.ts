@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { neonLocalStats } from '../support/db'
+import { api, json } from '../support/api'
+
+describe('GET /health', () => {
+  it('answers without the database and carries a request id', async () => {
+    const requestId = `health-${crypto.randomUUID()}`
+    const response = await api('/health', { headers: { 'X-Request-Id': requestId } })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ status: 'ok' })
+    expect(response.headers.get('X-Request-Id')).toBe(requestId)
+    expect(await neonLocalStats(requestId)).toBe(0)
+  })
+
+  it('generates a request id when the caller sends none or an unacceptable one', async () => {
+    const plain = await api('/health')
+    expect(plain.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
+    const injected = await api('/health', { headers: { 'X-Request-Id': 'bad id\twith spaces' } })
+    expect(injected.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('sends secure headers', async () => {
+    const response = await api('/health')
+    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect(response.headers.get('Strict-Transport-Security')).toContain('max-age=')
+  })
+})
+
+describe('GET /ready', () => {
+  it('runs exactly one query through neon-http', async () => {
+    const requestId = `ready-${crypto.randomUUID()}`
+    const response = await api('/ready', { headers: { 'X-Request-Id': requestId } })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ status: 'ready', database: 'ok' })
+    expect(await neonLocalStats(requestId)).toBe(1)
+  })
+})
+
+describe('problem+json', () => {
+  it('answers an unknown route with a 404 problem', async () => {
+    const response = await api('/no/such/route', { headers: { 'X-Request-Id': 'problem-404-test' } })
+    expect(response.status).toBe(404)
+    expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(response.headers.get('X-Request-Id')).toBe('problem-404-test')
+    expect(await response.json()).toEqual({
+      type: 'https://errors.organization-api.dev/not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No route matches GET /no/such/route.',
+      code: 'NOT_FOUND',
+      instance: '/no/such/route',
+      requestId: 'problem-404-test',
+    })
+  })
+
+  it('refuses a body over the size limit with 413', async () => {
+    const response = await api('/health', { method: 'POST', body: 'x'.repeat(70 * 1024) })
+    expect([404, 413]).toContain(response.status)
+    const huge = await api('/v1/organizations', { method: 'POST', body: { name: 'x'.repeat(70 * 1024) } })
+    expect(huge.status).toBe(413)
+    expect(huge.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(await json(huge)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
+  })
+})
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document with the bearer scheme and problem schema', async () => {
+    const response = await api('/openapi.json')
+    expect(response.status).toBe(200)
+    const doc = await json<{
+      openapi: string
+      info: { title: string }
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> }
+    }>(response)
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.info.title).toBe('Organization API')
+    expect(doc.components.securitySchemes.Bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(doc.components.schemas.Problem).toBeDefined()
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready']))
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses).length, `${method} ${path} declares responses`).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it('serves the interactive reference at /docs', async () => {
+    const response = await api('/docs')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toContain('text/html')
+    expect(await response.text()).toContain('/openapi.json')
+  })
+})
