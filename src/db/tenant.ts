@@ -1,6 +1,6 @@
+import type { WithSubquery } from 'drizzle-orm'
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
-import type { WithSubquery } from 'drizzle-orm'
 import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { createDatabase, type Database } from './client'
@@ -63,7 +63,11 @@ export class TenantDb {
 
   /** A tenant binding without a caller of that tenant: platform operations only (provisioning). */
   static forPlatform(databaseUrl: string, organizationId: string, requestId?: string): TenantDb {
-    return new TenantDb(createDatabase(databaseUrl, requestId), { organizationId, role: null, principalId: null })
+    return new TenantDb(createDatabase(databaseUrl, requestId), {
+      organizationId,
+      role: null,
+      principalId: null,
+    })
   }
 
   get organizationId(): string {
@@ -89,7 +93,11 @@ export class TenantDb {
 
   /** SELECT of a tenant table, already filtered to the tenant (chain orderBy/limit; not where). */
   select<T extends TenantTable>(table: T, ...conditions: Array<SQL | undefined>) {
-    return this.#db.select().from(table as PgTable).where(this.where(table, ...conditions)).$dynamic()
+    return this.#db
+      .select()
+      .from(table as PgTable)
+      .where(this.where(table, ...conditions))
+      .$dynamic()
   }
 
   /** SELECT of chosen fields (expressions allowed) of a tenant table, filtered to the tenant. */
@@ -130,12 +138,12 @@ export class TenantDb {
    */
   organizationCounter(alias: string, column: PgColumn) {
     const name = sql.identifier(column.name)
-    return Object.assign(
-      this.#db.$with(alias, { value: sql<number>`value` }).as(
+    const cte = this.#db
+      .$with(alias, { value: sql<number>`value` })
+      .as(
         sql`update ${organizations} set ${name} = ${name} + 1 where ${organizations.id} = ${this.organizationId} returning ${name} as value`,
-      ),
-      { alias },
-    )
+      )
+    return { cte, value: sql`(select value from ${sql.identifier(alias)})` }
   }
 
   /** The tenant's own organization row. */
@@ -180,7 +188,8 @@ export class TenantDb {
   #begin(): Statement {
     const { organizationId, role, principalId } = this.context
     // Provisioning binds a tenant that does not exist yet: only the setting, no status or caller check.
-    if (role === null) return this.#db.execute(sql`select set_config('app.organization_id', ${organizationId}, true)`)
+    if (role === null)
+      return this.#db.execute(sql`select set_config('app.organization_id', ${organizationId}, true)`)
     return this.#db.execute(
       sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid)`,
     )

@@ -12,6 +12,7 @@ export function etagOf(updatedAt: Date): string {
 export function ifMatchVersion(header: string | undefined): Date | undefined {
   if (header === undefined || header.trim() === '*') return undefined
   const match = /^\s*"(\d{1,16})"\s*$/.exec(header)
-  if (!match) throw errors.preconditionFailed('If-Match must be an ETag this API issued, e.g. "1732492800000".')
+  if (!match)
+    throw errors.preconditionFailed('If-Match must be an ETag this API issued, e.g. "1732492800000".')
   return new Date(Number(match[1]))
 }

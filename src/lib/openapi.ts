@@ -21,9 +21,15 @@ export function createRouter(): OpenAPIHono<AppEnv> {
       if (result.success) return
       const fieldErrors = fieldErrorsOf(result.error)
       if (result.target === 'json') throw errors.validation(fieldErrors, 'The request body is invalid.')
-      throw new ApiError(400, 'INVALID_PARAMETERS', 'Bad Request', `The request ${result.target} is invalid.`, {
-        errors: fieldErrors,
-      })
+      throw new ApiError(
+        400,
+        'INVALID_PARAMETERS',
+        'Bad Request',
+        `The request ${result.target} is invalid.`,
+        {
+          errors: fieldErrors,
+        },
+      )
     },
   })
 }

@@ -47,7 +47,12 @@ interface CursorPayload {
 }
 
 function invalidCursor(): ApiError {
-  return new ApiError(400, 'INVALID_CURSOR', 'Bad Request', 'The cursor is invalid or belongs to another sort order.')
+  return new ApiError(
+    400,
+    'INVALID_CURSOR',
+    'Bad Request',
+    'The cursor is invalid or belongs to another sort order.',
+  )
 }
 
 function toBase64Url(text: string): string {
@@ -76,7 +81,8 @@ export function decodeCursor(cursor: string, sortName: string, order: SortOrder)
     throw invalidCursor()
   }
   const values = payload?.v
-  if (payload?.s !== sortName || !Array.isArray(values) || values.length !== order.columns.length) throw invalidCursor()
+  if (payload?.s !== sortName || !Array.isArray(values) || values.length !== order.columns.length)
+    throw invalidCursor()
   order.columns.forEach((column, index) => {
     const value = values[index]
     if (typeof value !== 'string' || !isValidFor(column, value)) throw invalidCursor()
@@ -99,7 +105,10 @@ function isValidFor(column: PgColumn, value: string): boolean {
 
 /** The rows after the cursor in the sort's order: `(a, b, id) > (…)` (or `<` when descending). */
 export function afterCursor(order: SortOrder, values: readonly string[]): SQL {
-  const columns = sql.join(order.columns.map((column) => sql`${column}`), sql`, `)
+  const columns = sql.join(
+    order.columns.map((column) => sql`${column}`),
+    sql`, `,
+  )
   const params = sql.join(
     order.columns.map((column, index) => sql`cast(${values[index]} as ${sql.raw(column.getSQLType())})`),
     sql`, `,

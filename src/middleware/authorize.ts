@@ -15,8 +15,13 @@ export interface Permission {
 
 /** How a permission reads in the OpenAPI description of its route. */
 export function describePermission(permission: Permission): string {
-  const owned = Object.entries(permission.ownership ?? {}).map(([role, rule]) => `${role}: ${rule?.description}`)
-  return [`Allowed roles: ${permission.roles.join(', ')}.`, ...owned.map((rule) => `Ownership — ${rule}.`)].join(' ')
+  const owned = Object.entries(permission.ownership ?? {}).map(
+    ([role, rule]) => `${role}: ${rule?.description}`,
+  )
+  return [
+    `Allowed roles: ${permission.roles.join(', ')}.`,
+    ...owned.map((rule) => `Ownership — ${rule}.`),
+  ].join(' ')
 }
 
 /**

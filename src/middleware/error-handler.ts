@@ -26,7 +26,8 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
-      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+      error:
+        error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
       postgres: postgresErrorOf(error),
     })
   }

@@ -20,7 +20,11 @@ export const requirePlatformKey = () =>
     if (!expected) throw errors.forbidden('PLATFORM_DISABLED', 'Platform operations are not enabled here.')
     const given = c.req.header('X-Platform-Key')
     if (!given || !(await sameSecret(given, expected))) {
-      throw errors.unauthorized('PLATFORM_KEY_INVALID', 'A valid X-Platform-Key header is required.', 'PlatformKey')
+      throw errors.unauthorized(
+        'PLATFORM_KEY_INVALID',
+        'A valid X-Platform-Key header is required.',
+        'PlatformKey',
+      )
     }
     await next()
   })

@@ -1,5 +1,5 @@
-import { neon } from '@neondatabase/serverless'
 import { env } from 'cloudflare:test'
+import { neon } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { useLocalEndpointFor } from '../../src/db/client'
 import * as schema from '../../src/db/schema'

@@ -2,7 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
-export const ReadinessSchema = z.object({ status: z.literal('ready'), database: z.literal('ok') }).openapi('Readiness')
+export const ReadinessSchema = z
+  .object({ status: z.literal('ready'), database: z.literal('ok') })
+  .openapi('Readiness')
 
 export const health = createRoute({
   method: 'get',

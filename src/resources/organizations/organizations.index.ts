@@ -1,11 +1,11 @@
-import { ifMatchVersion, etagOf } from '../../lib/etag'
-import { errors } from '../../lib/errors'
-import { createRouter } from '../../lib/openapi'
-import { getOrganization, provisionOrganization, updateOrganization } from './organizations.routes'
-import { toOrganization } from './organizations.schemas'
-import { provision } from './organizations.data'
 import { eq } from 'drizzle-orm'
 import { organizations } from '../../db/schema'
+import { errors } from '../../lib/errors'
+import { etagOf, ifMatchVersion } from '../../lib/etag'
+import { createRouter } from '../../lib/openapi'
+import { provision } from './organizations.data'
+import { getOrganization, provisionOrganization, updateOrganization } from './organizations.routes'
+import { toOrganization } from './organizations.schemas'
 
 export const organizationsRouter = createRouter()
   .openapi(getOrganization, async (c) => {

@@ -8,7 +8,9 @@ import {
   UpdateOrganizationSchema,
 } from './organizations.schemas'
 
-const etagHeader = { ETag: { description: 'Version of the organization, for If-Match.', schema: { type: 'string' as const } } }
+const etagHeader = {
+  ETag: { description: 'Version of the organization, for If-Match.', schema: { type: 'string' as const } },
+}
 
 export const getOrganization = protectedRoute(
   { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] },
@@ -31,7 +33,9 @@ export const updateOrganization = protectedRoute(
     tags: ['Organization'],
     summary: 'Change the caller’s organization (name, settings)',
     request: {
-      headers: z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }) }),
+      headers: z.object({
+        'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }),
+      }),
       body: { content: { 'application/json': { schema: UpdateOrganizationSchema } }, required: true },
     },
     responses: {
@@ -46,7 +50,9 @@ export const provisionOrganization = platformRoute({
   path: '/v1/organizations',
   tags: ['Platform'],
   summary: 'Provision an organization with its first ADMIN user (one transaction)',
-  request: { body: { content: { 'application/json': { schema: ProvisionOrganizationSchema } }, required: true } },
+  request: {
+    body: { content: { 'application/json': { schema: ProvisionOrganizationSchema } }, required: true },
+  },
   responses: {
     201: jsonContent(ProvisionedOrganizationSchema, 'The organization and its admin.'),
     ...problemResponses(409, 413, 422),

@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { organizationPlanValues, organizationStatusValues } from '../../db/schema'
 
-const jsonObject = z.record(z.string(), z.json()).openapi({ type: 'object', example: { timezone: 'Europe/Berlin' } })
+const jsonObject = z
+  .record(z.string(), z.json())
+  .openapi({ type: 'object', example: { timezone: 'Europe/Berlin' } })
 
 export const OrganizationSchema = z
   .object({
@@ -19,7 +21,10 @@ export const OrganizationSchema = z
 const name = z.string().trim().min(1).max(200)
 const slug = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens, 1–63 characters')
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lower-case letters, digits and inner hyphens, 1–63 characters',
+  )
 
 /** Fields an ADMIN may change; plan, status and slug belong to the platform (never from a tenant's body). */
 export const UpdateOrganizationSchema = z
@@ -38,7 +43,10 @@ export const ProvisionOrganizationSchema = z
     status: z.enum(['TRIAL', 'ACTIVE']).default('TRIAL'),
     settings: jsonObject.default({}),
     admin: z.strictObject({
-      email: z.email().max(320).transform((email) => email.toLowerCase()),
+      email: z
+        .email()
+        .max(320)
+        .transform((email) => email.toLowerCase()),
       name,
     }),
   })

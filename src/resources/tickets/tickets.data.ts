@@ -65,7 +65,7 @@ export async function createTicket(db: TenantDb, input: CreateTicketInput & { cu
         .insert(
           tickets,
           {
-            ticketNumber: sql`(select 'TICKET-' || value from ${sql.identifier(sequence.alias)})`,
+            ticketNumber: sql`'TICKET-' || ${sequence.value}`,
             customerId: customer,
             assignedRepresentativeId: input.assignedRepresentativeId ?? null,
             subject: input.subject,
@@ -74,7 +74,7 @@ export async function createTicket(db: TenantDb, input: CreateTicketInput & { cu
             category: input.category,
             tags: input.tags,
           },
-          { with: [sequence] },
+          { with: [sequence.cte] },
         )
         .returning(),
     )
@@ -94,9 +94,11 @@ function referenceError(error: unknown) {
     ])
   }
   if (pg?.code === '23503' && pg.constraint?.includes('representative')) {
-    return errors.unprocessable('INVALID_REFERENCE', 'The representative does not exist in this organization.', [
-      { path: 'representativeId', message: 'Not a representative of this organization.' },
-    ])
+    return errors.unprocessable(
+      'INVALID_REFERENCE',
+      'The representative does not exist in this organization.',
+      [{ path: 'representativeId', message: 'Not a representative of this organization.' }],
+    )
   }
   return undefined
 }
@@ -153,9 +155,13 @@ export async function updateTicket(
 function refusalOf(current: Ticket | undefined, to: UpdateTicketInput['status'], version: Date | undefined) {
   if (!current) return errors.notFound('No such ticket.')
   if (version && current.updatedAt.getTime() !== version.getTime()) return errors.preconditionFailed()
-  if (current.status === 'CLOSED') return errors.conflict('TICKET_CLOSED', 'A closed ticket cannot be changed.')
+  if (current.status === 'CLOSED')
+    return errors.conflict('TICKET_CLOSED', 'A closed ticket cannot be changed.')
   if (to && !canMove(current.status, to)) {
-    return errors.conflict('INVALID_STATUS_TRANSITION', `A ticket cannot move from ${current.status} to ${to}.`)
+    return errors.conflict(
+      'INVALID_STATUS_TRANSITION',
+      `A ticket cannot move from ${current.status} to ${to}.`,
+    )
   }
   return errors.conflict('CONCURRENT_UPDATE', 'The ticket changed concurrently; read it again and retry.')
 }

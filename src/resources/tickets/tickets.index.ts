@@ -1,5 +1,5 @@
-import { etagOf, ifMatchVersion } from '../../lib/etag'
 import { errors } from '../../lib/errors'
+import { etagOf, ifMatchVersion } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
@@ -7,7 +7,9 @@ import { toTicket, type UpdateTicketInput } from './tickets.schemas'
 
 /** What a CUSTOMER may change on their own ticket: wording, and reopening a resolved one. */
 function checkCustomerChanges(changes: UpdateTicketInput): void {
-  const forbidden = Object.keys(changes).filter((field) => !['subject', 'description', 'status'].includes(field))
+  const forbidden = Object.keys(changes).filter(
+    (field) => !['subject', 'description', 'status'].includes(field),
+  )
   if (forbidden.length > 0) {
     throw errors.forbidden('FORBIDDEN_FIELD', `A customer may not change: ${forbidden.join(', ')}.`)
   }
@@ -37,10 +39,15 @@ export const ticketsRouter = createRouter()
     }
     const customerId = isCustomer ? principal.subject : input.customerId
     if (!customerId) {
-      throw errors.validation([{ path: 'customerId', message: 'Required unless the caller is the customer.' }])
+      throw errors.validation([
+        { path: 'customerId', message: 'Required unless the caller is the customer.' },
+      ])
     }
     const ticket = await data.createTicket(c.var.tenantDb, { ...input, customerId })
-    return c.json(toTicket(ticket), 201, { ETag: etagOf(ticket.updatedAt), Location: `/v1/tickets/${ticket.id}` })
+    return c.json(toTicket(ticket), 201, {
+      ETag: etagOf(ticket.updatedAt),
+      Location: `/v1/tickets/${ticket.id}`,
+    })
   })
   .openapi(routes.updateTicket, async (c) => {
     const changes = c.req.valid('json')

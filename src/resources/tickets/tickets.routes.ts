@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import { tickets } from '../../db/schema'
-import type { Permission } from '../../middleware/authorize'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
+import type { Permission } from '../../middleware/authorize'
 import {
   AssignTicketSchema,
   CreateTicketSchema,
@@ -18,11 +18,18 @@ const customerOwnsTicket = {
 }
 
 /** Everyone of the organization, a CUSTOMER only for their own tickets. */
-const ticketUsers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'], ownership: customerOwnsTicket }
+const ticketUsers: Permission = {
+  roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'],
+  ownership: customerOwnsTicket,
+}
 const ticketStaff: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
 
-const etagHeader = { ETag: { description: 'Version of the ticket, for If-Match.', schema: { type: 'string' as const } } }
-const ifMatch = z.object({ 'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }) })
+const etagHeader = {
+  ETag: { description: 'Version of the ticket, for If-Match.', schema: { type: 'string' as const } },
+}
+const ifMatch = z.object({
+  'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }),
+})
 
 export const listTickets = protectedRoute(ticketUsers, {
   method: 'get',
@@ -39,7 +46,10 @@ export const getTicket = protectedRoute(ticketUsers, {
   tags: ['Tickets'],
   summary: 'Get a ticket',
   request: { params: TicketIdParamsSchema },
-  responses: { 200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagHeader }, ...problemResponses(404) },
+  responses: {
+    200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagHeader },
+    ...problemResponses(404),
+  },
 })
 
 export const createTicket = protectedRoute(ticketUsers, {

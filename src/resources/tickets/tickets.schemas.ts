@@ -32,7 +32,14 @@ export const TicketSchema = z
 
 export const TicketPageSchema = pageSchema(TicketSchema, 'TicketPage')
 
-export const ticketSorts = ['-createdAt', 'createdAt', '-updatedAt', 'updatedAt', '-priority', 'priority'] as const
+export const ticketSorts = [
+  '-createdAt',
+  'createdAt',
+  '-updatedAt',
+  'updatedAt',
+  '-priority',
+  'priority',
+] as const
 export type TicketSort = (typeof ticketSorts)[number]
 
 /** `a,b,c` → validated list of enum values. */
