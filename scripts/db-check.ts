@@ -6,11 +6,12 @@
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 
 const listing = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort()
 
-const scratch = mkdtempSync(join(tmpdir(), 'drizzle-check-'))
+// Relative: drizzle-kit prefixes `out` with './', which breaks absolute paths.
+const scratch = relative(process.cwd(), mkdtempSync(join(tmpdir(), 'drizzle-check-')))
 try {
   cpSync('drizzle', scratch, { recursive: true })
   const before = listing(scratch)
@@ -21,7 +22,9 @@ try {
   })
   const added = listing(scratch).filter((file) => !before.includes(file))
   if (added.length > 0) {
-    console.error(`db:check: the schema has changes without a migration (drizzle-kit generate wrote ${added.join(', ')}).`)
+    console.error(
+      `db:check: the schema has changes without a migration (drizzle-kit generate wrote ${added.join(', ')}).`,
+    )
     console.error('Run `npm run db:generate`, review the SQL and commit it.')
     process.exit(1)
   }

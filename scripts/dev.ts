@@ -40,7 +40,14 @@ async function waitForReady(url: string, timeoutMs: number): Promise<void> {
 }
 
 function startWrangler(databaseUrl: string): ChildProcess {
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(API_PORT), '--show-interactive-dev-session=false']
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(API_PORT),
+    '--show-interactive-dev-session=false',
+  ]
   for (const [key, value] of Object.entries({
     DATABASE_URL: databaseUrl,
     AUTH_JWT_SECRET: DEV_SECRET,
@@ -75,10 +82,15 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${API_PORT}`
   await waitForReady(apiUrl, 90_000)
   const tokens = await mintSeedTokens(DEV_SECRET)
-  console.log(`\nOrganization API ready: ${apiUrl}\n  docs:    ${apiUrl}/docs\n  openapi: ${apiUrl}/openapi.json`)
+  console.log(
+    `\nOrganization API ready: ${apiUrl}\n  docs:    ${apiUrl}/docs\n  openapi: ${apiUrl}/openapi.json`,
+  )
   console.log(`  platform key (POST /v1/organizations): X-Platform-Key: ${PLATFORM_KEY}\n\nTokens (1 h):`)
-  for (const t of tokens) console.log(`  ${t.org.padEnd(7)} ${t.role.padEnd(14)} ${t.who.padEnd(28)} ${t.token}`)
-  console.log(`\nTry: curl -H "Authorization: Bearer <token>" ${apiUrl}/v1/organization\nCtrl-C stops everything.`)
+  for (const t of tokens)
+    console.log(`  ${t.org.padEnd(7)} ${t.role.padEnd(14)} ${t.who.padEnd(28)} ${t.token}`)
+  console.log(
+    `\nTry: curl -H "Authorization: Bearer <token>" ${apiUrl}/v1/organization\nCtrl-C stops everything.`,
+  )
 }
 
 main().catch((error) => {

@@ -25,7 +25,9 @@ export default async function setup(project: TestProject) {
   project.provide('ownerDatabaseUrl', local.connectionString(ownerRole(backend), 'local'))
   project.provide('neonLocalUrl', `http://127.0.0.1:${local.port}`)
   project.provide('databaseBackend', backend.kind)
-  console.log(`[test] database backend: ${backend.kind}${scratch ? ` (${new URL(scratch.url).pathname})` : ''}`)
+  console.log(
+    `[test] database backend: ${backend.kind}${scratch ? ` (${new URL(scratch.url).pathname})` : ''}`,
+  )
   return async () => {
     await local.close()
     await scratch?.drop()
@@ -33,5 +35,7 @@ export default async function setup(project: TestProject) {
 }
 
 function ownerRole(backend: Backend): string {
-  return backend.kind === 'postgres' ? decodeURIComponent(new URL(backend.url).username || 'postgres') : 'postgres'
+  return backend.kind === 'postgres'
+    ? decodeURIComponent(new URL(backend.url).username || 'postgres')
+    : 'postgres'
 }

@@ -17,7 +17,9 @@ export function ownerRoleOf(backend: Backend): string {
 }
 
 /** Starts the local Neon endpoint on the chosen backend and applies the migrations. */
-export async function startLocalDatabase(port = 0): Promise<{ local: NeonLocal; ownerUrl: string; appUrl: string }> {
+export async function startLocalDatabase(
+  port = 0,
+): Promise<{ local: NeonLocal; ownerUrl: string; appUrl: string }> {
   const backend = backendFromEnvironment()
   const local = await startNeonLocal({ backend, port })
   await local.migrate()

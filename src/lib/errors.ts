@@ -124,7 +124,12 @@ export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
     case 'OA002':
       return errors.forbidden('ORGANIZATION_INACTIVE', 'The organization is suspended or cancelled.')
     case 'OA003':
-      return errors.unauthorized('PRINCIPAL_INACTIVE', 'The caller is unknown, inactive or has another role.')
+      // The token verified, but its subject is no longer an active caller of that role: a revoked token.
+      return errors.unauthorized(
+        'PRINCIPAL_INACTIVE',
+        'The caller is unknown, inactive or has another role.',
+        'Bearer realm="organization-api", error="invalid_token", error_description="The token\'s subject is not an active caller"',
+      )
     case '23505':
       return errors.conflict('ALREADY_EXISTS', 'A resource with the same unique value already exists.')
     case '23503':

@@ -31,9 +31,9 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
 export function platformRoute<const R extends RouteSpec>(spec: R) {
   return createRoute({
     ...spec,
-    description: [spec.description, 'Platform operation: requires the X-Platform-Key credential.'].join(
-      '\n\n',
-    ),
+    description: [spec.description, 'Platform operation: requires the X-Platform-Key credential.']
+      .filter(Boolean)
+      .join('\n\n'),
     security: [{ PlatformKey: [] }],
     middleware: [requirePlatformKey()] as const,
     'x-permission': { platform: true },

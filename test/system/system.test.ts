@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { neonLocalStats } from '../support/db'
 import { api, json } from '../support/api'
+import { neonLocalStats } from '../support/db'
 
 describe('GET /health', () => {
   it('answers without the database and carries a request id', async () => {
@@ -80,7 +80,10 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready']))
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        expect(Object.keys(operation.responses).length, `${method} ${path} declares responses`).toBeGreaterThan(0)
+        expect(
+          Object.keys(operation.responses).length,
+          `${method} ${path} declares responses`,
+        ).toBeGreaterThan(0)
       }
     }
   })

@@ -1,0 +1,286 @@
+/**
+ * neon-local: a local endpoint that speaks Neon's SQL-over-HTTP protocol (as `@neondatabase/serverless`
+ * and `drizzle-orm/neon-http` use it) in front of embedded PGlite or any Postgres server.
+ * See README.md beside this file for the protocol details and the differences from Neon.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import type { Executor } from './executor'
+import { createPgliteExecutor } from './pglite-executor'
+import { createPostgresExecutor } from './postgres-executor'
+import {
+  beginStatement,
+  errorJson,
+  isPgError,
+  MAX_REQUEST_BYTES,
+  MAX_RESPONSE_BYTES,
+  ProxyError,
+  parseConnectionString,
+  parseSqlRequest,
+  quoteIdentifier,
+  type RawResult,
+  type SqlRequest,
+  toResultJson,
+} from './protocol'
+
+export type Backend = { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string }
+
+export interface NeonLocal {
+  readonly port: number
+  readonly backend: Backend
+  /** The backend's own user (PGlite: postgres; Postgres: the URL's user): requests as it run without SET ROLE */
+  readonly ownerUser: string
+  /** postgres://<user>:<password>@127.0.0.1:<port>/neondb — what the driver/Worker is given */
+  connectionString(user: string, password?: string): string
+  /** HTTP requests served: all, or only those whose connection string had ?application_name=<name> */
+  requestCount(applicationName?: string): number
+  /** Applies drizzle migrations from `folder` (default <repo>/drizzle) as the backend's owner/superuser,
+   *  with drizzle-orm's own migrators (pglite/migrator, node-postgres/migrator), tracked in drizzle.__drizzle_migrations */
+  migrate(folder?: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  backend: Backend
+  /** 0 or undefined: a random free port */
+  port?: number
+  /** default 127.0.0.1 */
+  host?: string
+}
+
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+/** Counts served SQL requests, in total and per `application_name` of the connection string. */
+class RequestCounter {
+  #total = 0
+  readonly #byName = new Map<string, number>()
+
+  add(applicationName: string | null): void {
+    this.#total++
+    if (applicationName !== null)
+      this.#byName.set(applicationName, (this.#byName.get(applicationName) ?? 0) + 1)
+  }
+
+  get(applicationName?: string): number {
+    return applicationName === undefined ? this.#total : (this.#byName.get(applicationName) ?? 0)
+  }
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Access-Control-Allow-Origin': '*',
+    ...headers,
+  })
+  res.end(JSON.stringify(body))
+}
+
+/** Reads the body up to the limit; past it, the rest is drained (so the client can read the 413) and dropped. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (size > MAX_REQUEST_BYTES) {
+        reject(new ProxyError(413, `request is too large (max is ${MAX_REQUEST_BYTES} bytes)`))
+      } else {
+        resolveBody(Buffer.concat(chunks))
+      }
+    })
+    req.on('error', (error) =>
+      reject(new ProxyError(400, `could not read the HTTP request body: ${error.message}`)),
+    )
+  })
+}
+
+/** Response headers Neon's proxy echoes for a batch's transaction modes. */
+function batchHeaders(request: SqlRequest): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (!request.batch) return headers
+  if (request.readOnly) headers['Neon-Batch-Read-Only'] = 'true'
+  if (request.deferrable) headers['Neon-Batch-Deferrable'] = 'true'
+  if (request.isolationLevel) headers['Neon-Batch-Isolation-Level'] = request.isolationLevel
+  return headers
+}
+
+/** Neon's proxy fails a request whose rows exceed the response limit (507); checked before the commit. */
+function responseSizeGuard(request: SqlRequest): (result: RawResult) => void {
+  let bytes = 0
+  let index = 0
+  return (result) => {
+    const arrayMode = request.statements[index++]?.arrayMode ?? request.arrayMode
+    bytes += JSON.stringify(toResultJson(result, arrayMode).rows).length
+    if (bytes > MAX_RESPONSE_BYTES) {
+      throw new ProxyError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`)
+    }
+  }
+}
+
+async function runSql(executor: Executor, request: SqlRequest): Promise<unknown> {
+  const spec = {
+    begin: beginStatement(request),
+    role: request.user === executor.sessionUser ? null : request.user,
+  }
+  const results = await executor.runTransaction(spec, request.statements, responseSizeGuard(request))
+  const json = results.map((result, i) =>
+    toResultJson(result, request.statements[i]?.arrayMode ?? request.arrayMode),
+  )
+  return request.batch ? { results: json } : json[0]
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (isPgError(error)) {
+    sendJson(res, 400, errorJson(error.message, error))
+  } else if (error instanceof ProxyError) {
+    sendJson(res, error.status, errorJson(error.message))
+  } else {
+    console.error('[neon-local] internal error:', error)
+    sendJson(res, 500, errorJson(`neon-local internal error: ${(error as Error)?.message ?? String(error)}`))
+  }
+}
+
+function applicationNameOf(req: IncomingMessage): string | null {
+  try {
+    return parseConnectionString(req.headers).applicationName
+  } catch {
+    return null
+  }
+}
+
+async function handleSql(
+  executor: Executor,
+  counter: RequestCounter,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  // Counted on arrival, whatever the outcome (every answer is a round trip), so it shows before the answer does.
+  counter.add(applicationNameOf(req))
+  try {
+    const request = parseSqlRequest(req.headers, await readBody(req))
+    sendJson(res, 200, await runSql(executor, request), batchHeaders(request))
+  } catch (error) {
+    sendError(res, error)
+  }
+}
+
+function handleStats(counter: RequestCounter, url: URL, res: ServerResponse): void {
+  const name = url.searchParams.get('application_name')
+  sendJson(res, 200, { requests: counter.get(name ?? undefined) })
+}
+
+function createHandler(executor: Executor, counter: RequestCounter) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://neon-local')
+    if (req.method === 'POST' && url.pathname === '/sql') {
+      handleSql(executor, counter, req, res).catch((error) => sendError(res, error))
+    } else if (req.method === 'GET' && url.pathname === '/__neon_local/stats') {
+      handleStats(counter, url, res)
+    } else {
+      req.resume()
+      sendJson(res, 404, { message: `not found: ${req.method} ${url.pathname}` })
+    }
+  }
+}
+
+function createExecutor(backend: Backend): Promise<Executor> {
+  if (backend.kind === 'postgres') return createPostgresExecutor(backend.url)
+  return createPgliteExecutor(backend.dataDir ? resolve(backend.dataDir) : undefined)
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolvePort((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose())
+    // Keep-alive connections (undici, workerd) would otherwise hold close() open.
+    server.closeAllConnections()
+  })
+}
+
+/** The address clients use: a wildcard bind is reached through the loopback address. */
+function clientHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+export async function startNeonLocal(options: StartOptions): Promise<NeonLocal> {
+  const { backend } = options
+  const host = options.host ?? '127.0.0.1'
+  const executor = await createExecutor(backend)
+  const counter = new RequestCounter()
+  const server = createServer(createHandler(executor, counter))
+  let port: number
+  try {
+    port = await listen(server, options.port ?? 0, host)
+  } catch (error) {
+    await executor.close()
+    throw error
+  }
+  return {
+    port,
+    backend,
+    ownerUser: executor.sessionUser,
+    connectionString: (user, password = 'local') =>
+      `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${clientHost(host)}:${port}/neondb`,
+    requestCount: (applicationName) => counter.get(applicationName),
+    migrate: (folder = DEFAULT_MIGRATIONS_FOLDER) => executor.migrate(folder),
+    close: async () => {
+      await closeServer(server)
+      await executor.close()
+    },
+  }
+}
+
+/** Creates a fresh, uniquely named database on a Postgres server (e.g. for each test run) and returns its URL. */
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const safePrefix = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40)
+  const name = `${safePrefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
+  await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE ${quoteIdentifier(name)}`))
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await withAdminClient(adminUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`),
+      )
+    },
+  }
+}
+
+async function withAdminClient<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { agentStatusEnum, agentTypeEnum, decisionRuleActionEnum } from './enums'
+import { tenantIsolationPolicy, timestamps } from './helpers'
+import { organizationForeignKey } from './tenancy'
+import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } from './types'
+
+/** AI agents of the organization; an agent authenticates as its configuration id (role AGENT). */
+export const agentConfigurations = pgTable(
+  'agent_configurations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    type: agentTypeEnum('type').notNull(),
+    status: agentStatusEnum('status').notNull().default('TESTING'),
+    model: text('model').notNull(),
+    thresholds: jsonb('thresholds').$type<AgentThresholds>().notNull().default({}),
+    dataSources: jsonb('data_sources').$type<AgentDataSource[]>().notNull().default([]),
+    settings: jsonb('settings').$type<AgentSettings>().notNull().default({}),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('agent_configurations', t.organizationId),
+    unique('agent_configurations_organization_id_id_key').on(t.organizationId, t.id),
+    index('agent_configurations_organization_id_status_created_at_id_idx').on(
+      t.organizationId,
+      t.status,
+      t.createdAt,
+      t.id,
+    ),
+    check('agent_configurations_name_not_blank', sql`btrim(name) <> ''`),
+    check('agent_configurations_thresholds_is_object', sql`jsonb_typeof(thresholds) = 'object'`),
+    check('agent_configurations_data_sources_is_array', sql`jsonb_typeof(data_sources) = 'array'`),
+    check('agent_configurations_settings_is_object', sql`jsonb_typeof(settings) = 'object'`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/**
+ * Automated refund decisions: active rules are evaluated by ascending priority, the first match decides.
+ * agent_configuration_id scopes a rule to one agent (NULL: all agents); deleting the agent keeps the rule.
+ */
+export const decisionRules = pgTable(
+  'decision_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    agentConfigurationId: uuid('agent_configuration_id'),
+    name: text('name').notNull(),
+    description: text('description'),
+    priority: integer('priority').notNull().default(100),
+    conditions: jsonb('conditions').$type<RuleCondition>().notNull(),
+    action: decisionRuleActionEnum('action').notNull(),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('decision_rules', t.organizationId),
+    // ON DELETE SET NULL (agent_configuration_id): re-created so by the custom migration.
+    foreignKey({
+      name: 'decision_rules_agent_configuration_fk',
+      columns: [t.organizationId, t.agentConfigurationId],
+      foreignColumns: [agentConfigurations.organizationId, agentConfigurations.id],
+    }).onDelete('set null'),
+    unique('decision_rules_organization_id_id_key').on(t.organizationId, t.id),
+    index('decision_rules_organization_id_is_active_priority_idx').on(
+      t.organizationId,
+      t.isActive,
+      t.priority,
+    ),
+    index('decision_rules_organization_id_agent_configuration_id_idx').on(
+      t.organizationId,
+      t.agentConfigurationId,
+    ),
+    check('decision_rules_name_not_blank', sql`btrim(name) <> ''`),
+    check('decision_rules_priority_non_negative', sql`priority >= 0`),
+    check('decision_rules_conditions_is_object', sql`jsonb_typeof(conditions) = 'object'`),
+    tenantIsolationPolicy(),
+  ],
+)

@@ -1,0 +1,179 @@
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  char,
+  check,
+  date,
+  foreignKey,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { decisionRules } from './automation'
+import { budgetPeriodEnum, budgetTypeEnum, refundReasonEnum, refundStatusEnum } from './enums'
+import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { tickets } from './support'
+import { organizationForeignKey, users } from './tenancy'
+import type { BudgetAlertThresholds } from './types'
+
+/**
+ * Spending budgets. `spent` is only ever raised by a guarded UPDATE (`spent + x <= amount`) in the same
+ * statement batch that writes the usage record, so it equals the sum of budget_usage_records.amount.
+ * period_start/period_end are inclusive UTC calendar dates.
+ */
+export const budgets = pgTable(
+  'budgets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    name: text('name').notNull(),
+    type: budgetTypeEnum('type').notNull().default('REFUNDS'),
+    period: budgetPeriodEnum('period').notNull().default('MONTHLY'),
+    amount: money('amount').notNull(),
+    spent: money('spent').notNull().default('0.00'),
+    currency: char('currency', { length: 3 }).notNull().default('USD'),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    alertThresholds: jsonb('alert_thresholds')
+      .$type<BudgetAlertThresholds>()
+      .notNull()
+      .default([50, 80, 100]),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('budgets', t.organizationId),
+    unique('budgets_organization_id_id_key').on(t.organizationId, t.id),
+    index('budgets_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    // Finding the active budget of a type that covers a date (refund approval).
+    index('budgets_organization_id_type_is_active_period_idx').on(
+      t.organizationId,
+      t.type,
+      t.isActive,
+      t.periodStart,
+      t.periodEnd,
+    ),
+    check('budgets_name_not_blank', sql`btrim(name) <> ''`),
+    check('budgets_amount_positive', sql`amount > 0`),
+    check('budgets_spent_non_negative', sql`spent >= 0`),
+    check('budgets_spent_within_amount', sql`spent <= amount`),
+    check('budgets_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
+    check('budgets_period_order', sql`period_end >= period_start`),
+    check('budgets_alert_thresholds_is_array', sql`jsonb_typeof(alert_thresholds) = 'array'`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/** Customer refund requests, decided by a rule or a person, optionally charged to a budget. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    ticketId: uuid('ticket_id'),
+    amount: money('amount').notNull(),
+    currency: char('currency', { length: 3 }).notNull().default('USD'),
+    reason: refundReasonEnum('reason').notNull(),
+    status: refundStatusEnum('status').notNull().default('PENDING'),
+    decisionRuleId: uuid('decision_rule_id'),
+    decidedByUserId: uuid('decided_by_user_id'),
+    budgetId: uuid('budget_id'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
+    notes: text('notes'),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('refunds', t.organizationId),
+    foreignKey({
+      name: 'refunds_customer_fk',
+      columns: [t.organizationId, t.customerId],
+      foreignColumns: [users.organizationId, users.id],
+    }),
+    // The four nullable references below are ON DELETE SET NULL (column): see the custom migration.
+    foreignKey({
+      name: 'refunds_ticket_fk',
+      columns: [t.organizationId, t.ticketId],
+      foreignColumns: [tickets.organizationId, tickets.id],
+    }).onDelete('set null'),
+    foreignKey({
+      name: 'refunds_decision_rule_fk',
+      columns: [t.organizationId, t.decisionRuleId],
+      foreignColumns: [decisionRules.organizationId, decisionRules.id],
+    }).onDelete('set null'),
+    foreignKey({
+      name: 'refunds_decided_by_user_fk',
+      columns: [t.organizationId, t.decidedByUserId],
+      foreignColumns: [users.organizationId, users.id],
+    }).onDelete('set null'),
+    foreignKey({
+      name: 'refunds_budget_fk',
+      columns: [t.organizationId, t.budgetId],
+      foreignColumns: [budgets.organizationId, budgets.id],
+    }).onDelete('set null'),
+    unique('refunds_organization_id_id_key').on(t.organizationId, t.id),
+    index('refunds_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('refunds_organization_id_status_created_at_id_idx').on(
+      t.organizationId,
+      t.status,
+      t.createdAt,
+      t.id,
+    ),
+    index('refunds_organization_id_customer_id_created_at_id_idx').on(
+      t.organizationId,
+      t.customerId,
+      t.createdAt,
+      t.id,
+    ),
+    index('refunds_organization_id_ticket_id_idx').on(t.organizationId, t.ticketId),
+    index('refunds_organization_id_decision_rule_id_idx').on(t.organizationId, t.decisionRuleId),
+    index('refunds_organization_id_decided_by_user_id_idx').on(t.organizationId, t.decidedByUserId),
+    index('refunds_organization_id_budget_id_idx').on(t.organizationId, t.budgetId),
+    check('refunds_amount_positive', sql`amount > 0`),
+    check('refunds_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/** Each charge against a budget; deleted with the budget. A refund is charged at most once (unique). */
+export const budgetUsageRecords = pgTable(
+  'budget_usage_records',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    budgetId: uuid('budget_id').notNull(),
+    refundId: uuid('refund_id'),
+    amount: money('amount').notNull(),
+    description: text('description'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('budget_usage_records', t.organizationId),
+    foreignKey({
+      name: 'budget_usage_records_budget_fk',
+      columns: [t.organizationId, t.budgetId],
+      foreignColumns: [budgets.organizationId, budgets.id],
+    }).onDelete('cascade'),
+    // ON DELETE SET NULL (refund_id): re-created so by the custom migration.
+    foreignKey({
+      name: 'budget_usage_records_refund_fk',
+      columns: [t.organizationId, t.refundId],
+      foreignColumns: [refunds.organizationId, refunds.id],
+    }).onDelete('set null'),
+    index('budget_usage_records_organization_id_budget_id_recorded_at_idx').on(
+      t.organizationId,
+      t.budgetId,
+      t.recordedAt,
+    ),
+    // Also the index of the refund foreign key; NULLs (charges without a refund) do not collide.
+    unique('budget_usage_records_organization_id_refund_id_key').on(t.organizationId, t.refundId),
+    check('budget_usage_records_amount_positive', sql`amount > 0`),
+    tenantIsolationPolicy(),
+  ],
+)

@@ -1,0 +1,15 @@
+/*
+ * The database schema: 13 tables, 22 enums (with their value arrays and types), relations, jsonb types
+ * and row types. drizzle-kit reads this file (drizzle.config.ts); the app imports it as `schema`.
+ */
+export * from './automation'
+export * from './enums'
+export * from './finance'
+export { CURRENT_ORGANIZATION_SQL } from './helpers'
+export * from './metrics'
+export * from './people'
+export * from './relations'
+export * from './rows'
+export * from './support'
+export * from './tenancy'
+export * from './types'

@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm'
+import {
+  char,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { metricPeriodEnum, performanceTrendEnum } from './enums'
+import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { representatives } from './people'
+import { organizationForeignKey } from './tenancy'
+
+/** numeric(5,4) fraction 0..1 (rates). */
+const rate = (name: string) => numeric(name, { precision: 5, scale: 4, mode: 'string' })
+/** numeric(5,2) percentage 0..100 (CSAT: share of satisfied ratings). */
+const percentage = (name: string) => numeric(name, { precision: 5, scale: 2, mode: 'string' })
+
+/**
+ * Organization aggregates per period, upserted by the metrics job on (organization_id, period, period_start).
+ * Periods are inclusive UTC calendar dates; averages are NULL when there was nothing to average.
+ */
+export const performanceMetrics = pgTable(
+  'performance_metrics',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    period: metricPeriodEnum('period').notNull(),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    ticketsCreated: integer('tickets_created').notNull().default(0),
+    ticketsResolved: integer('tickets_resolved').notNull().default(0),
+    ticketsClosed: integer('tickets_closed').notNull().default(0),
+    escalationsCreated: integer('escalations_created').notNull().default(0),
+    avgFirstResponseSeconds: integer('avg_first_response_seconds'),
+    avgResolutionSeconds: integer('avg_resolution_seconds'),
+    csatScore: percentage('csat_score'),
+    escalationRate: rate('escalation_rate'),
+    aiResolutionRate: rate('ai_resolution_rate'),
+    refundsCount: integer('refunds_count').notNull().default(0),
+    refundsApprovedCount: integer('refunds_approved_count').notNull().default(0),
+    refundsTotalAmount: money('refunds_total_amount').notNull().default('0.00'),
+    /** Currency of refunds_total_amount (ISO 4217). */
+    currency: char('currency', { length: 3 }).notNull().default('USD'),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('performance_metrics', t.organizationId),
+    // Also the (organization_id, period, period_start) index of the read endpoints.
+    unique('performance_metrics_organization_id_period_period_start_key').on(
+      t.organizationId,
+      t.period,
+      t.periodStart,
+    ),
+    check('performance_metrics_period_order', sql`period_end >= period_start`),
+    check(
+      'performance_metrics_counts_non_negative',
+      sql`tickets_created >= 0 and tickets_resolved >= 0 and tickets_closed >= 0 and escalations_created >= 0 and refunds_count >= 0 and refunds_approved_count >= 0`,
+    ),
+    check(
+      'performance_metrics_seconds_non_negative',
+      sql`avg_first_response_seconds >= 0 and avg_resolution_seconds >= 0`,
+    ),
+    check('performance_metrics_csat_score_range', sql`csat_score >= 0 and csat_score <= 100`),
+    check(
+      'performance_metrics_rates_range',
+      sql`escalation_rate >= 0 and escalation_rate <= 1 and ai_resolution_rate >= 0 and ai_resolution_rate <= 1`,
+    ),
+    check('performance_metrics_refunds_total_amount_non_negative', sql`refunds_total_amount >= 0`),
+    check('performance_metrics_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/** Per-representative aggregates per period; deleted with the representative. */
+export const teamPerformance = pgTable(
+  'team_performance',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    representativeId: uuid('representative_id').notNull(),
+    period: metricPeriodEnum('period').notNull(),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    ticketsHandled: integer('tickets_handled').notNull().default(0),
+    ticketsResolved: integer('tickets_resolved').notNull().default(0),
+    avgResponseSeconds: integer('avg_response_seconds'),
+    avgResolutionSeconds: integer('avg_resolution_seconds'),
+    csatScore: percentage('csat_score'),
+    trend: performanceTrendEnum('trend').notNull().default('STABLE'),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('team_performance', t.organizationId),
+    foreignKey({
+      name: 'team_performance_representative_fk',
+      columns: [t.organizationId, t.representativeId],
+      foreignColumns: [representatives.organizationId, representatives.id],
+    }).onDelete('cascade'),
+    // Also the index of the representative foreign key.
+    unique('team_performance_org_representative_period_start_key').on(
+      t.organizationId,
+      t.representativeId,
+      t.period,
+      t.periodStart,
+    ),
+    index('team_performance_organization_id_period_period_start_idx').on(
+      t.organizationId,
+      t.period,
+      t.periodStart,
+    ),
+    check('team_performance_period_order', sql`period_end >= period_start`),
+    check('team_performance_counts_non_negative', sql`tickets_handled >= 0 and tickets_resolved >= 0`),
+    check(
+      'team_performance_seconds_non_negative',
+      sql`avg_response_seconds >= 0 and avg_resolution_seconds >= 0`,
+    ),
+    check('team_performance_csat_score_range', sql`csat_score >= 0 and csat_score <= 100`),
+    tenantIsolationPolicy(),
+  ],
+)

@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm'
+import { char, check, foreignKey, index, integer, jsonb, pgTable, unique, uuid } from 'drizzle-orm/pg-core'
+import {
+  accountStandingEnum,
+  accountTierEnum,
+  representativeRoleEnum,
+  representativeStatusEnum,
+} from './enums'
+import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { organizationForeignKey, users } from './tenancy'
+import type { CustomerContext, CustomerPreferences } from './types'
+
+/** Support-team profile of a REPRESENTATIVE or ADMIN user (1:1, deleted with the user). */
+export const representatives = pgTable(
+  'representatives',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    role: representativeRoleEnum('role').notNull().default('AGENT'),
+    status: representativeStatusEnum('status').notNull().default('OFFLINE'),
+    maxConcurrentTickets: integer('max_concurrent_tickets').notNull().default(5),
+    skills: jsonb('skills').$type<string[]>().notNull().default([]),
+    languages: jsonb('languages').$type<string[]>().notNull().default(['en']),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('representatives', t.organizationId),
+    foreignKey({
+      name: 'representatives_user_fk',
+      columns: [t.organizationId, t.userId],
+      foreignColumns: [users.organizationId, users.id],
+    }).onDelete('cascade'),
+    unique('representatives_organization_id_id_key').on(t.organizationId, t.id),
+    unique('representatives_organization_id_user_id_key').on(t.organizationId, t.userId),
+    index('representatives_organization_id_status_idx').on(t.organizationId, t.status),
+    check('representatives_max_concurrent_tickets_positive', sql`max_concurrent_tickets > 0`),
+    check('representatives_skills_is_array', sql`jsonb_typeof(skills) = 'array'`),
+    check('representatives_languages_is_array', sql`jsonb_typeof(languages) = 'array'`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/** Extended data of a CUSTOMER user (1:1, deleted with the user). */
+export const customerProfiles = pgTable(
+  'customer_profiles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    accountTier: accountTierEnum('account_tier').notNull().default('BASIC'),
+    accountStanding: accountStandingEnum('account_standing').notNull().default('GOOD'),
+    lifetimeValue: money('lifetime_value').notNull().default('0.00'),
+    /** Currency of lifetime_value (ISO 4217). */
+    currency: char('currency', { length: 3 }).notNull().default('USD'),
+    context: jsonb('context').$type<CustomerContext>().notNull().default({}),
+    preferences: jsonb('preferences').$type<CustomerPreferences>().notNull().default({}),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('customer_profiles', t.organizationId),
+    foreignKey({
+      name: 'customer_profiles_user_fk',
+      columns: [t.organizationId, t.userId],
+      foreignColumns: [users.organizationId, users.id],
+    }).onDelete('cascade'),
+    unique('customer_profiles_organization_id_user_id_key').on(t.organizationId, t.userId),
+    index('customer_profiles_organization_id_account_tier_idx').on(t.organizationId, t.accountTier),
+    check('customer_profiles_lifetime_value_non_negative', sql`lifetime_value >= 0`),
+    check('customer_profiles_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
+    check('customer_profiles_context_is_object', sql`jsonb_typeof(context) = 'object'`),
+    check('customer_profiles_preferences_is_object', sql`jsonb_typeof(preferences) = 'object'`),
+    tenantIsolationPolicy(),
+  ],
+)

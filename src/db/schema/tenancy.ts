@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm'
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { organizationPlanEnum, organizationStatusEnum, userRoleEnum } from './enums'
+import { tenantIsolationPolicy, timestamps } from './helpers'
+import type { OrganizationSettings } from './types'
+
+/** Tenants. The root of every cascade: deleting an organization deletes all of its rows. */
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    plan: organizationPlanEnum('plan').notNull().default('FREE'),
+    status: organizationStatusEnum('status').notNull().default('TRIAL'),
+    settings: jsonb('settings').$type<OrganizationSettings>().notNull().default({}),
+    /** Last ticket sequence handed out: the next ticket is `TICKET-${ticketSequence + 1}`. */
+    ticketSequence: integer('ticket_sequence').notNull().default(1000),
+    ...timestamps(),
+  },
+  (t) => [
+    unique('organizations_slug_key').on(t.slug),
+    check('organizations_slug_format', sql`slug ~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'`),
+    check('organizations_name_not_blank', sql`btrim(name) <> ''`),
+    check('organizations_ticket_sequence_non_negative', sql`ticket_sequence >= 0`),
+    check('organizations_settings_is_object', sql`jsonb_typeof(settings) = 'object'`),
+    tenantIsolationPolicy('id'),
+  ],
+)
+
+/**
+ * `organization_id → organizations(id) ON DELETE CASCADE`, for the extras of every tenant table.
+ * Its index is the table's composite index that starts with organization_id (see DATABASE.md).
+ */
+export function organizationForeignKey(tableName: string, organizationId: AnyPgColumn) {
+  return foreignKey({
+    name: `${tableName}_organization_fk`,
+    columns: [organizationId],
+    foreignColumns: [organizations.id],
+  }).onDelete('cascade')
+}
+
+/**
+ * Accounts of customers, representatives and admins. Emails are stored lower-cased (CHECK), so the
+ * plain unique (organization_id, email) is case-insensitive and usable as an ON CONFLICT target.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: userRoleEnum('role').notNull(),
+    isActive: boolean('is_active').notNull().default(true),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }),
+    ...timestamps(),
+  },
+  (t) => [
+    organizationForeignKey('users', t.organizationId),
+    unique('users_organization_id_id_key').on(t.organizationId, t.id),
+    unique('users_organization_id_email_key').on(t.organizationId, t.email),
+    index('users_organization_id_role_created_at_id_idx').on(t.organizationId, t.role, t.createdAt, t.id),
+    index('users_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    check('users_email_lower_case', sql`email = lower(email)`),
+    check('users_email_format', sql`email ~ '^[^@[:space:]]+@[^@[:space:]]+$'`),
+    check('users_name_not_blank', sql`btrim(name) <> ''`),
+    tenantIsolationPolicy(),
+  ],
+)

@@ -1,0 +1,41 @@
+/*
+ * TypeScript shapes of the jsonb columns. The database only checks the JSON kind (object/array);
+ * the API validates the contents with zod before writing.
+ */
+
+export type JsonPrimitive = string | number | boolean | null
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue }
+export type JsonObject = { [key: string]: JsonValue }
+
+/** organizations.settings: free-form tenant settings (locale, timezone, branding, ...). */
+export type OrganizationSettings = JsonObject
+
+/** customer_profiles.context: what agents know about the customer (order history summary, notes, ...). */
+export type CustomerContext = JsonObject
+
+/** customer_profiles.preferences: contact channel, language, ... */
+export type CustomerPreferences = JsonObject
+
+/** agent_configurations.thresholds, e.g. `{ "minConfidence": 0.8, "maxAutoRefundAmount": 50 }`. */
+export type AgentThresholds = { [key: string]: number }
+
+/** One entry of agent_configurations.data_sources. */
+export type AgentDataSource = { type: string; name: string; config?: JsonObject }
+
+/** agent_configurations.settings: model parameters and the like. */
+export type AgentSettings = JsonObject
+
+/**
+ * decision_rules.conditions: all/any/not over comparisons, e.g.
+ * `{ "all": [{ "field": "refund.amount", "op": "lte", "value": 50 }] }`.
+ * Field names and operators are validated by the rules engine, not by the database.
+ */
+export type RuleComparison = { field: string; op: string; value: JsonValue }
+export type RuleCondition =
+  | { all: RuleCondition[] }
+  | { any: RuleCondition[] }
+  | { not: RuleCondition }
+  | RuleComparison
+
+/** budgets.alert_thresholds: percentages of the amount, ascending, e.g. `[50, 80, 100]`. */
+export type BudgetAlertThresholds = number[]

@@ -1,0 +1,122 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { agentConfigurations, users } from '../../src/db/schema'
+import { appSql, ownerDb } from '../support/db'
+import { createFullTenant, sqlStateOf, TENANT_TABLES } from './fixtures'
+
+/*
+ * Row-level security as the Worker's role: app_api is not a superuser, cannot bypass RLS, and every table
+ * forces RLS. `app_begin_request` binds the tenant for the rest of the batch (one transaction).
+ */
+
+const begin = (organizationId: string, role: string | null, principalId: string | null) =>
+  appSql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid)`
+
+describe('app_begin_request + RLS', () => {
+  it('shows only the bound tenant rows of every table, with no filter in the query', async () => {
+    const [a, b] = await Promise.all([createFullTenant(), createFullTenant()])
+    const results = await appSql.transaction([
+      begin(a.organizationId, 'ADMIN', a.adminId),
+      appSql`select current_setting('app.organization_id') as org, current_setting('app.principal_id') as principal, current_setting('app.principal_role') as role`,
+      appSql.query('select * from tickets'),
+      ...TENANT_TABLES.map(([table, column]) =>
+        appSql.query(`select ${column} as tenant from public.${table}`),
+      ),
+    ])
+    const [, settings, ticketRows, ...perTable] = results
+    expect(settings).toEqual([{ org: a.organizationId, principal: a.adminId, role: 'ADMIN' }])
+    expect(ticketRows?.map((row) => row.id)).toEqual([a.ticketId])
+    // The fixture has at least one row per table (users: 3), all of tenant A; none of B or any other tenant.
+    for (const rows of perTable) {
+      expect(rows?.length).toBeGreaterThanOrEqual(1)
+      expect(new Set(rows?.map((row) => row.tenant))).toEqual(new Set([a.organizationId]))
+    }
+    expect(b.organizationId).not.toBe(a.organizationId)
+  })
+
+  it('sees nothing without a bound tenant, and the binding ends with its transaction', async () => {
+    const a = await createFullTenant()
+    await appSql.transaction([begin(a.organizationId, 'ADMIN', a.adminId), appSql`select 1`])
+    expect(await appSql.query('select id from tickets')).toEqual([])
+    expect(await appSql.query('select id from organizations')).toEqual([])
+  })
+
+  it("refuses writing a row into another tenant (42501), even through an update of one's own row", async () => {
+    const [a, b] = await Promise.all([createFullTenant(), createFullTenant()])
+    const insert = () =>
+      appSql.transaction([
+        begin(a.organizationId, 'ADMIN', a.adminId),
+        appSql`insert into users (organization_id, email, name, role) values (${b.organizationId}, ${`x-${a.adminId}@example.com`}, 'X', 'ADMIN')`,
+      ])
+    const move = () =>
+      appSql.transaction([
+        begin(a.organizationId, 'ADMIN', a.adminId),
+        appSql`update agent_configurations set organization_id = ${b.organizationId} where id = ${a.agentId}`,
+      ])
+    expect(await sqlStateOf(insert)).toBe('42501')
+    expect(await sqlStateOf(move)).toBe('42501')
+    const [agent] = await ownerDb
+      .select()
+      .from(agentConfigurations)
+      .where(eq(agentConfigurations.id, a.agentId))
+    expect(agent?.organizationId).toBe(a.organizationId)
+  })
+
+  it('does not let app_api truncate or run DDL (42501)', async () => {
+    expect(await sqlStateOf(() => appSql.query('truncate tickets'))).toBe('42501')
+    expect(await sqlStateOf(() => appSql.query('alter table tickets disable row level security'))).toBe(
+      '42501',
+    )
+    expect(await sqlStateOf(() => appSql.query('create table public.not_allowed (id int)'))).toBe('42501')
+  })
+
+  it('accepts every active principal kind, and a platform call without principal', async () => {
+    const a = await createFullTenant()
+    for (const [role, id] of [
+      ['ADMIN', a.adminId],
+      ['REPRESENTATIVE', a.representativeUserId],
+      ['CUSTOMER', a.customerId],
+      ['AGENT', a.agentId],
+      [null, null],
+    ] as const) {
+      expect(await sqlStateOf(() => appSql.transaction([begin(a.organizationId, role, id)]))).toBeUndefined()
+    }
+  })
+
+  it('refuses a suspended or cancelled organization (OA002), a missing one (OA001)', async () => {
+    const [suspended, cancelled] = await Promise.all([
+      createFullTenant('SUSPENDED'),
+      createFullTenant('CANCELLED'),
+    ])
+    const run = (organizationId: string, adminId: string) => () =>
+      appSql.transaction([begin(organizationId, 'ADMIN', adminId), appSql`select 1`])
+    expect(await sqlStateOf(run(suspended.organizationId, suspended.adminId))).toBe('OA002')
+    expect(await sqlStateOf(run(cancelled.organizationId, cancelled.adminId))).toBe('OA002')
+    expect(await sqlStateOf(run(crypto.randomUUID(), suspended.adminId))).toBe('OA001')
+    // A platform operation (no principal) may still act on it, e.g. to reactivate it.
+    expect(
+      await sqlStateOf(() => appSql.transaction([begin(suspended.organizationId, null, null)])),
+    ).toBeUndefined()
+  })
+
+  it('refuses a principal of the wrong role, tenant or state (OA003)', async () => {
+    const [a, b] = await Promise.all([createFullTenant(), createFullTenant()])
+    const refused = async (role: string, principalId: string | null) =>
+      sqlStateOf(() => appSql.transaction([begin(a.organizationId, role, principalId)]))
+    expect(await refused('ADMIN', a.customerId)).toBe('OA003')
+    expect(await refused('CUSTOMER', a.adminId)).toBe('OA003')
+    expect(await refused('ADMIN', b.adminId)).toBe('OA003')
+    expect(await refused('AGENT', b.agentId)).toBe('OA003')
+    expect(await refused('AGENT', a.adminId)).toBe('OA003')
+    expect(await refused('ADMIN', null)).toBe('OA003')
+    expect(await refused('ROOT', a.adminId)).toBe('OA003')
+
+    await ownerDb.update(users).set({ isActive: false }).where(eq(users.id, a.customerId))
+    await ownerDb
+      .update(agentConfigurations)
+      .set({ status: 'PAUSED' })
+      .where(eq(agentConfigurations.id, a.agentId))
+    expect(await refused('CUSTOMER', a.customerId)).toBe('OA003')
+    expect(await refused('AGENT', a.agentId)).toBe('OA003')
+  })
+})

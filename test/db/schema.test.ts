@@ -1,0 +1,90 @@
+import { is } from 'drizzle-orm'
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
+import { describe, expect, it } from 'vitest'
+import * as schema from '../../src/db/schema'
+import { ownerSql } from '../support/db'
+import { TENANT_TABLES } from './fixtures'
+
+/* The migrated database matches what the code declares: enums, RLS, the app role. */
+
+const SPEC_ENUMS: Record<string, readonly string[]> = {
+  user_role: schema.userRoleValues,
+  representative_role: schema.representativeRoleValues,
+  representative_status: schema.representativeStatusValues,
+  organization_plan: schema.organizationPlanValues,
+  organization_status: schema.organizationStatusValues,
+  account_tier: schema.accountTierValues,
+  account_standing: schema.accountStandingValues,
+  ticket_status: schema.ticketStatusValues,
+  ticket_priority: schema.ticketPriorityValues,
+  ticket_category: schema.ticketCategoryValues,
+  escalation_priority: schema.escalationPriorityValues,
+  escalation_status: schema.escalationStatusValues,
+  escalation_reason: schema.escalationReasonValues,
+  refund_reason: schema.refundReasonValues,
+  refund_status: schema.refundStatusValues,
+  budget_type: schema.budgetTypeValues,
+  budget_period: schema.budgetPeriodValues,
+  agent_type: schema.agentTypeValues,
+  agent_status: schema.agentStatusValues,
+  decision_rule_action: schema.decisionRuleActionValues,
+  metric_period: schema.metricPeriodValues,
+  performance_trend: schema.performanceTrendValues,
+}
+
+describe('migrated schema', () => {
+  it('has the 22 enums with exactly the values the code exports', async () => {
+    const rows = await ownerSql`
+      select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
+      from pg_type t join pg_enum e on e.enumtypid = t.oid
+      where t.typnamespace = 'public'::regnamespace group by t.typname`
+    const inDatabase = Object.fromEntries(rows.map((row) => [row.name, row.labels]))
+    expect(inDatabase).toEqual(Object.fromEntries(Object.entries(SPEC_ENUMS).map(([k, v]) => [k, [...v]])))
+    expect(Object.keys(inDatabase)).toHaveLength(22)
+  })
+
+  it('enables and forces RLS with one tenant_isolation policy on each of the 13 tables', async () => {
+    const rows = await ownerSql`
+      select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+             (select array_agg(p.polname::text) from pg_policy p where p.polrelid = c.oid) as policies
+      from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by c.relname`
+    expect(rows.map((row) => row.table)).toEqual(TENANT_TABLES.map(([table]) => table).sort())
+    for (const row of rows)
+      expect(row).toMatchObject({ enabled: true, forced: true, policies: ['tenant_isolation'] })
+  })
+
+  it('gives app_api no way around RLS and only DML on the tables', async () => {
+    const [role] = await ownerSql`
+      select rolsuper, rolbypassrls, rolcreatedb, rolcreaterole from pg_roles where rolname = 'app_api'`
+    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreatedb: false, rolcreaterole: false })
+    const privileges = await ownerSql`
+      select table_name, array_agg(privilege_type::text order by privilege_type) as granted
+      from information_schema.role_table_grants where grantee = 'app_api' and table_schema = 'public'
+      group by table_name`
+    expect(privileges).toHaveLength(13)
+    for (const row of privileges) expect(row.granted).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE'])
+  })
+
+  it('declares an index whose leading columns cover every foreign key', () => {
+    const tables = Object.values(schema as Record<string, unknown>).filter((value): value is PgTable =>
+      is(value, PgTable),
+    )
+    expect(tables).toHaveLength(13)
+    for (const table of tables) {
+      const config = getTableConfig(table)
+      const indexed = [
+        ...config.indexes.map((index) =>
+          index.config.columns.map((column) => ('name' in column ? column.name : '')),
+        ),
+        ...config.uniqueConstraints.map((unique) => unique.columns.map((column) => column.name)),
+        ...config.primaryKeys.map((key) => key.columns.map((column) => column.name)),
+        ...config.columns.filter((column) => column.primary).map((column) => [column.name]),
+      ]
+      for (const foreignKey of config.foreignKeys) {
+        const columns = foreignKey.reference().columns.map((column) => column.name)
+        const covered = indexed.some((index) => columns.every((column, i) => index[i] === column))
+        expect(covered, `${config.name}: ${foreignKey.getName()}`).toBe(true)
+      }
+    }
+  })
+})

@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { api, json } from './support/api'
+
+/** The OpenAPI document as served: every /v1 operation states who may call it and how it refuses. */
+
+interface Operation {
+  description?: string
+  security?: Array<Record<string, string[]>>
+  'x-permission'?: { roles?: string[]; ownership?: Record<string, string>; platform?: boolean }
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>
+}
+interface Document {
+  openapi: string
+  paths: Record<string, Record<string, Operation>>
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> }
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'])
+const PROBLEM_REF = '#/components/schemas/Problem'
+
+let document: Document
+let operations: Array<{ name: string; operation: Operation }>
+
+beforeAll(async () => {
+  const response = await api('/openapi.json')
+  expect(response.status).toBe(200)
+  document = await json<Document>(response)
+  operations = Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, operation })),
+  )
+})
+
+const v1 = () => operations.filter(({ name }) => name.split(' ')[1]?.startsWith('/v1/'))
+const schemesOf = (operation: Operation) => (operation.security ?? []).flatMap((entry) => Object.keys(entry))
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document with the Bearer and PlatformKey schemes and the Problem schema', () => {
+    expect(document.openapi).toBe('3.1.0')
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['Bearer', 'PlatformKey'])
+    expect(document.components.schemas).toHaveProperty('Problem')
+    expect(v1().length).toBeGreaterThanOrEqual(9)
+  })
+
+  it('declares security and x-permission on every /v1 operation', () => {
+    for (const { name, operation } of v1()) {
+      const schemes = schemesOf(operation)
+      expect(schemes.length, name).toBeGreaterThan(0)
+      for (const scheme of schemes) expect(['Bearer', 'PlatformKey'], name).toContain(scheme)
+      expect(operation['x-permission'], name).toBeTypeOf('object')
+      if (schemes.includes('Bearer')) {
+        expect(operation['x-permission']?.roles?.length, name).toBeGreaterThan(0)
+      } else {
+        expect(operation['x-permission'], name).toEqual({ platform: true })
+      }
+    }
+  })
+
+  it('documents 401 and 403 as problem+json with the Problem schema on every /v1 operation', () => {
+    for (const { name, operation } of v1()) {
+      for (const status of ['401', '403']) {
+        const content = operation.responses[status]?.content
+        expect(Object.keys(content ?? {}), `${name} ${status}`).toEqual(['application/problem+json'])
+        expect(content?.['application/problem+json']?.schema?.$ref, `${name} ${status}`).toBe(PROBLEM_REF)
+      }
+    }
+  })
+
+  it('names the allowed roles (and ownership rules) in every Bearer operation’s description', () => {
+    for (const { name, operation } of v1().filter(({ operation }) =>
+      schemesOf(operation).includes('Bearer'),
+    )) {
+      const permission = operation['x-permission']
+      const roles = permission?.roles ?? []
+      expect(operation.description, name).toContain(`Allowed roles: ${roles.join(', ')}.`)
+      for (const role of Object.keys(permission?.ownership ?? {})) {
+        expect(operation.description, name).toContain(`Ownership — ${role}:`)
+      }
+    }
+  })
+
+  it('has no description with leading or trailing blank space', () => {
+    for (const { name, operation } of operations) {
+      if (operation.description !== undefined)
+        expect(operation.description, name).toBe(operation.description.trim())
+    }
+  })
+})
+
+describe('deny by default', () => {
+  it('answers a /v1 route without a token with 401', async () => {
+    const response = await api('/v1/tickets')
+    expect(response.status).toBe(401)
+    expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="organization-api"')
+    expect(await json(response)).toMatchObject({ status: 401, code: 'TOKEN_MISSING' })
+  })
+
+  it('answers every documented Bearer operation without a token with 401', async () => {
+    const bearerOperations = v1().filter(({ operation }) => schemesOf(operation).includes('Bearer'))
+    for (const { name } of bearerOperations) {
+      const [method, template] = name.split(' ') as [string, string]
+      const path = template.replaceAll(/\{[^}]+\}/g, crypto.randomUUID())
+      const response = await api(path, { method, body: method === 'GET' ? undefined : {} })
+      expect(response.status, name).toBe(401)
+    }
+  })
+
+  it('answers an unknown /v1 path with 404 problem+json', async () => {
+    for (const path of ['/v1/nothing-here', '/v1/tickets/x/y/z', '/v1/users']) {
+      const response = await api(path)
+      expect(response.status, path).toBe(404)
+      expect(response.headers.get('Content-Type'), path).toContain('application/problem+json')
+      expect(await json(response), path).toMatchObject({ status: 404, code: 'NOT_FOUND' })
+    }
+  })
+})
