@@ -15,6 +15,7 @@ export default defineConfig({
           TEST_NEON_LOCAL_URL: inject('neonLocalUrl'),
           AUTH_JWT_SECRET: 'test-secret-0123456789-0123456789-abcdef',
           PLATFORM_API_KEY: 'test-platform-key-0123456789',
+          CORS_ORIGINS: 'https://console.example, https://portal.example',
         },
       },
     })),

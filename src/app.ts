@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { errors } from './lib/errors'
 import { createRouter } from './lib/openapi'
+import { corsForConfiguredOrigins } from './middleware/cors'
 import { notFound, onError } from './middleware/error-handler'
 import { requestId } from './middleware/request-id'
 import { healthRouter } from './resources/health/health.index'
@@ -24,6 +25,7 @@ export const openApiInfo = {
 export function createApp() {
   const app = createRouter()
   app.use('*', requestId())
+  app.use('*', corsForConfiguredOrigins())
   app.use('*', secureHeaders())
   app.use(
     '*',

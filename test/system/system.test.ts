@@ -53,13 +53,17 @@ describe('problem+json', () => {
     })
   })
 
-  it('refuses a body over the size limit with 413', async () => {
-    const response = await api('/health', { method: 'POST', body: 'x'.repeat(70 * 1024) })
-    expect([404, 413]).toContain(response.status)
-    const huge = await api('/v1/organizations', { method: 'POST', body: { name: 'x'.repeat(70 * 1024) } })
+  it('refuses a body over the size limit with 413, before authentication or the database', async () => {
+    const requestId = `too-large-${crypto.randomUUID()}`
+    const huge = await api('/v1/organizations', {
+      method: 'POST',
+      headers: { 'X-Request-Id': requestId },
+      body: { name: 'x'.repeat(70 * 1024) },
+    })
     expect(huge.status).toBe(413)
     expect(huge.headers.get('Content-Type')).toContain('application/problem+json')
     expect(await json(huge)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
+    expect(await neonLocalStats(requestId)).toBe(0)
   })
 })
 
@@ -93,5 +97,35 @@ describe('GET /openapi.json', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toContain('text/html')
     expect(await response.text()).toContain('/openapi.json')
+  })
+})
+
+describe('CORS', () => {
+  it('answers a preflight from a configured origin, exposing ETag and the request id', async () => {
+    const response = await api('/v1/tickets', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://portal.example',
+        'Access-Control-Request-Method': 'PATCH',
+        'Access-Control-Request-Headers': 'authorization, if-match',
+      },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe('https://portal.example')
+    expect(response.headers.get('Access-Control-Allow-Methods')).toContain('PATCH')
+    expect(response.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain('if-match')
+    const simple = await api('/health', { headers: { Origin: 'https://console.example' } })
+    expect(simple.headers.get('Access-Control-Allow-Origin')).toBe('https://console.example')
+    expect(simple.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
+  })
+
+  it('grants nothing to any other origin', async () => {
+    const response = await api('/health', { headers: { Origin: 'https://evil.example' } })
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBeNull()
+    const preflight = await api('/v1/tickets', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' },
+    })
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBeNull()
   })
 })
