@@ -1,0 +1,461 @@
+/**
+ * `npm run bench [-- --duration 5 --connections 10]`: load-tests the API under `wrangler dev` on loopback.
+ * Local Neon endpoint on an in-memory PGlite (or, with BENCH_DATABASE_URL=postgres://…, on a fresh scratch
+ * database of that server, dropped at the end) + migrations + seed + `wrangler dev` on a free port, then one
+ * autocannon run per scenario. Prints requests, non-2xx, req/s, latency percentiles and the database round trips
+ * each API request cost (counted by the endpoint). Any non-2xx answer or connection error fails the script.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import type { PrincipalRole } from '../src/auth/principal'
+import { createDatabase } from '../src/db/client'
+import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { seedIds } from './seed/data'
+import { seed } from './seed/seed'
+import { mintSeedTokens } from './token'
+
+const HOST = '127.0.0.1'
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+// Throwaway credentials: the Worker only ever runs on loopback here.
+const SECRET = 'bench-secret-only-for-loopback-0123456789'
+const PLATFORM_KEY = 'bench-platform-key'
+const READY_TIMEOUT_MS = 90_000
+
+interface Options {
+  duration: number
+  connections: number
+}
+
+interface Scenario {
+  name: string
+  method: 'GET' | 'POST' | 'PATCH'
+  path: string
+  role?: PrincipalRole
+  /** Called for every request, so bodies can vary (PATCH toggles a value). */
+  body?: (n: number) => string
+}
+
+interface Row {
+  name: string
+  requests: number
+  non2xx: number
+  errors: number
+  rps: number
+  p50: number
+  p90: number
+  p99: number
+  tripsPerRequest: number
+  statusCodes: string
+}
+
+type Step = { name: string; run: () => Promise<void> }
+
+/** Teardown steps, run once in reverse order (from `finally` or on SIGINT, whichever comes first). */
+class Teardown {
+  readonly #steps: Step[] = []
+  #running: Promise<boolean> | undefined
+
+  add(name: string, run: () => Promise<void>): void {
+    this.#steps.push({ name, run })
+  }
+
+  /** Resolves to false when a step failed (each step still runs). */
+  run(): Promise<boolean> {
+    this.#running ??= this.#runAll()
+    return this.#running
+  }
+
+  async #runAll(): Promise<boolean> {
+    let ok = true
+    for (const step of [...this.#steps].reverse()) {
+      try {
+        await step.run()
+      } catch (error) {
+        ok = false
+        console.error(`teardown: ${step.name} failed:`, error)
+      }
+    }
+    return ok
+  }
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '10' },
+    },
+  })
+  return {
+    duration: positiveInteger(values.duration, '--duration'),
+    connections: positiveInteger(values.connections, '--connections'),
+  }
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
+  return value
+}
+
+function assertLoopback(url: string, what: string): void {
+  const host = new URL(url).hostname
+  if (!LOOPBACK_HOSTS.has(host)) throw new Error(`${what} must point at this machine (got host "${host}").`)
+}
+
+/** A port the OS reports free on 127.0.0.1 right now (then released for wrangler to take). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => (port ? resolvePort(port) : reject(new Error('no free port'))))
+    })
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms))
+
+/** The backend: in-memory PGlite, or a fresh scratch database on the server of BENCH_DATABASE_URL. */
+async function chooseBackend(teardown: Teardown): Promise<Backend> {
+  const adminUrl = process.env.BENCH_DATABASE_URL
+  if (!adminUrl) return { kind: 'pglite' }
+  if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new Error('BENCH_DATABASE_URL must be a postgres:// URL.')
+  assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
+  const scratch = await createScratchDatabase(adminUrl, 'orgapi_bench')
+  teardown.add('drop the scratch database', scratch.drop)
+  return { kind: 'postgres', url: scratch.url }
+}
+
+async function startDatabase(teardown: Teardown): Promise<NeonLocal> {
+  const backend = await chooseBackend(teardown)
+  const local = await startNeonLocal({ backend, host: HOST })
+  teardown.add('stop the local endpoint', () => local.close())
+  await local.migrate()
+  await seed(createDatabase(local.connectionString(local.ownerUser)))
+  return local
+}
+
+/** The last lines wrangler printed, shown only when something goes wrong. */
+class OutputTail {
+  readonly #lines: string[] = []
+  constructor(readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.#lines.push(...chunk.toString().split('\n').filter(Boolean))
+    this.#lines.splice(0, Math.max(0, this.#lines.length - this.max))
+  }
+
+  toString(): string {
+    return this.#lines.join('\n')
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null
+}
+
+/** wrangler runs in its own process group, so workerd (its child) stops with it. */
+async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  const pid = child.pid
+  if (pid === undefined) return
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal)
+    } catch {
+      // the group is gone already
+    }
+  }
+  if (!exited(child)) {
+    const gone = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
+    signalGroup('SIGTERM')
+    await Promise.race([gone, sleep(5_000)])
+  }
+  // Whatever of the group outlived the SIGTERM (or wrangler itself when it did not exit in time).
+  signalGroup('SIGKILL')
+}
+
+async function startWrangler(databaseUrl: string, teardown: Teardown, output: OutputTail): Promise<string> {
+  const [port, inspectorPort] = [await freePort(), await freePort()]
+  // Own state folder: no sharing of .wrangler/state with a `npm run dev` running at the same time.
+  const persistDir = await mkdtemp(join(tmpdir(), 'orgapi-bench-'))
+  teardown.add('remove the wrangler state folder', () => rm(persistDir, { recursive: true, force: true }))
+  const args = ['dev', '--ip', HOST, '--port', String(port), '--inspector-port', String(inspectorPort)]
+  args.push('--persist-to', persistDir, '--show-interactive-dev-session=false', '--log-level', 'warn')
+  for (const [key, value] of Object.entries({
+    DATABASE_URL: databaseUrl,
+    AUTH_JWT_SECRET: SECRET,
+    PLATFORM_API_KEY: PLATFORM_KEY,
+  })) {
+    args.push('--var', `${key}:${value}`)
+  }
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_SEND_METRICS: 'false' },
+  })
+  teardown.add('stop wrangler', () => stopProcessGroup(child))
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk))
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk))
+  const url = `http://${HOST}:${port}`
+  await waitForReady(url, child, output)
+  return url
+}
+
+async function waitForReady(url: string, child: ChildProcess, output: OutputTail): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (exited(child)) throw new Error(`wrangler exited before it was ready:\n${output}`)
+    try {
+      if ((await fetch(`${url}/ready`)).ok) return
+    } catch {
+      // still starting
+    }
+    await sleep(300)
+  }
+  throw new Error(`the API was not ready within ${READY_TIMEOUT_MS / 1000}s:\n${output}`)
+}
+
+function scenarios(): Scenario[] {
+  const { tickets, users } = seedIds
+  const createBody = JSON.stringify({
+    customerId: users.acmeCustomerJane,
+    subject: 'Benchmark ticket',
+    description: 'Created by npm run bench.',
+    tags: ['bench'],
+  })
+  const priorities = ['HIGH', 'LOW'] as const
+  return [
+    { name: 'GET /health', method: 'GET', path: '/health' },
+    { name: 'GET /ready', method: 'GET', path: '/ready' },
+    { name: 'GET /v1/organization', method: 'GET', path: '/v1/organization', role: 'ADMIN' },
+    { name: 'GET /v1/tickets?limit=25', method: 'GET', path: '/v1/tickets?limit=25', role: 'REPRESENTATIVE' },
+    {
+      name: 'GET /v1/tickets/:id',
+      method: 'GET',
+      path: `/v1/tickets/${tickets.acmeDamagedOrder}`,
+      role: 'REPRESENTATIVE',
+    },
+    { name: 'POST /v1/tickets', method: 'POST', path: '/v1/tickets', role: 'AGENT', body: () => createBody },
+    {
+      name: 'PATCH /v1/tickets/:id',
+      method: 'PATCH',
+      path: `/v1/tickets/${tickets.acmeDataExport}`,
+      role: 'REPRESENTATIVE',
+      body: (n) => JSON.stringify({ priority: priorities[n % priorities.length] }),
+    },
+  ]
+}
+
+/** Bearer tokens of the seeded acme principals, by role. */
+async function acmeTokens(): Promise<Map<PrincipalRole, string>> {
+  const tokens = await mintSeedTokens(SECRET)
+  return new Map(tokens.filter((t) => t.org === 'acme').map((t) => [t.role, t.token]))
+}
+
+function headersOf(scenario: Scenario, tokens: Map<PrincipalRole, string>): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (scenario.body) headers['content-type'] = 'application/json'
+  if (scenario.role) {
+    const token = tokens.get(scenario.role)
+    if (!token) throw new Error(`no seeded acme ${scenario.role} to mint a token for`)
+    headers.authorization = `Bearer ${token}`
+  }
+  return headers
+}
+
+/** One request outside the measurement: fails fast, with the problem body, when a scenario is not a 2xx. */
+async function preflight(url: string, scenario: Scenario, headers: Record<string, string>): Promise<void> {
+  const response = await fetch(`${url}${scenario.path}`, {
+    method: scenario.method,
+    headers,
+    body: scenario.body?.(0),
+  })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${scenario.name} answered ${response.status}: ${text.slice(0, 500)}`)
+}
+
+/** Waits until the endpoint has seen no new request for a moment (requests cut off at the end land late). */
+async function settledCount(local: NeonLocal): Promise<number> {
+  const deadline = Date.now() + 10_000
+  let last = local.requestCount()
+  let stableSince = Date.now()
+  while (Date.now() - stableSince < 300 && Date.now() < deadline) {
+    await sleep(50)
+    const now = local.requestCount()
+    if (now !== last) [last, stableSince] = [now, Date.now()]
+  }
+  return last
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value
+  }
+  return undefined
+}
+
+let activeRun: autocannon.Instance | undefined
+
+function fire(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolveRun, reject) => {
+    activeRun = autocannon(options, (error: unknown, result) => {
+      activeRun = undefined
+      if (error) reject(error)
+      else resolveRun(result)
+    })
+  })
+}
+
+/**
+ * Every request carries its own X-Request-Id, which the app uses as the `application_name` of its database
+ * calls. That identifies the round trips of requests the time limit cut off (sent, never answered), so they
+ * are taken out of the endpoint's total before dividing by the completed requests.
+ */
+async function runScenario(
+  url: string,
+  scenario: Scenario,
+  headers: Record<string, string>,
+  local: NeonLocal,
+  options: Options,
+  index: number,
+): Promise<Row> {
+  const sent = new Set<string>()
+  const answered = new Set<string>()
+  let n = 0
+  const before = await settledCount(local)
+  const result = await fire({
+    url,
+    connections: options.connections,
+    duration: options.duration,
+    requests: [
+      {
+        method: scenario.method,
+        path: scenario.path,
+        setupRequest: (request) => {
+          const id = `bench-${index}-${++n}`
+          sent.add(id)
+          return {
+            ...request,
+            headers: { ...headers, 'x-request-id': id },
+            body: scenario.body?.(n),
+          }
+        },
+        onResponse: (_status, _body, _context, responseHeaders) => {
+          const id = headerValue(responseHeaders ?? {}, 'x-request-id')
+          if (id) answered.add(id)
+        },
+      },
+    ],
+  })
+  const delta = (await settledCount(local)) - before
+  let cutOff = 0
+  for (const id of sent) if (!answered.has(id)) cutOff += local.requestCount(id)
+  const completed = result.requests.total
+  return {
+    name: scenario.name,
+    requests: completed,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    rps: result.requests.mean,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    tripsPerRequest: completed > 0 ? (delta - cutOff) / completed : Number.NaN,
+    statusCodes: Object.entries(result.statusCodeStats ?? {})
+      .map(([code, stats]) => `${code}×${stats.count ?? 0}`)
+      .join(' '),
+  }
+}
+
+function table(rows: Row[]): string {
+  const head = ['scenario', 'requests', 'non-2xx', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'db trips/req']
+  const body = rows.map((r) => [
+    r.name,
+    String(r.requests),
+    String(r.non2xx + r.errors),
+    r.rps.toFixed(0),
+    r.p50.toFixed(1),
+    r.p90.toFixed(1),
+    r.p99.toFixed(1),
+    r.tripsPerRequest.toFixed(2),
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)))
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`
+  const rule = `|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
+  return [line(head), rule, ...body.map(line)].join('\n')
+}
+
+async function wranglerVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8'))
+  return String(manifest.version)
+}
+
+async function describeSetup(local: NeonLocal, options: Options): Promise<string> {
+  const cpu = cpus()
+  return [
+    `backend: ${local.backend.kind} (behind the local Neon endpoint)`,
+    `node ${process.version}, wrangler ${await wranglerVersion()}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}`,
+    `connections: ${options.connections}, duration: ${options.duration}s per scenario, target: ${HOST} only`,
+  ].join('\n')
+}
+
+async function bench(options: Options, teardown: Teardown): Promise<void> {
+  const local = await startDatabase(teardown)
+  console.log(`database: ${local.backend.kind}, migrated and seeded`)
+  const output = new OutputTail(60)
+  const url = await startWrangler(local.connectionString('app_api'), teardown, output)
+  assertLoopback(url, 'the API URL')
+  console.log(`wrangler dev ready at ${url}`)
+  const tokens = await acmeTokens()
+  const rows: Row[] = []
+  for (const [index, scenario] of scenarios().entries()) {
+    const headers = headersOf(scenario, tokens)
+    await preflight(url, scenario, headers)
+    console.log(`running ${scenario.name} …`)
+    rows.push(await runScenario(url, scenario, headers, local, options, index))
+  }
+  console.log(`\n${await describeSetup(local, options)}\n\n${table(rows)}\n`)
+  const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
+  for (const r of failed) console.error(`${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.statusCodes})`)
+  if (failed.length > 0) throw new Error(`${failed.length} scenario(s) had non-2xx answers or errors`)
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2))
+  const teardown = new Teardown()
+  process.once('SIGINT', () => {
+    console.error('\ninterrupted; stopping …')
+    activeRun?.stop()
+    void teardown.run().finally(() => process.exit(130))
+  })
+  try {
+    await bench(options, teardown)
+    return 0
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error)
+    return 1
+  } finally {
+    if (!(await teardown.run())) process.exitCode = 1
+  }
+}
+
+main().then(
+  (code) => process.exit(process.exitCode || code),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
