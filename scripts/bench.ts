@@ -299,7 +299,10 @@ async function settledCount(local: NeonLocal): Promise<number> {
   return last
 }
 
-function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+function headerValue(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value
   }
@@ -307,6 +310,7 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 }
 
 let activeRun: autocannon.Instance | undefined
+let interrupted = false
 
 function fire(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolveRun, reject) => {
@@ -346,11 +350,8 @@ async function runScenario(
         setupRequest: (request) => {
           const id = `bench-${index}-${++n}`
           sent.add(id)
-          return {
-            ...request,
-            headers: { ...headers, 'x-request-id': id },
-            body: scenario.body?.(n),
-          }
+          const next = { ...request, headers: { ...headers, 'x-request-id': id } }
+          return scenario.body ? { ...next, body: scenario.body(n) } : next
         },
         onResponse: (_status, _body, _context, responseHeaders) => {
           const id = headerValue(responseHeaders ?? {}, 'x-request-id')
@@ -363,6 +364,7 @@ async function runScenario(
   let cutOff = 0
   for (const id of sent) if (!answered.has(id)) cutOff += local.requestCount(id)
   const completed = result.requests.total
+  console.log({ delta, cutOff, completed, sent: result.requests.sent, ids: sent.size, answered: answered.size })
   return {
     name: scenario.name,
     requests: completed,
@@ -422,6 +424,7 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
   const tokens = await acmeTokens()
   const rows: Row[] = []
   for (const [index, scenario] of scenarios().entries()) {
+    if (interrupted) throw new Error('interrupted')
     const headers = headersOf(scenario, tokens)
     await preflight(url, scenario, headers)
     console.log(`running ${scenario.name} …`)
@@ -429,7 +432,8 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
   }
   console.log(`\n${await describeSetup(local, options)}\n\n${table(rows)}\n`)
   const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
-  for (const r of failed) console.error(`${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.statusCodes})`)
+  for (const r of failed)
+    console.error(`${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.statusCodes})`)
   if (failed.length > 0) throw new Error(`${failed.length} scenario(s) had non-2xx answers or errors`)
 }
 
@@ -438,6 +442,7 @@ async function main(): Promise<number> {
   const teardown = new Teardown()
   process.once('SIGINT', () => {
     console.error('\ninterrupted; stopping …')
+    interrupted = true
     activeRun?.stop()
     void teardown.run().finally(() => process.exit(130))
   })
