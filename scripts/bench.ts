@@ -364,7 +364,6 @@ async function runScenario(
   let cutOff = 0
   for (const id of sent) if (!answered.has(id)) cutOff += local.requestCount(id)
   const completed = result.requests.total
-  console.log({ delta, cutOff, completed, sent: result.requests.sent, ids: sent.size, answered: answered.size })
   return {
     name: scenario.name,
     requests: completed,

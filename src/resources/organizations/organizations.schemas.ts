@@ -1,21 +1,13 @@
 import { z } from '@hono/zod-openapi'
-import { organizationPlanValues, organizationStatusValues } from '../../db/schema'
+import { type Organization, organizationPlanValues, organizations } from '../../db/schema'
+import { createSelectSchema, isoTimestamp, jsonObject } from '../../lib/schemas'
 
-const jsonObject = z
-  .record(z.string(), z.json())
-  .openapi({ type: 'object', example: { timezone: 'Europe/Berlin' } })
-
-export const OrganizationSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    slug: z.string(),
-    plan: z.enum(organizationPlanValues),
-    status: z.enum(organizationStatusValues),
-    settings: jsonObject,
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
+export const OrganizationSchema = createSelectSchema(organizations, {
+  settings: jsonObject,
+  createdAt: isoTimestamp,
+  updatedAt: isoTimestamp,
+})
+  .omit({ ticketSequence: true })
   .openapi('Organization')
 
 const name = z.string().trim().min(1).max(200)
@@ -60,19 +52,8 @@ export const ProvisionedOrganizationSchema = z
   .object({ organization: OrganizationSchema, admin: ProvisionedUserSchema })
   .openapi('ProvisionedOrganization')
 
-type OrganizationRow = {
-  id: string
-  name: string
-  slug: string
-  plan: (typeof organizationPlanValues)[number]
-  status: (typeof organizationStatusValues)[number]
-  settings: Record<string, unknown>
-  createdAt: Date
-  updatedAt: Date
-}
-
 /** The representation: explicit fields only (the ticket counter is internal). */
-export function toOrganization(row: OrganizationRow): z.infer<typeof OrganizationSchema> {
+export function toOrganization(row: Organization): z.infer<typeof OrganizationSchema> {
   return {
     id: row.id,
     name: row.name,

@@ -1,6 +1,13 @@
 import { z } from '@hono/zod-openapi'
-import { type Ticket, ticketCategoryValues, ticketPriorityValues, ticketStatusValues } from '../../db/schema'
+import {
+  type Ticket,
+  ticketCategoryValues,
+  ticketPriorityValues,
+  ticketStatusValues,
+  tickets,
+} from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { createSelectSchema, isoTimestamp } from '../../lib/schemas'
 
 const status = z.enum(ticketStatusValues)
 const priority = z.enum(ticketPriorityValues)
@@ -8,26 +15,16 @@ const category = z.enum(ticketCategoryValues)
 const tags = z.array(z.string().trim().min(1).max(50)).max(20)
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
-const timestamp = z.iso.datetime()
 
-export const TicketSchema = z
-  .object({
-    id: z.uuid(),
-    ticketNumber: z.string().openapi({ example: 'TICKET-1001' }),
-    customerId: z.uuid(),
-    assignedRepresentativeId: z.uuid().nullable(),
-    subject: z.string(),
-    description: z.string(),
-    status,
-    priority,
-    category,
-    tags: z.array(z.string()),
-    firstResponseAt: timestamp.nullable(),
-    resolvedAt: timestamp.nullable(),
-    closedAt: timestamp.nullable(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  })
+export const TicketSchema = createSelectSchema(tickets, {
+  tags: z.array(z.string()),
+  firstResponseAt: isoTimestamp.nullable(),
+  resolvedAt: isoTimestamp.nullable(),
+  closedAt: isoTimestamp.nullable(),
+  createdAt: isoTimestamp,
+  updatedAt: isoTimestamp,
+})
+  .omit({ organizationId: true })
   .openapi('Ticket')
 
 export const TicketPageSchema = pageSchema(TicketSchema, 'TicketPage')
@@ -63,8 +60,8 @@ export const ListTicketsQuerySchema = z.object({
     .optional()
     .openapi({ description: 'A representative id, or `none` for unassigned tickets.' }),
   customerId: z.uuid().optional(),
-  createdFrom: timestamp.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
-  createdTo: timestamp.optional().openapi({ description: 'Created before (ISO 8601).' }),
+  createdFrom: isoTimestamp.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
+  createdTo: isoTimestamp.optional().openapi({ description: 'Created before (ISO 8601).' }),
 })
 
 export const TicketIdParamsSchema = z.object({
