@@ -239,7 +239,7 @@ function scenarios(): Scenario[] {
   return [
     { name: 'GET /health', method: 'GET', path: '/health' },
     { name: 'GET /ready', method: 'GET', path: '/ready' },
-    { name: 'GET /v1/organization', method: 'GET', path: '/v1/organization', role: 'ADMIN' },
+    { name: 'GET /v1/organization', method: 'GET', path: '/v1/organization', role: 'CUSTOMER' },
     { name: 'GET /v1/tickets?limit=25', method: 'GET', path: '/v1/tickets?limit=25', role: 'REPRESENTATIVE' },
     {
       name: 'GET /v1/tickets/:id',
@@ -439,12 +439,17 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2))
   const teardown = new Teardown()
-  process.once('SIGINT', () => {
-    console.error('\ninterrupted; stopping …')
+  // `on`, not `once`: npm and tsx forward the terminal's SIGINT, so it can arrive twice, and a second,
+  // unhandled one would kill the process before the teardown is done.
+  const stop = (signal: NodeJS.Signals) => {
+    if (interrupted) return
     interrupted = true
+    console.error(`\n${signal}: stopping …`)
     activeRun?.stop()
     void teardown.run().finally(() => process.exit(130))
-  })
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
   try {
     await bench(options, teardown)
     return 0
