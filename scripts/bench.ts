@@ -239,7 +239,7 @@ function scenarios(): Scenario[] {
   return [
     { name: 'GET /health', method: 'GET', path: '/health' },
     { name: 'GET /ready', method: 'GET', path: '/ready' },
-    { name: 'GET /v1/organization', method: 'GET', path: '/v1/organization', role: 'CUSTOMER' },
+    { name: 'GET /v1/organization', method: 'GET', path: '/v1/organization', role: 'ADMIN' },
     { name: 'GET /v1/tickets?limit=25', method: 'GET', path: '/v1/tickets?limit=25', role: 'REPRESENTATIVE' },
     {
       name: 'GET /v1/tickets/:id',
