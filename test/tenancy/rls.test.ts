@@ -3,25 +3,12 @@ import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { tickets } from '../../src/db/schema'
 import { TenantDb } from '../../src/db/tenant'
+import { TENANT_TABLES } from '../db/fixtures'
 import { api } from '../support/api'
 import { appSql, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 
-const TENANT_TABLES = [
-  'organizations',
-  'users',
-  'representatives',
-  'customer_profiles',
-  'tickets',
-  'escalations',
-  'refunds',
-  'budgets',
-  'budget_usage_records',
-  'agent_configurations',
-  'decision_rules',
-  'performance_metrics',
-  'team_performance',
-]
+const TENANT_TABLE_NAMES = TENANT_TABLES.map(([table]) => table)
 
 async function withTickets(): Promise<[TestTenant, TestTenant]> {
   const [a, b] = [await createTenant(), await createTenant()]
@@ -41,7 +28,7 @@ describe('row-level security, without the code’s help', () => {
       from pg_roles r where r.rolname = current_user`
     expect(role).toEqual({ name: 'app_api', rolsuper: false, rolbypassrls: false })
     const tables = await ownerSql`select relname, relrowsecurity, relforcerowsecurity from pg_class
-      where relname = any(${TENANT_TABLES}) and relkind = 'r' order by relname`
+      where relname = any(${TENANT_TABLE_NAMES}) and relkind = 'r' order by relname`
     expect(tables).toHaveLength(13)
     for (const table of tables)
       expect(table, String(table.relname)).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true })
@@ -64,7 +51,7 @@ describe('row-level security, without the code’s help', () => {
 
   it('without a tenant context the request role sees no rows at all', async () => {
     await withTickets()
-    for (const table of TENANT_TABLES) {
+    for (const table of TENANT_TABLE_NAMES) {
       const rows = await appSql.query(`select count(*)::int as n from ${table}`)
       expect(rows, table).toEqual([{ n: 0 }])
     }
