@@ -114,6 +114,18 @@ export function postgresErrorOf(error: unknown): PostgresErrorFields | undefined
 }
 
 /**
+ * True when the database could not be reached or answered outside the protocol (network failure, HTTP
+ * 5xx from the SQL endpoint): the driver's NeonDbError without a SQLSTATE, possibly wrapped by drizzle.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current.name === 'NeonDbError' && postgresErrorOf(current) === undefined) return true
+    current = current.cause
+  }
+  return false
+}
+
+/**
  * Maps a Postgres error to the API's answer. Constraint names and SQL never reach the caller;
  * the codes `OA001`–`OA003` are raised by `app_begin_request` (see DATABASE.md).
  */
@@ -148,7 +160,8 @@ export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
     case '40P01':
       return errors.conflict('CONCURRENT_UPDATE', 'A concurrent request changed the same data; retry.')
     default:
-      if (/^(08|53|57P)/.test(pg.code)) return errors.unavailable('The database is temporarily unavailable.')
+      // 08 connection, 53 resources, 57 operator intervention (statement timeout, shutdown): transient.
+      if (/^(08|53|57)/.test(pg.code)) return errors.unavailable('The database is temporarily unavailable.')
       return errors.internal()
   }
 }

@@ -1,7 +1,14 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../env'
-import { ApiError, apiErrorFromPostgres, errors, postgresErrorOf, problemResponse } from '../lib/errors'
+import {
+  ApiError,
+  apiErrorFromPostgres,
+  errors,
+  isDatabaseUnreachable,
+  postgresErrorOf,
+  problemResponse,
+} from '../lib/errors'
 import { log } from '../lib/log'
 
 function fromHttpException(error: HTTPException): ApiError {
@@ -10,11 +17,12 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(error.status, 'HTTP_ERROR', 'Error', error.message || 'The request failed.')
 }
 
-function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error
   if (error instanceof HTTPException) return fromHttpException(error)
   const pg = postgresErrorOf(error)
   if (pg) return apiErrorFromPostgres(pg)
+  if (isDatabaseUnreachable(error)) return errors.unavailable('The database is temporarily unavailable.')
   return errors.internal()
 }
 
