@@ -17,11 +17,14 @@ export interface Bindings {
   CORS_ORIGINS?: string
 }
 
-/** Per-request values set by middleware. */
+/**
+ * Per-request values set by middleware. `principal` and `tenantDb` exist only on routes declared with
+ * `protectedRoute`; handlers reach them through `authorized(c)`, which refuses when they are missing.
+ */
 export interface Variables {
   requestId: string
-  principal: Principal
-  tenantDb: TenantDb
+  principal?: Principal
+  tenantDb?: TenantDb
 }
 
 export interface AppEnv {

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import type { PrincipalRole } from '../auth/principal'
+import type { Principal, PrincipalRole } from '../auth/principal'
 import { type OwnershipRule, TenantDb } from '../db/tenant'
 import type { AppEnv } from '../env'
 import { errors } from '../lib/errors'
@@ -42,3 +42,20 @@ export const authorize = (permission: Permission) =>
     )
     await next()
   })
+
+/**
+ * The caller and tenant database of an authorized request. A handler on a route that declared no
+ * permission has neither, and is refused here: deny by default, never a crash.
+ */
+export function authorized(c: {
+  var: { principal?: Principal | undefined; tenantDb?: TenantDb | undefined }
+}): {
+  principal: Principal
+  db: TenantDb
+} {
+  const { principal, tenantDb } = c.var
+  if (!principal || !tenantDb) {
+    throw errors.forbidden('PERMISSION_NOT_DECLARED', 'This operation declares no permission and is refused.')
+  }
+  return { principal, db: tenantDb }
+}

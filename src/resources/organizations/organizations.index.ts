@@ -3,19 +3,20 @@ import { organizations } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersion } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
+import { authorized } from '../../middleware/authorize'
 import { provision } from './organizations.data'
 import { getOrganization, provisionOrganization, updateOrganization } from './organizations.routes'
 import { toOrganization } from './organizations.schemas'
 
 export const organizationsRouter = createRouter()
   .openapi(getOrganization, async (c) => {
-    const db = c.var.tenantDb
+    const { db } = authorized(c)
     const [[row]] = await db.run(db.selectOrganization())
     if (!row) throw errors.notFound()
     return c.json(toOrganization(row), 200, { ETag: etagOf(row.updatedAt) })
   })
   .openapi(updateOrganization, async (c) => {
-    const db = c.var.tenantDb
+    const { db } = authorized(c)
     const changes = c.req.valid('json')
     const version = ifMatchVersion(c.req.valid('header')['if-match'])
     const [updated] = await db.run(

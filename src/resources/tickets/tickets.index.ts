@@ -1,6 +1,7 @@
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersion } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
+import { authorized } from '../../middleware/authorize'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
 import { toTicket, type UpdateTicketInput } from './tickets.schemas'
@@ -20,16 +21,16 @@ function checkCustomerChanges(changes: UpdateTicketInput): void {
 
 export const ticketsRouter = createRouter()
   .openapi(routes.listTickets, async (c) => {
-    const page = await data.listTickets(c.var.tenantDb, c.req.valid('query'))
+    const page = await data.listTickets(authorized(c).db, c.req.valid('query'))
     return c.json({ data: page.data.map(toTicket), nextCursor: page.nextCursor }, 200)
   })
   .openapi(routes.getTicket, async (c) => {
-    const ticket = await data.getTicket(c.var.tenantDb, c.req.valid('param').ticketId)
+    const ticket = await data.getTicket(authorized(c).db, c.req.valid('param').ticketId)
     return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
   })
   .openapi(routes.createTicket, async (c) => {
     const input = c.req.valid('json')
-    const principal = c.var.principal
+    const { db, principal } = authorized(c)
     const isCustomer = principal.role === 'CUSTOMER'
     if (isCustomer && input.customerId && input.customerId !== principal.subject) {
       throw errors.forbidden('FORBIDDEN', 'A customer may create tickets only for themself.')
@@ -43,7 +44,7 @@ export const ticketsRouter = createRouter()
         { path: 'customerId', message: 'Required unless the caller is the customer.' },
       ])
     }
-    const ticket = await data.createTicket(c.var.tenantDb, { ...input, customerId })
+    const ticket = await data.createTicket(db, { ...input, customerId })
     return c.json(toTicket(ticket), 201, {
       ETag: etagOf(ticket.updatedAt),
       Location: `/v1/tickets/${ticket.id}`,
@@ -51,9 +52,10 @@ export const ticketsRouter = createRouter()
   })
   .openapi(routes.updateTicket, async (c) => {
     const changes = c.req.valid('json')
-    const isCustomer = c.var.principal.role === 'CUSTOMER'
+    const { db, principal } = authorized(c)
+    const isCustomer = principal.role === 'CUSTOMER'
     if (isCustomer) checkCustomerChanges(changes)
-    const ticket = await data.updateTicket(c.var.tenantDb, c.req.valid('param').ticketId, changes, {
+    const ticket = await data.updateTicket(db, c.req.valid('param').ticketId, changes, {
       version: ifMatchVersion(c.req.valid('header')['if-match']),
       byStaff: !isCustomer,
     })
@@ -61,10 +63,10 @@ export const ticketsRouter = createRouter()
   })
   .openapi(routes.assignTicket, async (c) => {
     const { representativeId } = c.req.valid('json')
-    const ticket = await data.assignTicket(c.var.tenantDb, c.req.valid('param').ticketId, representativeId)
+    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, representativeId)
     return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
   })
   .openapi(routes.unassignTicket, async (c) => {
-    const ticket = await data.assignTicket(c.var.tenantDb, c.req.valid('param').ticketId, null)
+    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, null)
     return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
   })
