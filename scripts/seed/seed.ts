@@ -1,6 +1,6 @@
 import { getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { NeonHttpDatabase } from 'drizzle-orm/neon-http'
-import type { PgTable } from 'drizzle-orm/pg-core'
+import type { PgColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core'
 import * as schema from '../../src/db/schema'
 import {
   seedAgentConfigurations,
@@ -50,6 +50,19 @@ function excludedSet(table: PgTable, keep: readonly string[] = []): Record<strin
   return set
 }
 
+/** INSERT … ON CONFLICT (id) DO UPDATE: the seed's one statement shape. */
+function upsert<T extends PgTable & { id: PgColumn }>(
+  db: SeedDatabase,
+  table: T,
+  rows: T['$inferInsert'][],
+  set: Record<string, SQL> = excludedSet(table),
+) {
+  return db
+    .insert(table)
+    .values(rows as PgInsertValue<T>[])
+    .onConflictDoUpdate({ target: table.id, set })
+}
+
 /**
  * Upserts all seed rows in ONE batch (one transaction over Neon's HTTP API), parents before children.
  * Idempotent: conflicts on the primary key update the row in place, so a second run adds nothing.
@@ -58,73 +71,28 @@ function excludedSet(table: PgTable, keep: readonly string[] = []): Record<strin
 export async function seed(db: SeedDatabase): Promise<SeedSummary> {
   const s = schema
   const results = await db.batch([
-    db
-      .insert(s.organizations)
-      .values(seedOrganizations)
-      .onConflictDoUpdate({
-        target: s.organizations.id,
-        // Never move the ticket counter backwards: tickets created after the first seed keep their numbers.
-        set: {
-          ...excludedSet(s.organizations, ['ticketSequence']),
-          ticketSequence: sql`greatest(${s.organizations.ticketSequence}, excluded.ticket_sequence)`,
-        },
-      }),
-    db
-      .insert(s.users)
-      .values(seedUsers)
-      .onConflictDoUpdate({ target: s.users.id, set: excludedSet(s.users) }),
-    db
-      .insert(s.agentConfigurations)
-      .values(seedAgentConfigurations)
-      .onConflictDoUpdate({ target: s.agentConfigurations.id, set: excludedSet(s.agentConfigurations) }),
-    db
-      .insert(s.representatives)
-      .values(seedRepresentatives)
-      .onConflictDoUpdate({ target: s.representatives.id, set: excludedSet(s.representatives) }),
-    db
-      .insert(s.customerProfiles)
-      .values(seedCustomerProfiles)
-      .onConflictDoUpdate({ target: s.customerProfiles.id, set: excludedSet(s.customerProfiles) }),
-    db
-      .insert(s.decisionRules)
-      .values(seedDecisionRules)
-      .onConflictDoUpdate({ target: s.decisionRules.id, set: excludedSet(s.decisionRules) }),
-    db
-      .insert(s.budgets)
-      .values(seedBudgets)
-      .onConflictDoUpdate({
-        target: s.budgets.id,
-        // `spent` belongs to the app once seeded (it equals the sum of all usage records, seeded or not);
-        // the amount never drops below it.
-        set: {
-          ...excludedSet(s.budgets, ['spent', 'amount']),
-          amount: sql`greatest(excluded.amount, ${s.budgets.spent})`,
-        },
-      }),
-    db
-      .insert(s.tickets)
-      .values(seedTickets)
-      .onConflictDoUpdate({ target: s.tickets.id, set: excludedSet(s.tickets) }),
-    db
-      .insert(s.escalations)
-      .values(seedEscalations)
-      .onConflictDoUpdate({ target: s.escalations.id, set: excludedSet(s.escalations) }),
-    db
-      .insert(s.refunds)
-      .values(seedRefunds)
-      .onConflictDoUpdate({ target: s.refunds.id, set: excludedSet(s.refunds) }),
-    db
-      .insert(s.budgetUsageRecords)
-      .values(seedBudgetUsageRecords)
-      .onConflictDoUpdate({ target: s.budgetUsageRecords.id, set: excludedSet(s.budgetUsageRecords) }),
-    db
-      .insert(s.performanceMetrics)
-      .values(seedPerformanceMetrics)
-      .onConflictDoUpdate({ target: s.performanceMetrics.id, set: excludedSet(s.performanceMetrics) }),
-    db
-      .insert(s.teamPerformance)
-      .values(seedTeamPerformance)
-      .onConflictDoUpdate({ target: s.teamPerformance.id, set: excludedSet(s.teamPerformance) }),
+    // Never move the ticket counter backwards: tickets created after the first seed keep their numbers.
+    upsert(db, s.organizations, seedOrganizations, {
+      ...excludedSet(s.organizations, ['ticketSequence']),
+      ticketSequence: sql`greatest(${s.organizations.ticketSequence}, excluded.ticket_sequence)`,
+    }),
+    upsert(db, s.users, seedUsers),
+    upsert(db, s.agentConfigurations, seedAgentConfigurations),
+    upsert(db, s.representatives, seedRepresentatives),
+    upsert(db, s.customerProfiles, seedCustomerProfiles),
+    upsert(db, s.decisionRules, seedDecisionRules),
+    // `spent` belongs to the app once seeded (it equals the sum of all usage records, seeded or not);
+    // the amount never drops below it.
+    upsert(db, s.budgets, seedBudgets, {
+      ...excludedSet(s.budgets, ['spent', 'amount']),
+      amount: sql`greatest(excluded.amount, ${s.budgets.spent})`,
+    }),
+    upsert(db, s.tickets, seedTickets),
+    upsert(db, s.escalations, seedEscalations),
+    upsert(db, s.refunds, seedRefunds),
+    upsert(db, s.budgetUsageRecords, seedBudgetUsageRecords),
+    upsert(db, s.performanceMetrics, seedPerformanceMetrics),
+    upsert(db, s.teamPerformance, seedTeamPerformance),
   ])
   // Same order as the batch above.
   const [
