@@ -1,7 +1,7 @@
 import { type Backend, type NeonLocal, startNeonLocal } from '../neon-local'
 
 /** Where `npm run dev` and the db:* scripts keep the embedded database (git-ignored). */
-export const PGLITE_DATA_DIR = '.data/pglite'
+export const PGLITE_DATA_DIR = process.env.PGLITE_DATA_DIR ?? '.data/pglite'
 
 /** The embedded PGlite by default; the Postgres server named by DATABASE_URL when it is a postgres:// URL. */
 export function backendFromEnvironment(): Backend {
