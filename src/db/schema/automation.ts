@@ -12,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { agentStatusEnum, agentTypeEnum, decisionRuleActionEnum } from './enums'
-import { tenantIsolationPolicy, timestamps } from './helpers'
+import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import { organizationForeignKey } from './tenancy'
 import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } from './types'
 
@@ -20,8 +20,7 @@ import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } f
 export const agentConfigurations = pgTable(
   'agent_configurations',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     name: text('name').notNull(),
     description: text('description'),
     type: agentTypeEnum('type').notNull(),
@@ -56,8 +55,7 @@ export const agentConfigurations = pgTable(
 export const decisionRules = pgTable(
   'decision_rules',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     agentConfigurationId: uuid('agent_configuration_id'),
     name: text('name').notNull(),
     description: text('description'),

@@ -15,7 +15,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { decisionRules } from './automation'
 import { budgetPeriodEnum, budgetTypeEnum, refundReasonEnum, refundStatusEnum } from './enums'
-import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import { tickets } from './support'
 import { organizationForeignKey, users } from './tenancy'
 import type { BudgetAlertThresholds } from './types'
@@ -28,8 +28,7 @@ import type { BudgetAlertThresholds } from './types'
 export const budgets = pgTable(
   'budgets',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     name: text('name').notNull(),
     type: budgetTypeEnum('type').notNull().default('REFUNDS'),
     period: budgetPeriodEnum('period').notNull().default('MONTHLY'),
@@ -72,8 +71,7 @@ export const budgets = pgTable(
 export const refunds = pgTable(
   'refunds',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     customerId: uuid('customer_id').notNull(),
     ticketId: uuid('ticket_id'),
     amount: money('amount').notNull(),
@@ -144,8 +142,7 @@ export const refunds = pgTable(
 export const budgetUsageRecords = pgTable(
   'budget_usage_records',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     budgetId: uuid('budget_id').notNull(),
     refundId: uuid('refund_id'),
     amount: money('amount').notNull(),

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { numeric, pgPolicy, timestamp } from 'drizzle-orm/pg-core'
+import { numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * The tenant of the current transaction, as `app_begin_request` stores it (transaction-local).
@@ -8,6 +8,14 @@ import { numeric, pgPolicy, timestamp } from 'drizzle-orm/pg-core'
  */
 export const CURRENT_ORGANIZATION_SQL =
   "(select nullif(current_setting('app.organization_id', true), '')::uuid)"
+
+/** `id` and `organization_id` of every tenant table (a fresh pair of builders per table). */
+export function tenantKeys() {
+  return {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').notNull(),
+  }
+}
 
 /**
  * created_at / updated_at; a fresh pair of builders per table (drizzle builders must not be shared).

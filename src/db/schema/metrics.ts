@@ -12,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { metricPeriodEnum, performanceTrendEnum } from './enums'
-import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey } from './tenancy'
 
@@ -28,8 +28,7 @@ const percentage = (name: string) => numeric(name, { precision: 5, scale: 2, mod
 export const performanceMetrics = pgTable(
   'performance_metrics',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     period: metricPeriodEnum('period').notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
     periodEnd: date('period_end', { mode: 'string' }).notNull(),
@@ -81,8 +80,7 @@ export const performanceMetrics = pgTable(
 export const teamPerformance = pgTable(
   'team_performance',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     representativeId: uuid('representative_id').notNull(),
     period: metricPeriodEnum('period').notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),

@@ -6,7 +6,7 @@ import {
   representativeRoleEnum,
   representativeStatusEnum,
 } from './enums'
-import { money, tenantIsolationPolicy, timestamps } from './helpers'
+import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import { organizationForeignKey, users } from './tenancy'
 import type { CustomerContext, CustomerPreferences } from './types'
 
@@ -14,8 +14,7 @@ import type { CustomerContext, CustomerPreferences } from './types'
 export const representatives = pgTable(
   'representatives',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     userId: uuid('user_id').notNull(),
     role: representativeRoleEnum('role').notNull().default('AGENT'),
     status: representativeStatusEnum('status').notNull().default('OFFLINE'),
@@ -45,8 +44,7 @@ export const representatives = pgTable(
 export const customerProfiles = pgTable(
   'customer_profiles',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     userId: uuid('user_id').notNull(),
     accountTier: accountTierEnum('account_tier').notNull().default('BASIC'),
     accountStanding: accountStandingEnum('account_standing').notNull().default('GOOD'),

@@ -20,7 +20,7 @@ import {
   ticketPriorityEnum,
   ticketStatusEnum,
 } from './enums'
-import { tenantIsolationPolicy, timestamps } from './helpers'
+import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey, users } from './tenancy'
 
@@ -28,8 +28,7 @@ import { organizationForeignKey, users } from './tenancy'
 export const tickets = pgTable(
   'tickets',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     ticketNumber: text('ticket_number').notNull(),
     customerId: uuid('customer_id').notNull(),
     assignedRepresentativeId: uuid('assigned_representative_id'),
@@ -102,8 +101,7 @@ export const tickets = pgTable(
 export const escalations = pgTable(
   'escalations',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     ticketId: uuid('ticket_id').notNull(),
     agentConfigurationId: uuid('agent_configuration_id'),
     assignedRepresentativeId: uuid('assigned_representative_id'),

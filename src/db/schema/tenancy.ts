@@ -14,7 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { organizationPlanEnum, organizationStatusEnum, userRoleEnum } from './enums'
-import { tenantIsolationPolicy, timestamps } from './helpers'
+import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
 import type { OrganizationSettings } from './types'
 
 /** Tenants. The root of every cascade: deleting an organization deletes all of its rows. */
@@ -60,8 +60,7 @@ export function organizationForeignKey(tableName: string, organizationId: AnyPgC
 export const users = pgTable(
   'users',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organizationId: uuid('organization_id').notNull(),
+    ...tenantKeys(),
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: userRoleEnum('role').notNull(),
