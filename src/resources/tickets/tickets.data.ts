@@ -1,5 +1,5 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
-import { organizations, type Ticket, tickets, users } from '../../db/schema'
+import { organizations, type Ticket, type TicketStatus, tickets, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../../lib/pagination'
@@ -103,16 +103,21 @@ function referenceError(error: unknown) {
   return undefined
 }
 
-/** Server-set timestamps of a status change; in SQL so they compare with the row's current status. */
+/** A reopened ticket is no longer resolved; a newly resolved one is, from now (kept if already resolved). */
+function resolvedAtFor(to: TicketStatus) {
+  if (to === 'OPEN') return null
+  if (to !== 'RESOLVED') return undefined
+  return sql`case when ${tickets.status} = 'RESOLVED' then ${tickets.resolvedAt} else now() end`
+}
+
+/**
+ * Server-set timestamps of a status change, in SQL so they compare with the row's current status.
+ * Undefined entries are left out of the UPDATE by drizzle.
+ */
 function statusTimestamps(to: UpdateTicketInput['status'], byStaff: boolean) {
   if (!to) return {}
   return {
-    resolvedAt:
-      to === 'RESOLVED'
-        ? sql`case when ${tickets.status} = 'RESOLVED' then ${tickets.resolvedAt} else now() end`
-        : to === 'OPEN'
-          ? null
-          : undefined,
+    resolvedAt: resolvedAtFor(to),
     closedAt: to === 'CLOSED' ? sql`coalesce(${tickets.closedAt}, now())` : undefined,
     firstResponseAt:
       byStaff && to !== 'OPEN'
@@ -132,9 +137,7 @@ export async function updateTicket(
   options: { version?: Date | undefined; byStaff: boolean },
 ): Promise<Ticket> {
   const { status, ...fields } = changes
-  const timestamps = Object.fromEntries(
-    Object.entries(statusTimestamps(status, options.byStaff)).filter(([, value]) => value !== undefined),
-  )
+  const timestamps = statusTimestamps(status, options.byStaff)
   const [[current], [updated]] = await db.run(
     db.select(tickets, eq(tickets.id, ticketId)),
     db
