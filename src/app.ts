@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { errors } from './lib/errors'
 import { createRouter } from './lib/openapi'
 import { corsForConfiguredOrigins } from './middleware/cors'
+import { inputHygiene } from './middleware/input-hygiene'
 import { notFound, onError } from './middleware/error-handler'
 import { requestId } from './middleware/request-id'
 import { healthRouter } from './resources/health/health.index'
@@ -36,6 +37,7 @@ export function createApp() {
       },
     }),
   )
+  app.use('*', inputHygiene())
   app.onError(onError)
   app.notFound(notFound)
 

@@ -24,7 +24,7 @@ describe('GET /v1/organization', () => {
       status: 'ACTIVE',
     })
     expect(body).not.toHaveProperty('ticketSequence')
-    expect(response.headers.get('ETag')).toBe(`"${Date.parse(body.updatedAt as string)}"`)
+    expect(response.headers.get('ETag')).toBe(`"${body.version}"`)
     expect(await neonLocalStats(requestId)).toBe(1)
   })
 

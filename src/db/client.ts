@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { sql } from 'drizzle-orm'
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http'
+import { log } from '../lib/log'
 import * as schema from './schema'
 
 /**
@@ -9,6 +11,94 @@ import * as schema from './schema'
  * speaks the same protocol in front of PGlite or a Postgres server.
  */
 export type Database = NeonHttpDatabase<typeof schema>
+
+/** How long one database round trip may take when DATABASE_TIMEOUT_MS is unset. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000
+
+/** The deadline of the database round trips made on behalf of one request. */
+export interface DatabaseDeadline {
+  timeoutMs: number
+  /** For the log line when the deadline passes. */
+  requestId?: string | undefined
+}
+
+const deadlines = new AsyncLocalStorage<DatabaseDeadline>()
+
+/**
+ * Runs `fn` with every database round trip it makes (through neon-http, from any client) bounded by
+ * `deadline.timeoutMs`. The app wraps every request in it (middleware/database-deadline.ts); work outside a
+ * request (scripts, test assertions) has no deadline.
+ */
+export function withDatabaseDeadline<T>(deadline: DatabaseDeadline, fn: () => T): T {
+  return deadlines.run(deadline, fn)
+}
+
+/** DATABASE_TIMEOUT_MS in milliseconds: the default when unset; invalid values fall back to it (logged once). */
+export function databaseTimeoutMs(value: string | undefined): number {
+  const trimmed = value?.trim()
+  if (!trimmed) return DEFAULT_DATABASE_TIMEOUT_MS
+  const ms = /^[0-9]+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+  if (Number.isSafeInteger(ms) && ms > 0) return ms
+  if (!reportedTimeouts.has(trimmed)) {
+    reportedTimeouts.add(trimmed)
+    log('error', 'DATABASE_TIMEOUT_MS is not a positive whole number of milliseconds; using the default', {
+      defaultMs: DEFAULT_DATABASE_TIMEOUT_MS,
+    })
+  }
+  return DEFAULT_DATABASE_TIMEOUT_MS
+}
+const reportedTimeouts = new Set<string>()
+
+/** A database round trip outlived its deadline (neon wraps it in a NeonDbError without SQLSTATE: a 503). */
+export class DatabaseDeadlineExceeded extends Error {
+  override readonly name = 'DatabaseDeadlineExceeded'
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number) {
+    super(`The database did not answer within ${timeoutMs} ms.`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** True when `error` is, or wraps (`cause`, or neon's `sourceError`), a DatabaseDeadlineExceeded. */
+export function isDatabaseDeadlineExceeded(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof DatabaseDeadlineExceeded) return true
+    current = 'sourceError' in current && current.sourceError instanceof Error ? current.sourceError : current.cause
+  }
+  return false
+}
+
+/**
+ * The fetch neon-http uses for every round trip. Inside a request it gets a fresh `AbortSignal.timeout` per
+ * call (never one per cached client), and reads the body under the same signal, so a server that accepts the
+ * connection and never answers, or stalls mid-body, costs at most the deadline. neon turns the thrown error
+ * into a NeonDbError without SQLSTATE, which the error handler answers as 503 with Retry-After.
+ */
+async function fetchWithDeadline(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const deadline = deadlines.getStore()
+  if (!deadline) return fetch(input, init)
+  const timeout = AbortSignal.timeout(deadline.timeoutMs)
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
+  try {
+    const response = await fetch(input, { ...init, signal })
+    const body = await response.arrayBuffer()
+    const headers = new Headers(response.headers)
+    headers.delete('Content-Encoding')
+    headers.delete('Content-Length')
+    return new Response(body, { status: response.status, statusText: response.statusText, headers })
+  } catch (error) {
+    if (!timeout.aborted) throw error
+    log('error', 'database deadline exceeded', {
+      requestId: deadline.requestId,
+      timeoutMs: deadline.timeoutMs,
+    })
+    throw new DatabaseDeadlineExceeded(deadline.timeoutMs)
+  }
+}
+
+// neon 1.x takes a fetch function only globally (per-client options carry fetchOptions, fixed at creation).
+neonConfig.fetchFunction = fetchWithDeadline
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
 
@@ -48,7 +138,17 @@ export function createDatabase(databaseUrl: string, requestId?: string): Databas
   return database
 }
 
-/** One round trip that proves the database answers (used by `GET /ready`). */
-export async function pingDatabase(databaseUrl: string, requestId?: string): Promise<void> {
-  await createDatabase(databaseUrl, requestId).execute(sql`select 1`)
+/**
+ * `GET /ready`'s one round trip: the database answers, and tells whether the connected role could bypass
+ * row-level security (a superuser or BYPASSRLS role, e.g. the owner's URL deployed by mistake). A role that
+ * is not in pg_roles counts as unsafe.
+ */
+export async function checkDatabase(
+  databaseUrl: string,
+  requestId?: string,
+): Promise<{ roleCanBypassRls: boolean }> {
+  const result = await createDatabase(databaseUrl, requestId).execute<{ unsafe: boolean }>(
+    sql`select coalesce((select rolsuper or rolbypassrls from pg_catalog.pg_roles where rolname = current_user), true) as unsafe`,
+  )
+  return { roleCanBypassRls: result.rows[0]?.unsafe !== false }
 }

@@ -6,8 +6,22 @@ import type { Principal } from '../auth/principal'
 import { createDatabase, type Database } from './client'
 import { organizations } from './schema'
 
-/** Every table of a tenant: it has an `organization_id` column. */
-export type TenantTable = PgTable & { organizationId: PgColumn; id: PgColumn }
+/** Every table of a tenant: it has an `organization_id` column, and a version on every row. */
+export type TenantTable = VersionedTable & { organizationId: PgColumn; id: PgColumn }
+
+type VersionedTable = PgTable & { version: PgColumn; updatedAt: PgColumn }
+
+/**
+ * What every UPDATE sets besides the caller's changes: the next version (under the row lock the UPDATE takes,
+ * so concurrent writers get distinct, increasing versions: the ETag) and an `updated_at` that never goes back
+ * (a transaction that waited on the lock started earlier: its now() may be older than the row's).
+ */
+function nextVersion(table: VersionedTable) {
+  return {
+    version: sql`${table.version} + 1`,
+    updatedAt: sql`greatest(now(), ${table.updatedAt})`,
+  }
+}
 
 /**
  * A row-ownership rule of a route (e.g. "a CUSTOMER sees only their own tickets"): on `table`, the
@@ -151,12 +165,12 @@ export class TenantDb {
     return this.#db.select().from(organizations).where(eq(organizations.id, this.organizationId))
   }
 
-  /** UPDATE of the tenant's own organization row. */
+  /** UPDATE of the tenant's own organization row (a new version, see `nextVersion`). */
   updateOrganization(set: PgUpdateSetSource<typeof organizations>, ...conditions: Array<SQL | undefined>) {
     const { id: _id, ...values } = set as Record<string, unknown>
     return this.#db
       .update(organizations)
-      .set({ ...values, updatedAt: sql`now()` } as PgUpdateSetSource<typeof organizations>)
+      .set({ ...values, ...nextVersion(organizations) } as PgUpdateSetSource<typeof organizations>)
       .where(and(eq(organizations.id, this.organizationId), ...conditions))
   }
 
@@ -165,12 +179,12 @@ export class TenantDb {
     return this.#db.insert(organizations).values({ ...values, id: this.organizationId })
   }
 
-  /** UPDATE of a tenant table's rows matching the conditions, within the tenant; `updated_at` from the database clock. */
+  /** UPDATE of a tenant table's rows matching the conditions, within the tenant; each row gets a new version. */
   update<T extends TenantTable>(table: T, set: PgUpdateSetSource<T>, ...conditions: Array<SQL | undefined>) {
-    const { organizationId: _ignored, ...values } = set as Record<string, unknown>
+    const { organizationId: _ignored, version: _version, ...values } = set as Record<string, unknown>
     return this.#db
       .update(table)
-      .set({ ...values, updatedAt: sql`now()` } as unknown as PgUpdateSetSource<T>)
+      .set({ ...values, ...nextVersion(table) } as unknown as PgUpdateSetSource<T>)
       .where(this.where(table, ...conditions))
   }
 
@@ -187,9 +201,7 @@ export class TenantDb {
   /** The statement that opens every batch: binds the tenant, checks organization status and caller. */
   #begin(): Statement {
     const { organizationId, role, principalId } = this.context
-    // Provisioning binds a tenant that does not exist yet: only the setting, no status or caller check.
-    if (role === null)
-      return this.#db.execute(sql`select set_config('app.organization_id', ${organizationId}, true)`)
+    // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
       sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid)`,
     )

@@ -73,6 +73,14 @@ export const errors = {
     new ApiError(500, 'INTERNAL_ERROR', 'Internal Server Error', 'An unexpected error occurred.'),
 }
 
+/** A deployment problem (credentials, an RLS-bypassing role): 503 for the caller, the detail only in logs. */
+function misconfigured(reason: string): ApiError {
+  return new ApiError(503, 'SERVICE_MISCONFIGURED', 'Service Unavailable', 'The service is misconfigured.', {
+    headers: { 'Retry-After': '60' },
+    cause: reason,
+  })
+}
+
 export function toProblem(error: ApiError, requestId?: string, instance?: string): Problem {
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase().replaceAll('_', '-')}`,
@@ -127,9 +135,10 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 
 /**
  * Maps a Postgres error to the API's answer. Constraint names and SQL never reach the caller;
- * the codes `OA001`–`OA003` are raised by `app_begin_request` (see DATABASE.md).
+ * the codes `OA001`–`OA004` are raised by `app_begin_request` (see DATABASE.md).
+ * `readOnly`: the request only reads (GET), so a data exception came from its parameters: 400, not 422.
  */
-export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
+export function apiErrorFromPostgres(pg: PostgresErrorFields, options: { readOnly?: boolean } = {}): ApiError {
   switch (pg.code) {
     case 'OA001':
       return errors.forbidden('ORGANIZATION_NOT_FOUND', 'The organization of this token does not exist.')
@@ -142,17 +151,16 @@ export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
         'The caller is unknown, inactive or has another role.',
         'Bearer realm="organization-api", error="invalid_token", error_description="The token\'s subject is not an active caller"',
       )
+    case 'OA004':
+      return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':
       return errors.conflict('ALREADY_EXISTS', 'A resource with the same unique value already exists.')
     case '23503':
       return errors.unprocessable('INVALID_REFERENCE', 'A referenced resource does not exist.')
     case '23502':
     case '23514':
-    case '22001':
-    case '22003':
-    case '22P02':
-    case '22007':
-    case '22008':
+    // 54000: a value too large for Postgres (e.g. an index row), which only input can cause here.
+    case '54000':
       return errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')
     case '42501':
       return errors.notFound()
@@ -160,6 +168,15 @@ export function apiErrorFromPostgres(pg: PostgresErrorFields): ApiError {
     case '40P01':
       return errors.conflict('CONCURRENT_UPDATE', 'A concurrent request changed the same data; retry.')
     default:
+      // 22: a data exception (a value out of range, not valid for its type, untranslatable text): input caused
+      // it — the schemas should have refused it first, so this is the backstop that keeps it a 4xx.
+      if (pg.code.startsWith('22')) {
+        return options.readOnly
+          ? errors.badRequest('INVALID_PARAMETERS', 'A request parameter has a value the database cannot use.')
+          : errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')
+      }
+      // 28: the endpoint refused the API's credentials: our configuration, not the caller's fault.
+      if (pg.code.startsWith('28')) return misconfigured('The database refused the API’s credentials.')
       // 08 connection, 53 resources, 57 operator intervention (statement timeout, shutdown): transient.
       if (/^(08|53|57)/.test(pg.code)) return errors.unavailable('The database is temporarily unavailable.')
       return errors.internal()

@@ -1,18 +1,57 @@
+import { z } from '@hono/zod-openapi'
+import { inArray, type SQL } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
 import { errors } from './errors'
 
 /**
- * Strong ETags from `updated_at` (millisecond precision in the schema, and set by the database clock on
- * every update), so a conditional UPDATE can compare it in SQL without reading the row first.
+ * Strong ETags from the row's `version`: an integer the database raises by one on every write under the row
+ * lock (see TenantDb.update), so two writes never answer the same ETag and a conditional UPDATE compares it in
+ * SQL (`where version = $v`) without reading the row first.
  */
-export function etagOf(updatedAt: Date): string {
-  return `"${updatedAt.getTime()}"`
+export function etagOf(row: { version: number }): string {
+  return `"${row.version}"`
 }
 
-/** The `updated_at` an `If-Match` header demands; undefined when absent or `*`. A malformed value never matches. */
-export function ifMatchVersion(header: string | undefined): Date | undefined {
+// A version is a positive int4; anything longer than 10 digits cannot be one of ours.
+const ENTITY_TAG = /^"([1-9][0-9]{0,9})"$/
+const MAX_VERSION = 2_147_483_647
+const MAX_TAGS = 16
+
+/**
+ * The versions an `If-Match` header accepts (RFC 9110 §13.1.1: `*` or a list of strong entity tags); undefined
+ * when absent or `*`. A weak, malformed or foreign tag can never match this API's versions: 412.
+ */
+export function ifMatchVersions(header: string | undefined): number[] | undefined {
   if (header === undefined || header.trim() === '*') return undefined
-  const match = /^\s*"(\d{1,16})"\s*$/.exec(header)
-  if (!match)
-    throw errors.preconditionFailed('If-Match must be an ETag this API issued, e.g. "1732492800000".')
-  return new Date(Number(match[1]))
+  const tags = header.split(',').map((tag) => tag.trim())
+  const versions = tags.map((tag) => Number(ENTITY_TAG.exec(tag)?.[1] ?? Number.NaN))
+  if (tags.length > MAX_TAGS || versions.some((version) => !(version <= MAX_VERSION))) {
+    throw errors.preconditionFailed('If-Match must list ETags this API issued, e.g. "3".')
+  }
+  return versions
+}
+
+/** The `If-Match` request header of every route that changes a versioned resource. */
+export const ifMatchHeaderSchema = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .openapi({
+      description: 'ETag(s) from a previous read: the change applies only to that version (else 412).',
+    }),
+})
+
+/** The `ETag` response header of every route that answers a versioned resource. */
+export const etagResponseHeader = {
+  ETag: { description: 'Version of the resource, for If-Match.', schema: { type: 'string' as const } },
+}
+
+/** The SQL condition of a conditional write: the row's version is one the caller named (none named: any). */
+export function versionMatches(column: PgColumn, versions: number[] | undefined): SQL | undefined {
+  return versions ? inArray(column, versions) : undefined
+}
+
+/** True when the caller named versions and the row has none of them (the write was refused for it: 412). */
+export function isStale(row: { version: number }, versions: number[] | undefined): boolean {
+  return versions !== undefined && !versions.includes(row.version)
 }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import { ApiError } from './errors'
+import { isSafeText, parseTimestamp } from './input'
 
 /**
  * Keyset (cursor) pagination shared by every list endpoint: a whitelist of sorts, each an ordered list of
@@ -90,16 +91,27 @@ export function decodeCursor(cursor: string, sortName: string, order: SortOrder)
   return values
 }
 
+const INT4 = /^-?\d{1,10}$/
+const NUMERIC_12_2 = /^-?\d{1,10}(\.\d{1,2})?$/
+
+/**
+ * A cursor is caller input: each value must be one its column's type accepts exactly as JavaScript wrote it,
+ * so a forged cursor is a 400 here and never a cast error (or a different row order) in Postgres.
+ */
 function isValidFor(column: PgColumn, value: string): boolean {
   switch (column.columnType) {
     case 'PgUUID':
       return z.uuid().safeParse(value).success
     case 'PgTimestamp':
-      return !Number.isNaN(Date.parse(value))
+      return parseTimestamp(value) !== undefined
     case 'PgEnumColumn':
       return (column.enumValues ?? []).includes(value)
+    case 'PgInteger':
+      return INT4.test(value) && Math.abs(Number(value)) <= 2_147_483_647
+    case 'PgNumeric':
+      return NUMERIC_12_2.test(value)
     default:
-      return value.length <= 512
+      return value.length <= 512 && isSafeText(value)
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { AuthConfigurationError, authMisconfiguredError } from '../auth/jwt'
 import type { AppEnv } from '../env'
 import {
   ApiError,
@@ -17,18 +18,19 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(error.status, 'HTTP_ERROR', 'Error', error.message || 'The request failed.')
 }
 
-export function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown, options: { readOnly?: boolean } = {}): ApiError {
   if (error instanceof ApiError) return error
   if (error instanceof HTTPException) return fromHttpException(error)
+  if (error instanceof AuthConfigurationError) return authMisconfiguredError(error)
   const pg = postgresErrorOf(error)
-  if (pg) return apiErrorFromPostgres(pg)
+  if (pg) return apiErrorFromPostgres(pg, options)
   if (isDatabaseUnreachable(error)) return errors.unavailable('The database is temporarily unavailable.')
   return errors.internal()
 }
 
 /** Every failure leaves as problem+json; unexpected ones are logged with the request id, never leaked. */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  const apiError = toApiError(error)
+  const apiError = toApiError(error, { readOnly: c.req.method === 'GET' || c.req.method === 'HEAD' })
   if (apiError.status >= 500) {
     log('error', 'request failed', {
       requestId: c.get('requestId'),
@@ -37,6 +39,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
       error:
         error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
       postgres: postgresErrorOf(error),
+      reason: apiError.cause,
     })
   }
   return problemResponse(c as Context, apiError)

@@ -12,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { agentStatusEnum, agentTypeEnum, decisionRuleActionEnum } from './enums'
-import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { organizationForeignKey } from './tenancy'
 import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } from './types'
 
@@ -29,7 +29,7 @@ export const agentConfigurations = pgTable(
     thresholds: jsonb('thresholds').$type<AgentThresholds>().notNull().default({}),
     dataSources: jsonb('data_sources').$type<AgentDataSource[]>().notNull().default([]),
     settings: jsonb('settings').$type<AgentSettings>().notNull().default({}),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('agent_configurations', t.organizationId),
@@ -63,7 +63,7 @@ export const decisionRules = pgTable(
     conditions: jsonb('conditions').$type<RuleCondition>().notNull(),
     action: decisionRuleActionEnum('action').notNull(),
     isActive: boolean('is_active').notNull().default(true),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('decision_rules', t.organizationId),

@@ -15,7 +15,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { decisionRules } from './automation'
 import { budgetPeriodEnum, budgetTypeEnum, refundReasonEnum, refundStatusEnum } from './enums'
-import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { customerOwnRowsPolicy, money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { tickets } from './support'
 import { organizationForeignKey, users } from './tenancy'
 import type { BudgetAlertThresholds } from './types'
@@ -42,7 +42,7 @@ export const budgets = pgTable(
       .notNull()
       .default([50, 80, 100]),
     isActive: boolean('is_active').notNull().default(true),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('budgets', t.organizationId),
@@ -84,7 +84,7 @@ export const refunds = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
     processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
     notes: text('notes'),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('refunds', t.organizationId),
@@ -135,6 +135,7 @@ export const refunds = pgTable(
     check('refunds_amount_positive', sql`amount > 0`),
     check('refunds_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
     tenantIsolationPolicy(),
+    customerOwnRowsPolicy('customer_id'),
   ],
 )
 
@@ -148,7 +149,7 @@ export const budgetUsageRecords = pgTable(
     amount: money('amount').notNull(),
     description: text('description'),
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('budget_usage_records', t.organizationId),

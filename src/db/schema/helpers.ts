@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { integer, numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * The tenant of the current transaction, as `app_begin_request` stores it (transaction-local).
@@ -18,19 +18,21 @@ export function tenantKeys() {
 }
 
 /**
- * created_at / updated_at; a fresh pair of builders per table (drizzle builders must not be shared).
- * Millisecond precision, the precision of a JavaScript Date: cursors (created_at) and ETags (updated_at)
- * round-trip through the API exactly and compare equal in SQL.
+ * version / created_at / updated_at; fresh builders per table (drizzle builders must not be shared).
+ * `version` starts at 1 and every UPDATE through TenantDb adds 1 under the row lock, so it strictly increases
+ * on every write and two writes never share one: it is the row's ETag (see src/lib/etag.ts).
+ * Millisecond precision, the precision of a JavaScript Date: cursors (created_at, updated_at) round-trip
+ * through the API exactly and compare equal in SQL.
  */
-export function timestamps() {
+export function versionAndTimestamps() {
   return {
+    version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
       .notNull()
       .defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 })
       .notNull()
-      .defaultNow()
-      .$onUpdate(() => new Date()),
+      .defaultNow(),
   }
 }
 
@@ -48,5 +50,26 @@ export function tenantIsolationPolicy(tenantColumn: 'organization_id' | 'id' = '
     to: 'public',
     using: matchesTenant,
     withCheck: matchesTenant,
+  })
+}
+
+const CURRENT_PRINCIPAL_ROLE_SQL = "(select nullif(current_setting('app.principal_role', true), ''))"
+const CURRENT_PRINCIPAL_ID_SQL = "(select nullif(current_setting('app.principal_id', true), '')::uuid)"
+
+/**
+ * Row-level security of the CUSTOMER "own rows only" rule (SPEC §3), restrictive so it narrows the tenant
+ * policy: inside a CUSTOMER's transaction only rows whose `ownerColumn` is the caller are visible or writable.
+ * The code enforces the same rule (TenantDb ownership); this is the database refusing what the code forgets.
+ */
+export function customerOwnRowsPolicy(ownerColumn: 'customer_id' | 'user_id' | 'id') {
+  const ownRow: SQL = sql.raw(
+    `${CURRENT_PRINCIPAL_ROLE_SQL} is distinct from 'CUSTOMER' or ${ownerColumn} = ${CURRENT_PRINCIPAL_ID_SQL}`,
+  )
+  return pgPolicy('customer_own_rows', {
+    as: 'restrictive',
+    for: 'all',
+    to: 'public',
+    using: ownRow,
+    withCheck: ownRow,
   })
 }

@@ -12,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { metricPeriodEnum, performanceTrendEnum } from './enums'
-import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey } from './tenancy'
 
@@ -46,7 +46,7 @@ export const performanceMetrics = pgTable(
     refundsTotalAmount: money('refunds_total_amount').notNull().default('0.00'),
     /** Currency of refunds_total_amount (ISO 4217). */
     currency: char('currency', { length: 3 }).notNull().default('USD'),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('performance_metrics', t.organizationId),
@@ -91,7 +91,7 @@ export const teamPerformance = pgTable(
     avgResolutionSeconds: integer('avg_resolution_seconds'),
     csatScore: percentage('csat_score'),
     trend: performanceTrendEnum('trend').notNull().default('STABLE'),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('team_performance', t.organizationId),

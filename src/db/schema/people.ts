@@ -6,7 +6,7 @@ import {
   representativeRoleEnum,
   representativeStatusEnum,
 } from './enums'
-import { money, tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { customerOwnRowsPolicy, money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { organizationForeignKey, users } from './tenancy'
 import type { CustomerContext, CustomerPreferences } from './types'
 
@@ -21,7 +21,7 @@ export const representatives = pgTable(
     maxConcurrentTickets: integer('max_concurrent_tickets').notNull().default(5),
     skills: jsonb('skills').$type<string[]>().notNull().default([]),
     languages: jsonb('languages').$type<string[]>().notNull().default(['en']),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('representatives', t.organizationId),
@@ -53,7 +53,7 @@ export const customerProfiles = pgTable(
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     context: jsonb('context').$type<CustomerContext>().notNull().default({}),
     preferences: jsonb('preferences').$type<CustomerPreferences>().notNull().default({}),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('customer_profiles', t.organizationId),
@@ -69,5 +69,6 @@ export const customerProfiles = pgTable(
     check('customer_profiles_context_is_object', sql`jsonb_typeof(context) = 'object'`),
     check('customer_profiles_preferences_is_object', sql`jsonb_typeof(preferences) = 'object'`),
     tenantIsolationPolicy(),
+    customerOwnRowsPolicy('user_id'),
   ],
 )

@@ -20,7 +20,7 @@ import {
   ticketPriorityEnum,
   ticketStatusEnum,
 } from './enums'
-import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey, users } from './tenancy'
 
@@ -41,7 +41,7 @@ export const tickets = pgTable(
     firstResponseAt: timestamp('first_response_at', { withTimezone: true, mode: 'date' }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('tickets', t.organizationId),
@@ -94,6 +94,7 @@ export const tickets = pgTable(
     check('tickets_subject_not_blank', sql`btrim(subject) <> ''`),
     check('tickets_tags_is_array', sql`jsonb_typeof(tags) = 'array'`),
     tenantIsolationPolicy(),
+    customerOwnRowsPolicy('customer_id'),
   ],
 )
 
@@ -114,7 +115,7 @@ export const escalations = pgTable(
     assignedAt: timestamp('assigned_at', { withTimezone: true, mode: 'date' }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     resolutionNotes: text('resolution_notes'),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('escalations', t.organizationId),

@@ -14,7 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { organizationPlanEnum, organizationStatusEnum, userRoleEnum } from './enums'
-import { tenantIsolationPolicy, tenantKeys, timestamps } from './helpers'
+import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import type { OrganizationSettings } from './types'
 
 /** Tenants. The root of every cascade: deleting an organization deletes all of its rows. */
@@ -29,7 +29,7 @@ export const organizations = pgTable(
     settings: jsonb('settings').$type<OrganizationSettings>().notNull().default({}),
     /** Last ticket sequence handed out: the next ticket is `TICKET-${ticketSequence + 1}`. */
     ticketSequence: integer('ticket_sequence').notNull().default(1000),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     unique('organizations_slug_key').on(t.slug),
@@ -66,7 +66,7 @@ export const users = pgTable(
     role: userRoleEnum('role').notNull(),
     isActive: boolean('is_active').notNull().default(true),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }),
-    ...timestamps(),
+    ...versionAndTimestamps(),
   },
   (t) => [
     organizationForeignKey('users', t.organizationId),
@@ -78,5 +78,6 @@ export const users = pgTable(
     check('users_email_format', sql`email ~ '^[^@[:space:]]+@[^@[:space:]]+$'`),
     check('users_name_not_blank', sql`btrim(name) <> ''`),
     tenantIsolationPolicy(),
+    customerOwnRowsPolicy('id'),
   ],
 )

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm'
 import { organizations } from '../../db/schema'
 import { errors } from '../../lib/errors'
-import { etagOf, ifMatchVersion } from '../../lib/etag'
+import { etagOf, ifMatchVersions, versionMatches } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
 import { provision } from './organizations.data'
@@ -13,18 +12,18 @@ export const organizationsRouter = createRouter()
     const { db } = authorized(c)
     const [[row]] = await db.run(db.selectOrganization())
     if (!row) throw errors.notFound()
-    return c.json(toOrganization(row), 200, { ETag: etagOf(row.updatedAt) })
+    return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })
   .openapi(updateOrganization, async (c) => {
     const { db } = authorized(c)
     const changes = c.req.valid('json')
-    const version = ifMatchVersion(c.req.valid('header')['if-match'])
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const [updated] = await db.run(
-      db.updateOrganization(changes, version ? eq(organizations.updatedAt, version) : undefined).returning(),
+      db.updateOrganization(changes, versionMatches(organizations.version, versions)).returning(),
     )
     const row = updated[0]
-    if (!row) throw version ? errors.preconditionFailed() : errors.notFound()
-    return c.json(toOrganization(row), 200, { ETag: etagOf(row.updatedAt) })
+    if (!row) throw versions ? errors.preconditionFailed() : errors.notFound()
+    return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })
   .openapi(provisionOrganization, async (c) => {
     const result = await provision(c.env.DATABASE_URL, c.req.valid('json'), c.get('requestId'))

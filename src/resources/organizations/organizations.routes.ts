@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi'
+import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { platformRoute, protectedRoute } from '../../lib/routes'
 import {
@@ -8,10 +8,6 @@ import {
   UpdateOrganizationSchema,
 } from './organizations.schemas'
 
-const etagHeader = {
-  ETag: { description: 'Version of the organization, for If-Match.', schema: { type: 'string' as const } },
-}
-
 export const getOrganization = protectedRoute(
   { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] },
   {
@@ -20,7 +16,7 @@ export const getOrganization = protectedRoute(
     tags: ['Organization'],
     summary: 'The caller’s own organization',
     responses: {
-      200: { ...jsonContent(OrganizationSchema, 'The organization.'), headers: etagHeader },
+      200: { ...jsonContent(OrganizationSchema, 'The organization.'), headers: etagResponseHeader },
     },
   },
 )
@@ -33,13 +29,11 @@ export const updateOrganization = protectedRoute(
     tags: ['Organization'],
     summary: 'Change the caller’s organization (name, settings)',
     request: {
-      headers: z.object({
-        'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }),
-      }),
+      headers: ifMatchHeaderSchema,
       body: { content: { 'application/json': { schema: UpdateOrganizationSchema } }, required: true },
     },
     responses: {
-      200: { ...jsonContent(OrganizationSchema, 'The updated organization.'), headers: etagHeader },
+      200: { ...jsonContent(OrganizationSchema, 'The updated organization.'), headers: etagResponseHeader },
       ...problemResponses(412, 413, 422),
     },
   },

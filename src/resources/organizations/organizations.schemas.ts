@@ -61,6 +61,7 @@ export function toOrganization(row: Organization): z.infer<typeof OrganizationSc
     plan: row.plan,
     status: row.status,
     settings: row.settings as z.infer<typeof OrganizationSchema>['settings'],
+    version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }

@@ -2,6 +2,7 @@ import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
 import { organizations, type Ticket, type TicketStatus, tickets, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
+import { isStale, versionMatches } from '../../lib/etag'
 import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../../lib/pagination'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
@@ -24,8 +25,8 @@ function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
     assignee === 'none' ? isNull(tickets.assignedRepresentativeId) : undefined,
     assignee && assignee !== 'none' ? eq(tickets.assignedRepresentativeId, assignee) : undefined,
     query.customerId ? eq(tickets.customerId, query.customerId) : undefined,
-    query.createdFrom ? gte(tickets.createdAt, new Date(query.createdFrom)) : undefined,
-    query.createdTo ? lt(tickets.createdAt, new Date(query.createdTo)) : undefined,
+    query.createdFrom ? gte(tickets.createdAt, query.createdFrom) : undefined,
+    query.createdTo ? lt(tickets.createdAt, query.createdTo) : undefined,
   ]
 }
 
@@ -134,7 +135,7 @@ export async function updateTicket(
   db: TenantDb,
   ticketId: string,
   changes: UpdateTicketInput,
-  options: { version?: Date | undefined; byStaff: boolean },
+  options: { versions: number[] | undefined; byStaff: boolean },
 ): Promise<Ticket> {
   const { status, ...fields } = changes
   const timestamps = statusTimestamps(status, options.byStaff)
@@ -147,17 +148,21 @@ export async function updateTicket(
         eq(tickets.id, ticketId),
         ne(tickets.status, 'CLOSED'),
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
-        options.version ? eq(tickets.updatedAt, options.version) : undefined,
+        versionMatches(tickets.version, options.versions),
       )
       .returning(),
   )
   if (updated) return updated as Ticket
-  throw refusalOf(current as Ticket | undefined, status, options.version)
+  throw refusalOf(current as Ticket | undefined, status, options.versions)
 }
 
-function refusalOf(current: Ticket | undefined, to: UpdateTicketInput['status'], version: Date | undefined) {
+function refusalOf(
+  current: Ticket | undefined,
+  to: UpdateTicketInput['status'],
+  versions: number[] | undefined,
+) {
   if (!current) return errors.notFound('No such ticket.')
-  if (version && current.updatedAt.getTime() !== version.getTime()) return errors.preconditionFailed()
+  if (isStale(current, versions)) return errors.preconditionFailed()
   if (current.status === 'CLOSED')
     return errors.conflict('TICKET_CLOSED', 'A closed ticket cannot be changed.')
   if (to && !canMove(current.status, to)) {
@@ -169,8 +174,13 @@ function refusalOf(current: Ticket | undefined, to: UpdateTicketInput['status'],
   return errors.conflict('CONCURRENT_UPDATE', 'The ticket changed concurrently; read it again and retry.')
 }
 
-/** Assigns (or with null unassigns) a representative of the same organization; one round trip. */
-export async function assignTicket(db: TenantDb, ticketId: string, representativeId: string | null) {
+/** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
+export async function assignTicket(
+  db: TenantDb,
+  ticketId: string,
+  representativeId: string | null,
+  versions: number[] | undefined,
+) {
   try {
     const [[current], [updated]] = await db.run(
       db.select(tickets, eq(tickets.id, ticketId)),
@@ -180,11 +190,12 @@ export async function assignTicket(db: TenantDb, ticketId: string, representativ
           { assignedRepresentativeId: representativeId },
           eq(tickets.id, ticketId),
           ne(tickets.status, 'CLOSED'),
+          versionMatches(tickets.version, versions),
         )
         .returning(),
     )
     if (updated) return updated as Ticket
-    throw refusalOf(current as Ticket | undefined, undefined, undefined)
+    throw refusalOf(current as Ticket | undefined, undefined, versions)
   } catch (error) {
     throw referenceError(error) ?? error
   }

@@ -1,5 +1,5 @@
 import { errors } from '../../lib/errors'
-import { etagOf, ifMatchVersion } from '../../lib/etag'
+import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
 import * as data from './tickets.data'
@@ -26,7 +26,7 @@ export const ticketsRouter = createRouter()
   })
   .openapi(routes.getTicket, async (c) => {
     const ticket = await data.getTicket(authorized(c).db, c.req.valid('param').ticketId)
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.createTicket, async (c) => {
     const input = c.req.valid('json')
@@ -46,7 +46,7 @@ export const ticketsRouter = createRouter()
     }
     const ticket = await data.createTicket(db, { ...input, customerId })
     return c.json(toTicket(ticket), 201, {
-      ETag: etagOf(ticket.updatedAt),
+      ETag: etagOf(ticket),
       Location: `/v1/tickets/${ticket.id}`,
     })
   })
@@ -56,17 +56,19 @@ export const ticketsRouter = createRouter()
     const isCustomer = principal.role === 'CUSTOMER'
     if (isCustomer) checkCustomerChanges(changes)
     const ticket = await data.updateTicket(db, c.req.valid('param').ticketId, changes, {
-      version: ifMatchVersion(c.req.valid('header')['if-match']),
+      versions: ifMatchVersions(c.req.valid('header')['if-match']),
       byStaff: !isCustomer,
     })
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.assignTicket, async (c) => {
     const { representativeId } = c.req.valid('json')
-    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, representativeId)
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, representativeId, versions)
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.unassignTicket, async (c) => {
-    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, null)
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket.updatedAt) })
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, null, versions)
+    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
   })

@@ -1,5 +1,5 @@
-import { z } from '@hono/zod-openapi'
 import { tickets } from '../../db/schema'
+import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -24,12 +24,6 @@ const ticketUsers: Permission = {
 }
 const ticketStaff: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
 
-const etagHeader = {
-  ETag: { description: 'Version of the ticket, for If-Match.', schema: { type: 'string' as const } },
-}
-const ifMatch = z.object({
-  'if-match': z.string().optional().openapi({ description: 'ETag from a previous read.' }),
-})
 
 export const listTickets = protectedRoute(ticketUsers, {
   method: 'get',
@@ -47,7 +41,7 @@ export const getTicket = protectedRoute(ticketUsers, {
   summary: 'Get a ticket',
   request: { params: TicketIdParamsSchema },
   responses: {
-    200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagHeader },
+    200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagResponseHeader },
     ...problemResponses(404),
   },
 })
@@ -60,7 +54,7 @@ export const createTicket = protectedRoute(ticketUsers, {
   description: 'A CUSTOMER creates tickets only for themself and cannot assign them.',
   request: { body: { content: { 'application/json': { schema: CreateTicketSchema } }, required: true } },
   responses: {
-    201: { ...jsonContent(TicketSchema, 'The created ticket.'), headers: etagHeader },
+    201: { ...jsonContent(TicketSchema, 'The created ticket.'), headers: etagResponseHeader },
     ...problemResponses(413, 422),
   },
 })
@@ -76,11 +70,11 @@ export const updateTicket = protectedRoute(ticketUsers, {
     'server. A CUSTOMER may change subject and description of their own tickets and reopen them.',
   request: {
     params: TicketIdParamsSchema,
-    headers: ifMatch,
+    headers: ifMatchHeaderSchema,
     body: { content: { 'application/json': { schema: UpdateTicketSchema } }, required: true },
   },
   responses: {
-    200: { ...jsonContent(TicketSchema, 'The updated ticket.'), headers: etagHeader },
+    200: { ...jsonContent(TicketSchema, 'The updated ticket.'), headers: etagResponseHeader },
     ...problemResponses(404, 409, 412, 413, 422),
   },
 })
@@ -92,11 +86,12 @@ export const assignTicket = protectedRoute(ticketStaff, {
   summary: 'Assign the ticket to a representative of the organization',
   request: {
     params: TicketIdParamsSchema,
+    headers: ifMatchHeaderSchema,
     body: { content: { 'application/json': { schema: AssignTicketSchema } }, required: true },
   },
   responses: {
-    200: { ...jsonContent(TicketSchema, 'The assigned ticket.'), headers: etagHeader },
-    ...problemResponses(404, 409, 422),
+    200: { ...jsonContent(TicketSchema, 'The assigned ticket.'), headers: etagResponseHeader },
+    ...problemResponses(404, 409, 412, 422),
   },
 })
 
@@ -105,9 +100,9 @@ export const unassignTicket = protectedRoute(ticketStaff, {
   path: '/v1/tickets/{ticketId}/assignee',
   tags: ['Tickets'],
   summary: 'Remove the ticket’s assignee',
-  request: { params: TicketIdParamsSchema },
+  request: { params: TicketIdParamsSchema, headers: ifMatchHeaderSchema },
   responses: {
-    200: { ...jsonContent(TicketSchema, 'The unassigned ticket.'), headers: etagHeader },
-    ...problemResponses(404, 409),
+    200: { ...jsonContent(TicketSchema, 'The unassigned ticket.'), headers: etagResponseHeader },
+    ...problemResponses(404, 409, 412),
   },
 })

@@ -7,7 +7,7 @@ import {
   tickets,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { createSelectSchema, isoTimestamp } from '../../lib/schemas'
+import { createSelectSchema, isoTimestamp, timestampInput } from '../../lib/schemas'
 
 const status = z.enum(ticketStatusValues)
 const priority = z.enum(ticketPriorityValues)
@@ -60,8 +60,8 @@ export const ListTicketsQuerySchema = z.object({
     .optional()
     .openapi({ description: 'A representative id, or `none` for unassigned tickets.' }),
   customerId: z.uuid().optional(),
-  createdFrom: isoTimestamp.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
-  createdTo: isoTimestamp.optional().openapi({ description: 'Created before (ISO 8601).' }),
+  createdFrom: timestampInput.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
+  createdTo: timestampInput.optional().openapi({ description: 'Created before (ISO 8601).' }),
 })
 
 export const TicketIdParamsSchema = z.object({
@@ -116,6 +116,7 @@ export function toTicket(row: Ticket): z.infer<typeof TicketSchema> {
     firstResponseAt: iso(row.firstResponseAt),
     resolvedAt: iso(row.resolvedAt),
     closedAt: iso(row.closedAt),
+    version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }

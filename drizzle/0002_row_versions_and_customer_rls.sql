@@ -1,0 +1,17 @@
+ALTER TABLE "agent_configurations" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "decision_rules" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "budget_usage_records" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "budgets" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "refunds" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "performance_metrics" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "team_performance" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "customer_profiles" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "representatives" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "escalations" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "tickets" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "organizations" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+CREATE POLICY "customer_own_rows" ON "refunds" AS RESTRICTIVE FOR ALL TO public USING ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or customer_id = (select nullif(current_setting('app.principal_id', true), '')::uuid)) WITH CHECK ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or customer_id = (select nullif(current_setting('app.principal_id', true), '')::uuid));--> statement-breakpoint
+CREATE POLICY "customer_own_rows" ON "customer_profiles" AS RESTRICTIVE FOR ALL TO public USING ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or user_id = (select nullif(current_setting('app.principal_id', true), '')::uuid)) WITH CHECK ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or user_id = (select nullif(current_setting('app.principal_id', true), '')::uuid));--> statement-breakpoint
+CREATE POLICY "customer_own_rows" ON "tickets" AS RESTRICTIVE FOR ALL TO public USING ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or customer_id = (select nullif(current_setting('app.principal_id', true), '')::uuid)) WITH CHECK ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or customer_id = (select nullif(current_setting('app.principal_id', true), '')::uuid));--> statement-breakpoint
+CREATE POLICY "customer_own_rows" ON "users" AS RESTRICTIVE FOR ALL TO public USING ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or id = (select nullif(current_setting('app.principal_id', true), '')::uuid)) WITH CHECK ((select nullif(current_setting('app.principal_role', true), '')) is distinct from 'CUSTOMER' or id = (select nullif(current_setting('app.principal_id', true), '')::uuid));
