@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { agentConfigurations, users } from '../../src/db/schema'
-import { appSql, ownerDb } from '../support/db'
+import { agentConfigurations, customerProfiles, refunds, tickets, users } from '../../src/db/schema'
+import { appSql, ownerDb, ownerSql } from '../support/db'
 import { createFullTenant, sqlStateOf, TENANT_TABLES } from './fixtures'
 
 /*
@@ -118,5 +118,80 @@ describe('app_begin_request + RLS', () => {
       .where(eq(agentConfigurations.id, a.agentId))
     expect(await refused('CUSTOMER', a.customerId)).toBe('OA003')
     expect(await refused('AGENT', a.agentId)).toBe('OA003')
+  })
+
+  it('a CUSTOMER transaction sees and writes only its own rows of users, profiles, tickets and refunds', async () => {
+    const a = await createFullTenant()
+    const other = {
+      userId: crypto.randomUUID(),
+      ticketId: crypto.randomUUID(),
+      refundId: crypto.randomUUID(),
+    }
+    await ownerDb.batch([
+      ownerDb.insert(users).values({
+        id: other.userId,
+        organizationId: a.organizationId,
+        email: `other-${other.userId}@example.com`,
+        name: 'Other customer',
+        role: 'CUSTOMER',
+      }),
+      ownerDb.insert(customerProfiles).values({ organizationId: a.organizationId, userId: other.userId }),
+      ownerDb.insert(tickets).values({
+        id: other.ticketId,
+        organizationId: a.organizationId,
+        ticketNumber: `TICKET-${Date.now() % 1_000_000}`,
+        customerId: other.userId,
+        subject: 'Not yours',
+        description: 'Belongs to the other customer',
+      }),
+      ownerDb.insert(refunds).values({
+        id: other.refundId,
+        organizationId: a.organizationId,
+        customerId: other.userId,
+        amount: '5.00',
+        currency: 'USD',
+        reason: 'OTHER',
+      }),
+    ])
+    const visible = async (role: string, principalId: string) => {
+      const [, ...rows] = await appSql.transaction([
+        begin(a.organizationId, role, principalId),
+        appSql.query('select id from users'),
+        appSql.query('select user_id as id from customer_profiles'),
+        appSql.query('select customer_id as id from tickets'),
+        appSql.query('select customer_id as id from refunds'),
+      ])
+      return rows.map((list) => new Set(list.map((row) => row.id)))
+    }
+    // No filter in the queries: the restrictive policy alone narrows the customer to itself.
+    for (const seen of await visible('CUSTOMER', a.customerId)) expect(seen).toEqual(new Set([a.customerId]))
+    const [staffUsers, staffProfiles, staffTickets, staffRefunds] = await visible('ADMIN', a.adminId)
+    expect(staffUsers?.has(other.userId) && staffUsers.has(a.customerId)).toBe(true)
+    for (const seen of [staffProfiles, staffTickets, staffRefunds]) {
+      expect(seen).toEqual(new Set([a.customerId, other.userId]))
+    }
+    const writeForOther = () =>
+      appSql.transaction([
+        begin(a.organizationId, 'CUSTOMER', a.customerId),
+        appSql`insert into tickets (organization_id, ticket_number, customer_id, subject, description)
+          values (${a.organizationId}, 'TICKET-999999', ${other.userId}, 's', 'd')`,
+      ])
+    expect(await sqlStateOf(writeForOther)).toBe('42501')
+    const [updated] = await appSql
+      .transaction([
+        begin(a.organizationId, 'CUSTOMER', a.customerId),
+        appSql`update tickets set subject = 'hijacked' where id = ${other.ticketId} returning id`,
+      ])
+      .then((results) => results.slice(1))
+    expect(updated).toEqual([])
+  })
+
+  it('refuses to bind a tenant for a role that can bypass RLS (OA004), e.g. an owner URL by mistake', async () => {
+    const a = await createFullTenant()
+    const asOwner = () =>
+      ownerSql.transaction([
+        ownerSql`select app_begin_request(${a.organizationId}::uuid, 'ADMIN', ${a.adminId}::uuid)`,
+      ])
+    expect(await sqlStateOf(asOwner)).toBe('OA004')
   })
 })

@@ -1,9 +1,9 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
+import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
 import { organizations, type Ticket, type TicketStatus, tickets, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
-import { isStale, versionMatches } from '../../lib/etag'
-import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../../lib/pagination'
+import type { SortOrder } from '../../lib/pagination'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
 
@@ -32,21 +32,19 @@ function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
 
 /** One page of the tenant's tickets (a CUSTOMER's own only: the route's ownership rule). One round trip. */
 export async function listTickets(db: TenantDb, query: ListTicketsQuery) {
-  const order = sortOrders[query.sort]
-  const cursor = query.cursor ? afterCursor(order, decodeCursor(query.cursor, query.sort, order)) : undefined
+  const keyset = keysetPage(query, sortOrders)
   const [rows] = await db.run(
     db
-      .select(tickets, cursor, ...filtersOf(query))
-      .orderBy(...orderByOf(order))
-      .limit(query.limit + 1),
+      .select(tickets, keyset.after, ...filtersOf(query))
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
   )
-  return toPage(rows as Ticket[], query.limit, query.sort, order)
+  return keyset.page(rows as Ticket[])
 }
 
 export async function getTicket(db: TenantDb, ticketId: string): Promise<Ticket> {
-  const [[row]] = await db.run(db.select(tickets, eq(tickets.id, ticketId)))
-  if (!row) throw errors.notFound('No such ticket.')
-  return row as Ticket
+  const [rows] = await db.run(db.select(tickets, eq(tickets.id, ticketId)))
+  return foundOr404(rows as Ticket[], 'ticket')
 }
 
 /**
@@ -128,41 +126,34 @@ function statusTimestamps(to: UpdateTicketInput['status'], byStaff: boolean) {
 }
 
 /**
- * PATCH in one round trip: the current row (to explain a refusal) and a conditional UPDATE whose WHERE
- * holds the state machine, the If-Match version and "not CLOSED", so a concurrent change can never slip in.
+ * PATCH in one round trip: a conditional UPDATE whose WHERE holds the state machine, the If-Match versions and
+ * "not CLOSED", so a concurrent change can never slip in; the row read in the same batch explains a refusal.
  */
-export async function updateTicket(
+export function updateTicket(
   db: TenantDb,
   ticketId: string,
   changes: UpdateTicketInput,
   options: { versions: number[] | undefined; byStaff: boolean },
 ): Promise<Ticket> {
   const { status, ...fields } = changes
-  const timestamps = statusTimestamps(status, options.byStaff)
-  const [[current], [updated]] = await db.run(
-    db.select(tickets, eq(tickets.id, ticketId)),
-    db
-      .update(
-        tickets,
-        { ...fields, ...(status ? { status } : {}), ...timestamps },
-        eq(tickets.id, ticketId),
+  return updateVersioned<typeof tickets, Ticket>(
+    db,
+    tickets,
+    ticketId,
+    { ...fields, ...(status ? { status } : {}), ...statusTimestamps(status, options.byStaff) },
+    {
+      what: 'ticket',
+      versions: options.versions,
+      conditions: [
         ne(tickets.status, 'CLOSED'),
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
-        versionMatches(tickets.version, options.versions),
-      )
-      .returning(),
+      ],
+      explain: (current) => stateRefusal(current, status),
+    },
   )
-  if (updated) return updated as Ticket
-  throw refusalOf(current as Ticket | undefined, status, options.versions)
 }
 
-function refusalOf(
-  current: Ticket | undefined,
-  to: UpdateTicketInput['status'],
-  versions: number[] | undefined,
-) {
-  if (!current) return errors.notFound('No such ticket.')
-  if (isStale(current, versions)) return errors.preconditionFailed()
+function stateRefusal(current: Ticket, to: UpdateTicketInput['status']) {
   if (current.status === 'CLOSED')
     return errors.conflict('TICKET_CLOSED', 'A closed ticket cannot be changed.')
   if (to && !canMove(current.status, to)) {
@@ -171,7 +162,7 @@ function refusalOf(
       `A ticket cannot move from ${current.status} to ${to}.`,
     )
   }
-  return errors.conflict('CONCURRENT_UPDATE', 'The ticket changed concurrently; read it again and retry.')
+  return undefined
 }
 
 /** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
@@ -182,20 +173,18 @@ export async function assignTicket(
   versions: number[] | undefined,
 ) {
   try {
-    const [[current], [updated]] = await db.run(
-      db.select(tickets, eq(tickets.id, ticketId)),
-      db
-        .update(
-          tickets,
-          { assignedRepresentativeId: representativeId },
-          eq(tickets.id, ticketId),
-          ne(tickets.status, 'CLOSED'),
-          versionMatches(tickets.version, versions),
-        )
-        .returning(),
+    return await updateVersioned<typeof tickets, Ticket>(
+      db,
+      tickets,
+      ticketId,
+      { assignedRepresentativeId: representativeId },
+      {
+        what: 'ticket',
+        versions,
+        conditions: [ne(tickets.status, 'CLOSED')],
+        explain: (current) => stateRefusal(current, undefined),
+      },
     )
-    if (updated) return updated as Ticket
-    throw refusalOf(current as Ticket | undefined, undefined, versions)
   } catch (error) {
     throw referenceError(error) ?? error
   }

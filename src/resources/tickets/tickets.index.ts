@@ -64,7 +64,12 @@ export const ticketsRouter = createRouter()
   .openapi(routes.assignTicket, async (c) => {
     const { representativeId } = c.req.valid('json')
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, representativeId, versions)
+    const ticket = await data.assignTicket(
+      authorized(c).db,
+      c.req.valid('param').ticketId,
+      representativeId,
+      versions,
+    )
     return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.unassignTicket, async (c) => {

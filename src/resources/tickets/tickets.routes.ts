@@ -24,7 +24,6 @@ const ticketUsers: Permission = {
 }
 const ticketStaff: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
 
-
 export const listTickets = protectedRoute(ticketUsers, {
   method: 'get',
   path: '/v1/tickets',

@@ -1,0 +1,87 @@
+import { eq, type SQL } from 'drizzle-orm'
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
+import { type ApiError, errors } from '../lib/errors'
+import { isStale, versionMatches } from '../lib/etag'
+import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../lib/pagination'
+import type { TenantDb, TenantTable } from './tenant'
+
+/*
+ * The list / get / conditional-update plumbing every resource shares, on top of TenantDb (tenant scoping,
+ * one round trip per request) and the keyset cursors of src/lib/pagination.ts.
+ */
+
+export interface ListQuery<S extends string> {
+  sort: S
+  cursor?: string | undefined
+  limit: number
+}
+
+/** The keyset part of a list query: the cursor's condition, the order, `limit + 1`, and the page cutter. */
+export function keysetPage<S extends string>(query: ListQuery<S>, sorts: Record<S, SortOrder>) {
+  const order = sorts[query.sort]
+  return {
+    after: query.cursor ? afterCursor(order, decodeCursor(query.cursor, query.sort, order)) : undefined,
+    orderBy: orderByOf(order),
+    limit: query.limit + 1,
+    page: <Row extends Record<string, unknown>>(rows: Row[]) => toPage(rows, query.limit, query.sort, order),
+  }
+}
+
+/** The only row of a lookup by id, or 404 with the resource's wording. */
+export function foundOr404<Row>(rows: readonly Row[], what: string): Row {
+  const [row] = rows
+  if (!row) throw errors.notFound(`No such ${what}.`)
+  return row
+}
+
+export interface ConditionalWrite<Row> {
+  /** What the resource is called in messages ("ticket", "agent configuration"). */
+  what: string
+  /** The versions If-Match named (undefined: any). */
+  versions: number[] | undefined
+  /** Why a write that matched no row was refused although the row exists at a named version (a 409). */
+  explain?: ((current: Row) => ApiError | undefined) | undefined
+}
+
+/**
+ * Why a conditional write changed nothing, judged on the row as read in the same batch: it does not exist
+ * (404), it is not at a version the caller named (412), or the resource's own rule refused it (409).
+ */
+export function refusalOf<Row extends { version: number }>(
+  current: Row | undefined,
+  write: ConditionalWrite<Row>,
+): ApiError {
+  if (!current) return errors.notFound(`No such ${write.what}.`)
+  if (isStale(current, write.versions)) return errors.preconditionFailed()
+  return (
+    write.explain?.(current) ??
+    errors.conflict('CONCURRENT_UPDATE', `The ${write.what} changed concurrently; read it again and retry.`)
+  )
+}
+
+/**
+ * PATCH-like write in one round trip: the current row (to explain a refusal) and an UPDATE whose WHERE holds
+ * the id, the If-Match versions and the resource's own conditions, so a concurrent change never slips in.
+ */
+export async function updateVersioned<T extends TenantTable, Row extends { version: number }>(
+  db: TenantDb,
+  table: T,
+  id: string,
+  set: PgUpdateSetSource<T>,
+  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined> },
+): Promise<Row> {
+  const [[current], [updated]] = (await db.run(
+    db.select(table, eq(table.id, id)),
+    db
+      .update(
+        table,
+        set,
+        eq(table.id, id),
+        versionMatches(table.version, write.versions),
+        ...(write.conditions ?? []),
+      )
+      .returning(),
+  )) as unknown as [Row[], Row[]]
+  if (updated) return updated
+  throw refusalOf(current, write)
+}
