@@ -64,6 +64,9 @@ function startWrangler(databaseUrl: string): ChildProcess {
 async function main(): Promise<void> {
   const { local, ownerUrl, appUrl } = await startLocalDatabase(DB_PORT)
   console.log(`database: ${local.backend.kind} behind the local Neon endpoint on 127.0.0.1:${local.port}`)
+  // The passwords are generated per database and kept in it (neon_local.credentials); the endpoint refuses others.
+  console.log(`  DATABASE_URL (app_api, the Worker's role): ${appUrl}`)
+  console.log(`  owner (${local.ownerUser}: migrations, seed; bypasses RLS): ${ownerUrl}`)
   await seedIfEmpty(ownerUrl)
 
   const wrangler = startWrangler(appUrl)

@@ -1,12 +1,13 @@
 /**
  * `npm run token -- --org acme --role ADMIN [--user admin@acme.example] [--expires 3600]`
  * prints an HS256 access token for a seeded user (or, for AGENT, a seeded ACTIVE agent configuration).
- * The secret comes from AUTH_JWT_SECRET or `.dev.vars`.
+ * The secret comes from AUTH_JWT_SECRET or `.dev.vars`. `--expires` may not exceed the API's cap,
+ * AUTH_MAX_TOKEN_LIFETIME_SECONDS (environment or `.dev.vars`; default 86400): the API refuses longer tokens.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { signAccessToken } from '../src/auth/jwt'
+import { maxTokenLifetimeSeconds, signAccessToken } from '../src/auth/jwt'
 import { type PrincipalRole, principalRoles } from '../src/auth/principal'
 import { seedAgentConfigurations, seedOrganizations, seedUsers } from './seed/data'
 
@@ -62,15 +63,17 @@ export async function mintSeedTokens(secret: string, expiresInSeconds = 3600): P
   return tokens
 }
 
-/** AUTH_JWT_SECRET from the environment, else from `.dev.vars` (simple KEY=VALUE lines). */
-function readSecret(): string {
-  const fromEnv = process.env.AUTH_JWT_SECRET?.trim()
+/** A setting from the environment, else from `.dev.vars` (simple KEY=VALUE lines). */
+function readSetting(name: string): string | undefined {
+  const fromEnv = process.env[name]?.trim()
   if (fromEnv) return fromEnv
-  const fromFile = existsSync('.dev.vars')
-    ? devVars(readFileSync('.dev.vars', 'utf8')).AUTH_JWT_SECRET
-    : undefined
-  if (!fromFile) throw new Error('AUTH_JWT_SECRET is not set in the environment or in .dev.vars.')
-  return fromFile
+  return existsSync('.dev.vars') ? devVars(readFileSync('.dev.vars', 'utf8'))[name] : undefined
+}
+
+function readSecret(): string {
+  const secret = readSetting('AUTH_JWT_SECRET')
+  if (!secret) throw new Error('AUTH_JWT_SECRET is not set in the environment or in .dev.vars.')
+  return secret
 }
 
 function devVars(text: string): Record<string, string> {
@@ -98,6 +101,12 @@ function parseCli(argv: string[]): { org: string; role: PrincipalRole; user?: st
   const expires = Number(values.expires)
   if (!Number.isInteger(expires) || expires <= 0)
     throw new Error('--expires must be a positive number of seconds.')
+  const cap = maxTokenLifetimeSeconds(readSetting('AUTH_MAX_TOKEN_LIFETIME_SECONDS'))
+  if (expires > cap) {
+    throw new Error(
+      `--expires must be at most ${cap} seconds: the API refuses tokens living longer (AUTH_MAX_TOKEN_LIFETIME_SECONDS).`,
+    )
+  }
   return { org: values.org, role, user: values.user, expires }
 }
 

@@ -1,15 +1,22 @@
-import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { errors } from './lib/errors'
 import { createRouter } from './lib/openapi'
 import { corsForConfiguredOrigins } from './middleware/cors'
-import { inputHygiene } from './middleware/input-hygiene'
+import { databaseDeadline } from './middleware/database-deadline'
 import { notFound, onError } from './middleware/error-handler'
+import { inputHygiene } from './middleware/input-hygiene'
+import { noStore } from './middleware/no-store'
 import { requestId } from './middleware/request-id'
+import { agentsRouter } from './resources/agents/agents.index'
+import { customersRouter } from './resources/customers/customers.index'
+import { docsPage } from './resources/docs/docs.index'
 import { healthRouter } from './resources/health/health.index'
+import { meRouter } from './resources/me/me.index'
 import { organizationsRouter } from './resources/organizations/organizations.index'
+import { representativesRouter } from './resources/representatives/representatives.index'
 import { ticketsRouter } from './resources/tickets/tickets.index'
+import { usersRouter } from './resources/users/users.index'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -26,6 +33,8 @@ export const openApiInfo = {
 export function createApp() {
   const app = createRouter()
   app.use('*', requestId())
+  app.use('*', noStore())
+  app.use('*', databaseDeadline())
   app.use('*', corsForConfiguredOrigins())
   app.use('*', secureHeaders())
   app.use(
@@ -41,7 +50,15 @@ export function createApp() {
   app.onError(onError)
   app.notFound(notFound)
 
-  const routes = app.route('/', healthRouter).route('/', organizationsRouter).route('/', ticketsRouter)
+  const routes = app
+    .route('/', healthRouter)
+    .route('/', organizationsRouter)
+    .route('/', meRouter)
+    .route('/', usersRouter)
+    .route('/', representativesRouter)
+    .route('/', customersRouter)
+    .route('/', agentsRouter)
+    .route('/', ticketsRouter)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',
@@ -56,7 +73,7 @@ export function createApp() {
     description: 'Platform credential for provisioning organizations.',
   })
   app.doc31('/openapi.json', openApiInfo)
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Organization API reference' }))
+  app.get('/docs', docsPage)
   return routes
 }
 

@@ -6,11 +6,16 @@ export interface Bindings {
   APP_ENV: string
   /** Connection string of the Worker's database role (not the owner: RLS applies to it). */
   DATABASE_URL: string
+  /** Deadline of every database round trip, in milliseconds; default 5000. */
+  DATABASE_TIMEOUT_MS?: string
   /** HS256 secret for local development and tests; ignored when AUTH_JWKS_URL is set. */
   AUTH_JWT_SECRET?: string
+  /** JWKS of the identity provider; when set, AUTH_ISSUER and AUTH_AUDIENCE are required. */
   AUTH_JWKS_URL?: string
   AUTH_ISSUER?: string
   AUTH_AUDIENCE?: string
+  /** Longest accepted access-token lifetime (`exp − iat`), in seconds; default 86400. */
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS?: string
   /** Credential of platform operations (provisioning organizations). */
   PLATFORM_API_KEY?: string
   /** Comma-separated origins allowed by CORS. */

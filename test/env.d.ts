@@ -7,6 +7,8 @@ declare global {
       TEST_OWNER_DATABASE_URL: string
       /** Base URL of the local Neon endpoint, for its request counter. */
       TEST_NEON_LOCAL_URL: string
+      /** A database URL on 127.0.0.1 that accepts connections and never answers (deadline tests). */
+      TEST_BLACKHOLE_URL: string
     }
   }
 }

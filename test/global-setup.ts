@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket } from 'node:net'
 import type { TestProject } from 'vitest/node'
 import { type Backend, createScratchDatabase, startNeonLocal } from '../scripts/neon-local'
 
@@ -7,6 +8,8 @@ declare module 'vitest' {
     ownerDatabaseUrl: string
     neonLocalUrl: string
     databaseBackend: string
+    /** A database URL whose host accepts connections and never answers (deadline tests). */
+    blackholeDatabaseUrl: string
   }
 }
 
@@ -21,21 +24,44 @@ export default async function setup(project: TestProject) {
   const backend: Backend = scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite' }
   const local = await startNeonLocal({ backend })
   await local.migrate()
-  project.provide('databaseUrl', local.connectionString('app_api', 'local'))
-  project.provide('ownerDatabaseUrl', local.connectionString(ownerRole(backend), 'local'))
+  // Passwords generated for this database by the endpoint (neon_local.credentials); any other is refused.
+  project.provide('databaseUrl', local.connectionString('app_api'))
+  project.provide('ownerDatabaseUrl', local.connectionString(local.ownerUser))
   project.provide('neonLocalUrl', `http://127.0.0.1:${local.port}`)
   project.provide('databaseBackend', backend.kind)
+  const blackhole = await startBlackhole()
+  project.provide('blackholeDatabaseUrl', `postgres://app_api:x@127.0.0.1:${blackhole.port}/neondb`)
   console.log(
     `[test] database backend: ${backend.kind}${scratch ? ` (${new URL(scratch.url).pathname})` : ''}`,
   )
   return async () => {
+    await blackhole.close()
     await local.close()
     await scratch?.drop()
   }
 }
 
-function ownerRole(backend: Backend): string {
-  return backend.kind === 'postgres'
-    ? decodeURIComponent(new URL(backend.url).username || 'postgres')
-    : 'postgres'
+/** A TCP server on 127.0.0.1 that accepts every connection, reads what it is sent, and never answers. */
+async function startBlackhole(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+    socket.resume()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('the blackhole server has no port')
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  }
 }

@@ -100,6 +100,95 @@ describe('database round trips per request', () => {
     }
   })
 
+  it('every people and agents endpoint costs exactly one, reads and writes alike', async () => {
+    const tenant = await createTenant()
+    const email = `rt-${crypto.randomUUID().slice(0, 8)}@example.com`
+    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+      ['GET /v1/me (user)', '/v1/me', { token: tenant.tokens.CUSTOMER }, 200],
+      ['GET /v1/me (agent)', '/v1/me', { token: tenant.tokens.AGENT }, 200],
+      [
+        'PUT /v1/me/status',
+        '/v1/me/status',
+        { method: 'PUT', token: tenant.tokens.REPRESENTATIVE, body: { status: 'AWAY' } },
+        200,
+      ],
+      ['GET /v1/users', '/v1/users?role=CUSTOMER&emailPrefix=c', { token: tenant.tokens.ADMIN }, 200],
+      [
+        'POST /v1/users (with profile)',
+        '/v1/users',
+        { method: 'POST', token: tenant.tokens.ADMIN, body: { email, name: 'N', role: 'CUSTOMER' } },
+        201,
+      ],
+      ['GET /v1/users/{id}', `/v1/users/${tenant.adminId}`, { token: tenant.tokens.REPRESENTATIVE }, 200],
+      [
+        'PATCH /v1/users/{id} (last-admin check)',
+        `/v1/users/${tenant.adminId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { isActive: false } },
+        409,
+      ],
+      [
+        'PATCH /v1/users/{id}',
+        `/v1/users/${tenant.customerId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { name: 'Renamed' } },
+        200,
+      ],
+      [
+        'GET /v1/representatives',
+        '/v1/representatives?status=ONLINE&skill=billing',
+        { token: tenant.tokens.AGENT },
+        200,
+      ],
+      [
+        'GET /v1/representatives/{id}',
+        `/v1/representatives/${tenant.representativeId}`,
+        { token: tenant.tokens.REPRESENTATIVE },
+        200,
+      ],
+      [
+        'PATCH /v1/representatives/{id}',
+        `/v1/representatives/${tenant.representativeId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { skills: ['billing'] } },
+        200,
+      ],
+      ['GET /v1/customers', '/v1/customers?accountTier=PREMIUM', { token: tenant.tokens.AGENT }, 200],
+      [
+        'GET /v1/customers/{id}',
+        `/v1/customers/${tenant.customerId}`,
+        { token: tenant.tokens.CUSTOMER },
+        200,
+      ],
+      [
+        'PATCH /v1/customers/{id}',
+        `/v1/customers/${tenant.customerId}`,
+        { method: 'PATCH', token: tenant.tokens.CUSTOMER, body: { preferences: { channel: 'sms' } } },
+        200,
+      ],
+      ['GET /v1/agents', '/v1/agents?status=ACTIVE', { token: tenant.tokens.REPRESENTATIVE }, 200],
+      [
+        'POST /v1/agents',
+        '/v1/agents',
+        { method: 'POST', token: tenant.tokens.ADMIN, body: { name: 'B', type: 'TRIAGE', model: 'm' } },
+        201,
+      ],
+      ['GET /v1/agents/{id}', `/v1/agents/${tenant.agentId}`, { token: tenant.tokens.ADMIN }, 200],
+      [
+        'PATCH /v1/agents/{id}',
+        `/v1/agents/${tenant.pausedAgentId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { thresholds: { minConfidence: 0.5 } } },
+        200,
+      ],
+    ]
+    for (const [name, path, request, status] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(path, {
+        ...request,
+        headers: { ...request?.headers, 'X-Request-Id': requestId },
+      })
+      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+      expect(await neonLocalStats(requestId), name).toBe(1)
+    }
+  })
+
   it('a refused request (401, 403 by role, 400 validation) costs none', async () => {
     const tenant = await createTenant()
     const calls: Array<[string, Parameters<typeof api>[1], number]> = [

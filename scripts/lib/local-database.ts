@@ -10,13 +10,11 @@ export function backendFromEnvironment(): Backend {
   return { kind: 'pglite', dataDir: PGLITE_DATA_DIR }
 }
 
-/** The owner role on the backend: migrations and the seed run as it. */
-export function ownerRoleOf(backend: Backend): string {
-  if (backend.kind === 'pglite') return 'postgres'
-  return decodeURIComponent(new URL(backend.url).username) || 'postgres'
-}
-
-/** Starts the local Neon endpoint on the chosen backend and applies the migrations. */
+/**
+ * Starts the local Neon endpoint on the chosen backend and applies the migrations. The URLs carry the passwords
+ * the endpoint generated for this database and keeps in it (neon_local.credentials); the owner (migrations, seed)
+ * is the backend's own user: `postgres` on PGlite, DATABASE_URL's user on a Postgres server.
+ */
 export async function startLocalDatabase(
   port = 0,
 ): Promise<{ local: NeonLocal; ownerUrl: string; appUrl: string }> {
@@ -25,7 +23,7 @@ export async function startLocalDatabase(
   await local.migrate()
   return {
     local,
-    ownerUrl: local.connectionString(ownerRoleOf(backend), 'local'),
-    appUrl: local.connectionString('app_api', 'local'),
+    ownerUrl: local.connectionString(local.ownerUser),
+    appUrl: local.connectionString('app_api'),
   }
 }

@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   } else {
     console.warn(`migrations: none found in ${options.migrations} (no meta/_journal.json), skipped`)
   }
+  // Passwords generated for this database and kept in it (neon_local.credentials): the same on every start of a
+  // persisted one. Requests with any other password, a non-loopback Host or a browser Origin are refused.
   console.log(`DATABASE_URL=${neonLocal.connectionString('app_api')}`)
   console.log(`owner (migrations, superuser): ${neonLocal.connectionString(neonLocal.ownerUser)}`)
   const stop = async (signal: string) => {

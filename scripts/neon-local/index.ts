@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { assertBindableHost, Credentials, checkClient, confinementGuard } from './access'
 import type { Executor } from './executor'
 import { createPgliteExecutor } from './pglite-executor'
 import { createPostgresExecutor } from './postgres-executor'
@@ -34,8 +35,9 @@ export interface NeonLocal {
   readonly backend: Backend
   /** The backend's own user (PGlite: postgres; Postgres: the URL's user): requests as it run without SET ROLE */
   readonly ownerUser: string
-  /** postgres://<user>:<password>@127.0.0.1:<port>/neondb — what the driver/Worker is given */
-  connectionString(user: string, password?: string): string
+  /** postgres://<user>:<password>@127.0.0.1:<port>/neondb with the password stored for `user` (app_api or the
+   *  owner; anyone else throws) — what the driver/Worker is given */
+  connectionString(user: string): string
   /** HTTP requests served: all, or only those whose connection string had ?application_name=<name> */
   requestCount(applicationName?: string): number
   /** Applies drizzle migrations from `folder` (default <repo>/drizzle) as the backend's owner/superuser,
@@ -48,7 +50,7 @@ export interface StartOptions {
   backend: Backend
   /** 0 or undefined: a random free port */
   port?: number
-  /** default 127.0.0.1 */
+  /** default 127.0.0.1; loopback or a wildcard only (requests must name a loopback host anyway) */
   host?: string
 }
 
@@ -70,18 +72,20 @@ class RequestCounter {
   }
 }
 
+/** No CORS headers, ever: a browser page must not read (or, preflighted, send) anything here. */
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  const json = JSON.stringify(body)
   res.writeHead(status, {
     'Content-Type': 'application/json',
-    'Access-Control-Allow-Origin': '*',
+    'Content-Length': String(Buffer.byteLength(json)),
     ...headers,
   })
-  res.end(JSON.stringify(body))
+  res.end(json)
 }
 
 /** Reads the body up to the limit; past it, the rest is drained (so the client can read the 413) and dropped. */
@@ -134,7 +138,14 @@ async function runSql(executor: Executor, request: SqlRequest): Promise<unknown>
     begin: beginStatement(request),
     role: request.user === executor.sessionUser ? null : request.user,
   }
-  const results = await executor.runTransaction(spec, request.statements, responseSizeGuard(request))
+  const sizeGuard = responseSizeGuard(request)
+  // A user entered by SET LOCAL ROLE (app_api) must not leave it: each statement's tag is checked first.
+  const confined = spec.role === null ? null : confinementGuard(spec.role)
+  const check = (result: RawResult) => {
+    confined?.(result)
+    sizeGuard(result)
+  }
+  const results = await executor.runTransaction(spec, request.statements, check)
   const json = results.map((result, i) =>
     toResultJson(result, request.statements[i]?.arrayMode ?? request.arrayMode),
   )
@@ -160,18 +171,25 @@ function applicationNameOf(req: IncomingMessage): string | null {
   }
 }
 
-async function handleSql(
-  executor: Executor,
-  counter: RequestCounter,
-  req: IncomingMessage,
-  res: ServerResponse,
-) {
+interface Context {
+  executor: Executor
+  credentials: Credentials
+  counter: RequestCounter
+  /** The port the endpoint listens on (known once listening): a Host naming another port is refused. */
+  port: number
+}
+
+async function handleSql(context: Context, req: IncomingMessage, res: ServerResponse) {
   // Counted on arrival, whatever the outcome (every answer is a round trip), so it shows before the answer does.
-  counter.add(applicationNameOf(req))
+  context.counter.add(applicationNameOf(req))
   try {
+    // The password is checked before the body is read, so nothing of a refused request runs.
+    const { user, password } = parseConnectionString(req.headers)
+    context.credentials.authenticate(user, password)
     const request = parseSqlRequest(req.headers, await readBody(req))
-    sendJson(res, 200, await runSql(executor, request), batchHeaders(request))
+    sendJson(res, 200, await runSql(context.executor, request), batchHeaders(request))
   } catch (error) {
+    req.resume()
     sendError(res, error)
   }
 }
@@ -181,13 +199,25 @@ function handleStats(counter: RequestCounter, url: URL, res: ServerResponse): vo
   sendJson(res, 200, { requests: counter.get(name ?? undefined) })
 }
 
-function createHandler(executor: Executor, counter: RequestCounter) {
+function createHandler(context: Context) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://neon-local')
+    let url: URL
+    try {
+      // Every route: only this machine's clients, by a loopback name, and no browser (nor its preflight).
+      checkClient(req.headers, context.port)
+      if (req.method === 'OPTIONS') throw new ProxyError(403, 'neon-local: refused a CORS preflight')
+      // Origin-form targets only (`/sql`), never an absolute URL naming some other host.
+      if (!req.url?.startsWith('/')) throw new ProxyError(400, 'neon-local: invalid request target')
+      url = new URL(req.url, 'http://neon-local')
+    } catch (error) {
+      req.resume()
+      sendError(res, error)
+      return
+    }
     if (req.method === 'POST' && url.pathname === '/sql') {
-      handleSql(executor, counter, req, res).catch((error) => sendError(res, error))
+      handleSql(context, req, res).catch((error) => sendError(res, error))
     } else if (req.method === 'GET' && url.pathname === '/__neon_local/stats') {
-      handleStats(counter, url, res)
+      handleStats(context.counter, url, res)
     } else {
       req.resume()
       sendJson(res, 404, { message: `not found: ${req.method} ${url.pathname}` })
@@ -224,25 +254,36 @@ function clientHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
+/** The Worker's role: on Neon it logs in as it; here requests naming it run under SET LOCAL ROLE app_api. */
+const APP_ROLE = 'app_api'
+
 export async function startNeonLocal(options: StartOptions): Promise<NeonLocal> {
   const { backend } = options
   const host = options.host ?? '127.0.0.1'
+  assertBindableHost(host)
   const executor = await createExecutor(backend)
-  const counter = new RequestCounter()
-  const server = createServer(createHandler(executor, counter))
-  let port: number
+  let context: Context
   try {
-    port = await listen(server, options.port ?? 0, host)
+    const credentials = await Credentials.ensure(executor, [APP_ROLE, executor.sessionUser])
+    context = { executor, credentials, counter: new RequestCounter(), port: 0 }
   } catch (error) {
     await executor.close()
     throw error
   }
+  const server = createServer(createHandler(context))
+  try {
+    context.port = await listen(server, options.port ?? 0, host)
+  } catch (error) {
+    await executor.close()
+    throw error
+  }
+  const { port, credentials, counter } = context
   return {
     port,
     backend,
     ownerUser: executor.sessionUser,
-    connectionString: (user, password = 'local') =>
-      `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${clientHost(host)}:${port}/neondb`,
+    connectionString: (user) =>
+      `postgres://${encodeURIComponent(user)}:${encodeURIComponent(credentials.passwordOf(user))}@${clientHost(host)}:${port}/neondb`,
     requestCount: (applicationName) => counter.get(applicationName),
     migrate: (folder = DEFAULT_MIGRATIONS_FOLDER) => executor.migrate(folder),
     close: async () => {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import { type messages, PGlite, protocol } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
@@ -127,9 +127,13 @@ class PgliteExecutor implements Executor {
   }
 }
 
-/** Opens PGlite: persisted in `dataDir` when given (created if missing), in memory otherwise. */
+/** Opens PGlite: persisted in `dataDir` when given (created if missing, private to its owner: it holds the
+ *  data and the endpoint's passwords), in memory otherwise. */
 export async function createPgliteExecutor(dataDir?: string): Promise<Executor> {
-  if (dataDir) await mkdir(dataDir, { recursive: true })
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 })
+    await chmod(dataDir, 0o700)
+  }
   const db = await PGlite.create(dataDir ? { dataDir } : {})
   const { rows } = await db.query<{ user: string }>('select session_user as "user"')
   return new PgliteExecutor(db, rows[0]?.user ?? 'postgres')

@@ -82,12 +82,14 @@ function parseIsolationLevel(headers: Headers): IsolationLevel | null {
   throw new ProxyError(400, 'invalid isolation level')
 }
 
-interface ConnectionInfo {
+export interface ConnectionInfo {
   user: string
+  /** The connection string's password, decoded ('' when it has none); checked against the stored credentials. */
+  password: string
   applicationName: string | null
 }
 
-/** Reads the user (and the request tag) from `Neon-Connection-String`; password and database are not checked. */
+/** Reads user, password and the request tag from `Neon-Connection-String` (host and database are not checked). */
 export function parseConnectionString(headers: Headers): ConnectionInfo {
   const value = header(headers, 'Neon-Connection-String')
   if (value === undefined) throw new ProxyError(400, 'invalid header: neon-connection-string')
@@ -101,12 +103,14 @@ export function parseConnectionString(headers: Headers): ConnectionInfo {
     throw new ProxyError(400, 'incorrect scheme')
   if (!url.username) throw new ProxyError(400, 'missing username')
   let user: string
+  let password: string
   try {
     user = decodeURIComponent(url.username)
+    password = decodeURIComponent(url.password)
   } catch {
-    throw new ProxyError(400, 'invalid username')
+    throw new ProxyError(400, 'invalid username or password')
   }
-  return { user, applicationName: url.searchParams.get('application_name') }
+  return { user, password, applicationName: url.searchParams.get('application_name') }
 }
 
 /** Neon's `json_to_pg_text`: the driver sends strings or null, other JSON values are converted the same way. */
@@ -155,7 +159,7 @@ function parseBody(body: Buffer): { batch: boolean; statements: Statement[] } {
 
 /** Validates headers first (as Neon does, even for a single query), then the body. */
 export function parseSqlRequest(headers: Headers, body: Buffer): SqlRequest {
-  const connection = parseConnectionString(headers)
+  const { user, applicationName } = parseConnectionString(headers)
   const isolationLevel = parseIsolationLevel(headers)
   const rawTextOutput = flag(headers, 'Neon-Raw-Text-Output')
   if (!rawTextOutput) {
@@ -163,7 +167,8 @@ export function parseSqlRequest(headers: Headers, body: Buffer): SqlRequest {
   }
   const { batch, statements } = parseBody(body)
   return {
-    ...connection,
+    user,
+    applicationName,
     rawTextOutput,
     arrayMode: flag(headers, 'Neon-Array-Mode'),
     isolationLevel: batch ? isolationLevel : null,
@@ -250,6 +255,22 @@ export function isPgError(error: unknown): error is PgErrorLike {
     typeof code === 'string' &&
     /^[0-9A-Z]{5}$/.test(code)
   )
+}
+
+/**
+ * An error the endpoint raises itself in Postgres' shape (SQLSTATE and severity), so that it is answered and
+ * reaches the driver exactly like one from the server: HTTP 400 with `code`, `severity` and `hint`.
+ */
+export class PgError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly severity: 'ERROR' | 'FATAL' = 'ERROR',
+    readonly hint?: string,
+  ) {
+    super(message)
+    this.name = 'PgError'
+  }
 }
 
 /** The error body Neon's proxy writes: every field present, `code`/`severity` empty strings when unknown. */

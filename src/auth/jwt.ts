@@ -11,7 +11,7 @@ import {
 } from 'jose'
 import { z } from 'zod'
 import type { Bindings } from '../env'
-import { type ApiError, errors } from '../lib/errors'
+import { ApiError, errors } from '../lib/errors'
 import { log } from '../lib/log'
 import { type Principal, type PrincipalRole, principalRoles } from './principal'
 
@@ -19,14 +19,19 @@ import { type Principal, type PrincipalRole, principalRoles } from './principal'
 export interface AuthConfig {
   secret?: string
   jwksUrl?: string
-  /** Accepted `iss` values; checked only when set. */
+  /** Accepted `iss` values; checked when set, and required with a JWKS URL. */
   issuer?: string | string[]
-  /** Accepted `aud` values (the token must name one); checked only when set. */
+  /** Accepted `aud` values (the token must name one); checked when set, and required with a JWKS URL. */
   audience?: string | string[]
   clockToleranceSeconds?: number
+  /** Longest accepted lifetime (`exp − iat`, or `exp − now` without `iat`); default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS. */
+  maxTokenLifetimeSeconds?: number
 }
 
-/** The Worker is deployed without usable token-verification settings: a 500, never "let everyone in". */
+/**
+ * The Worker is deployed without usable token-verification settings: the app answers 503 AUTH_MISCONFIGURED
+ * (and `/ready` fails), never "let everyone in". The message names the setting, never its value.
+ */
 export class AuthConfigurationError extends Error {
   override readonly name = 'AuthConfigurationError'
 }
@@ -47,6 +52,8 @@ const MIN_SECRET_LENGTH = 32
 const MAX_TOKEN_LENGTH = 8192
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 const DEFAULT_EXPIRES_IN_SECONDS = 3600
+/** Tokens living longer than this (AUTH_MAX_TOKEN_LIFETIME_SECONDS) are refused: a leaked token stays useful for a day at most. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400
 // Keys older than this are refreshed in the background; requests keep using the cached set meanwhile.
 const JWKS_REFRESH_AFTER_MS = 10 * 60_000
 // Only if background refreshes kept failing this long does a request wait for a fetch.
@@ -61,9 +68,25 @@ const invalidTokenDescriptions = {
   TOKEN_NOT_YET_VALID: 'The access token is not valid yet.',
   TOKEN_INVALID: 'The access token could not be verified.',
   TOKEN_CLAIMS_INVALID: 'The access token lacks valid sub, org or role claims.',
+  TOKEN_LIFETIME_TOO_LONG: 'The access token lifetime exceeds the maximum this API accepts.',
 } as const
 
 export type InvalidTokenCode = keyof typeof invalidTokenDescriptions
+
+/**
+ * 503 for a request the Worker cannot authenticate because its own token settings are unusable: not the
+ * caller's fault (so not 401) and not a bug (so not an opaque 500); like an outage, it lasts until a deploy
+ * fixes it. The reason (which setting) goes to the logs and `/ready`, not to callers.
+ */
+export function authMisconfiguredError(error: AuthConfigurationError): ApiError {
+  return new ApiError(
+    503,
+    'AUTH_MISCONFIGURED',
+    'Service Unavailable',
+    'Access tokens cannot be verified: the service is misconfigured.',
+    { headers: { 'Retry-After': '60' }, cause: error.message },
+  )
+}
 
 /** 401 for a request without bearer credentials (RFC 6750 §3.1: no error code in the challenge). */
 export function missingTokenError(): ApiError {
@@ -80,14 +103,62 @@ export function invalidTokenError(code: InvalidTokenCode): ApiError {
   )
 }
 
-/** Reads the auth settings from the Worker's bindings: empty strings are unset, a JWKS URL wins over a secret. */
+/**
+ * Reads the auth settings from the Worker's bindings: empty strings are unset, a JWKS URL wins over a secret.
+ * Throws AuthConfigurationError for settings that cannot verify tokens safely: no key, a JWKS URL that is not
+ * https or lacks AUTH_ISSUER/AUTH_AUDIENCE (tokens of any issuer's tenant would pass), a short secret, or an
+ * invalid AUTH_MAX_TOKEN_LIFETIME_SECONDS.
+ */
 export function authConfigFromBindings(env: Bindings): AuthConfig {
   const jwksUrl = nonEmpty(env.AUTH_JWKS_URL)
   const secret = jwksUrl ? undefined : nonEmpty(env.AUTH_JWT_SECRET)
   if (!jwksUrl && !secret) {
     throw new AuthConfigurationError('Neither AUTH_JWKS_URL nor AUTH_JWT_SECRET is set.')
   }
-  return { jwksUrl, secret, issuer: commaList(env.AUTH_ISSUER), audience: commaList(env.AUTH_AUDIENCE) }
+  const lifetime = nonEmpty(env.AUTH_MAX_TOKEN_LIFETIME_SECONDS)
+  const config: AuthConfig = {
+    jwksUrl,
+    secret,
+    issuer: commaList(env.AUTH_ISSUER),
+    audience: commaList(env.AUTH_AUDIENCE),
+    // Left undefined when unset: verifyAccessToken applies the default.
+    maxTokenLifetimeSeconds: lifetime === undefined ? undefined : maxTokenLifetimeSeconds(lifetime),
+  }
+  if (jwksUrl) jwksEndpoint(jwksUrl)
+  assertIssuerAndAudience(config)
+  if (secret) assertSecretStrength(secret)
+  return config
+}
+
+/** AUTH_MAX_TOKEN_LIFETIME_SECONDS as a number of seconds (the default when unset); throws when it is not a positive integer. */
+export function maxTokenLifetimeSeconds(value: string | undefined): number {
+  const trimmed = nonEmpty(value)
+  if (trimmed === undefined) return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+  const seconds = /^[0-9]+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new AuthConfigurationError(
+      'AUTH_MAX_TOKEN_LIFETIME_SECONDS must be a positive whole number of seconds.',
+    )
+  }
+  return seconds
+}
+
+/** With a JWKS (an IdP that signs tokens for many audiences), a token must be checked for both `iss` and `aud`. */
+function assertIssuerAndAudience(config: AuthConfig): void {
+  if (!config.jwksUrl) return
+  const missing = [
+    isEmptyList(config.issuer) ? 'AUTH_ISSUER' : undefined,
+    isEmptyList(config.audience) ? 'AUTH_AUDIENCE' : undefined,
+  ].filter(Boolean)
+  if (missing.length > 0) {
+    throw new AuthConfigurationError(
+      `AUTH_JWKS_URL is set, so AUTH_ISSUER and AUTH_AUDIENCE must both be configured; missing: ${missing.join(', ')}.`,
+    )
+  }
+}
+
+function isEmptyList(value: string | string[] | undefined): boolean {
+  return value === undefined || (Array.isArray(value) ? value.length === 0 : value.trim() === '')
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -114,15 +185,26 @@ export async function verifyAccessToken(
 ): Promise<Principal> {
   if (!token) throw missingTokenError()
   if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError('TOKEN_MALFORMED')
+  assertIssuerAndAudience(config)
   const tolerance = config.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
   const payload = await verifiedPayload(token, config, tolerance, options)
+  const now = Date.now() / 1000
   // jose checks `iat` only as a number unless maxTokenAge is set; a token from the future is not valid yet.
-  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
+  if (typeof payload.iat === 'number' && payload.iat > now + tolerance) {
     throw invalidTokenError('TOKEN_NOT_YET_VALID')
   }
+  assertLifetime(payload, config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, now)
   const claims = claimsSchema.safeParse(payload)
   if (!claims.success) throw invalidTokenError('TOKEN_CLAIMS_INVALID')
   return { subject: claims.data.sub, organizationId: claims.data.org, role: claims.data.role }
+}
+
+/** `exp − iat` (or, without `iat`, `exp − now`) must not exceed the cap; exactly the cap is accepted. */
+function assertLifetime(payload: JWTPayload, maxSeconds: number, now: number): void {
+  // jose has checked that `exp` is present and a number (requiredClaims), and `iat` a number when present.
+  if (typeof payload.exp !== 'number') throw invalidTokenError('TOKEN_CLAIMS_INVALID')
+  const start = typeof payload.iat === 'number' ? payload.iat : now
+  if (payload.exp - start > maxSeconds) throw invalidTokenError('TOKEN_LIFETIME_TOO_LONG')
 }
 
 async function verifiedPayload(

@@ -64,7 +64,8 @@ export class DatabaseDeadlineExceeded extends Error {
 export function isDatabaseDeadlineExceeded(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
     if (current instanceof DatabaseDeadlineExceeded) return true
-    current = 'sourceError' in current && current.sourceError instanceof Error ? current.sourceError : current.cause
+    current =
+      'sourceError' in current && current.sourceError instanceof Error ? current.sourceError : current.cause
   }
   return false
 }

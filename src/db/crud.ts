@@ -3,7 +3,7 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { type ApiError, errors } from '../lib/errors'
 import { isStale, versionMatches } from '../lib/etag'
 import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../lib/pagination'
-import type { TenantDb, TenantTable } from './tenant'
+import type { Statement, TenantDb, TenantTable } from './tenant'
 
 /*
  * The list / get / conditional-update plumbing every resource shares, on top of TenantDb (tenant scoping,
@@ -60,28 +60,37 @@ export function refusalOf<Row extends { version: number }>(
 }
 
 /**
- * PATCH-like write in one round trip: the current row (to explain a refusal) and an UPDATE whose WHERE holds
- * the id, the If-Match versions and the resource's own conditions, so a concurrent change never slips in.
+ * PATCH-like write in one round trip: an UPDATE whose WHERE holds `which`, the If-Match versions and the
+ * resource's own conditions (so a concurrent change never slips in), the row as it is then (to explain a
+ * refusal), and optionally the resource's view (e.g. joined with its user).
  */
-export async function updateVersioned<T extends TenantTable, Row extends { version: number }>(
+export async function updateWhere<T extends TenantTable, Row extends { version: number }, View = Row>(
+  db: TenantDb,
+  table: T,
+  which: SQL,
+  set: PgUpdateSetSource<T>,
+  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; view?: Statement },
+): Promise<View> {
+  // The row is read AFTER the update: a statement of a Read Committed batch sees what concurrent writers
+  // committed before it, so a write refused for a version the row no longer has is explained as 412.
+  const [[updated], [current], viewRows] = (await db.run(
+    db
+      .update(table, set, which, versionMatches(table.version, write.versions), ...(write.conditions ?? []))
+      .returning(),
+    db.select(table, which),
+    ...(write.view ? [write.view] : []),
+  )) as unknown as [Row[], Row[], View[] | undefined]
+  if (!updated) throw refusalOf(current, write)
+  return (viewRows ? viewRows[0] : updated) as View
+}
+
+/** `updateWhere` of the row with this id. */
+export function updateVersioned<T extends TenantTable, Row extends { version: number }>(
   db: TenantDb,
   table: T,
   id: string,
   set: PgUpdateSetSource<T>,
   write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined> },
 ): Promise<Row> {
-  const [[current], [updated]] = (await db.run(
-    db.select(table, eq(table.id, id)),
-    db
-      .update(
-        table,
-        set,
-        eq(table.id, id),
-        versionMatches(table.version, write.versions),
-        ...(write.conditions ?? []),
-      )
-      .returning(),
-  )) as unknown as [Row[], Row[]]
-  if (updated) return updated
-  throw refusalOf(current, write)
+  return updateWhere<T, Row>(db, table, eq(table.id, id), set, write)
 }

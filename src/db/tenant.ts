@@ -32,7 +32,7 @@ export interface OwnershipRule {
   key: string
 }
 
-type Statement = BatchItem<'pg'>
+export type Statement = BatchItem<'pg'>
 type Statements = readonly [Statement, ...Statement[]]
 
 /**
@@ -43,8 +43,8 @@ export interface TenantContext {
   organizationId: string
   role: Principal['role'] | null
   principalId: string | null
-  /** The ownership rule that applies to this caller on this route, if any. */
-  ownership?: OwnershipRule | undefined
+  /** The ownership rules that apply to this caller on this route (one per table), if any. */
+  ownership?: readonly OwnershipRule[] | undefined
 }
 
 /**
@@ -65,7 +65,7 @@ export class TenantDb {
   static forPrincipal(
     databaseUrl: string,
     principal: Principal,
-    options: { requestId?: string; ownership?: OwnershipRule | undefined } = {},
+    options: { requestId?: string; ownership?: readonly OwnershipRule[] | undefined } = {},
   ): TenantDb {
     return new TenantDb(createDatabase(databaseUrl, options.requestId), {
       organizationId: principal.organizationId,
@@ -90,8 +90,8 @@ export class TenantDb {
 
   /** The ownership rule's column when it applies to `table`. */
   #ownedColumn(table: TenantTable): { key: string; column: PgColumn } | undefined {
-    const rule = this.context.ownership
-    if (!rule || rule.table !== table) return undefined
+    const rule = this.context.ownership?.find((candidate) => candidate.table === table)
+    if (!rule) return undefined
     return { key: rule.key, column: (table as unknown as Record<string, PgColumn>)[rule.key] as PgColumn }
   }
 
@@ -181,11 +181,38 @@ export class TenantDb {
 
   /** UPDATE of a tenant table's rows matching the conditions, within the tenant; each row gets a new version. */
   update<T extends TenantTable>(table: T, set: PgUpdateSetSource<T>, ...conditions: Array<SQL | undefined>) {
+    return this.updateWith([], table, set, ...conditions)
+  }
+
+  /** `update`, preceded by CTEs its conditions use (e.g. `lockRows`). */
+  updateWith<T extends TenantTable>(
+    ctes: WithSubquery[],
+    table: T,
+    set: PgUpdateSetSource<T>,
+    ...conditions: Array<SQL | undefined>
+  ) {
     const { organizationId: _ignored, version: _version, ...values } = set as Record<string, unknown>
-    return this.#db
+    const builder = ctes.length ? this.#db.with(...ctes) : this.#db
+    return builder
       .update(table)
       .set({ ...values, ...nextVersion(table) } as unknown as PgUpdateSetSource<T>)
       .where(this.where(table, ...conditions))
+  }
+
+  /**
+   * A CTE `alias(id)` that locks (FOR UPDATE) the tenant's rows of `table` matching the conditions. A statement
+   * that counts them sees only rows still matching after concurrent writers commit (Read Committed re-checks a
+   * locked row), which makes "at least one other X remains" checks exact under concurrency.
+   */
+  lockRows<T extends TenantTable>(alias: string, table: T, ...conditions: Array<SQL | undefined>) {
+    return this.#db.$with(alias).as(
+      this.#db
+        .select({ id: table.id })
+        .from(table as PgTable)
+        .where(this.where(table, ...conditions))
+        .orderBy(table.id)
+        .for('update'),
+    )
   }
 
   /** DELETE of a tenant table's rows matching the conditions, within the tenant. */

@@ -138,7 +138,10 @@ export function isDatabaseUnreachable(error: unknown): boolean {
  * the codes `OA001`–`OA004` are raised by `app_begin_request` (see DATABASE.md).
  * `readOnly`: the request only reads (GET), so a data exception came from its parameters: 400, not 422.
  */
-export function apiErrorFromPostgres(pg: PostgresErrorFields, options: { readOnly?: boolean } = {}): ApiError {
+export function apiErrorFromPostgres(
+  pg: PostgresErrorFields,
+  options: { readOnly?: boolean } = {},
+): ApiError {
   switch (pg.code) {
     case 'OA001':
       return errors.forbidden('ORGANIZATION_NOT_FOUND', 'The organization of this token does not exist.')
@@ -170,9 +173,13 @@ export function apiErrorFromPostgres(pg: PostgresErrorFields, options: { readOnl
     default:
       // 22: a data exception (a value out of range, not valid for its type, untranslatable text): input caused
       // it — the schemas should have refused it first, so this is the backstop that keeps it a 4xx.
-      if (pg.code.startsWith('22')) {
+      // (22012, division by zero, is arithmetic in our own SQL: a bug, not input.)
+      if (pg.code.startsWith('22') && pg.code !== '22012') {
         return options.readOnly
-          ? errors.badRequest('INVALID_PARAMETERS', 'A request parameter has a value the database cannot use.')
+          ? errors.badRequest(
+              'INVALID_PARAMETERS',
+              'A request parameter has a value the database cannot use.',
+            )
           : errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')
       }
       // 28: the endpoint refused the API's credentials: our configuration, not the caller's fault.

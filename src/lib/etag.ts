@@ -33,12 +33,9 @@ export function ifMatchVersions(header: string | undefined): number[] | undefine
 
 /** The `If-Match` request header of every route that changes a versioned resource. */
 export const ifMatchHeaderSchema = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .openapi({
-      description: 'ETag(s) from a previous read: the change applies only to that version (else 412).',
-    }),
+  'if-match': z.string().optional().openapi({
+    description: 'ETag(s) from a previous read: the change applies only to that version (else 412).',
+  }),
 })
 
 /** The `ETag` response header of every route that answers a versioned resource. */

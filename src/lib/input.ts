@@ -10,10 +10,10 @@
 export const MAX_JSON_DEPTH = 32
 
 // NUL is refused by Postgres text and jsonb (22021/22P05); a lone surrogate cannot be encoded as UTF-8.
-const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 export function isSafeText(text: string): boolean {
-  return !UNSAFE_TEXT.test(text)
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text)
 }
 
 export const unsafeTextMessage = 'Text must not contain NUL characters or unpaired UTF-16 surrogates.'

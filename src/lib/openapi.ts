@@ -85,3 +85,8 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
 export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } }
 }
+
+/** A required JSON request body for OpenAPI route definitions. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: true as const }
+}

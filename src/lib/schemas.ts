@@ -41,3 +41,56 @@ export const jsonObject = z
     type: 'object',
     description: `Free-form JSON object: at most ${MAX_FREE_FORM_DEPTH} levels deep and ${MAX_FREE_FORM_BYTES} bytes.`,
   })
+
+/** `createdAt`/`updatedAt` of a response schema derived from a table (drizzle-zod would say Date). */
+export const timestampFields = { createdAt: isoTimestamp, updatedAt: isoTimestamp }
+
+/** A path parameter holding a resource id. */
+export function idParams<const N extends string>(name: N) {
+  return z.object({ [name]: z.uuid().openapi({ param: { name, in: 'path' } }) } as Record<N, z.ZodUUID>)
+}
+
+/** Query `a,b,c` → a validated list of enum values. */
+export function csvOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .transform((text) => text.split(',').map((item) => item.trim()))
+    .pipe(z.array(z.enum(values)).min(1))
+    .optional()
+    .openapi({ description: `Comma-separated: ${values.join(', ')}.` })
+}
+
+/** Query `true` / `false`. */
+export const booleanQuery = z
+  .enum(['true', 'false'])
+  .transform((text) => text === 'true')
+  .optional()
+  .openapi({ description: '`true` or `false`.' })
+
+/** Money as the API writes it: a decimal string with at most two places, normalized to two ("125.00"). */
+export const moneyInput = z
+  .string()
+  .regex(/^\d{1,10}(\.\d{1,2})?$/, 'A decimal string with at most two decimal places, e.g. "125.00".')
+  .transform((text) => {
+    const [units, cents = ''] = text.split('.')
+    return `${BigInt(units as string)}.${cents.padEnd(2, '0')}`
+  })
+  .openapi({ example: '125.00' })
+
+/** ISO 4217 currency code. */
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'An ISO 4217 code of three capital letters, e.g. USD.')
+  .openapi({ example: 'USD' })
+
+/** A person's or thing's display name. */
+export const displayName = z.string().trim().min(1).max(200)
+
+/** A short label of a list (skills, languages, tags). */
+export const label = z.string().trim().min(1).max(50)
+
+/** An email address, stored lower-cased (emails are unique per organization, case-insensitively). */
+export const emailAddress = z
+  .email()
+  .max(320)
+  .transform((email) => email.toLowerCase())

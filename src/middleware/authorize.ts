@@ -10,7 +10,7 @@ import { errors } from '../lib/errors'
  */
 export interface Permission {
   roles: readonly PrincipalRole[]
-  ownership?: Partial<Record<PrincipalRole, OwnershipRule & { description: string }>>
+  ownership?: Partial<Record<PrincipalRole, { description: string; rules: readonly OwnershipRule[] }>>
 }
 
 /** How a permission reads in the OpenAPI description of its route. */
@@ -35,7 +35,7 @@ export const authorize = (permission: Permission) =>
     if (!permission.roles.includes(principal.role)) {
       throw errors.forbidden('FORBIDDEN', `The role ${principal.role} may not perform this operation.`)
     }
-    const ownership = permission.ownership?.[principal.role]
+    const ownership = permission.ownership?.[principal.role]?.rules
     c.set(
       'tenantDb',
       TenantDb.forPrincipal(c.env.DATABASE_URL, principal, { requestId: c.get('requestId'), ownership }),

@@ -43,14 +43,24 @@ describe('migrated schema', () => {
     expect(Object.keys(inDatabase)).toHaveLength(22)
   })
 
-  it('enables and forces RLS with one tenant_isolation policy on each of the 13 tables', async () => {
+  it('enables and forces RLS with a tenant_isolation policy on each of the 13 tables, and the CUSTOMER rule on four', async () => {
     const rows = await ownerSql`
       select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
-             (select array_agg(p.polname::text) from pg_policy p where p.polrelid = c.oid) as policies
+             (select array_agg(p.polname::text order by p.polname) from pg_policy p where p.polrelid = c.oid) as policies,
+             (select array_agg(p.polpermissive) from pg_policy p where p.polrelid = c.oid and p.polname = 'customer_own_rows') as permissive
       from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by c.relname`
     expect(rows.map((row) => row.table)).toEqual(TENANT_TABLES.map(([table]) => table).sort())
-    for (const row of rows)
-      expect(row).toMatchObject({ enabled: true, forced: true, policies: ['tenant_isolation'] })
+    const customerTables = ['customer_profiles', 'refunds', 'tickets', 'users']
+    for (const row of rows) {
+      const ownRows = customerTables.includes(row.table)
+      expect(row).toMatchObject({
+        enabled: true,
+        forced: true,
+        policies: ownRows ? ['customer_own_rows', 'tenant_isolation'] : ['tenant_isolation'],
+        // Restrictive: it narrows the tenant policy, never widens it.
+        permissive: ownRows ? [false] : null,
+      })
+    }
   })
 
   it('gives app_api no way around RLS and only DML on the tables', async () => {

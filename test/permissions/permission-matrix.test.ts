@@ -1,7 +1,14 @@
 import { asc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import type { PrincipalRole } from '../../src/auth/principal'
-import { organizations, tickets, users } from '../../src/db/schema'
+import {
+  agentConfigurations,
+  customerProfiles,
+  organizations,
+  representatives,
+  tickets,
+  users,
+} from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant, tokenFor } from '../support/tenants'
@@ -197,6 +204,182 @@ const routes: RouteCase[] = [
     },
   },
 ]
+
+const all = (outcome: Outcome): Record<Actor, Outcome> => ({
+  ADMIN: outcome,
+  REPRESENTATIVE: outcome,
+  AGENT: outcome,
+  'CUSTOMER (own)': outcome,
+  'CUSTOMER (other’s)': outcome,
+})
+const only = (allowed: Partial<Record<Actor, Outcome>>): Record<Actor, Outcome> => ({
+  ...all(forbidden),
+  ...allowed,
+})
+const staff = { ADMIN: ok, REPRESENTATIVE: ok }
+
+const rowsOf =
+  (table: typeof users | typeof representatives | typeof customerProfiles | typeof agentConfigurations) =>
+  ({ tenant }: Fixture) =>
+    ownerDb.select().from(table).where(eq(table.organizationId, tenant.organizationId)).orderBy(asc(table.id))
+
+routes.push(
+  {
+    operation: 'GET /v1/me',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/me', token: tokenOf(f, actor) }),
+    check: (body, f, actor) => {
+      const me = body as { role: string; user: { id: string } | null; agent: { id: string } | null }
+      if (actor === 'AGENT') expect(me.agent?.id).toBe(f.tenant.agentId)
+      if (actor === 'CUSTOMER (own)') expect(me.user?.id).toBe(f.tenant.customerId)
+      if (actor === 'CUSTOMER (other’s)') expect(me.user?.id).toBe(f.tenant.otherCustomerId)
+    },
+    expected: all(ok),
+  },
+  {
+    operation: 'PUT /v1/me/status',
+    call: (f, actor) => ({
+      method: 'PUT',
+      path: '/v1/me/status',
+      token: tokenOf(f, actor),
+      body: { status: 'BUSY' },
+    }),
+    state: rowsOf(representatives),
+    // The fixture's ADMIN has no representative profile.
+    expected: only({ ADMIN: notFound, REPRESENTATIVE: ok }),
+  },
+  {
+    operation: 'GET /v1/users',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/users', token: tokenOf(f, actor) }),
+    check: (body) => expect((body as { data: unknown[] }).data).toHaveLength(5),
+    expected: only(staff),
+  },
+  {
+    operation: 'POST /v1/users',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/users',
+      token: tokenOf(f, actor),
+      body: { email: `new-${crypto.randomUUID()}@example.com`, name: 'New', role: 'REPRESENTATIVE' },
+    }),
+    state: rowsOf(users),
+    expected: only({ ADMIN: created }),
+  },
+  {
+    operation: 'GET /v1/users/{userId}',
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/users/${f.tenant.customerId}`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.tenant.customerId, role: 'CUSTOMER' }),
+    expected: only(staff),
+  },
+  {
+    operation: 'PATCH /v1/users/{userId}',
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/users/${f.tenant.customerId}`,
+      token: tokenOf(f, actor),
+      body: { name: `Renamed by ${actor}` },
+    }),
+    state: rowsOf(users),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'GET /v1/representatives',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/representatives', token: tokenOf(f, actor) }),
+    check: (body) => expect((body as { data: unknown[] }).data).toHaveLength(2),
+    expected: only({ ...staff, AGENT: ok }),
+  },
+  {
+    operation: 'GET /v1/representatives/{representativeId}',
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/representatives/${f.tenant.representativeId}`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.tenant.representativeId, name: 'Rita Rep' }),
+    expected: only({ ...staff, AGENT: ok }),
+  },
+  {
+    operation: 'PATCH /v1/representatives/{representativeId}',
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/representatives/${f.tenant.representativeId}`,
+      token: tokenOf(f, actor),
+      body: { maxConcurrentTickets: 9 },
+    }),
+    state: rowsOf(representatives),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'GET /v1/customers',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/customers', token: tokenOf(f, actor) }),
+    check: (body, f, actor) => {
+      const ids = (body as { data: Array<{ id: string }> }).data.map((customer) => customer.id).sort()
+      if (actor === 'CUSTOMER (own)') expect(ids).toEqual([f.tenant.customerId])
+      else if (actor === 'CUSTOMER (other’s)') expect(ids).toEqual([f.tenant.otherCustomerId])
+      else expect(ids).toEqual([f.tenant.customerId, f.tenant.otherCustomerId].sort())
+    },
+    expected: all(ok),
+  },
+  {
+    operation: 'GET /v1/customers/{customerId}',
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/customers/${f.tenant.customerId}`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) =>
+      expect(body).toMatchObject({ id: f.tenant.customerId, profile: { accountTier: 'PREMIUM' } }),
+    expected: { ...all(ok), 'CUSTOMER (other’s)': notFound },
+  },
+  {
+    operation: 'PATCH /v1/customers/{customerId}',
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/customers/${f.tenant.customerId}`,
+      token: tokenOf(f, actor),
+      body: { preferences: { channel: 'email', by: actor } },
+    }),
+    state: rowsOf(customerProfiles),
+    expected: { ...only({ ...staff, 'CUSTOMER (own)': ok }), 'CUSTOMER (other’s)': notFound },
+  },
+  {
+    operation: 'GET /v1/agents',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/agents', token: tokenOf(f, actor) }),
+    check: (body) => expect((body as { data: unknown[] }).data).toHaveLength(2),
+    expected: only(staff),
+  },
+  {
+    operation: 'POST /v1/agents',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/agents',
+      token: tokenOf(f, actor),
+      body: { name: 'New bot', type: 'TRIAGE', model: 'm' },
+    }),
+    state: rowsOf(agentConfigurations),
+    expected: only({ ADMIN: created }),
+  },
+  {
+    operation: 'GET /v1/agents/{agentId}',
+    call: (f, actor) => ({ method: 'GET', path: `/v1/agents/${f.tenant.agentId}`, token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.tenant.agentId, status: 'ACTIVE' }),
+    expected: only(staff),
+  },
+  {
+    operation: 'PATCH /v1/agents/{agentId}',
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/agents/${f.tenant.pausedAgentId}`,
+      token: tokenOf(f, actor),
+      body: { model: `changed by ${actor}` },
+    }),
+    state: rowsOf(agentConfigurations),
+    expected: only({ ADMIN: ok }),
+  },
+)
 
 async function createFixture(): Promise<Fixture> {
   const tenant = await createTenant()

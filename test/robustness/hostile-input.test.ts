@@ -150,10 +150,17 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       body: { customerId: tenant.customerId, subject: 'target', description: 'of hostile input' },
     })
     const ticket = await json<{ id: string }>(created)
+    // A user of its own for the users routes, so hostile PATCHes cannot deactivate the callers' accounts.
+    const target = await api('/v1/users', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { email: `target-${crypto.randomUUID()}@example.com`, name: 'Target', role: 'REPRESENTATIVE' },
+    })
+    const targetUser = await json<{ id: string }>(target)
     // Real ids of the caller's tenant for the path parameters this suite knows; any other gets a random uuid.
     ids = {
       ticketId: ticket.id,
-      userId: tenant.adminId,
+      userId: targetUser.id,
       customerId: tenant.customerId,
       representativeId: tenant.representativeId,
       agentId: tenant.agentId,
@@ -173,6 +180,13 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     'PATCH /v1/tickets/{ticketId}': { priority: 'HIGH' },
     'PUT /v1/tickets/{ticketId}/assignee': { representativeId: tenant.representativeId },
     'PATCH /v1/organization': { name: 'Renamed' },
+    'PUT /v1/me/status': { status: 'AWAY' },
+    'POST /v1/users': { email: `${crypto.randomUUID()}@hostile.example`, name: 'New', role: 'CUSTOMER' },
+    'PATCH /v1/users/{userId}': { name: 'Renamed' },
+    'PATCH /v1/representatives/{representativeId}': { maxConcurrentTickets: 3 },
+    'PATCH /v1/customers/{customerId}': { preferences: { channel: 'email' } },
+    'POST /v1/agents': { name: 'Bot', type: 'TRIAGE', model: 'm' },
+    'PATCH /v1/agents/{agentId}': { model: 'm2' },
     'POST /v1/organizations': {
       name: 'Hostile Inc',
       slug: `h-${crypto.randomUUID().slice(0, 8)}`,

@@ -40,6 +40,13 @@ export const agentConfigurations = pgTable(
       t.createdAt,
       t.id,
     ),
+    index('agent_configurations_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('agent_configurations_organization_id_type_created_at_id_idx').on(
+      t.organizationId,
+      t.type,
+      t.createdAt,
+      t.id,
+    ),
     check('agent_configurations_name_not_blank', sql`btrim(name) <> ''`),
     check('agent_configurations_thresholds_is_object', sql`jsonb_typeof(thresholds) = 'object'`),
     check('agent_configurations_data_sources_is_array', sql`jsonb_typeof(data_sources) = 'array'`),

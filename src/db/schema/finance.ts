@@ -15,7 +15,13 @@ import {
 } from 'drizzle-orm/pg-core'
 import { decisionRules } from './automation'
 import { budgetPeriodEnum, budgetTypeEnum, refundReasonEnum, refundStatusEnum } from './enums'
-import { customerOwnRowsPolicy, money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
+import {
+  customerOwnRowsPolicy,
+  money,
+  tenantIsolationPolicy,
+  tenantKeys,
+  versionAndTimestamps,
+} from './helpers'
 import { tickets } from './support'
 import { organizationForeignKey, users } from './tenancy'
 import type { BudgetAlertThresholds } from './types'

@@ -6,7 +6,13 @@ import {
   representativeRoleEnum,
   representativeStatusEnum,
 } from './enums'
-import { customerOwnRowsPolicy, money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
+import {
+  customerOwnRowsPolicy,
+  money,
+  tenantIsolationPolicy,
+  tenantKeys,
+  versionAndTimestamps,
+} from './helpers'
 import { organizationForeignKey, users } from './tenancy'
 import type { CustomerContext, CustomerPreferences } from './types'
 
@@ -32,7 +38,23 @@ export const representatives = pgTable(
     }).onDelete('cascade'),
     unique('representatives_organization_id_id_key').on(t.organizationId, t.id),
     unique('representatives_organization_id_user_id_key').on(t.organizationId, t.userId),
-    index('representatives_organization_id_status_idx').on(t.organizationId, t.status),
+    // Keyset pagination of the representatives list, alone and behind each equality filter.
+    index('representatives_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('representatives_organization_id_status_created_at_id_idx').on(
+      t.organizationId,
+      t.status,
+      t.createdAt,
+      t.id,
+    ),
+    index('representatives_organization_id_role_created_at_id_idx').on(
+      t.organizationId,
+      t.role,
+      t.createdAt,
+      t.id,
+    ),
+    // `skills @> '["billing"]'`, `languages @> '["de"]'` filters.
+    index('representatives_skills_idx').using('gin', t.skills.op('jsonb_path_ops')),
+    index('representatives_languages_idx').using('gin', t.languages.op('jsonb_path_ops')),
     check('representatives_max_concurrent_tickets_positive', sql`max_concurrent_tickets > 0`),
     check('representatives_skills_is_array', sql`jsonb_typeof(skills) = 'array'`),
     check('representatives_languages_is_array', sql`jsonb_typeof(languages) = 'array'`),
@@ -63,7 +85,20 @@ export const customerProfiles = pgTable(
       foreignColumns: [users.organizationId, users.id],
     }).onDelete('cascade'),
     unique('customer_profiles_organization_id_user_id_key').on(t.organizationId, t.userId),
-    index('customer_profiles_organization_id_account_tier_idx').on(t.organizationId, t.accountTier),
+    // Keyset pagination of the customers list, alone and behind each equality filter.
+    index('customer_profiles_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('customer_profiles_organization_id_account_tier_created_at_id_idx').on(
+      t.organizationId,
+      t.accountTier,
+      t.createdAt,
+      t.id,
+    ),
+    index('customer_profiles_organization_id_account_standing_created_at_id_idx').on(
+      t.organizationId,
+      t.accountStanding,
+      t.createdAt,
+      t.id,
+    ),
     check('customer_profiles_lifetime_value_non_negative', sql`lifetime_value >= 0`),
     check('customer_profiles_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
     check('customer_profiles_context_is_object', sql`jsonb_typeof(context) = 'object'`),

@@ -74,6 +74,14 @@ export const users = pgTable(
     unique('users_organization_id_email_key').on(t.organizationId, t.email),
     index('users_organization_id_role_created_at_id_idx').on(t.organizationId, t.role, t.createdAt, t.id),
     index('users_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('users_organization_id_is_active_created_at_id_idx').on(
+      t.organizationId,
+      t.isActive,
+      t.createdAt,
+      t.id,
+    ),
+    // `email like 'prefix%'` (emails are lower-cased, see the CHECK below).
+    index('users_organization_id_email_pattern_idx').on(t.organizationId, t.email.op('text_pattern_ops')),
     check('users_email_lower_case', sql`email = lower(email)`),
     check('users_email_format', sql`email ~ '^[^@[:space:]]+@[^@[:space:]]+$'`),
     check('users_name_not_blank', sql`btrim(name) <> ''`),

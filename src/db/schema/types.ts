@@ -16,8 +16,11 @@ export type CustomerContext = JsonObject
 /** customer_profiles.preferences: contact channel, language, ... */
 export type CustomerPreferences = JsonObject
 
-/** agent_configurations.thresholds, e.g. `{ "minConfidence": 0.8, "maxAutoRefundAmount": 50 }`. */
-export type AgentThresholds = { [key: string]: number }
+/**
+ * agent_configurations.thresholds, e.g. `{ "minConfidence": 0.8, "maxAutoRefundAmount": "50.00" }`:
+ * the confidence below which the agent escalates, and the largest refund it may have auto-approved (money).
+ */
+export type AgentThresholds = { minConfidence?: number; maxAutoRefundAmount?: string }
 
 /** One entry of agent_configurations.data_sources. */
 export type AgentDataSource = { type: string; name: string; config?: JsonObject }

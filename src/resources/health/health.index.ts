@@ -1,17 +1,47 @@
-import { pingDatabase } from '../../db/client'
-import { errors } from '../../lib/errors'
+import { AuthConfigurationError, authConfigFromBindings } from '../../auth/jwt'
+import { checkDatabase, isDatabaseDeadlineExceeded } from '../../db/client'
+import { ApiError, errors } from '../../lib/errors'
 import { log } from '../../lib/log'
 import { createRouter } from '../../lib/openapi'
 import { health, ready } from './health.routes'
 
+/** 503 for a deployment that must not take traffic; the detail names the problem (never a secret's value). */
+function notReady(code: string, detail: string): ApiError {
+  return new ApiError(503, code, 'Service Unavailable', detail, { headers: { 'Retry-After': '60' } })
+}
+
 export const healthRouter = createRouter()
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
   .openapi(ready, async (c) => {
+    const requestId = c.get('requestId')
     try {
-      await pingDatabase(c.env.DATABASE_URL, c.get('requestId'))
+      authConfigFromBindings(c.env)
     } catch (error) {
-      log('error', 'readiness check failed', { requestId: c.get('requestId'), error: String(error) })
-      throw errors.unavailable('The database is not reachable.', 5)
+      if (!(error instanceof AuthConfigurationError)) throw error
+      log('error', 'readiness check failed: authentication is misconfigured', {
+        requestId,
+        reason: error.message,
+      })
+      throw notReady('AUTH_MISCONFIGURED', `Authentication is misconfigured: ${error.message}`)
+    }
+
+    let roleCanBypassRls: boolean
+    try {
+      ;({ roleCanBypassRls } = await checkDatabase(c.env.DATABASE_URL, requestId))
+    } catch (error) {
+      const timedOut = isDatabaseDeadlineExceeded(error)
+      log('error', 'readiness check failed', { requestId, timedOut, error: String(error) })
+      throw errors.unavailable(
+        timedOut ? 'The database did not answer in time.' : 'The database is not reachable.',
+        5,
+      )
+    }
+    if (roleCanBypassRls) {
+      log('error', 'readiness check failed: the database role can bypass row-level security', { requestId })
+      throw notReady(
+        'DATABASE_ROLE_UNSAFE',
+        'The database role can bypass row-level security; connect as app_api.',
+      )
     }
     return c.json({ status: 'ready' as const, database: 'ok' as const }, 200)
   })

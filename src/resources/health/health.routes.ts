@@ -18,9 +18,13 @@ export const ready = createRoute({
   method: 'get',
   path: '/ready',
   tags: ['System'],
-  summary: 'Readiness: one query through neon-http',
+  summary: 'Readiness: token settings, and one query through neon-http',
+  description:
+    'Ready when the token-verification settings are usable and the database answers within DATABASE_TIMEOUT_MS ' +
+    'as a role that cannot bypass row-level security (one round trip). Otherwise 503 with a code: ' +
+    'AUTH_MISCONFIGURED, DATABASE_ROLE_UNSAFE, or SERVICE_UNAVAILABLE (unreachable or too slow).',
   responses: {
-    200: jsonContent(ReadinessSchema, 'The database answers.'),
+    200: jsonContent(ReadinessSchema, 'The settings are usable and the database answers as a safe role.'),
     ...problemResponses(503),
   },
 })

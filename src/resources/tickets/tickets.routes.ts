@@ -14,7 +14,10 @@ import {
 } from './tickets.schemas'
 
 const customerOwnsTicket = {
-  CUSTOMER: { table: tickets, key: 'customerId', description: 'only tickets whose customer is the caller' },
+  CUSTOMER: {
+    description: 'only tickets whose customer is the caller',
+    rules: [{ table: tickets, key: 'customerId' }],
+  },
 }
 
 /** Everyone of the organization, a CUSTOMER only for their own tickets. */

@@ -7,7 +7,7 @@ import {
   tickets,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { createSelectSchema, isoTimestamp, timestampInput } from '../../lib/schemas'
+import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
 
 const status = z.enum(ticketStatusValues)
 const priority = z.enum(ticketPriorityValues)
@@ -39,16 +39,6 @@ export const ticketSorts = [
 ] as const
 export type TicketSort = (typeof ticketSorts)[number]
 
-/** `a,b,c` → validated list of enum values. */
-function csvOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z
-    .string()
-    .transform((text) => text.split(',').map((item) => item.trim()))
-    .pipe(z.array(z.enum(values)).min(1))
-    .optional()
-    .openapi({ description: `Comma-separated: ${values.join(', ')}.` })
-}
-
 export const ListTicketsQuerySchema = z.object({
   ...pageQuerySchema,
   sort: sortQuerySchema(ticketSorts, '-createdAt'),
@@ -64,9 +54,7 @@ export const ListTicketsQuerySchema = z.object({
   createdTo: timestampInput.optional().openapi({ description: 'Created before (ISO 8601).' }),
 })
 
-export const TicketIdParamsSchema = z.object({
-  ticketId: z.uuid().openapi({ param: { name: 'ticketId', in: 'path' } }),
-})
+export const TicketIdParamsSchema = idParams('ticketId')
 
 export const CreateTicketSchema = z
   .strictObject({

@@ -1,0 +1,55 @@
+import { eq, inArray } from 'drizzle-orm'
+import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
+import { type AgentConfiguration, agentConfigurations } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import type { SortOrder } from '../../lib/pagination'
+import type { AgentSort, CreateAgentInput, ListAgentsQuery, UpdateAgentInput } from './agents.schemas'
+
+const sortOrders: Record<AgentSort, SortOrder> = {
+  '-createdAt': { columns: [agentConfigurations.createdAt, agentConfigurations.id], direction: 'desc' },
+  createdAt: { columns: [agentConfigurations.createdAt, agentConfigurations.id], direction: 'asc' },
+}
+
+export async function listAgents(db: TenantDb, query: ListAgentsQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    db
+      .select(
+        agentConfigurations,
+        keyset.after,
+        query.status ? inArray(agentConfigurations.status, query.status) : undefined,
+        query.type ? inArray(agentConfigurations.type, query.type) : undefined,
+      )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as AgentConfiguration[])
+}
+
+export async function getAgent(db: TenantDb, agentId: string): Promise<AgentConfiguration> {
+  const [rows] = await db.run(db.select(agentConfigurations, eq(agentConfigurations.id, agentId)))
+  return foundOr404(rows as AgentConfiguration[], 'agent configuration')
+}
+
+export async function createAgent(db: TenantDb, input: CreateAgentInput): Promise<AgentConfiguration> {
+  const [rows] = await db.run(db.insert(agentConfigurations, input).returning())
+  return foundOr404(rows as AgentConfiguration[], 'agent configuration')
+}
+
+export function updateAgent(
+  db: TenantDb,
+  agentId: string,
+  changes: UpdateAgentInput,
+  versions: number[] | undefined,
+): Promise<AgentConfiguration> {
+  return updateVersioned<typeof agentConfigurations, AgentConfiguration>(
+    db,
+    agentConfigurations,
+    agentId,
+    changes,
+    {
+      what: 'agent configuration',
+      versions,
+    },
+  )
+}

@@ -1,0 +1,34 @@
+import type { AgentConfiguration } from '../../db/schema'
+import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { createRouter } from '../../lib/openapi'
+import { represent } from '../../lib/representation'
+import { authorized } from '../../middleware/authorize'
+import * as data from './agents.data'
+import * as routes from './agents.routes'
+import { AgentSchema } from './agents.schemas'
+
+export const toAgent = (row: AgentConfiguration) => represent(AgentSchema, row)
+
+export const agentsRouter = createRouter()
+  .openapi(routes.listAgents, async (c) => {
+    const page = await data.listAgents(authorized(c).db, c.req.valid('query'))
+    return c.json({ data: page.data.map(toAgent), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.getAgent, async (c) => {
+    const agent = await data.getAgent(authorized(c).db, c.req.valid('param').agentId)
+    return c.json(toAgent(agent), 200, { ETag: etagOf(agent) })
+  })
+  .openapi(routes.createAgent, async (c) => {
+    const agent = await data.createAgent(authorized(c).db, c.req.valid('json'))
+    return c.json(toAgent(agent), 201, { ETag: etagOf(agent), Location: `/v1/agents/${agent.id}` })
+  })
+  .openapi(routes.updateAgent, async (c) => {
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const agent = await data.updateAgent(
+      authorized(c).db,
+      c.req.valid('param').agentId,
+      c.req.valid('json'),
+      versions,
+    )
+    return c.json(toAgent(agent), 200, { ETag: etagOf(agent) })
+  })

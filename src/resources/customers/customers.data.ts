@@ -1,0 +1,80 @@
+import { and, eq, getTableColumns, inArray, type SQL } from 'drizzle-orm'
+import { foundOr404, keysetPage, updateWhere } from '../../db/crud'
+import { type CustomerProfile, customerProfiles, users } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import type { SortOrder } from '../../lib/pagination'
+import { startsWith } from '../users/users.data'
+import type { CustomerSort, ListCustomersQuery, UpdateCustomerInput } from './customers.schemas'
+
+/** A profile row with its user's fields (the list's keyset runs on the profile: created with the user). */
+export type CustomerRow = CustomerProfile & {
+  email: string
+  name: string
+  isActive: boolean
+  userCreatedAt: Date
+}
+
+const sortOrders: Record<CustomerSort, SortOrder> = {
+  '-createdAt': { columns: [customerProfiles.createdAt, customerProfiles.id], direction: 'desc' },
+  createdAt: { columns: [customerProfiles.createdAt, customerProfiles.id], direction: 'asc' },
+}
+
+function selectCustomers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
+  return db
+    .selectFields(
+      customerProfiles,
+      {
+        ...getTableColumns(customerProfiles),
+        email: users.email,
+        name: users.name,
+        isActive: users.isActive,
+        userCreatedAt: users.createdAt,
+      },
+      ...conditions,
+    )
+    .innerJoin(
+      users,
+      and(eq(users.organizationId, customerProfiles.organizationId), eq(users.id, customerProfiles.userId)),
+    )
+}
+
+export async function listCustomers(db: TenantDb, query: ListCustomersQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    selectCustomers(
+      db,
+      keyset.after,
+      query.accountTier ? inArray(customerProfiles.accountTier, query.accountTier) : undefined,
+      query.accountStanding ? inArray(customerProfiles.accountStanding, query.accountStanding) : undefined,
+      query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
+    )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as unknown as CustomerRow[])
+}
+
+export async function getCustomer(db: TenantDb, customerId: string): Promise<CustomerRow> {
+  const [rows] = await db.run(selectCustomers(db, eq(customerProfiles.userId, customerId)))
+  return foundOr404(rows as unknown as CustomerRow[], 'customer')
+}
+
+export function updateCustomer(
+  db: TenantDb,
+  customerId: string,
+  changes: UpdateCustomerInput,
+  versions: number[] | undefined,
+): Promise<CustomerRow> {
+  const which = eq(customerProfiles.userId, customerId)
+  return updateWhere<typeof customerProfiles, CustomerProfile, CustomerRow>(
+    db,
+    customerProfiles,
+    which,
+    changes,
+    {
+      what: 'customer',
+      versions,
+      view: selectCustomers(db, which),
+    },
+  )
+}

@@ -1,0 +1,80 @@
+import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
+import { foundOr404, keysetPage, updateWhere } from '../../db/crud'
+import { type Representative, representatives, users } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import type { SortOrder } from '../../lib/pagination'
+import type {
+  ListRepresentativesQuery,
+  RepresentativeSort,
+  UpdateRepresentativeInput,
+} from './representatives.schemas'
+
+export type RepresentativeRow = Representative & { name: string; email: string; isActive: boolean }
+
+const sortOrders: Record<RepresentativeSort, SortOrder> = {
+  '-createdAt': { columns: [representatives.createdAt, representatives.id], direction: 'desc' },
+  createdAt: { columns: [representatives.createdAt, representatives.id], direction: 'asc' },
+}
+
+/** Representatives with their user's name, email and active flag: one statement. */
+function selectRepresentatives(db: TenantDb, ...conditions: Array<SQL | undefined>) {
+  return db
+    .selectFields(
+      representatives,
+      { ...getTableColumns(representatives), name: users.name, email: users.email, isActive: users.isActive },
+      ...conditions,
+    )
+    .innerJoin(
+      users,
+      and(eq(users.organizationId, representatives.organizationId), eq(users.id, representatives.userId)),
+    )
+}
+
+/** jsonb array containment, served by the GIN (jsonb_path_ops) indexes. */
+const contains = (column: PgColumn, item: string) => sql`${column} @> ${JSON.stringify([item])}::jsonb`
+
+export async function listRepresentatives(db: TenantDb, query: ListRepresentativesQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    selectRepresentatives(
+      db,
+      keyset.after,
+      query.status ? inArray(representatives.status, query.status) : undefined,
+      query.role ? inArray(representatives.role, query.role) : undefined,
+      query.skill ? contains(representatives.skills, query.skill) : undefined,
+      query.language ? contains(representatives.languages, query.language) : undefined,
+    )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as unknown as RepresentativeRow[])
+}
+
+export async function getRepresentative(db: TenantDb, representativeId: string): Promise<RepresentativeRow> {
+  const [rows] = await db.run(selectRepresentatives(db, eq(representatives.id, representativeId)))
+  return foundOr404(rows as unknown as RepresentativeRow[], 'representative')
+}
+
+/**
+ * Conditional update of the representative selected by `which` (its id, or the caller's own user id for
+ * `/v1/me/status`), read back with the user's fields, in one round trip.
+ */
+export function updateRepresentative(
+  db: TenantDb,
+  which: SQL,
+  changes: UpdateRepresentativeInput,
+  versions: number[] | undefined,
+): Promise<RepresentativeRow> {
+  return updateWhere<typeof representatives, Representative, RepresentativeRow>(
+    db,
+    representatives,
+    which,
+    changes,
+    {
+      what: 'representative',
+      versions,
+      view: selectRepresentatives(db, which),
+    },
+  )
+}

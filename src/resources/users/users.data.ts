@@ -1,0 +1,164 @@
+import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from 'drizzle-orm'
+import { foundOr404, keysetPage, refusalOf } from '../../db/crud'
+import { customerProfiles, representatives, type User, users } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import { errors, postgresErrorOf } from '../../lib/errors'
+import { versionMatches } from '../../lib/etag'
+import type { SortOrder } from '../../lib/pagination'
+import {
+  type CreateUserInput,
+  CustomerProfileInputSchema,
+  type ListUsersQuery,
+  RepresentativeProfileInputSchema,
+  type UpdateUserInput,
+  type UserSort,
+} from './users.schemas'
+
+export type UserRow = User & { representativeId: string | null }
+
+const sortOrders: Record<UserSort, SortOrder> = {
+  '-createdAt': { columns: [users.createdAt, users.id], direction: 'desc' },
+  createdAt: { columns: [users.createdAt, users.id], direction: 'asc' },
+}
+
+/** Users with the id of their representative profile (if any): one statement. */
+function selectUsers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
+  return db
+    .selectFields(users, { ...getTableColumns(users), representativeId: representatives.id }, ...conditions)
+    .leftJoin(
+      representatives,
+      and(eq(representatives.organizationId, users.organizationId), eq(representatives.userId, users.id)),
+    )
+}
+
+/** `like` with the caller's text taken literally (its % and _ escaped). */
+export function startsWith(column: SQL.Aliased | Parameters<typeof eq>[0], prefix: string): SQL {
+  return sql`${column} like ${`${prefix.replace(/[\\%_]/g, '\\$&')}%`}`
+}
+
+export async function listUsers(db: TenantDb, query: ListUsersQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    selectUsers(
+      db,
+      keyset.after,
+      query.role ? inArray(users.role, query.role) : undefined,
+      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
+      query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
+    )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as unknown as UserRow[])
+}
+
+export async function getUser(db: TenantDb, userId: string): Promise<UserRow> {
+  const [rows] = await db.run(selectUsers(db, eq(users.id, userId)))
+  return foundOr404(rows as unknown as UserRow[], 'user')
+}
+
+/**
+ * Creates the user and its profile (REPRESENTATIVE: representative profile; ADMIN: one if asked for;
+ * CUSTOMER: customer profile) in one transaction and one round trip; the id is chosen here so the
+ * statements of the batch can reference it.
+ */
+export async function createUser(db: TenantDb, input: CreateUserInput): Promise<UserRow> {
+  const id = crypto.randomUUID()
+  const { representative, customer, ...user } = input
+  const takesTickets = input.role === 'REPRESENTATIVE' || (input.role === 'ADMIN' && representative)
+  try {
+    const results = await db.run(
+      db.insert(users, { ...user, id }),
+      ...(takesTickets
+        ? [
+            db.insert(representatives, {
+              ...RepresentativeProfileInputSchema.parse(representative ?? {}),
+              userId: id,
+            }),
+          ]
+        : []),
+      ...(input.role === 'CUSTOMER'
+        ? [db.insert(customerProfiles, { ...CustomerProfileInputSchema.parse(customer ?? {}), userId: id })]
+        : []),
+      selectUsers(db, eq(users.id, id)),
+    )
+    return foundOr404(results[results.length - 1] as unknown as UserRow[], 'user')
+  } catch (error) {
+    throw emailTaken(error) ?? error
+  }
+}
+
+function emailTaken(error: unknown) {
+  if (postgresErrorOf(error)?.constraint !== 'users_organization_id_email_key') return undefined
+  return errors.conflict('EMAIL_TAKEN', 'A user with this email already exists in the organization.')
+}
+
+/**
+ * PATCH in one round trip. Rules held in the UPDATE itself, so concurrent requests cannot break them:
+ * - a customer stays a customer and staff stay staff (REPRESENTATIVE ↔ ADMIN only);
+ * - the organization keeps at least one active ADMIN: the other active admins are locked (FOR UPDATE), so two
+ *   admins deactivating each other at once cannot both succeed.
+ * Becoming REPRESENTATIVE creates the representative profile if the user had none.
+ */
+export async function updateUser(
+  db: TenantDb,
+  userId: string,
+  changes: UpdateUserInput,
+  versions: number[] | undefined,
+): Promise<UserRow> {
+  const losesAdmin = changes.isActive === false || (changes.role !== undefined && changes.role !== 'ADMIN')
+  const otherAdmins = db.lockRows(
+    'other_admins',
+    users,
+    eq(users.role, 'ADMIN'),
+    eq(users.isActive, true),
+    ne(users.id, userId),
+  )
+  const keepsAnAdmin = sql`(not (${users.role} = 'ADMIN' and ${users.isActive}) or exists (select 1 from ${otherAdmins}))`
+  const [[current], [updated], , [view]] = await db.run(
+    db.select(users, eq(users.id, userId)),
+    db
+      .updateWith(
+        losesAdmin ? [otherAdmins] : [],
+        users,
+        changes,
+        eq(users.id, userId),
+        versionMatches(users.version, versions),
+        roleChangeAllowed(changes.role),
+        losesAdmin ? keepsAnAdmin : undefined,
+      )
+      .returning(),
+    db.raw(sql`insert into ${representatives} (organization_id, user_id)
+      select ${users.organizationId}, ${users.id} from ${users}
+      where ${users.organizationId} = ${db.organizationId} and ${users.id} = ${userId} and ${users.role} = 'REPRESENTATIVE'
+      on conflict (organization_id, user_id) do nothing`),
+    selectUsers(db, eq(users.id, userId)),
+  )
+  if (updated) return view as unknown as UserRow
+  throw refusalOf(current as User | undefined, {
+    what: 'user',
+    versions,
+    explain: (row) => userRefusal(row, changes),
+  })
+}
+
+function roleChangeAllowed(role: UpdateUserInput['role']): SQL | undefined {
+  if (role === undefined) return undefined
+  return role === 'CUSTOMER' ? eq(users.role, 'CUSTOMER') : ne(users.role, 'CUSTOMER')
+}
+
+function userRefusal(current: User, changes: UpdateUserInput) {
+  if (changes.role && (changes.role === 'CUSTOMER') !== (current.role === 'CUSTOMER')) {
+    return errors.conflict(
+      'ROLE_CHANGE_NOT_ALLOWED',
+      `A ${current.role} cannot become ${changes.role}: customers and staff are different accounts.`,
+    )
+  }
+  if (current.role === 'ADMIN' && current.isActive) {
+    return errors.conflict(
+      'LAST_ADMIN',
+      'The organization must keep at least one active ADMIN: promote or activate another admin first.',
+    )
+  }
+  return undefined
+}

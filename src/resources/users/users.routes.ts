@@ -1,0 +1,65 @@
+import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { protectedRoute } from '../../lib/routes'
+import type { Permission } from '../../middleware/authorize'
+import {
+  CreateUserSchema,
+  ListUsersQuerySchema,
+  UpdateUserSchema,
+  UserIdParamsSchema,
+  UserPageSchema,
+  UserSchema,
+} from './users.schemas'
+
+const readers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE'] }
+const writers: Permission = { roles: ['ADMIN'] }
+const tags = ['Users']
+
+export const listUsers = protectedRoute(readers, {
+  method: 'get',
+  path: '/v1/users',
+  tags,
+  summary: 'List users (filters role, isActive, emailPrefix)',
+  request: { query: ListUsersQuerySchema },
+  responses: { 200: jsonContent(UserPageSchema, 'A page of users.') },
+})
+
+export const getUser = protectedRoute(readers, {
+  method: 'get',
+  path: '/v1/users/{userId}',
+  tags,
+  summary: 'Get a user',
+  request: { params: UserIdParamsSchema },
+  responses: {
+    200: { ...jsonContent(UserSchema, 'The user.'), headers: etagResponseHeader },
+    ...problemResponses(404),
+  },
+})
+
+export const createUser = protectedRoute(writers, {
+  method: 'post',
+  path: '/v1/users',
+  tags,
+  summary: 'Create a user (with its representative or customer profile, in one transaction)',
+  description: 'Emails are unique per organization, case-insensitively (409 EMAIL_TAKEN).',
+  request: { body: jsonBody(CreateUserSchema) },
+  responses: {
+    201: { ...jsonContent(UserSchema, 'The created user.'), headers: etagResponseHeader },
+    ...problemResponses(409, 413, 422),
+  },
+})
+
+export const updateUser = protectedRoute(writers, {
+  method: 'patch',
+  path: '/v1/users/{userId}',
+  tags,
+  summary: 'Change a user (name, role, isActive)',
+  description:
+    'Users are never deleted: `isActive: false` deactivates, and the user’s next request is refused. ' +
+    'The organization’s last active ADMIN cannot be deactivated or demoted (409 LAST_ADMIN).',
+  request: { params: UserIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateUserSchema) },
+  responses: {
+    200: { ...jsonContent(UserSchema, 'The updated user.'), headers: etagResponseHeader },
+    ...problemResponses(404, 409, 412, 413, 422),
+  },
+})
