@@ -4,6 +4,7 @@
  * database of that server, dropped at the end) + migrations + seed + `wrangler dev` on a free port, then one
  * autocannon run per scenario. Prints requests, non-2xx, req/s, latency percentiles and the database round trips
  * each API request cost (counted by the endpoint). Any non-2xx answer or connection error fails the script.
+ * `npm run bench -- --scale` is the list-latency benchmark at 10³ and 10⁶ rows instead (scripts/bench-scale.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -437,7 +438,12 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2))
+  const argv = process.argv.slice(2)
+  if (argv.includes('--scale')) {
+    const { runScaleBench } = await import('./bench-scale')
+    return runScaleBench(argv)
+  }
+  const options = parseOptions(argv)
   const teardown = new Teardown()
   // `on`, not `once`: npm and tsx forward the terminal's SIGINT, so it can arrive twice, and a second,
   // unhandled one would kill the process before the teardown is done.

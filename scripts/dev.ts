@@ -1,19 +1,26 @@
 /**
  * `npm run dev`: embedded database + local Neon endpoint + migrations + seed (when empty) + `wrangler dev`.
- * With DATABASE_URL=postgres://… it fronts that server instead of PGlite. Ctrl-C stops everything.
+ * On PGlite it also serves the database over the Postgres wire protocol (psql, drizzle-kit, Drizzle Studio),
+ * on loopback, as the owner. With DATABASE_URL=postgres://… it fronts that server instead of PGlite.
+ * Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { sql } from 'drizzle-orm'
 import { createDatabase } from '../src/db/client'
 import { organizations } from '../src/db/schema'
-import { startLocalDatabase } from './lib/local-database'
+import { DEV_AUTH_JWT_SECRET, DEV_PLATFORM_API_KEY } from './lib/dev-defaults'
+import { backendFromEnvironment, startLocalDatabase } from './lib/local-database'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
 
 const API_PORT = Number(process.env.PORT ?? 8787)
 const DB_PORT = Number(process.env.NEON_LOCAL_PORT ?? 4444)
-const DEV_SECRET = process.env.AUTH_JWT_SECRET ?? 'dev-secret-change-me-at-least-32-characters'
-const PLATFORM_KEY = process.env.PLATFORM_API_KEY ?? 'dev-platform-key'
+/** The embedded database's Postgres wire port: PGLITE_WIRE_PORT (a number, 0 for a free one, or `off`);
+ *  by default 4445, or a free port when 4445 is taken (the connection string is printed either way). */
+const DEFAULT_WIRE_PORT = 4445
+const DEV_SECRET = process.env.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET
+const PLATFORM_KEY = process.env.PLATFORM_API_KEY ?? DEV_PLATFORM_API_KEY
 
 async function seedIfEmpty(ownerUrl: string): Promise<void> {
   const db = createDatabase(ownerUrl)
@@ -61,12 +68,43 @@ function startWrangler(databaseUrl: string): ChildProcess {
   })
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once('error', () => resolve(false))
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
+  })
+}
+
+async function wirePort(): Promise<number | undefined> {
+  if (backendFromEnvironment().kind !== 'pglite') return undefined
+  const setting = process.env.PGLITE_WIRE_PORT?.trim()
+  if (setting === 'off') return undefined
+  if (setting) {
+    const port = Number(setting)
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`invalid PGLITE_WIRE_PORT ${setting}`)
+    return port
+  }
+  return (await portIsFree(DEFAULT_WIRE_PORT)) ? DEFAULT_WIRE_PORT : 0
+}
+
 async function main(): Promise<void> {
-  const { local, ownerUrl, appUrl } = await startLocalDatabase(DB_PORT)
+  const wire = await wirePort()
+  const { local, ownerUrl, appUrl, wireUrl } = await startLocalDatabase(
+    DB_PORT,
+    wire === undefined ? {} : { wirePort: wire },
+  )
   console.log(`database: ${local.backend.kind} behind the local Neon endpoint on 127.0.0.1:${local.port}`)
   // The passwords are generated per database and kept in it (neon_local.credentials); the endpoint refuses others.
   console.log(`  DATABASE_URL (app_api, the Worker's role): ${appUrl}`)
   console.log(`  owner (${local.ownerUser}: migrations, seed; bypasses RLS): ${ownerUrl}`)
+  if (wireUrl) {
+    // Loopback only, the owner only (its password), for local tools; see scripts/neon-local/README.md.
+    console.log(`  Postgres wire (psql, drizzle-kit, npm run db:studio; owner, local tools only): ${wireUrl}`)
+  } else if (local.backend.kind === 'postgres') {
+    console.log(`  Postgres clients (psql, drizzle-kit, npm run db:studio): the server itself, DATABASE_URL`)
+  }
   await seedIfEmpty(ownerUrl)
 
   const wrangler = startWrangler(appUrl)

@@ -1,7 +1,8 @@
 /**
  * `npm run token -- --org acme --role ADMIN [--user admin@acme.example] [--expires 3600]`
  * prints an HS256 access token for a seeded user (or, for AGENT, a seeded ACTIVE agent configuration).
- * The secret comes from AUTH_JWT_SECRET or `.dev.vars`. `--expires` may not exceed the API's cap,
+ * The secret comes from AUTH_JWT_SECRET, else `.dev.vars`, else the development default that `npm run dev` uses
+ * (scripts/lib/dev-defaults.ts): a fresh clone needs no setup. `--expires` may not exceed the API's cap,
  * AUTH_MAX_TOKEN_LIFETIME_SECONDS (environment or `.dev.vars`; default 86400): the API refuses longer tokens.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { maxTokenLifetimeSeconds, signAccessToken } from '../src/auth/jwt'
 import { type PrincipalRole, principalRoles } from '../src/auth/principal'
+import { DEV_AUTH_JWT_SECRET } from './lib/dev-defaults'
 import { seedAgentConfigurations, seedOrganizations, seedUsers } from './seed/data'
 
 export interface SeedToken {
@@ -70,10 +72,9 @@ function readSetting(name: string): string | undefined {
   return existsSync('.dev.vars') ? devVars(readFileSync('.dev.vars', 'utf8'))[name] : undefined
 }
 
+/** The secret `npm run dev` verifies with: the environment's, else `.dev.vars`' (plain `wrangler dev`), else the default. */
 function readSecret(): string {
-  const secret = readSetting('AUTH_JWT_SECRET')
-  if (!secret) throw new Error('AUTH_JWT_SECRET is not set in the environment or in .dev.vars.')
-  return secret
+  return readSetting('AUTH_JWT_SECRET') ?? DEV_AUTH_JWT_SECRET
 }
 
 function devVars(text: string): Record<string, string> {

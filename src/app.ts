@@ -2,37 +2,39 @@ import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { errors } from './lib/errors'
 import { createRouter } from './lib/openapi'
+import { openApiDocumentConfig, registerDocumentRoutes } from './lib/openapi-document'
 import { corsForConfiguredOrigins } from './middleware/cors'
 import { databaseDeadline } from './middleware/database-deadline'
 import { notFound, onError } from './middleware/error-handler'
+import { idempotency } from './middleware/idempotency'
 import { inputHygiene } from './middleware/input-hygiene'
 import { noStore } from './middleware/no-store'
 import { requestId } from './middleware/request-id'
+import { requestLog } from './middleware/request-log'
 import { agentsRouter } from './resources/agents/agents.index'
+import { budgetsRouter } from './resources/budgets/budgets.index'
 import { customersRouter } from './resources/customers/customers.index'
+import { decisionRulesRouter } from './resources/decision-rules/decision-rules.index'
 import { docsPage } from './resources/docs/docs.index'
+import { escalationsRouter } from './resources/escalations/escalations.index'
 import { healthRouter } from './resources/health/health.index'
 import { meRouter } from './resources/me/me.index'
+import { metricsRouter } from './resources/metrics/metrics.index'
 import { organizationsRouter } from './resources/organizations/organizations.index'
+import { refundsRouter } from './resources/refunds/refunds.index'
 import { representativesRouter } from './resources/representatives/representatives.index'
 import { ticketsRouter } from './resources/tickets/tickets.index'
 import { usersRouter } from './resources/users/users.index'
 
 const MAX_BODY_BYTES = 64 * 1024
 
-export const openApiInfo = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Organization API',
-    version: '0.1.0',
-    description:
-      'Multi-tenant backend of an AI-first customer-support platform. Errors are RFC 9457 problem+json.',
-  },
-}
+/** The document as `npm run dev` serves it (scripts/openapi-check.ts); deployments name their own origin. */
+export const openApiInfo = openApiDocumentConfig('http://127.0.0.1:8787')
 
 export function createApp() {
   const app = createRouter()
   app.use('*', requestId())
+  app.use('*', requestLog())
   app.use('*', noStore())
   app.use('*', databaseDeadline())
   app.use('*', corsForConfiguredOrigins())
@@ -47,6 +49,10 @@ export function createApp() {
     }),
   )
   app.use('*', inputHygiene())
+  app.use(
+    '*',
+    idempotency(() => app),
+  )
   app.onError(onError)
   app.notFound(notFound)
 
@@ -58,7 +64,12 @@ export function createApp() {
     .route('/', representativesRouter)
     .route('/', customersRouter)
     .route('/', agentsRouter)
+    .route('/', decisionRulesRouter)
+    .route('/', refundsRouter)
+    .route('/', budgetsRouter)
     .route('/', ticketsRouter)
+    .route('/', escalationsRouter)
+    .route('/', metricsRouter)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',
@@ -72,7 +83,8 @@ export function createApp() {
     name: 'X-Platform-Key',
     description: 'Platform credential for provisioning organizations.',
   })
-  app.doc31('/openapi.json', openApiInfo)
+  app.doc31('/openapi.json', (c) => openApiDocumentConfig(new URL(c.req.url).origin))
+  registerDocumentRoutes(app)
   app.get('/docs', docsPage)
   return routes
 }

@@ -1,5 +1,6 @@
 import type { Principal } from './auth/principal'
-import type { TenantDb } from './db/tenant'
+import type { IdempotencyClaim, TenantDb } from './db/tenant'
+import type { RateLimitBindings } from './lib/rate-limits'
 
 /** Worker bindings: `wrangler.toml` [vars] plus secrets (`.dev.vars` locally, `wrangler secret` in Cloudflare). */
 export interface Bindings {
@@ -20,7 +21,12 @@ export interface Bindings {
   PLATFORM_API_KEY?: string
   /** Comma-separated origins allowed by CORS. */
   CORS_ORIGINS?: string
+  /** `on`; `off` disables the rate limits, honored only when APP_ENV is development or test (local load tests). */
+  RATE_LIMITS?: string
 }
+
+/** The rate-limiting bindings, RATE_LIMIT_<PLAN>_<SCOPE> (wrangler.toml `ratelimits`; see lib/rate-limits.ts). */
+export interface Bindings extends RateLimitBindings {}
 
 /**
  * Per-request values set by middleware. `principal` and `tenantDb` exist only on routes declared with
@@ -30,6 +36,10 @@ export interface Variables {
   requestId: string
   principal?: Principal
   tenantDb?: TenantDb
+  /** The request's Idempotency-Key claim (POST with the header), for its TenantDb. */
+  idempotency?: IdempotencyClaim
+  /** Database round trips of this request so far (counted by databaseDeadline, logged by requestLog). */
+  databaseRoundTrips?: number
 }
 
 export interface AppEnv {

@@ -189,6 +189,218 @@ describe('database round trips per request', () => {
     }
   })
 
+  it('the money path: refund creation 2 (facts, then the decided write), every other route 1', async () => {
+    const tenant = await createTenant()
+    const month = (() => {
+      const now = new Date()
+      const day = (d: Date) => d.toISOString().slice(0, 10)
+      return {
+        periodStart: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))),
+        periodEnd: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0))),
+      }
+    })()
+    const admin = tenant.tokens.ADMIN
+    const post = async (path: string, body?: unknown) =>
+      json<{ id: string }>(await api(path, { method: 'POST', token: admin, body }))
+    const budget = await post('/v1/budgets', { name: 'RT', amount: '1000.00', ...month })
+    const rule = await post('/v1/decision-rules', {
+      name: 'Small',
+      action: 'AUTO_APPROVE',
+      conditions: { all: [{ fact: 'refund.amount', operator: 'lessThan', value: '5.00' }] },
+    })
+    const pending = () =>
+      post('/v1/refunds', {
+        customerId: tenant.customerId,
+        amount: '50.00',
+        currency: 'USD',
+        reason: 'OTHER',
+      })
+    const [toApprove, toReject, toCancel] = [await pending(), await pending(), await pending()]
+    const approveOf = (id: string) => `/v1/refunds/${id}`
+    const refundBody = (amount: string) => ({
+      customerId: tenant.customerId,
+      amount,
+      currency: 'USD',
+      reason: 'OTHER',
+    })
+    const calls: Array<[string, string, Parameters<typeof api>[1], number, number]> = [
+      [
+        'POST /v1/refunds (auto-approved, charged)',
+        '/v1/refunds',
+        { method: 'POST', token: tenant.tokens.AGENT, body: refundBody('1.00') },
+        201,
+        2,
+      ],
+      [
+        'POST /v1/refunds (pending)',
+        '/v1/refunds',
+        { method: 'POST', token: tenant.tokens.CUSTOMER, body: refundBody('9.00') },
+        201,
+        2,
+      ],
+      [
+        'GET /v1/refunds',
+        '/v1/refunds?status=PENDING&amountMin=1',
+        { token: tenant.tokens.REPRESENTATIVE },
+        200,
+        1,
+      ],
+      ['GET /v1/refunds/{id}', approveOf(toApprove.id), { token: tenant.tokens.AGENT }, 200, 1],
+      ['POST approve', `${approveOf(toApprove.id)}/approve`, { method: 'POST', token: admin }, 200, 1],
+      ['POST process', `${approveOf(toApprove.id)}/process`, { method: 'POST', token: admin }, 200, 1],
+      [
+        'POST reject',
+        `${approveOf(toReject.id)}/reject`,
+        { method: 'POST', token: admin, body: { notes: 'n' } },
+        200,
+        1,
+      ],
+      ['POST cancel', `${approveOf(toCancel.id)}/cancel`, { method: 'POST', token: admin }, 200, 1],
+      ['POST approve (409)', `${approveOf(toCancel.id)}/approve`, { method: 'POST', token: admin }, 409, 1],
+      [
+        'POST /v1/decision-rules/evaluate',
+        '/v1/decision-rules/evaluate',
+        { method: 'POST', token: tenant.tokens.AGENT, body: refundBody('2.00') },
+        200,
+        1,
+      ],
+      ['GET /v1/decision-rules', '/v1/decision-rules', { token: tenant.tokens.REPRESENTATIVE }, 200, 1],
+      ['GET /v1/decision-rules/{id}', `/v1/decision-rules/${rule.id}`, { token: admin }, 200, 1],
+      [
+        'PATCH /v1/decision-rules/{id}',
+        `/v1/decision-rules/${rule.id}`,
+        { method: 'PATCH', token: admin, body: { priority: 3 } },
+        200,
+        1,
+      ],
+      ['GET /v1/budgets', '/v1/budgets', { token: admin }, 200, 1],
+      ['GET /v1/budgets/{id}', `/v1/budgets/${budget.id}`, { token: admin }, 200, 1],
+      [
+        'PATCH /v1/budgets/{id}',
+        `/v1/budgets/${budget.id}`,
+        { method: 'PATCH', token: admin, body: { name: 'RT2' } },
+        200,
+        1,
+      ],
+      ['GET /v1/budgets/{id}/usage', `/v1/budgets/${budget.id}/usage`, { token: admin }, 200, 1],
+      ['POST next-period', `/v1/budgets/${budget.id}/next-period`, { method: 'POST', token: admin }, 201, 1],
+      [
+        'DELETE /v1/decision-rules/{id}',
+        `/v1/decision-rules/${rule.id}`,
+        { method: 'DELETE', token: admin },
+        204,
+        1,
+      ],
+    ]
+    for (const [name, path, request, status, trips] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(path, {
+        ...request,
+        headers: { ...request?.headers, 'X-Request-Id': requestId },
+      })
+      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+      expect(await neonLocalStats(requestId), name).toBe(trips)
+    }
+  })
+
+  it('every escalation route and every metrics route costs exactly one, refusals included', async () => {
+    const tenant = await createTenant()
+    const ticket = await json<{ id: string }>(
+      await api('/v1/tickets', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { customerId: tenant.customerId, subject: 's', description: 'd' },
+      }),
+    )
+    const open = async () =>
+      json<{ id: string }>(
+        await api('/v1/escalations', {
+          method: 'POST',
+          token: tenant.tokens.AGENT,
+          body: { ticketId: ticket.id, priority: 'HIGH', reason: 'LOW_CONFIDENCE', summary: 's' },
+        }),
+      )
+    const [e, other] = [await open(), await open()]
+    const path = (id: string, suffix = '') => `/v1/escalations/${id}${suffix}`
+    const staff = tenant.tokens.REPRESENTATIVE
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+      [
+        'POST /v1/escalations (with the ticket priority raise)',
+        '/v1/escalations',
+        {
+          method: 'POST',
+          token: tenant.tokens.AGENT,
+          body: { ticketId: ticket.id, priority: 'CRITICAL', reason: 'CUSTOMER_REQUEST', summary: 's' },
+        },
+        201,
+      ],
+      [
+        'GET /v1/escalations',
+        '/v1/escalations?status=PENDING&priority=HIGH,CRITICAL&assignedRepresentativeId=none',
+        { token: staff },
+        200,
+      ],
+      ['GET /v1/escalations/{id}', path(e.id), { token: staff }, 200],
+      [
+        'PATCH /v1/escalations/{id}',
+        path(e.id),
+        { method: 'PATCH', token: staff, body: { summary: 'x' } },
+        200,
+      ],
+      [
+        'POST …/assign (explicit)',
+        path(e.id, '/assign'),
+        { method: 'POST', token: staff, body: { representativeId: tenant.representativeId } },
+        200,
+      ],
+      [
+        'POST …/assign (auto)',
+        path(other.id, '/assign'),
+        { method: 'POST', token: staff, body: { representativeId: 'auto' } },
+        200,
+      ],
+      [
+        'POST …/assign (OFFLINE: 409)',
+        path(other.id, '/assign'),
+        { method: 'POST', token: staff, body: { representativeId: tenant.offlineRepresentativeId } },
+        409,
+      ],
+      ['POST …/start', path(e.id, '/start'), { method: 'POST', token: staff }, 200],
+      [
+        'POST …/resolve',
+        path(e.id, '/resolve'),
+        { method: 'POST', token: staff, body: { resolutionNotes: 'ok' } },
+        200,
+      ],
+      ['POST …/cancel (RESOLVED: 409)', path(e.id, '/cancel'), { method: 'POST', token: staff }, 409],
+      ['POST …/cancel', path(other.id, '/cancel'), { method: 'POST', token: staff }, 200],
+      ['GET /v1/escalations/{id} (404)', path(crypto.randomUUID()), { token: staff }, 404],
+      ['GET /v1/metrics', '/v1/metrics?period=DAY&from=2026-11-01&to=2026-11-30', { token: staff }, 200],
+      [
+        'GET /v1/metrics/team',
+        `/v1/metrics/team?period=WEEK&representativeId=${tenant.representativeId}`,
+        { token: staff },
+        200,
+      ],
+      [
+        'POST /v1/metrics/recompute (DAY/WEEK/MONTH, both tables)',
+        '/v1/metrics/recompute',
+        { method: 'POST', token: tenant.tokens.ADMIN, body: { from: yesterday, to: yesterday } },
+        200,
+      ],
+    ]
+    for (const [name, url, request, status] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(url, {
+        ...request,
+        headers: { ...request?.headers, 'X-Request-Id': requestId },
+      })
+      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+      expect(await neonLocalStats(requestId), name).toBe(1)
+    }
+  })
+
   it('a refused request (401, 403 by role, 400 validation) costs none', async () => {
     const tenant = await createTenant()
     const calls: Array<[string, Parameters<typeof api>[1], number]> = [

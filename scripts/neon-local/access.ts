@@ -80,8 +80,13 @@ export class Credentials {
     this.#digests = new Map([...passwords].map(([user, password]) => [user, digest(password)]))
   }
 
-  /** Creates (first start) or reads the credentials of `users`, as the backend's owner, in one transaction. */
-  static async ensure(executor: Executor, users: string[]): Promise<Credentials> {
+  /** Creates (first start) or reads the credentials of `users`, as the backend's owner, in one transaction.
+   *  `preset` passwords are stored instead of new random ones for users that have none yet. */
+  static async ensure(
+    executor: Executor,
+    users: string[],
+    preset: Record<string, string> = {},
+  ): Promise<Credentials> {
     const wanted = [...new Set(users)]
     const values = wanted.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
     const list = wanted.map((_, i) => `$${i + 1}`).join(', ')
@@ -95,7 +100,7 @@ export class Credentials {
     ].map((query) => ({ query, params: [] }))
     statements.push({
       query: `insert into neon_local.credentials (role_name, password) values ${values} on conflict (role_name) do nothing`,
-      params: wanted.flatMap((user) => [user, randomBytes(24).toString('base64url')]),
+      params: wanted.flatMap((user) => [user, preset[user] || randomBytes(24).toString('base64url')]),
     })
     statements.push({
       query: `select role_name, password from neon_local.credentials where role_name in (${list})`,

@@ -2,7 +2,9 @@
  * Starts neon-local, applies the migrations and prints the connection strings; stops on SIGINT/SIGTERM.
  *
  *   npm exec -- tsx scripts/neon-local/cli.ts [--pglite <dir> | --pglite-memory | --postgres <url>]
- *     [--port 4444] [--host 127.0.0.1] [--migrations <folder>] [--no-migrate]
+ *     [--port 4444] [--host 127.0.0.1] [--migrations <folder>] [--no-migrate] [--wire-port <port>]
+ *
+ * `--wire-port` (PGlite): also serve the database over the Postgres wire protocol (see README.md).
  *
  * Default: PGlite persisted in .data/pglite (git-ignored), port 4444.
  */
@@ -13,7 +15,7 @@ import { type Backend, DEFAULT_MIGRATIONS_FOLDER, startNeonLocal } from './index
 
 const USAGE =
   'usage: tsx scripts/neon-local/cli.ts [--pglite <dir> | --pglite-memory | --postgres <url>] ' +
-  '[--port 4444] [--host 127.0.0.1] [--migrations <folder>] [--no-migrate]'
+  '[--port 4444] [--host 127.0.0.1] [--migrations <folder>] [--no-migrate] [--wire-port <port>]'
 
 function parseCli() {
   const { values } = parseArgs({
@@ -25,6 +27,7 @@ function parseCli() {
       host: { type: 'string', default: '127.0.0.1' },
       migrations: { type: 'string', default: DEFAULT_MIGRATIONS_FOLDER },
       'no-migrate': { type: 'boolean', default: false },
+      'wire-port': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -41,7 +44,19 @@ function parseCli() {
   let backend: Backend = { kind: 'pglite', dataDir: values.pglite ?? '.data/pglite' }
   if (values['pglite-memory']) backend = { kind: 'pglite' }
   if (values.postgres !== undefined) backend = { kind: 'postgres', url: values.postgres }
-  return { backend, port, host: values.host, migrations: values.migrations, migrate: !values['no-migrate'] }
+  const wirePort = values['wire-port'] === undefined ? undefined : Number(values['wire-port'])
+  if (wirePort !== undefined && (!Number.isInteger(wirePort) || wirePort < 0 || wirePort > 65535)) {
+    console.error(`invalid --wire-port ${values['wire-port']}\n${USAGE}`)
+    process.exit(2)
+  }
+  return {
+    backend,
+    port,
+    host: values.host,
+    migrations: values.migrations,
+    migrate: !values['no-migrate'],
+    ...(wirePort === undefined ? {} : { wirePort }),
+  }
 }
 
 function describe(backend: Backend): string {
@@ -66,6 +81,7 @@ async function main(): Promise<void> {
   // persisted one. Requests with any other password, a non-loopback Host or a browser Origin are refused.
   console.log(`DATABASE_URL=${neonLocal.connectionString('app_api')}`)
   console.log(`owner (migrations, superuser): ${neonLocal.connectionString(neonLocal.ownerUser)}`)
+  if (neonLocal.wireUrl) console.log(`Postgres wire (owner, local tools only): ${neonLocal.wireUrl}`)
   const stop = async (signal: string) => {
     console.log(`neon-local: ${signal}, stopping after ${neonLocal.requestCount()} requests`)
     await neonLocal.close()

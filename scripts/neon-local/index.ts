@@ -10,8 +10,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { assertBindableHost, Credentials, checkClient, confinementGuard } from './access'
+import { type DataDirLock, lockDataDir } from './data-dir-lock'
 import type { Executor } from './executor'
-import { createPgliteExecutor } from './pglite-executor'
+import { createPgliteExecutor, PgliteExecutor } from './pglite-executor'
 import { createPostgresExecutor } from './postgres-executor'
 import {
   beginStatement,
@@ -27,6 +28,7 @@ import {
   type SqlRequest,
   toResultJson,
 } from './protocol'
+import { passwordChecker, startWireServer, type WireServer } from './wire'
 
 export type Backend = { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string }
 
@@ -38,6 +40,9 @@ export interface NeonLocal {
   /** postgres://<user>:<password>@127.0.0.1:<port>/neondb with the password stored for `user` (app_api or the
    *  owner; anyone else throws) — what the driver/Worker is given */
   connectionString(user: string): string
+  /** PGlite with `wirePort`: postgres://<owner>:<password>@127.0.0.1:<port>/<db>?sslmode=disable, the Postgres
+   *  wire protocol on the same session (wire.ts); null otherwise */
+  readonly wireUrl: string | null
   /** HTTP requests served: all, or only those whose connection string had ?application_name=<name> */
   requestCount(applicationName?: string): number
   /** Applies drizzle migrations from `folder` (default <repo>/drizzle) as the backend's owner/superuser,
@@ -52,6 +57,13 @@ export interface StartOptions {
   port?: number
   /** default 127.0.0.1; loopback or a wildcard only (requests must name a loopback host anyway) */
   host?: string
+  /** PGlite only: also serve the database over the Postgres wire protocol on this loopback port (0: a free
+   *  one), as the owner, with the owner's password (wire.ts). */
+  wirePort?: number
+  /** The wire port's idle-in-transaction policy (wire.ts); default 2000 ms. */
+  idleInTransactionTimeoutMs?: number
+  /** Passwords to store for these users if the database has none yet (e.g. kept across `npm run db:reset`). */
+  presetPasswords?: Record<string, string>
 }
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
@@ -257,38 +269,81 @@ function clientHost(host: string): string {
 /** The Worker's role: on Neon it logs in as it; here requests naming it run under SET LOCAL ROLE app_api. */
 const APP_ROLE = 'app_api'
 
+/** The wire port listens on loopback even when the HTTP endpoint is bound to a wildcard: it has no Host check. */
+function wireHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '::1'
+  return host.replace(/^\[(.*)\]$/, '$1')
+}
+
 export async function startNeonLocal(options: StartOptions): Promise<NeonLocal> {
   const { backend } = options
   const host = options.host ?? '127.0.0.1'
   assertBindableHost(host)
-  const executor = await createExecutor(backend)
-  let context: Context
+  if (options.wirePort !== undefined && backend.kind !== 'pglite') {
+    throw new Error('neon-local: the Postgres wire port serves PGlite only (a Postgres server has its own)')
+  }
+  // One process per PGlite data directory: taken before PGlite opens it.
+  const lock: DataDirLock | null =
+    backend.kind === 'pglite' && backend.dataDir ? lockDataDir(backend.dataDir) : null
+  let executor: Executor
   try {
-    const credentials = await Credentials.ensure(executor, [APP_ROLE, executor.sessionUser])
-    context = { executor, credentials, counter: new RequestCounter(), port: 0 }
+    executor = await createExecutor(backend)
   } catch (error) {
-    await executor.close()
+    lock?.release()
     throw error
   }
-  const server = createServer(createHandler(context))
+  let context: Context
+  let server: Server | null = null
+  let wire: WireServer | null = null
   try {
+    const credentials = await Credentials.ensure(
+      executor,
+      [APP_ROLE, executor.sessionUser],
+      options.presetPasswords,
+    )
+    context = { executor, credentials, counter: new RequestCounter(), port: 0 }
+    server = createServer(createHandler(context))
     context.port = await listen(server, options.port ?? 0, host)
+    if (options.wirePort !== undefined && executor instanceof PgliteExecutor) {
+      const wireOptions = {
+        session: executor,
+        host: wireHost(host),
+        port: options.wirePort,
+        checkPassword: passwordChecker(credentials.passwordOf(executor.sessionUser)),
+        ...(options.idleInTransactionTimeoutMs === undefined
+          ? {}
+          : { idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs }),
+      }
+      wire = await startWireServer(wireOptions)
+    }
   } catch (error) {
+    if (server?.listening) await closeServer(server)
     await executor.close()
+    lock?.release()
     throw error
   }
   const { port, credentials, counter } = context
+  const httpServer = server
+  const wireUrl = wire
+    ? `postgres://${encodeURIComponent(wire.user)}:${encodeURIComponent(credentials.passwordOf(wire.user))}@${clientHost(wireHost(host))}:${wire.port}/${encodeURIComponent(wire.database)}?sslmode=disable`
+    : null
+  lock?.update({ wireUrl })
   return {
     port,
     backend,
     ownerUser: executor.sessionUser,
+    wireUrl,
     connectionString: (user) =>
       `postgres://${encodeURIComponent(user)}:${encodeURIComponent(credentials.passwordOf(user))}@${clientHost(host)}:${port}/neondb`,
     requestCount: (applicationName) => counter.get(applicationName),
     migrate: (folder = DEFAULT_MIGRATIONS_FOLDER) => executor.migrate(folder),
     close: async () => {
-      await closeServer(server)
+      await closeServer(httpServer)
+      // Wire clients first: a client's open transaction is rolled back and the session handed back.
+      await wire?.close()
       await executor.close()
+      lock?.release()
     },
   }
 }

@@ -4,15 +4,35 @@ import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import type { Executor, TransactionSpec } from './executor'
 import { quoteIdentifier, type RawResult, type Statement } from './protocol'
+import type { SessionLease, SharedSession } from './wire'
 
 const { serialize } = protocol
 
-/** Runs jobs one after another: PGlite is a single session, so requests must never interleave. */
+/**
+ * Runs jobs one after another: PGlite is a single session, so requests must never interleave. Counts the jobs
+ * waiting for their turn, and tells listeners when one starts waiting (the wire server's idle-transaction policy).
+ */
 class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve()
+  #waiting = 0
+  readonly #listeners = new Set<() => void>()
+
+  get waiting(): number {
+    return this.#waiting
+  }
+
+  onWaiting(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
 
   run<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(job)
+    this.#waiting++
+    for (const listener of this.#listeners) listener()
+    const result = this.#tail.then(() => {
+      this.#waiting--
+      return job()
+    })
     this.#tail = result.catch(() => undefined)
     return result
   }
@@ -59,7 +79,7 @@ function toRawResult(list: messages.BackendMessage[]): RawResult {
  * (no PGlite parsers or serializers: params reach Postgres untouched, enums and arrays come back as text)
  * and RowDescription/CommandComplete are reported exactly as Postgres sends them.
  */
-class PgliteExecutor implements Executor {
+export class PgliteExecutor implements Executor, SharedSession {
   readonly #queue = new SerialQueue()
 
   constructor(
@@ -122,6 +142,41 @@ class PgliteExecutor implements Executor {
     return this.#queue.run(() => migrate(drizzle({ client: this.db }), { migrationsFolder: folder }))
   }
 
+  /**
+   * The session to one wire client for its turn (scripts/neon-local/wire.ts): queued with the HTTP transactions,
+   * holding PGlite's exclusive lock until `release()`, so no HTTP statement runs inside the client's transaction.
+   */
+  acquire(): Promise<SessionLease> {
+    return new Promise((resolveLease, rejectLease) => {
+      this.#queue
+        .run(() =>
+          this.db.runExclusive(
+            () =>
+              new Promise<void>((release) => {
+                let released = false
+                resolveLease({
+                  db: this.db,
+                  release: () => {
+                    if (released) return
+                    released = true
+                    release()
+                  },
+                })
+              }),
+          ),
+        )
+        .catch(rejectLease)
+    })
+  }
+
+  get waiting(): number {
+    return this.#queue.waiting
+  }
+
+  onWaiting(listener: () => void): () => void {
+    return this.#queue.onWaiting(listener)
+  }
+
   close(): Promise<void> {
     return this.#queue.run(() => this.db.close())
   }
@@ -129,7 +184,7 @@ class PgliteExecutor implements Executor {
 
 /** Opens PGlite: persisted in `dataDir` when given (created if missing, private to its owner: it holds the
  *  data and the endpoint's passwords), in memory otherwise. */
-export async function createPgliteExecutor(dataDir?: string): Promise<Executor> {
+export async function createPgliteExecutor(dataDir?: string): Promise<PgliteExecutor> {
   if (dataDir) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
     await chmod(dataDir, 0o700)

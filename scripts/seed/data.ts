@@ -415,7 +415,7 @@ export const seedDecisionRules: NewDecisionRule[] = [
     name: 'Reject refunds of restricted accounts',
     priority: 10,
     conditions: {
-      any: [{ field: 'customer.accountStanding', op: 'in', value: ['RESTRICTED', 'SUSPENDED'] }],
+      any: [{ fact: 'customer.accountStanding', operator: 'in', value: ['RESTRICTED', 'SUSPENDED'] }],
     },
     action: 'AUTO_REJECT',
     ...stamped('2026-01-21T10:00:00Z'),
@@ -428,9 +428,9 @@ export const seedDecisionRules: NewDecisionRule[] = [
     priority: 20,
     conditions: {
       all: [
-        { field: 'refund.amount', op: 'lte', value: 50 },
-        { field: 'refund.currency', op: 'eq', value: 'USD' },
-        { field: 'customer.refundsLast30Days', op: 'lt', value: 3 },
+        { fact: 'refund.amount', operator: 'lessThanInclusive', value: '50.00' },
+        { fact: 'refund.currency', operator: 'equal', value: 'USD' },
+        { fact: 'customer.refundCount30d', operator: 'lessThan', value: 3 },
       ],
     },
     action: 'AUTO_APPROVE',
@@ -442,7 +442,7 @@ export const seedDecisionRules: NewDecisionRule[] = [
     agentConfigurationId: agent.acmeRefundProcessor,
     name: 'Escalate large refunds',
     priority: 30,
-    conditions: { all: [{ field: 'refund.amount', op: 'gt', value: 500 }] },
+    conditions: { all: [{ fact: 'refund.amount', operator: 'greaterThan', value: '500.00' }] },
     action: 'ESCALATE',
     ...stamped('2026-01-21T10:10:00Z'),
   },
@@ -453,8 +453,8 @@ export const seedDecisionRules: NewDecisionRule[] = [
     priority: 40,
     conditions: {
       all: [
-        { field: 'customer.accountTier', op: 'in', value: ['PREMIUM', 'VIP'] },
-        { not: { field: 'refund.reason', op: 'eq', value: 'DUPLICATE_CHARGE' } },
+        { fact: 'customer.accountTier', operator: 'in', value: ['PREMIUM', 'VIP'] },
+        { not: { fact: 'refund.reason', operator: 'equal', value: 'DUPLICATE_CHARGE' } },
       ],
     },
     action: 'REQUIRE_APPROVAL',
@@ -462,19 +462,32 @@ export const seedDecisionRules: NewDecisionRule[] = [
   },
 ]
 
+/**
+ * The calendar month (UTC) that contains `day`: the demo budget covers the month the seed runs in, so
+ * `npm run dev` demonstrates an auto-approved refund in any month (SPEC-domain §3). Periods are inclusive dates.
+ */
+export function monthContaining(day: Date): { periodStart: string; periodEnd: string; label: string } {
+  const start = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1))
+  const end = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0))
+  const label = start.toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+  return { periodStart: start.toISOString().slice(0, 10), periodEnd: end.toISOString().slice(0, 10), label }
+}
+
+const demoMonth = monthContaining(new Date())
+
 export const seedBudgets: NewBudget[] = [
   {
     id: budget.acmeRefundsNovember,
     organizationId: org.acme,
-    name: 'Refunds — November 2026',
+    name: `Refunds — ${demoMonth.label}`,
     type: 'REFUNDS',
     period: 'MONTHLY',
     amount: '5000.00',
     // The sum of the usage records below.
     spent: '150.00',
     currency: 'USD',
-    periodStart: '2026-11-01',
-    periodEnd: '2026-11-30',
+    periodStart: demoMonth.periodStart,
+    periodEnd: demoMonth.periodEnd,
     alertThresholds: [50, 80, 100],
     isActive: true,
     ...stamped('2026-10-28T09:00:00Z'),

@@ -44,7 +44,8 @@ type SeedDatabase = NeonHttpDatabase<typeof schema>
 function excludedSet(table: PgTable, keep: readonly string[] = []): Record<string, SQL> {
   const set: Record<string, SQL> = {}
   for (const [key, column] of Object.entries(getTableColumns(table))) {
-    if (key === 'id' || key === 'createdAt' || keep.includes(key)) continue
+    // Generated columns (tickets.priority_level, escalations.priority_rank) can only be set to DEFAULT.
+    if (key === 'id' || key === 'createdAt' || keep.includes(key) || column.generated) continue
     set[key] = sql.raw(`excluded."${column.name}"`)
   }
   return set

@@ -20,6 +20,8 @@ export interface DatabaseDeadline {
   timeoutMs: number
   /** For the log line when the deadline passes. */
   requestId?: string | undefined
+  /** Called once per round trip (the request log counts them). */
+  onRoundTrip?: (() => void) | undefined
 }
 
 const deadlines = new AsyncLocalStorage<DatabaseDeadline>()
@@ -79,6 +81,7 @@ export function isDatabaseDeadlineExceeded(error: unknown): boolean {
 async function fetchWithDeadline(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const deadline = deadlines.getStore()
   if (!deadline) return fetch(input, init)
+  deadline.onRoundTrip?.()
   const timeout = AbortSignal.timeout(deadline.timeoutMs)
   const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
   try {

@@ -3,6 +3,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
 import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
+import { planRefreshDue, rememberPlan } from '../lib/plan-cache'
 import { createDatabase, type Database } from './client'
 import { organizations } from './schema'
 
@@ -45,6 +46,26 @@ export interface TenantContext {
   principalId: string | null
   /** The ownership rules that apply to this caller on this route (one per table), if any. */
   ownership?: readonly OwnershipRule[] | undefined
+  /** The request's Idempotency-Key, when it sent one (src/middleware/idempotency.ts). */
+  idempotency?: IdempotencyClaim | undefined
+}
+
+export interface IdempotencyClaim {
+  key: string
+  /** SHA-256 of method, path and body. */
+  fingerprint: string
+  ttlSeconds: number
+}
+
+/**
+ * What a keyed request's work produces, declared by its handler before the work runs: the status it answers
+ * and the resource it writes (table + id), read from `path` on a replay.
+ */
+export interface IdempotentResult {
+  status: 200 | 201
+  path: string
+  table: TenantTable
+  id: string
 }
 
 /**
@@ -65,13 +86,18 @@ export class TenantDb {
   static forPrincipal(
     databaseUrl: string,
     principal: Principal,
-    options: { requestId?: string; ownership?: readonly OwnershipRule[] | undefined } = {},
+    options: {
+      requestId?: string
+      ownership?: readonly OwnershipRule[] | undefined
+      idempotency?: IdempotencyClaim | undefined
+    } = {},
   ): TenantDb {
     return new TenantDb(createDatabase(databaseUrl, options.requestId), {
       organizationId: principal.organizationId,
       role: principal.role,
       principalId: principal.subject,
       ownership: options.ownership,
+      idempotency: options.idempotency,
     })
   }
 
@@ -234,9 +260,90 @@ export class TenantDb {
     )
   }
 
-  /** Runs the statements, in order, in one round trip and one transaction, after binding the tenant. */
+  #result: IdempotentResult | undefined
+  #claimed = false
+
+  /**
+   * Declares what this request's work writes (see IdempotentResult). With an Idempotency-Key, the next `run`
+   * claims the key in its own batch and completes it there, only if the work wrote that resource: one round
+   * trip, one transaction, no extra cost for a first attempt.
+   */
+  expectResult(result: IdempotentResult): void {
+    this.#result = result
+  }
+
+  /** A creating request: chooses the new row's id (so a replay can find it) and declares a 201. */
+  expectCreated(table: TenantTable, collectionPath: string): string {
+    const id = crypto.randomUUID()
+    this.expectResult({ status: 201, table, id, path: `${collectionPath}/${id}` })
+    return id
+  }
+
+  /** An action on an existing row (approve, assign, …): declares a 200 of the resource at `path`. */
+  expectChanged(table: TenantTable, path: string, id: string): void {
+    this.expectResult({ status: 200, table, id, path })
+  }
+
+  /**
+   * Runs the statements, in order, in one round trip and one transaction, after binding the tenant. The first
+   * `run` of a request with an Idempotency-Key and a declared result also claims the key (before the work) and
+   * completes it (after): a repeated or concurrent duplicate is refused by the claim and replayed.
+   */
   async run<T extends Statements>(...statements: T): Promise<BatchResponse<T>> {
-    const results = (await this.#db.batch([this.#begin(), ...statements])) as unknown[]
+    const claim = this.#claimStatements()
+    const batch: Statement[] = [
+      this.#begin(),
+      ...(claim ? [claim.claim] : []),
+      ...statements,
+      ...(claim ? [claim.complete] : []),
+    ]
+    const results = await this.#batch(batch as [Statement, ...Statement[]])
+    return results.slice(claim ? 2 : 1, claim ? -1 : undefined) as BatchResponse<T>
+  }
+
+  /** `run` for read-only batches that come before a request's work (they never claim its Idempotency-Key). */
+  async read<T extends Statements>(...statements: T): Promise<BatchResponse<T>> {
+    const results = await this.#batch([this.#begin(), ...statements])
     return results.slice(1) as BatchResponse<T>
+  }
+
+  #claimStatements(): { claim: Statement; complete: Statement } | undefined {
+    const idempotency = this.context.idempotency
+    const result = this.#result
+    if (!idempotency || !result || this.#claimed) return undefined
+    this.#claimed = true
+    const { key, fingerprint, ttlSeconds } = idempotency
+    // The work wrote the resource ⇔ its row version is this transaction's (xmin): a refused conditional write
+    // (404/409/412) leaves the key uncompleted, so a retry runs again instead of replaying a failure.
+    const written = sql`exists (select 1 from ${result.table} where ${result.table.id} = ${result.id}
+      and xmin = pg_current_xact_id()::xid)`
+    return {
+      claim: this.#db.execute(
+        sql`select app_claim_idempotency_key(${key}, ${fingerprint}, ${ttlSeconds}::int)`,
+      ),
+      complete: this.#db.execute(sql`update idempotency_keys set status_code = ${result.status},
+        resource_path = ${result.path}, completed_at = now()
+        where organization_id = ${this.organizationId} and caller_id = ${this.context.principalId}
+          and key = ${key} and ${written}`),
+    }
+  }
+
+  /**
+   * Sends one batch. When this isolate's copy of the tenant's plan is missing or stale (lib/plan-cache.ts, read by
+   * the rate limiter before any database work), the batch also reads the plan, as its last statement: same round
+   * trip, same transaction, and the caller gets the results of its own statements only.
+   */
+  async #batch(statements: [Statement, ...Statement[]]): Promise<unknown[]> {
+    const { organizationId, role } = this.context
+    if (role === null || !planRefreshDue(organizationId))
+      return (await this.#db.batch(statements)) as unknown[]
+    const plan = this.#db
+      .select({ plan: organizations.plan })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId))
+    const results = (await this.#db.batch([...statements, plan])) as unknown[]
+    const [row] = results.pop() as Array<{ plan: (typeof organizations.$inferSelect)['plan'] }>
+    if (row) rememberPlan(organizationId, row.plan)
+    return results
   }
 }

@@ -104,6 +104,7 @@ export function problemResponse(c: Context, error: ApiError): Response {
 /** The fields of a Postgres error as `@neondatabase/serverless` exposes them (NeonDbError). */
 interface PostgresErrorFields {
   code: string
+  detail?: string
   constraint?: string
   table?: string
   column?: string
@@ -153,6 +154,14 @@ export function apiErrorFromPostgres(
         'PRINCIPAL_INACTIVE',
         'The caller is unknown, inactive or has another role.',
         'Bearer realm="organization-api", error="invalid_token", error_description="The token\'s subject is not an active caller"',
+      )
+    case 'OA010':
+      // Handled by the idempotency middleware (a replay); this is what the log would say otherwise.
+      return errors.conflict('IDEMPOTENT_REPLAY', 'This Idempotency-Key was already used for this request.')
+    case 'OA011':
+      return errors.unprocessable(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request; use a new key.',
       )
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')

@@ -52,3 +52,19 @@ export function versionMatches(column: PgColumn, versions: number[] | undefined)
 export function isStale(row: { version: number }, versions: number[] | undefined): boolean {
   return versions !== undefined && !versions.includes(row.version)
 }
+
+/** `Idempotency-Key` of creating and action POSTs (src/middleware/idempotency.ts). */
+export const idempotencyKeyHeaderSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'Makes a retry safe: the same key with the same request within 24 h replays the first answer ' +
+        '(`Idempotent-Replayed: true`) instead of acting twice; with a different request it is 422. ' +
+        'Scoped to the caller. A structured-field string ("…") or bare, 1–255 visible ASCII characters.',
+    }),
+})
+
+/** Headers of an action on a versioned resource: If-Match and Idempotency-Key. */
+export const actionHeadersSchema = ifMatchHeaderSchema.extend(idempotencyKeyHeaderSchema.shape)

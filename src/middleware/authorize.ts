@@ -38,7 +38,11 @@ export const authorize = (permission: Permission) =>
     const ownership = permission.ownership?.[principal.role]?.rules
     c.set(
       'tenantDb',
-      TenantDb.forPrincipal(c.env.DATABASE_URL, principal, { requestId: c.get('requestId'), ownership }),
+      TenantDb.forPrincipal(c.env.DATABASE_URL, principal, {
+        requestId: c.get('requestId'),
+        ownership,
+        idempotency: c.get('idempotency'),
+      }),
     )
     await next()
   })

@@ -12,7 +12,7 @@ export function allowedOrigins(value: string | undefined): string[] {
 
 /**
  * CORS for the configured UI origins only: exact matches, never `*` (requests carry bearer tokens).
- * Exposes the headers a UI needs (ETag for If-Match, the request id, Location, Retry-After).
+ * Exposes the headers a UI needs (ETag for If-Match, the request id, Location, Retry-After, RateLimit-Policy).
  */
 export const corsForConfiguredOrigins = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -21,7 +21,14 @@ export const corsForConfiguredOrigins = () =>
       origin: (origin) => (origins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
-      exposeHeaders: ['ETag', 'Location', 'Retry-After', 'X-Request-Id'],
+      exposeHeaders: [
+        'ETag',
+        'Location',
+        'Retry-After',
+        'X-Request-Id',
+        'Idempotent-Replayed',
+        'RateLimit-Policy',
+      ],
       maxAge: 600,
     })(c, next)
   })

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
-import { tickets } from '../../src/db/schema'
+import { escalations, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
@@ -133,5 +133,49 @@ describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBa
     }
     const [row] = await ownerDb.select().from(tickets).where(eq(tickets.id, ticket.id))
     expect(row).toMatchObject({ version: 1, priority: 'MEDIUM' })
+  })
+
+  it('escalations: N actions holding the same ETag, one wins (412 for the rest); N unconditional starts, one wins (409 for the rest)', async () => {
+    const tenant = await createTenant()
+    const { ticket } = await newTicket(tenant)
+    const open = async () => {
+      const response = await api('/v1/escalations', {
+        method: 'POST',
+        token: tenant.tokens.AGENT,
+        body: { ticketId: ticket.id, priority: 'HIGH', reason: 'LOW_CONFIDENCE', summary: 'Contended' },
+      })
+      expect(response.status).toBe(201)
+      return (await json<{ id: string }>(response)).id
+    }
+    const first = await open()
+    const patches = await Promise.all(
+      Array.from({ length: WRITERS }, (_, i) =>
+        api(`/v1/escalations/${first}`, {
+          method: 'PATCH',
+          token: tenant.tokens.REPRESENTATIVE,
+          headers: { 'If-Match': '"1"' },
+          body: { summary: `writer-${i}` },
+        }),
+      ),
+    )
+    expect(patches.map((response) => response.status).sort()).toEqual([200, ...Array(WRITERS - 1).fill(412)])
+    const [row] = await ownerDb.select().from(escalations).where(eq(escalations.id, first))
+    expect(row?.version).toBe(2)
+
+    const second = await open()
+    const assigned = await api(`/v1/escalations/${second}/assign`, {
+      method: 'POST',
+      token: tenant.tokens.REPRESENTATIVE,
+      body: { representativeId: tenant.representativeId },
+    })
+    expect(assigned.status).toBe(200)
+    const starts = await Promise.all(
+      Array.from({ length: WRITERS }, () =>
+        api(`/v1/escalations/${second}/start`, { method: 'POST', token: tenant.tokens.REPRESENTATIVE }),
+      ),
+    )
+    expect(starts.map((response) => response.status).sort()).toEqual([200, ...Array(WRITERS - 1).fill(409)])
+    const [started] = await ownerDb.select().from(escalations).where(eq(escalations.id, second))
+    expect(started).toMatchObject({ status: 'IN_PROGRESS', version: 3 })
   })
 })

@@ -53,6 +53,12 @@ export const TENANT_TABLES = [
   ['team_performance', 'organization_id'],
 ] as const
 
+/** Tables of the API's machinery rather than the domain (tenant-bound all the same). */
+export const INFRASTRUCTURE_TABLES = [['idempotency_keys', 'organization_id']] as const
+
+/** Every table of the public schema. */
+export const ALL_TABLES = [...TENANT_TABLES, ...INFRASTRUCTURE_TABLES]
+
 const uuid = () => crypto.randomUUID()
 
 /** A unique, valid slug for a test organization (tests run in parallel and never share tenants). */
@@ -119,7 +125,7 @@ export async function createFullTenant(status: OrganizationStatus = 'ACTIVE'): P
       organizationId,
       agentConfigurationId: t.agentId,
       name: 'Small',
-      conditions: { all: [{ field: 'refund.amount', op: 'lte', value: 50 }] },
+      conditions: { all: [{ fact: 'refund.amount', operator: 'lessThanInclusive', value: '50.00' }] },
       action: 'AUTO_APPROVE',
     }),
     ownerDb.insert(budgets).values({

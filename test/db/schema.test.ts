@@ -3,7 +3,7 @@ import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import * as schema from '../../src/db/schema'
 import { ownerSql } from '../support/db'
-import { TENANT_TABLES } from './fixtures'
+import { ALL_TABLES } from './fixtures'
 
 /* The migrated database matches what the code declares: enums, RLS, the app role. */
 
@@ -43,24 +43,40 @@ describe('migrated schema', () => {
     expect(Object.keys(inDatabase)).toHaveLength(22)
   })
 
-  it('enables and forces RLS with a tenant_isolation policy on each of the 13 tables, and the CUSTOMER rule on four', async () => {
+  it('enables and forces RLS with a tenant_isolation policy on each of the 14 tables, and the CUSTOMER rule on four', async () => {
     const rows = await ownerSql`
       select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
              (select array_agg(p.polname::text order by p.polname) from pg_policy p where p.polrelid = c.oid) as policies,
              (select array_agg(p.polpermissive) from pg_policy p where p.polrelid = c.oid and p.polname = 'customer_own_rows') as permissive
       from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by c.relname`
-    expect(rows.map((row) => row.table)).toEqual(TENANT_TABLES.map(([table]) => table).sort())
+    expect(rows.map((row) => row.table)).toEqual(ALL_TABLES.map(([table]) => table).sort())
     const customerTables = ['customer_profiles', 'refunds', 'tickets', 'users']
     for (const row of rows) {
       const ownRows = customerTables.includes(row.table)
+      // organizations: also the cron's listing policy, for app_platform_reader only (DATABASE.md).
+      const listing = row.table === 'organizations' ? ['platform_reader_served_organizations'] : []
       expect(row).toMatchObject({
         enabled: true,
         forced: true,
-        policies: ownRows ? ['customer_own_rows', 'tenant_isolation'] : ['tenant_isolation'],
+        policies: ownRows ? ['customer_own_rows', 'tenant_isolation'] : [...listing, 'tenant_isolation'],
         // Restrictive: it narrows the tenant policy, never widens it.
         permissive: ownRows ? [false] : null,
       })
     }
+  })
+
+  it('limits the cron’s listing policy to app_platform_reader, reading, and served organizations', async () => {
+    const [policy] = await ownerSql`
+      select p.polcmd as command, p.polpermissive as permissive,
+             array(select r.rolname::text from pg_roles r where r.oid = any(p.polroles)) as roles,
+             pg_get_expr(p.polqual, p.polrelid) as using
+      from pg_policy p where p.polname = 'platform_reader_served_organizations'`
+    expect(policy).toMatchObject({ command: 'r', permissive: true, roles: ['app_platform_reader'] })
+    expect(policy?.using).toContain('ACTIVE')
+    expect(policy?.using).toContain('TRIAL')
+    const [role] = await ownerSql`
+      select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'app_platform_reader'`
+    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false })
   })
 
   it('gives app_api no way around RLS and only DML on the tables', async () => {
@@ -71,7 +87,7 @@ describe('migrated schema', () => {
       select table_name, array_agg(privilege_type::text order by privilege_type) as granted
       from information_schema.role_table_grants where grantee = 'app_api' and table_schema = 'public'
       group by table_name`
-    expect(privileges).toHaveLength(13)
+    expect(privileges).toHaveLength(ALL_TABLES.length)
     for (const row of privileges) expect(row.granted).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE'])
   })
 
@@ -79,7 +95,7 @@ describe('migrated schema', () => {
     const tables = Object.values(schema as Record<string, unknown>).filter((value): value is PgTable =>
       is(value, PgTable),
     )
-    expect(tables).toHaveLength(13)
+    expect(tables).toHaveLength(ALL_TABLES.length)
     for (const table of tables) {
       const config = getTableConfig(table)
       const indexed = [

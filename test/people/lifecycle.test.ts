@@ -21,6 +21,8 @@ async function provision() {
       name: 'People Inc',
       slug,
       status: 'ACTIVE',
+      // A paying plan: the test environment's FREE limits are tiny on purpose (test/system/rate-limits.test.ts).
+      plan: 'PROFESSIONAL',
       admin: { email: `boss@${slug}.example`, name: 'Boss' },
     },
   })

@@ -3,9 +3,16 @@ import { describe, expect, it } from 'vitest'
 import type { PrincipalRole } from '../../src/auth/principal'
 import {
   agentConfigurations,
+  budgets,
+  budgetUsageRecords,
   customerProfiles,
+  decisionRules,
+  escalations,
   organizations,
+  performanceMetrics,
+  refunds,
   representatives,
+  teamPerformance,
   tickets,
   users,
 } from '../../src/db/schema'
@@ -34,6 +41,8 @@ const notFound: Outcome = { status: 404, code: 'NOT_FOUND' }
 interface Fixture {
   tenant: TestTenant
   ticketId: string
+  /** Ids a route's `prepare` created for it (a refund, a budget, a rule). */
+  ids: Record<string, string>
 }
 
 interface Call {
@@ -47,6 +56,8 @@ interface RouteCase {
   /** As in the OpenAPI document: `METHOD /path`. */
   operation: string
   call(fixture: Fixture, actor: Actor): Call
+  /** Creates what the route acts on, before the call (as the fixture's ADMIN). */
+  prepare?(fixture: Fixture): Promise<Record<string, string>>
   /** Writes: what the route may change, read as the owner (RLS does not apply). */
   state?(fixture: Fixture): Promise<unknown>
   /** Reads: what the caller must (not) see of the fixture. */
@@ -381,6 +392,393 @@ routes.push(
   },
 )
 
+/* The money path: decision rules, refunds, budgets. */
+const created204: Outcome = { status: 204 }
+const tenantRows =
+  (table: typeof refunds | typeof budgets | typeof decisionRules | typeof budgetUsageRecords) =>
+  ({ tenant }: Fixture) =>
+    ownerDb.select().from(table).where(eq(table.organizationId, tenant.organizationId)).orderBy(asc(table.id))
+const moneyState = async (f: Fixture) => ({
+  refunds: await tenantRows(refunds)(f),
+  budgets: await tenantRows(budgets)(f),
+  usage: await tenantRows(budgetUsageRecords)(f),
+})
+const asAdmin = async (f: Fixture, path: string, body?: unknown) => {
+  const response = await api(path, { method: 'POST', token: f.tenant.tokens.ADMIN, body })
+  expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300)
+  return (await json<{ id: string }>(response)).id
+}
+const month = () => {
+  const now = new Date()
+  const day = (d: Date) => d.toISOString().slice(0, 10)
+  return {
+    periodStart: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))),
+    periodEnd: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0))),
+  }
+}
+const newBudget = (f: Fixture) =>
+  asAdmin(f, '/v1/budgets', { name: 'Matrix budget', amount: '500.00', ...month() })
+const newRule = (f: Fixture) =>
+  asAdmin(f, '/v1/decision-rules', {
+    name: 'Matrix rule',
+    action: 'REQUIRE_APPROVAL',
+    conditions: { all: [] },
+  })
+/** A PENDING refund of the fixture's own customer, requested by that customer. */
+const customersRefund = async (f: Fixture) => {
+  const response = await api('/v1/refunds', {
+    method: 'POST',
+    token: f.tenant.tokens.CUSTOMER,
+    body: { amount: '10.00', currency: 'USD', reason: 'LATE_DELIVERY' },
+  })
+  return (await json<{ id: string }>(response)).id
+}
+const refundPath = (f: Fixture, suffix = '') => `/v1/refunds/${f.ids.refundId}${suffix}`
+const deciders = { ADMIN: ok, REPRESENTATIVE: ok }
+
+routes.push(
+  {
+    operation: 'GET /v1/decision-rules',
+    prepare: async (f) => ({ ruleId: await newRule(f) }),
+    call: (f, actor) => ({ method: 'GET', path: '/v1/decision-rules', token: tokenOf(f, actor) }),
+    check: (body, f) =>
+      expect((body as { data: Array<{ id: string }> }).data.map((r) => r.id)).toEqual([f.ids.ruleId]),
+    expected: only({ ...deciders, AGENT: ok }),
+  },
+  {
+    operation: 'POST /v1/decision-rules',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/decision-rules',
+      token: tokenOf(f, actor),
+      body: { name: `By ${actor}`, action: 'ESCALATE', conditions: { all: [] } },
+    }),
+    state: tenantRows(decisionRules),
+    expected: only({ ADMIN: created }),
+  },
+  {
+    operation: 'GET /v1/decision-rules/{ruleId}',
+    prepare: async (f) => ({ ruleId: await newRule(f) }),
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/decision-rules/${f.ids.ruleId}`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.ruleId }),
+    expected: only({ ...deciders, AGENT: ok }),
+  },
+  {
+    operation: 'PATCH /v1/decision-rules/{ruleId}',
+    prepare: async (f) => ({ ruleId: await newRule(f) }),
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/decision-rules/${f.ids.ruleId}`,
+      token: tokenOf(f, actor),
+      body: { priority: 7 },
+    }),
+    state: tenantRows(decisionRules),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'DELETE /v1/decision-rules/{ruleId}',
+    prepare: async (f) => ({ ruleId: await newRule(f) }),
+    call: (f, actor) => ({
+      method: 'DELETE',
+      path: `/v1/decision-rules/${f.ids.ruleId}`,
+      token: tokenOf(f, actor),
+    }),
+    state: tenantRows(decisionRules),
+    expected: only({ ADMIN: created204 }),
+  },
+  {
+    operation: 'POST /v1/decision-rules/evaluate',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/decision-rules/evaluate',
+      token: tokenOf(f, actor),
+      body: { customerId: f.tenant.customerId, amount: '5.00', currency: 'USD', reason: 'OTHER' },
+    }),
+    check: (body) => expect(body).toMatchObject({ action: 'REQUIRE_APPROVAL' }),
+    expected: only({ ...deciders, AGENT: ok }),
+  },
+  {
+    operation: 'GET /v1/refunds',
+    prepare: async (f) => ({ refundId: await customersRefund(f) }),
+    call: (f, actor) => ({ method: 'GET', path: '/v1/refunds', token: tokenOf(f, actor) }),
+    check: (body, f, actor) => {
+      const ids = (body as { data: Array<{ id: string }> }).data.map((refund) => refund.id)
+      expect(ids).toEqual(actor === 'CUSTOMER (other’s)' ? [] : [f.ids.refundId])
+    },
+    expected: all(ok),
+  },
+  {
+    operation: 'POST /v1/refunds',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/refunds',
+      token: actor.startsWith('CUSTOMER') ? f.tenant.tokens.CUSTOMER : tokenOf(f, actor),
+      body: {
+        amount: '3.00',
+        currency: 'USD',
+        reason: 'OTHER',
+        ...(actor === 'CUSTOMER (own)' ? {} : { customerId: f.tenant.otherCustomerId }),
+      },
+    }),
+    state: moneyState,
+    expected: { ...all(created), 'CUSTOMER (other’s)': forbidden },
+  },
+  {
+    operation: 'GET /v1/refunds/{refundId}',
+    prepare: async (f) => ({ refundId: await customersRefund(f) }),
+    call: (f, actor) => ({ method: 'GET', path: refundPath(f), token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.refundId, status: 'PENDING' }),
+    expected: { ...all(ok), 'CUSTOMER (other’s)': notFound },
+  },
+  {
+    operation: 'POST /v1/refunds/{refundId}/approve',
+    prepare: async (f) => ({ budgetId: await newBudget(f), refundId: await customersRefund(f) }),
+    call: (f, actor) => ({ method: 'POST', path: refundPath(f, '/approve'), token: tokenOf(f, actor) }),
+    state: moneyState,
+    expected: only(deciders),
+  },
+  {
+    operation: 'POST /v1/refunds/{refundId}/reject',
+    prepare: async (f) => ({ refundId: await customersRefund(f) }),
+    call: (f, actor) => ({
+      method: 'POST',
+      path: refundPath(f, '/reject'),
+      token: tokenOf(f, actor),
+      body: { notes: `Rejected by ${actor}` },
+    }),
+    state: moneyState,
+    expected: only(deciders),
+  },
+  {
+    operation: 'POST /v1/refunds/{refundId}/cancel',
+    prepare: async (f) => ({ refundId: await customersRefund(f) }),
+    call: (f, actor) => ({ method: 'POST', path: refundPath(f, '/cancel'), token: tokenOf(f, actor) }),
+    state: moneyState,
+    // The customer requested it: it and staff may cancel; the agent did not request it.
+    expected: {
+      ...deciders,
+      AGENT: { status: 403, code: 'NOT_THE_REQUESTER' },
+      'CUSTOMER (own)': ok,
+      'CUSTOMER (other’s)': notFound,
+    },
+  },
+  {
+    operation: 'POST /v1/refunds/{refundId}/process',
+    prepare: async (f) => {
+      await newBudget(f)
+      const refundId = await customersRefund(f)
+      await asAdmin(f, `/v1/refunds/${refundId}/approve`)
+      return { refundId }
+    },
+    call: (f, actor) => ({ method: 'POST', path: refundPath(f, '/process'), token: tokenOf(f, actor) }),
+    state: moneyState,
+    expected: only(deciders),
+  },
+  {
+    operation: 'GET /v1/budgets',
+    prepare: async (f) => ({ budgetId: await newBudget(f) }),
+    call: (f, actor) => ({ method: 'GET', path: '/v1/budgets', token: tokenOf(f, actor) }),
+    check: (body, f) =>
+      expect((body as { data: Array<{ id: string }> }).data.map((b) => b.id)).toEqual([f.ids.budgetId]),
+    expected: only(deciders),
+  },
+  {
+    operation: 'POST /v1/budgets',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/budgets',
+      token: tokenOf(f, actor),
+      body: { name: `By ${actor}`, amount: '10.00', ...month() },
+    }),
+    state: tenantRows(budgets),
+    expected: only({ ADMIN: created }),
+  },
+  {
+    operation: 'GET /v1/budgets/{budgetId}',
+    prepare: async (f) => ({ budgetId: await newBudget(f) }),
+    call: (f, actor) => ({ method: 'GET', path: `/v1/budgets/${f.ids.budgetId}`, token: tokenOf(f, actor) }),
+    check: (body, f) =>
+      expect(body).toMatchObject({ id: f.ids.budgetId, spent: '0.00', remaining: '500.00' }),
+    expected: only(deciders),
+  },
+  {
+    operation: 'PATCH /v1/budgets/{budgetId}',
+    prepare: async (f) => ({ budgetId: await newBudget(f) }),
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: `/v1/budgets/${f.ids.budgetId}`,
+      token: tokenOf(f, actor),
+      body: { amount: '600.00' },
+    }),
+    state: tenantRows(budgets),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'GET /v1/budgets/{budgetId}/usage',
+    prepare: async (f) => ({ budgetId: await newBudget(f) }),
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/budgets/${f.ids.budgetId}/usage`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body) => expect(body).toEqual({ data: [], nextCursor: null }),
+    expected: only(deciders),
+  },
+  {
+    operation: 'POST /v1/budgets/{budgetId}/next-period',
+    prepare: async (f) => ({ budgetId: await newBudget(f) }),
+    call: (f, actor) => ({
+      method: 'POST',
+      path: `/v1/budgets/${f.ids.budgetId}/next-period`,
+      token: tokenOf(f, actor),
+    }),
+    state: tenantRows(budgets),
+    expected: only({ ADMIN: created }),
+  },
+)
+
+/* Escalations and metrics. */
+const escalationRows = ({ tenant }: Fixture) =>
+  ownerDb
+    .select()
+    .from(escalations)
+    .where(eq(escalations.organizationId, tenant.organizationId))
+    .orderBy(asc(escalations.id))
+const metricRows = async ({ tenant }: Fixture) => ({
+  metrics: await ownerDb
+    .select()
+    .from(performanceMetrics)
+    .where(eq(performanceMetrics.organizationId, tenant.organizationId))
+    .orderBy(asc(performanceMetrics.id)),
+  team: await ownerDb
+    .select()
+    .from(teamPerformance)
+    .where(eq(teamPerformance.organizationId, tenant.organizationId))
+    .orderBy(asc(teamPerformance.id)),
+})
+/** An escalation of the fixture's ticket opened by its AGENT, moved along as far as `until` by its ADMIN. */
+const preparedEscalation = async (f: Fixture, until: 'PENDING' | 'ASSIGNED' | 'IN_PROGRESS' = 'PENDING') => {
+  const opened = await api('/v1/escalations', {
+    method: 'POST',
+    token: f.tenant.tokens.AGENT,
+    body: { ticketId: f.ticketId, priority: 'HIGH', reason: 'LOW_CONFIDENCE', summary: 'Unsure.' },
+  })
+  expect(opened.status, await opened.clone().text()).toBe(201)
+  const escalationId = (await json<{ id: string }>(opened)).id
+  const step = async (action: string, body?: unknown) => {
+    const response = await api(`/v1/escalations/${escalationId}/${action}`, {
+      method: 'POST',
+      token: f.tenant.tokens.ADMIN,
+      body,
+    })
+    expect(response.status, await response.clone().text()).toBe(200)
+  }
+  // Assigned to the fixture's ONLINE representative: the REPRESENTATIVE caller is its assignee.
+  if (until !== 'PENDING') await step('assign', { representativeId: f.tenant.representativeId })
+  if (until === 'IN_PROGRESS') await step('start')
+  return { escalationId }
+}
+const escalationPath = (f: Fixture, suffix = '') => `/v1/escalations/${f.ids.escalationId}${suffix}`
+const escalationAction = (
+  operation: string,
+  suffix: string,
+  until: 'PENDING' | 'ASSIGNED' | 'IN_PROGRESS',
+  body?: (f: Fixture) => unknown,
+): RouteCase => ({
+  operation,
+  prepare: (f) => preparedEscalation(f, until),
+  call: (f, actor) => ({
+    method: 'POST',
+    path: escalationPath(f, suffix),
+    token: tokenOf(f, actor),
+    ...(body ? { body: body(f) } : {}),
+  }),
+  state: escalationRows,
+  expected: only(staff),
+})
+const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+
+routes.push(
+  {
+    operation: 'GET /v1/escalations',
+    prepare: (f) => preparedEscalation(f),
+    call: (f, actor) => ({ method: 'GET', path: '/v1/escalations', token: tokenOf(f, actor) }),
+    check: (body, f) =>
+      expect((body as { data: Array<{ id: string }> }).data.map((e) => e.id)).toEqual([f.ids.escalationId]),
+    expected: only(staff),
+  },
+  {
+    operation: 'POST /v1/escalations',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/escalations',
+      token: tokenOf(f, actor),
+      body: {
+        ticketId: f.ticketId,
+        priority: 'CRITICAL',
+        reason: 'CUSTOMER_REQUEST',
+        summary: `By ${actor}`,
+      },
+    }),
+    state: escalationRows,
+    expected: only({ ADMIN: created, REPRESENTATIVE: created, AGENT: created }),
+  },
+  {
+    operation: 'GET /v1/escalations/{escalationId}',
+    prepare: (f) => preparedEscalation(f),
+    call: (f, actor) => ({ method: 'GET', path: escalationPath(f), token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.escalationId, ticketId: f.ticketId }),
+    expected: only(staff),
+  },
+  {
+    operation: 'PATCH /v1/escalations/{escalationId}',
+    prepare: (f) => preparedEscalation(f),
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: escalationPath(f),
+      token: tokenOf(f, actor),
+      body: { summary: `Edited by ${actor}` },
+    }),
+    state: escalationRows,
+    expected: only(staff),
+  },
+  escalationAction('POST /v1/escalations/{escalationId}/assign', '/assign', 'PENDING', (f) => ({
+    representativeId: f.tenant.representativeId,
+  })),
+  escalationAction('POST /v1/escalations/{escalationId}/start', '/start', 'ASSIGNED'),
+  escalationAction('POST /v1/escalations/{escalationId}/resolve', '/resolve', 'IN_PROGRESS', () => ({
+    resolutionNotes: 'Handled.',
+  })),
+  escalationAction('POST /v1/escalations/{escalationId}/cancel', '/cancel', 'PENDING'),
+  {
+    operation: 'GET /v1/metrics',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/metrics', token: tokenOf(f, actor) }),
+    check: (body) => expect((body as { data: unknown[] }).data).toEqual([]),
+    expected: only(staff),
+  },
+  {
+    operation: 'GET /v1/metrics/team',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/metrics/team', token: tokenOf(f, actor) }),
+    check: (body) => expect((body as { data: unknown[] }).data).toEqual([]),
+    expected: only(staff),
+  },
+  {
+    operation: 'POST /v1/metrics/recompute',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/metrics/recompute',
+      token: tokenOf(f, actor),
+      body: { from: yesterday(), to: yesterday() },
+    }),
+    state: metricRows,
+    expected: only({ ADMIN: ok }),
+  },
+)
+
 async function createFixture(): Promise<Fixture> {
   const tenant = await createTenant()
   const response = await api('/v1/tickets', {
@@ -394,7 +792,7 @@ async function createFixture(): Promise<Fixture> {
     },
   })
   expect(response.status, await response.clone().text()).toBe(201)
-  return { tenant, ticketId: (await json<{ id: string }>(response)).id }
+  return { tenant, ticketId: (await json<{ id: string }>(response)).id, ids: {} }
 }
 
 function send(call: Call, requestId: string): Promise<Response> {
@@ -418,6 +816,7 @@ describe('permission matrix: every /v1 tenant route × every caller', () => {
         const expected = route.expected[actor]
         it(`${actor} → ${expected.status}${expected.code ? ` ${expected.code}` : ''}`, async () => {
           const fixture = await createFixture()
+          fixture.ids = (await route.prepare?.(fixture)) ?? {}
           const before = await route.state?.(fixture)
           const requestId = `matrix-${crypto.randomUUID()}`
           const response = await send(route.call(fixture, actor), requestId)

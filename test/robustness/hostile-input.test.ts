@@ -157,6 +157,32 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       body: { email: `target-${crypto.randomUUID()}@example.com`, name: 'Target', role: 'REPRESENTATIVE' },
     })
     const targetUser = await json<{ id: string }>(target)
+    const post = async (path: string, body: unknown) =>
+      json<{ id: string }>(await api(path, { method: 'POST', token: tenant.tokens.ADMIN, body }))
+    const rule = await post('/v1/decision-rules', {
+      name: 'R',
+      action: 'REQUIRE_APPROVAL',
+      conditions: { all: [] },
+    })
+    const budget = await post('/v1/budgets', {
+      name: 'B',
+      amount: '99.00',
+      periodStart: '2026-11-01',
+      periodEnd: '2026-11-30',
+    })
+    const refund = await post('/v1/refunds', {
+      customerId: tenant.customerId,
+      amount: '5.00',
+      currency: 'USD',
+      reason: 'OTHER',
+    })
+    const escalation = await json<{ id: string }>(
+      await api('/v1/escalations', {
+        method: 'POST',
+        token: tenant.tokens.AGENT,
+        body: { ticketId: ticket.id, priority: 'HIGH', reason: 'LOW_CONFIDENCE', summary: 'Target' },
+      }),
+    )
     // Real ids of the caller's tenant for the path parameters this suite knows; any other gets a random uuid.
     ids = {
       ticketId: ticket.id,
@@ -164,6 +190,10 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       customerId: tenant.customerId,
       representativeId: tenant.representativeId,
       agentId: tenant.agentId,
+      ruleId: rule.id,
+      budgetId: budget.id,
+      refundId: refund.id,
+      escalationId: escalation.id,
     }
     all = await operations()
     // Guards against a silently empty sweep: these operations exist today and take bodies/queries.
@@ -187,6 +217,34 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     'PATCH /v1/customers/{customerId}': { preferences: { channel: 'email' } },
     'POST /v1/agents': { name: 'Bot', type: 'TRIAGE', model: 'm' },
     'PATCH /v1/agents/{agentId}': { model: 'm2' },
+    'POST /v1/decision-rules': { name: 'Rule', action: 'REQUIRE_APPROVAL', conditions: { all: [] } },
+    'PATCH /v1/decision-rules/{ruleId}': { priority: 5 },
+    'POST /v1/decision-rules/evaluate': {
+      customerId: tenant.customerId,
+      amount: '5.00',
+      currency: 'USD',
+      reason: 'OTHER',
+    },
+    'POST /v1/refunds': { customerId: tenant.customerId, amount: '5.00', currency: 'USD', reason: 'OTHER' },
+    'POST /v1/refunds/{refundId}/reject': { notes: 'No.' },
+    'POST /v1/budgets': {
+      name: `B ${crypto.randomUUID()}`,
+      amount: '10.00',
+      periodStart: '2026-11-01',
+      periodEnd: '2026-11-30',
+    },
+    'PATCH /v1/budgets/{budgetId}': { name: 'Renamed' },
+    'POST /v1/escalations': {
+      ticketId: ids.ticketId,
+      priority: 'HIGH',
+      reason: 'LOW_CONFIDENCE',
+      summary: 'Hostile',
+      aiConfidence: 0.5,
+    },
+    'PATCH /v1/escalations/{escalationId}': { summary: 'Edited', priority: 'CRITICAL' },
+    'POST /v1/escalations/{escalationId}/assign': { representativeId: 'auto' },
+    'POST /v1/escalations/{escalationId}/resolve': { resolutionNotes: 'Done.' },
+    'POST /v1/metrics/recompute': { from: '2026-11-16', to: '2026-11-17' },
     'POST /v1/organizations': {
       name: 'Hostile Inc',
       slug: `h-${crypto.randomUUID().slice(0, 8)}`,

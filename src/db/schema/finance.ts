@@ -24,7 +24,7 @@ import {
 } from './helpers'
 import { tickets } from './support'
 import { organizationForeignKey, users } from './tenancy'
-import type { BudgetAlertThresholds } from './types'
+import type { BudgetAlertThresholds, JsonObject } from './types'
 
 /**
  * Spending budgets. `spent` is only ever raised by a guarded UPDATE (`spent + x <= amount`) in the same
@@ -53,6 +53,8 @@ export const budgets = pgTable(
   (t) => [
     organizationForeignKey('budgets', t.organizationId),
     unique('budgets_organization_id_id_key').on(t.organizationId, t.id),
+    // One budget of a name per period start: `next-period` twice gives one next budget, not two.
+    unique('budgets_organization_id_name_period_start_key').on(t.organizationId, t.name, t.periodStart),
     index('budgets_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
     // Finding the active budget of a type that covers a date (refund approval).
     index('budgets_organization_id_type_is_active_period_idx').on(
@@ -90,6 +92,11 @@ export const refunds = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
     processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
     notes: text('notes'),
+    /** Who asked for it: the customer itself, an AGENT (its configuration id) or a staff user. */
+    requestedByRole: text('requested_by_role').notNull().default('ADMIN'),
+    requestedById: uuid('requested_by_id'),
+    /** The decision trace (rules evaluated, guardrail, budget charge) when the rules decided it; null otherwise. */
+    decision: jsonb('decision').$type<JsonObject>(),
     ...versionAndTimestamps(),
   },
   (t) => [
@@ -134,12 +141,29 @@ export const refunds = pgTable(
       t.createdAt,
       t.id,
     ),
+    index('refunds_organization_id_reason_created_at_id_idx').on(
+      t.organizationId,
+      t.reason,
+      t.createdAt,
+      t.id,
+    ),
+    index('refunds_organization_id_currency_created_at_id_idx').on(
+      t.organizationId,
+      t.currency,
+      t.createdAt,
+      t.id,
+    ),
     index('refunds_organization_id_ticket_id_idx').on(t.organizationId, t.ticketId),
     index('refunds_organization_id_decision_rule_id_idx').on(t.organizationId, t.decisionRuleId),
     index('refunds_organization_id_decided_by_user_id_idx').on(t.organizationId, t.decidedByUserId),
     index('refunds_organization_id_budget_id_idx').on(t.organizationId, t.budgetId),
     check('refunds_amount_positive', sql`amount > 0`),
     check('refunds_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
+    check(
+      'refunds_requested_by_role_known',
+      sql`requested_by_role in ('CUSTOMER', 'REPRESENTATIVE', 'ADMIN', 'AGENT')`,
+    ),
+    check('refunds_decision_is_object', sql`decision is null or jsonb_typeof(decision) = 'object'`),
     tenantIsolationPolicy(),
     customerOwnRowsPolicy('customer_id'),
   ],

@@ -6,18 +6,33 @@ import {
   foreignKey,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   unique,
   uuid,
 } from 'drizzle-orm/pg-core'
-import { metricPeriodEnum, performanceTrendEnum } from './enums'
+import { metricPeriodEnum, performanceTrendEnum, type RefundStatus } from './enums'
 import { money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey } from './tenancy'
 
 /** numeric(5,4) fraction 0..1 (rates). */
 const rate = (name: string) => numeric(name, { precision: 5, scale: 4, mode: 'string' })
+/**
+ * numeric(9,4) ratio ≥ 0 that may exceed 1: escalations created ÷ tickets created (escalations of older tickets,
+ * or several of one ticket, count in the period they were opened).
+ */
+const ratio = (name: string) => numeric(name, { precision: 9, scale: 4, mode: 'string' })
+
+/** One entry of performance_metrics.refunds_by_currency: refunds requested in the period, by currency and status. */
+export interface RefundTotal {
+  currency: string
+  status: RefundStatus
+  count: number
+  /** Decimal string, two places. */
+  amount: string
+}
 /** numeric(5,2) percentage 0..100 (CSAT: share of satisfied ratings). */
 const percentage = (name: string) => numeric(name, { precision: 5, scale: 2, mode: 'string' })
 
@@ -39,13 +54,15 @@ export const performanceMetrics = pgTable(
     avgFirstResponseSeconds: integer('avg_first_response_seconds'),
     avgResolutionSeconds: integer('avg_resolution_seconds'),
     csatScore: percentage('csat_score'),
-    escalationRate: rate('escalation_rate'),
+    escalationRate: ratio('escalation_rate'),
     aiResolutionRate: rate('ai_resolution_rate'),
     refundsCount: integer('refunds_count').notNull().default(0),
     refundsApprovedCount: integer('refunds_approved_count').notNull().default(0),
     refundsTotalAmount: money('refunds_total_amount').notNull().default('0.00'),
     /** Currency of refunds_total_amount (ISO 4217). */
     currency: char('currency', { length: 3 }).notNull().default('USD'),
+    /** Every refund requested in the period, counted and summed per (currency, status); sorted by both. */
+    refundsByCurrency: jsonb('refunds_by_currency').$type<RefundTotal[]>().notNull().default([]),
     ...versionAndTimestamps(),
   },
   (t) => [
@@ -68,7 +85,11 @@ export const performanceMetrics = pgTable(
     check('performance_metrics_csat_score_range', sql`csat_score >= 0 and csat_score <= 100`),
     check(
       'performance_metrics_rates_range',
-      sql`escalation_rate >= 0 and escalation_rate <= 1 and ai_resolution_rate >= 0 and ai_resolution_rate <= 1`,
+      sql`escalation_rate >= 0 and ai_resolution_rate >= 0 and ai_resolution_rate <= 1`,
+    ),
+    check(
+      'performance_metrics_refunds_by_currency_is_array',
+      sql`jsonb_typeof(refunds_by_currency) = 'array'`,
     ),
     check('performance_metrics_refunds_total_amount_non_negative', sql`refunds_total_amount >= 0`),
     check('performance_metrics_currency_format', sql`currency ~ '^[A-Z]{3}$'`),

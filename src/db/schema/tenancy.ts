@@ -13,7 +13,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core'
-import { organizationPlanEnum, organizationStatusEnum, userRoleEnum } from './enums'
+import { organizationPlanEnum, organizationStatusEnum, userRoleEnum, userRoleValues } from './enums'
 import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import type { OrganizationSettings } from './types'
 
@@ -72,7 +72,13 @@ export const users = pgTable(
     organizationForeignKey('users', t.organizationId),
     unique('users_organization_id_id_key').on(t.organizationId, t.id),
     unique('users_organization_id_email_key').on(t.organizationId, t.email),
-    index('users_organization_id_role_created_at_id_idx').on(t.organizationId, t.role, t.createdAt, t.id),
+    // One partial index per role: under row-level security an enum comparison is never an index condition for
+    // app_api (not LEAKPROOF), a partial index's predicate still applies (see tickets in support.ts).
+    ...userRoleValues.map((value) =>
+      index(`users_role_${value.toLowerCase()}_idx`)
+        .on(t.organizationId, t.createdAt, t.id)
+        .where(sql.raw(`role = '${value}'`)),
+    ),
     index('users_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
     index('users_organization_id_is_active_created_at_id_idx').on(
       t.organizationId,

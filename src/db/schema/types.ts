@@ -29,11 +29,15 @@ export type AgentDataSource = { type: string; name: string; config?: JsonObject 
 export type AgentSettings = JsonObject
 
 /**
- * decision_rules.conditions: all/any/not over comparisons, e.g.
- * `{ "all": [{ "field": "refund.amount", "op": "lte", "value": 50 }] }`.
- * Field names and operators are validated by the rules engine, not by the database.
+ * decision_rules.conditions: all/any/not over comparisons (SPEC-domain §2), e.g.
+ * `{ "all": [{ "fact": "refund.amount", "operator": "lessThanInclusive", "value": "50.00" }] }`.
+ * Facts, operators and value types are validated by src/resources/decision-rules/rules-language.ts.
  */
-export type RuleComparison = { field: string; op: string; value: JsonValue }
+export type RuleComparison = {
+  fact: string
+  operator: string
+  value: string | number | Array<string | number>
+}
 export type RuleCondition =
   | { all: RuleCondition[] }
   | { any: RuleCondition[] }

@@ -31,8 +31,12 @@ export async function getAgent(db: TenantDb, agentId: string): Promise<AgentConf
   return foundOr404(rows as AgentConfiguration[], 'agent configuration')
 }
 
-export async function createAgent(db: TenantDb, input: CreateAgentInput): Promise<AgentConfiguration> {
-  const [rows] = await db.run(db.insert(agentConfigurations, input).returning())
+export async function createAgent(
+  db: TenantDb,
+  input: CreateAgentInput,
+  id: string = crypto.randomUUID(),
+): Promise<AgentConfiguration> {
+  const [rows] = await db.run(db.insert(agentConfigurations, { ...input, id }).returning())
   return foundOr404(rows as AgentConfiguration[], 'agent configuration')
 }
 

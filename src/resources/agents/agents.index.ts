@@ -1,4 +1,4 @@
-import type { AgentConfiguration } from '../../db/schema'
+import { type AgentConfiguration, agentConfigurations } from '../../db/schema'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
@@ -19,7 +19,12 @@ export const agentsRouter = createRouter()
     return c.json(toAgent(agent), 200, { ETag: etagOf(agent) })
   })
   .openapi(routes.createAgent, async (c) => {
-    const agent = await data.createAgent(authorized(c).db, c.req.valid('json'))
+    const { db } = authorized(c)
+    const agent = await data.createAgent(
+      db,
+      c.req.valid('json'),
+      db.expectCreated(agentConfigurations, '/v1/agents'),
+    )
     return c.json(toAgent(agent), 201, { ETag: etagOf(agent), Location: `/v1/agents/${agent.id}` })
   })
   .openapi(routes.updateAgent, async (c) => {

@@ -1,4 +1,4 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -41,7 +41,7 @@ export const createAgent = protectedRoute(writers, {
   path: '/v1/agents',
   tags,
   summary: 'Create an agent configuration (its id is the `sub` of the agent’s tokens)',
-  request: { body: jsonBody(CreateAgentSchema) },
+  request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateAgentSchema) },
   responses: {
     201: { ...jsonContent(AgentSchema, 'The created agent configuration.'), headers: etagResponseHeader },
     ...problemResponses(413, 422),

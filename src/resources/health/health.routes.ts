@@ -1,12 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { jsonContent, problemResponses } from '../../lib/openapi'
+import { publicRoute } from '../../lib/routes'
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
 export const ReadinessSchema = z
   .object({ status: z.literal('ready'), database: z.literal('ok') })
   .openapi('Readiness')
 
-export const health = createRoute({
+export const health = publicRoute({
   method: 'get',
   path: '/health',
   tags: ['System'],
@@ -14,7 +15,7 @@ export const health = createRoute({
   responses: { 200: jsonContent(HealthSchema, 'The Worker is running.') },
 })
 
-export const ready = createRoute({
+export const ready = publicRoute({
   method: 'get',
   path: '/ready',
   tags: ['System'],

@@ -1,6 +1,13 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
 import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
-import { organizations, type Ticket, type TicketStatus, tickets, users } from '../../db/schema'
+import {
+  organizations,
+  type Ticket,
+  type TicketPriority,
+  type TicketStatus,
+  tickets,
+  users,
+} from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
@@ -12,15 +19,25 @@ const sortOrders: Record<TicketSort, SortOrder> = {
   createdAt: { columns: [tickets.createdAt, tickets.id], direction: 'asc' },
   '-updatedAt': { columns: [tickets.updatedAt, tickets.id], direction: 'desc' },
   updatedAt: { columns: [tickets.updatedAt, tickets.id], direction: 'asc' },
-  '-priority': { columns: [tickets.priority, tickets.createdAt, tickets.id], direction: 'desc' },
-  priority: { columns: [tickets.priority, tickets.createdAt, tickets.id], direction: 'asc' },
+  // priority_level (LOW 1 … URGENT 4), not the enum: the cursor's row comparison must be LEAKPROOF to be an index
+  // condition under row-level security (an enum one scans from the first page on every page; schema/support.ts).
+  '-priority': { columns: [tickets.priorityLevel, tickets.createdAt, tickets.id], direction: 'desc' },
+  priority: { columns: [tickets.priorityLevel, tickets.createdAt, tickets.id], direction: 'asc' },
 }
+
+/** tickets.priority_level of each priority (the generated column's CASE). */
+const priorityLevels: Record<TicketPriority, number> = { LOW: 1, MEDIUM: 2, HIGH: 3, URGENT: 4 }
 
 function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
   const assignee = query.assignedRepresentativeId
   return [
     query.status ? inArray(tickets.status, query.status) : undefined,
-    query.priority ? inArray(tickets.priority, query.priority) : undefined,
+    query.priority
+      ? inArray(
+          tickets.priorityLevel,
+          query.priority.map((p) => priorityLevels[p]),
+        )
+      : undefined,
     query.category ? inArray(tickets.category, query.category) : undefined,
     assignee === 'none' ? isNull(tickets.assignedRepresentativeId) : undefined,
     assignee && assignee !== 'none' ? eq(tickets.assignedRepresentativeId, assignee) : undefined,
@@ -48,37 +65,47 @@ export async function getTicket(db: TenantDb, ticketId: string): Promise<Ticket>
 }
 
 /**
- * Creates a ticket in one statement: a data-modifying CTE increments the organization's counter (its row
+ * The statement that creates a ticket: a data-modifying CTE increments the organization's counter (its row
  * lock serializes concurrent creations, so numbers are consecutive and unique) and the insert reads it.
  * Any failure rolls the increment back with the insert, so no number is skipped.
  * The customer id is looked up among the tenant's CUSTOMER users inside the statement: anything else
- * becomes NULL and fails NOT NULL, which is reported as an invalid customer.
+ * becomes NULL and fails NOT NULL, which is reported as an invalid customer. Other resources put it in their
+ * own batch (a refund that escalates opens its REFUND_REQUEST ticket), with `id` chosen by the caller.
  */
-export async function createTicket(db: TenantDb, input: CreateTicketInput & { customerId: string }) {
+export function insertTicketStatement(
+  db: TenantDb,
+  input: Omit<CreateTicketInput, 'customerId'> & { customerId: string; id?: string },
+) {
   const sequence = db.organizationCounter('ticket_sequence', organizations.ticketSequence)
   const customer = sql`(select ${users.id} from ${users} where ${users.organizationId} = ${db.organizationId}
     and ${users.id} = ${input.customerId} and ${users.role} = 'CUSTOMER' and ${users.isActive})`
-  try {
-    const [[row]] = await db.run(
-      db
-        .insert(
-          tickets,
-          {
-            ticketNumber: sql`'TICKET-' || ${sequence.value}`,
-            customerId: customer,
-            assignedRepresentativeId: input.assignedRepresentativeId ?? null,
-            subject: input.subject,
-            description: input.description,
-            priority: input.priority,
-            category: input.category,
-            tags: input.tags,
-          },
-          { with: [sequence.cte] },
-        )
-        .returning(),
+  return db
+    .insert(
+      tickets,
+      {
+        ...(input.id ? { id: input.id } : {}),
+        ticketNumber: sql`'TICKET-' || ${sequence.value}`,
+        customerId: customer,
+        assignedRepresentativeId: input.assignedRepresentativeId ?? null,
+        subject: input.subject,
+        description: input.description,
+        priority: input.priority,
+        category: input.category,
+        tags: input.tags,
+      },
+      { with: [sequence.cte] },
     )
-    if (!row) throw errors.internal()
-    return row as Ticket
+    .returning()
+}
+
+/** Creates a ticket in one statement and one round trip (see insertTicketStatement). */
+export async function createTicket(
+  db: TenantDb,
+  input: CreateTicketInput & { customerId: string; id?: string },
+) {
+  try {
+    const [rows] = await db.run(insertTicketStatement(db, input))
+    return foundOr404(rows as Ticket[], 'ticket')
   } catch (error) {
     throw referenceError(error) ?? error
   }

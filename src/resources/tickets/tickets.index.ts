@@ -1,3 +1,4 @@
+import { tickets } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
@@ -44,7 +45,8 @@ export const ticketsRouter = createRouter()
         { path: 'customerId', message: 'Required unless the caller is the customer.' },
       ])
     }
-    const ticket = await data.createTicket(db, { ...input, customerId })
+    const id = db.expectCreated(tickets, '/v1/tickets')
+    const ticket = await data.createTicket(db, { ...input, customerId, id })
     return c.json(toTicket(ticket), 201, {
       ETag: etagOf(ticket),
       Location: `/v1/tickets/${ticket.id}`,

@@ -1,5 +1,5 @@
 import { tickets } from '../../db/schema'
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -54,7 +54,10 @@ export const createTicket = protectedRoute(ticketUsers, {
   tags: ['Tickets'],
   summary: 'Create a ticket (the number is allocated by the server)',
   description: 'A CUSTOMER creates tickets only for themself and cannot assign them.',
-  request: { body: { content: { 'application/json': { schema: CreateTicketSchema } }, required: true } },
+  request: {
+    headers: idempotencyKeyHeaderSchema,
+    body: { content: { 'application/json': { schema: CreateTicketSchema } }, required: true },
+  },
   responses: {
     201: { ...jsonContent(TicketSchema, 'The created ticket.'), headers: etagResponseHeader },
     ...problemResponses(413, 422),

@@ -24,7 +24,7 @@ export const TicketSchema = createSelectSchema(tickets, {
   createdAt: isoTimestamp,
   updatedAt: isoTimestamp,
 })
-  .omit({ organizationId: true })
+  .omit({ organizationId: true, priorityLevel: true })
   .openapi('Ticket')
 
 export const TicketPageSchema = pageSchema(TicketSchema, 'TicketPage')

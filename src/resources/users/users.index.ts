@@ -1,3 +1,4 @@
+import { users } from '../../db/schema'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
@@ -18,7 +19,8 @@ export const usersRouter = createRouter()
     return c.json(toUser(user), 200, { ETag: etagOf(user) })
   })
   .openapi(routes.createUser, async (c) => {
-    const user = await data.createUser(authorized(c).db, c.req.valid('json'))
+    const { db } = authorized(c)
+    const user = await data.createUser(db, c.req.valid('json'), db.expectCreated(users, '/v1/users'))
     return c.json(toUser(user), 201, { ETag: etagOf(user), Location: `/v1/users/${user.id}` })
   })
   .openapi(routes.updateUser, async (c) => {

@@ -1,4 +1,4 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -42,7 +42,7 @@ export const createUser = protectedRoute(writers, {
   tags,
   summary: 'Create a user (with its representative or customer profile, in one transaction)',
   description: 'Emails are unique per organization, case-insensitively (409 EMAIL_TAKEN).',
-  request: { body: jsonBody(CreateUserSchema) },
+  request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateUserSchema) },
   responses: {
     201: { ...jsonContent(UserSchema, 'The created user.'), headers: etagResponseHeader },
     ...problemResponses(409, 413, 422),

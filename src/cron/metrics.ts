@@ -1,0 +1,133 @@
+import { sql } from 'drizzle-orm'
+import { createDatabase, databaseTimeoutMs, withDatabaseDeadline } from '../db/client'
+import { TenantDb } from '../db/tenant'
+import type { Bindings } from '../env'
+import { postgresErrorOf } from '../lib/errors'
+import { log } from '../lib/log'
+import { computeMetrics, type MetricsRange } from '../resources/metrics/metrics.data'
+
+/*
+ * The metrics cron (wrangler.toml [triggers] crons): every organization's yesterday DAY rows and the WEEK and
+ * MONTH rows that contain yesterday or today (so a period's last day is counted once it is over), from the
+ * source rows. Each organization is its own tenant-bound batch (TenantDb.forPlatform: one round trip, one
+ * transaction, RLS bound to that tenant); one that fails is logged and the others go on. The upserts change
+ * nothing when the data did not change, so reruns (or a retried cron) are harmless.
+ */
+
+/** How many organizations are computed at once (Workers allow 6 simultaneous outgoing connections). */
+const CONCURRENCY = 4
+
+/**
+ * ACTIVE and TRIAL organizations: the one cross-tenant read of the API. `app_list_active_organizations()` is a
+ * SECURITY DEFINER function owned by `app_platform_reader`, a NOLOGIN role that may read only organizations'
+ * `id` and `status`, and only of ACTIVE/TRIAL rows (its own RLS policy); app_api may execute it and gets ids,
+ * nothing else (DATABASE.md, "Listing organizations for the cron"). One round trip.
+ */
+export async function listActiveOrganizations(databaseUrl: string, requestId?: string): Promise<string[]> {
+  const result = await createDatabase(databaseUrl, requestId).execute<{ id: string }>(
+    sql`select id from public.app_list_active_organizations()`,
+  )
+  return result.rows.map((row) => row.id)
+}
+
+/** The UTC calendar date of an instant, YYYY-MM-DD. */
+export function utcDate(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10)
+}
+
+/** What a cron run at `scheduledTime` computes. */
+export function cronRange(scheduledTime: number): MetricsRange {
+  const yesterday = utcDate(scheduledTime - 86_400_000)
+  return { from: yesterday, to: yesterday, through: utcDate(scheduledTime) }
+}
+
+/** The request id (log field; local round-trip counter tag) of one organization's batch in a run. */
+export function metricsRequestId(scheduledTime: number, organizationId: string): string {
+  return `metrics-${scheduledTime}-${organizationId}`
+}
+
+export interface MetricsRunSummary {
+  range: MetricsRange
+  organizations: number
+  succeeded: string[]
+  failed: string[]
+}
+
+export interface MetricsCronOptions {
+  /** The organizations to compute (default: `listActiveOrganizations`). Tests narrow it to their tenants. */
+  listOrganizations?: (env: Bindings, requestId: string) => Promise<string[]>
+}
+
+/** Computes the run's range for every organization; never throws for one organization's failure. */
+export async function runMetricsCron(
+  env: Bindings,
+  scheduledTime: number,
+  options: MetricsCronOptions = {},
+): Promise<MetricsRunSummary> {
+  const runId = `metrics-${scheduledTime}`
+  const range = cronRange(scheduledTime)
+  const list =
+    options.listOrganizations ?? ((bindings, id) => listActiveOrganizations(bindings.DATABASE_URL, id))
+  return withDatabaseDeadline(
+    { timeoutMs: databaseTimeoutMs(env.DATABASE_TIMEOUT_MS), requestId: runId },
+    async () => {
+      let organizationIds: string[]
+      try {
+        organizationIds = await list(env, runId)
+      } catch (error) {
+        // Nothing can be computed: the run fails (visible in the Workers dashboard) and the next one catches up.
+        log('error', 'metrics cron could not list the organizations', {
+          requestId: runId,
+          sqlState: postgresErrorOf(error)?.code,
+          error: error instanceof Error ? error.name : 'unknown',
+        })
+        throw error
+      }
+      const summary: MetricsRunSummary = {
+        range,
+        organizations: organizationIds.length,
+        succeeded: [],
+        failed: [],
+      }
+      const queue = [...organizationIds]
+      const worker = async () => {
+        for (let organizationId = queue.shift(); organizationId; organizationId = queue.shift()) {
+          const requestId = metricsRequestId(scheduledTime, organizationId)
+          try {
+            const db = TenantDb.forPlatform(env.DATABASE_URL, organizationId, requestId)
+            const result = await computeMetrics(db, range)
+            summary.succeeded.push(organizationId)
+            log('info', 'metrics computed', { requestId, organizationId, ...range, ...result })
+          } catch (error) {
+            summary.failed.push(organizationId)
+            log('error', 'metrics computation failed for an organization; the others go on', {
+              requestId,
+              organizationId,
+              ...range,
+              sqlState: postgresErrorOf(error)?.code,
+              error: error instanceof Error ? error.name : 'unknown',
+            })
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker))
+      log(summary.failed.length ? 'warn' : 'info', 'metrics cron finished', {
+        requestId: runId,
+        ...range,
+        organizations: summary.organizations,
+        succeeded: summary.succeeded.length,
+        failed: summary.failed.length,
+      })
+      return summary
+    },
+  )
+}
+
+/** The Worker's `scheduled` handler (it resolves with the run's summary, which the tests read). */
+export function metricsScheduledHandler(options: MetricsCronOptions = {}) {
+  return (
+    controller: ScheduledController,
+    env: Bindings,
+    _ctx?: ExecutionContext,
+  ): Promise<MetricsRunSummary> => runMetricsCron(env, controller.scheduledTime, options)
+}

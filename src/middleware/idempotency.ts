@@ -1,0 +1,77 @@
+import type { Context, Hono } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import type { IdempotencyClaim } from '../db/tenant'
+import type { AppEnv } from '../env'
+import { ApiError, postgresErrorOf } from '../lib/errors'
+import { subrequestEnv } from '../lib/subrequest'
+
+/** How long a key is kept (published in the docs): 24 hours, as Stripe's. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+const MAX_KEY_LENGTH = 255
+// Visible ASCII: what a structured-field string may hold (RFC 8941 §3.3.3), and what clients send bare.
+const KEY_TEXT = /^[\x20-\x7E]+$/
+
+function invalidKey(detail: string): ApiError {
+  return new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Bad Request', detail)
+}
+
+/** The key of an `Idempotency-Key` header: a structured-field string (`"…"`, IETF draft) or bare (Stripe). */
+export function parseIdempotencyKey(header: string): string {
+  const value = header.trim()
+  const key =
+    value.startsWith('"') && value.endsWith('"') && value.length >= 2
+      ? value.slice(1, -1).replace(/\\(["\\])/g, '$1')
+      : value
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_TEXT.test(key)) {
+    throw invalidKey(`Idempotency-Key must be 1–${MAX_KEY_LENGTH} visible ASCII characters.`)
+  }
+  return key
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * `Idempotency-Key` on POST requests (SPEC §5, draft-ietf-httpapi-idempotency-key-header): the key and the
+ * request's fingerprint go to the request's TenantDb, which claims the key in the same batch as the work
+ * (`TenantDb.run`). When the database answers that the key was already completed (OA010), the stored status is
+ * replayed with the resource read through the app itself (`GET <resource path>` with the caller's token) and
+ * `Idempotent-Replayed: true`. The same key with another request is 422 (OA011, src/lib/errors.ts).
+ */
+export const idempotency = (app: () => Hono<AppEnv>) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header('Idempotency-Key')
+    if (c.req.method !== 'POST' || header === undefined) return next()
+    const key = parseIdempotencyKey(header)
+    const url = new URL(c.req.url)
+    const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`)
+    c.set('idempotency', { key, fingerprint, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } satisfies IdempotencyClaim)
+    await next()
+    const replay = replayOf(c.error)
+    if (replay) c.res = await replayed(app(), c, replay)
+  })
+
+function replayOf(error: unknown): { status: number; path: string } | undefined {
+  const pg = postgresErrorOf(error)
+  if (pg?.code !== 'OA010' || !pg.detail) return undefined
+  return JSON.parse(pg.detail) as { status: number; path: string }
+}
+
+async function replayed(
+  app: Hono<AppEnv>,
+  c: Context<AppEnv>,
+  replay: { status: number; path: string },
+): Promise<Response> {
+  const read = await app.request(
+    replay.path,
+    { headers: { Authorization: c.req.header('Authorization') ?? '', 'X-Request-Id': c.get('requestId') } },
+    subrequestEnv(c),
+  )
+  if (!read.ok) return read
+  const headers = new Headers(read.headers)
+  headers.set('Idempotent-Replayed', 'true')
+  if (replay.status === 201) headers.set('Location', replay.path)
+  return new Response(read.body, { status: replay.status, headers })
+}

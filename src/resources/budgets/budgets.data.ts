@@ -1,0 +1,217 @@
+import { eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
+import {
+  type Budget,
+  type BudgetUsageRecord,
+  budgets,
+  budgetUsageRecords,
+  type Refund,
+  refunds,
+} from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import { errors, postgresErrorOf } from '../../lib/errors'
+import type { SortOrder } from '../../lib/pagination'
+import { chargeableBudgetWhere } from '../decision-rules/refund-decision'
+import type {
+  BudgetSort,
+  CreateBudgetInput,
+  ListBudgetsQuery,
+  ListUsageQuery,
+  UpdateBudgetInput,
+} from './budgets.schemas'
+
+const sortOrders: Record<BudgetSort, SortOrder> = {
+  '-createdAt': { columns: [budgets.createdAt, budgets.id], direction: 'desc' },
+  createdAt: { columns: [budgets.createdAt, budgets.id], direction: 'asc' },
+}
+const usageOrders: Record<ListUsageQuery['sort'], SortOrder> = {
+  '-recordedAt': { columns: [budgetUsageRecords.recordedAt, budgetUsageRecords.id], direction: 'desc' },
+  recordedAt: { columns: [budgetUsageRecords.recordedAt, budgetUsageRecords.id], direction: 'asc' },
+}
+
+export async function listBudgets(db: TenantDb, query: ListBudgetsQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    db
+      .select(
+        budgets,
+        keyset.after,
+        query.type ? inArray(budgets.type, query.type) : undefined,
+        query.isActive === undefined ? undefined : eq(budgets.isActive, query.isActive),
+        query.currency ? eq(budgets.currency, query.currency) : undefined,
+      )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as Budget[])
+}
+
+export async function getBudget(db: TenantDb, budgetId: string): Promise<Budget> {
+  const [rows] = await db.run(db.select(budgets, eq(budgets.id, budgetId)))
+  return foundOr404(rows as Budget[], 'budget')
+}
+
+export async function createBudget(
+  db: TenantDb,
+  input: CreateBudgetInput,
+  id: string = crypto.randomUUID(),
+): Promise<Budget> {
+  try {
+    const [rows] = await db.run(db.insert(budgets, { ...input, id }).returning())
+    return foundOr404(rows as Budget[], 'budget')
+  } catch (error) {
+    throw periodTaken(error) ?? error
+  }
+}
+
+function periodTaken(error: unknown) {
+  if (postgresErrorOf(error)?.constraint !== 'budgets_organization_id_name_period_start_key') return undefined
+  return errors.conflict('BUDGET_PERIOD_EXISTS', 'A budget of this name already starts on that date.')
+}
+
+/** PATCH; `amount` below `spent` is refused by the database (CHECK spent <= amount), reported on the field. */
+export async function updateBudget(
+  db: TenantDb,
+  budgetId: string,
+  changes: UpdateBudgetInput,
+  versions: number[] | undefined,
+): Promise<Budget> {
+  try {
+    return await updateVersioned<typeof budgets, Budget>(db, budgets, budgetId, changes, {
+      what: 'budget',
+      versions,
+    })
+  } catch (error) {
+    const pg = postgresErrorOf(error)
+    if (pg?.constraint === 'budgets_spent_within_amount') {
+      throw errors.validation([{ path: 'amount', message: 'Must not be below what the budget has spent.' }])
+    }
+    throw error
+  }
+}
+
+/** The usage records of a budget, newest first by default; 404 when the budget is not the tenant's. */
+export async function listUsage(db: TenantDb, budgetId: string, query: ListUsageQuery) {
+  const keyset = keysetPage(query, usageOrders)
+  const [found, rows] = await db.run(
+    db.selectFields(budgets, { id: budgets.id }, eq(budgets.id, budgetId)),
+    db
+      .select(budgetUsageRecords, keyset.after, eq(budgetUsageRecords.budgetId, budgetId))
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  foundOr404(found, 'budget')
+  return keyset.page(rows as BudgetUsageRecord[])
+}
+
+const PERIOD_LENGTH: Record<Budget['period'], string> = {
+  DAILY: '1 day',
+  WEEKLY: '7 days',
+  MONTHLY: '1 month',
+  QUARTERLY: '3 months',
+  YEARLY: '1 year',
+}
+
+/**
+ * The following period's budget: same settings, spent 0, starting the day after this one ends and lasting
+ * one `period` (MONTHLY from 2026-11-01–2026-11-30 → 2026-12-01–2026-12-31). Twice → 409 (unique name+start).
+ */
+export async function nextPeriod(
+  db: TenantDb,
+  budgetId: string,
+  id: string = crypto.randomUUID(),
+): Promise<Budget> {
+  const lengths = sql.join(
+    Object.entries(PERIOD_LENGTH).map(
+      ([period, length]) => sql`when ${period} then interval '${sql.raw(length)}'`,
+    ),
+    sql` `,
+  )
+  const start = sql`(${budgets.periodEnd} + 1)`
+  const source = sql`${budgets.organizationId} = ${db.organizationId} and ${budgets.id} = ${budgetId}`
+  try {
+    const [inserted, created] = await db.run(
+      db.raw(sql`insert into ${budgets} (id, organization_id, name, type, period, amount, spent, currency,
+          period_start, period_end, alert_thresholds, is_active)
+        select ${id}, organization_id, name, type, period, amount, 0, currency, ${start},
+          (${start} + (case ${budgets.period} ${lengths} end) - interval '1 day')::date, alert_thresholds, is_active
+        from ${budgets} where ${source}`),
+      db.select(budgets, eq(budgets.id, id)),
+    )
+    if (inserted.rowCount === 0) throw errors.notFound('No such budget.')
+    return foundOr404(created as Budget[], 'budget')
+  } catch (error) {
+    throw periodTaken(error) ?? error
+  }
+}
+
+/**
+ * ONE statement that charges a PENDING refund to its budget, exactly (SPEC-domain §3, NOTES-domain "Money"):
+ * the refund row is locked (a concurrent approval of the same refund waits, then finds it no longer PENDING);
+ * the budget is the chargeable one whose period ends first; `spent` rises only if `spent + amount <= amount`
+ * (a concurrent charge waits for the budget's row lock and Postgres re-checks the condition on the new row);
+ * the usage record and the refund's move to APPROVED happen in the same statement, or none of them does.
+ * Nothing returned = not charged (no longer PENDING, stale version, no budget, or no room: the caller reads
+ * the refund and the budgets afterwards, in the same batch, to say which).
+ */
+export function chargeRefundStatement(
+  db: TenantDb,
+  refundId: string,
+  options: { decidedBy: string | null; versions?: number[] | undefined; auto: boolean },
+) {
+  const org = db.organizationId
+  const versionCheck = options.versions
+    ? sql`and r.version in (${sql.join(
+        options.versions.map((version) => sql`${version}`),
+        sql`, `,
+      )})`
+    : sql``
+  const chargeNote = options.auto
+    ? sql`jsonb_build_object('charge', jsonb_build_object('outcome', 'CHARGED', 'budgetId', c.id))`
+    : sql`'{}'::jsonb`
+  return db.raw<Refund>(sql`with target as (
+      select r.id, r.amount, r.currency from ${refunds} r
+      where r.organization_id = ${org} and r.id = ${refundId} and r.status = 'PENDING' ${versionCheck}
+      for update
+    ), candidate as (
+      select ${budgets.id} as id from ${budgets}, target t
+      where ${budgets.organizationId} = ${org} and ${chargeableBudgetWhere(sql`t.currency`)}
+      order by ${budgets.periodEnd}, ${budgets.id} limit 1
+    ), charged as (
+      update ${budgets} b set spent = b.spent + t.amount, version = b.version + 1,
+        updated_at = greatest(now(), b.updated_at)
+      from target t, candidate c
+      where b.organization_id = ${org} and b.id = c.id and b.spent + t.amount <= b.amount
+      returning b.id
+    ), usage as (
+      insert into ${budgetUsageRecords} (organization_id, budget_id, refund_id, amount, description)
+      select ${org}, c.id, t.id, t.amount, 'Refund ' || t.id from charged c, target t
+      returning id
+    )
+    update ${refunds} r set status = 'APPROVED', budget_id = c.id, decided_at = now(),
+      decided_by_user_id = ${options.decidedBy}, decision = case when r.decision is null then null
+        else r.decision || ${chargeNote} end,
+      version = r.version + 1, updated_at = greatest(now(), r.updated_at)
+    from charged c
+    where r.organization_id = ${org} and r.id = ${refundId}
+    returning r.id`)
+}
+
+/** Why a charge did not happen, for a refund still PENDING: is there a chargeable budget at all? */
+export function chargeableBudgetExists(db: TenantDb, refundId: string): SQL {
+  return sql`exists (select 1 from ${budgets} where ${budgets.organizationId} = ${db.organizationId}
+    and ${chargeableBudgetWhere(sql`(select ${refunds.currency} from ${refunds} where ${refunds.id} = ${refundId})`)})`
+}
+
+/** Records on an auto-approved refund that stayed PENDING why the budget could not be charged. */
+export function noteChargeFailure(db: TenantDb, refundId: string) {
+  const outcome = sql`case when ${chargeableBudgetExists(db, refundId)} then 'BUDGET_EXHAUSTED' else 'NO_BUDGET' end`
+  return db.update(
+    refunds,
+    {
+      decision: sql`${refunds.decision} || jsonb_build_object('charge', jsonb_build_object('outcome', ${outcome}, 'budgetId', null))`,
+    },
+    eq(refunds.id, refundId),
+    eq(refunds.status, 'PENDING'),
+  )
+}

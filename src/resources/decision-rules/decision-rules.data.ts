@@ -1,0 +1,82 @@
+import { eq, inArray } from 'drizzle-orm'
+import { foundOr404, keysetPage, refusalOf, updateVersioned } from '../../db/crud'
+import { type DecisionRule, decisionRules } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import { versionMatches } from '../../lib/etag'
+import type { SortOrder } from '../../lib/pagination'
+import type {
+  CreateDecisionRuleInput,
+  ListDecisionRulesQuery,
+  RuleSort,
+  UpdateDecisionRuleInput,
+} from './decision-rules.schemas'
+
+const sortOrders: Record<RuleSort, SortOrder> = {
+  priority: {
+    columns: [decisionRules.priority, decisionRules.createdAt, decisionRules.id],
+    direction: 'asc',
+  },
+  '-createdAt': { columns: [decisionRules.createdAt, decisionRules.id], direction: 'desc' },
+  createdAt: { columns: [decisionRules.createdAt, decisionRules.id], direction: 'asc' },
+}
+
+export async function listRules(db: TenantDb, query: ListDecisionRulesQuery) {
+  const keyset = keysetPage(query, sortOrders)
+  const [rows] = await db.run(
+    db
+      .select(
+        decisionRules,
+        keyset.after,
+        query.isActive === undefined ? undefined : eq(decisionRules.isActive, query.isActive),
+        query.action ? inArray(decisionRules.action, query.action) : undefined,
+        query.agentConfigurationId
+          ? eq(decisionRules.agentConfigurationId, query.agentConfigurationId)
+          : undefined,
+      )
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as DecisionRule[])
+}
+
+export async function getRule(db: TenantDb, ruleId: string): Promise<DecisionRule> {
+  const [rows] = await db.run(db.select(decisionRules, eq(decisionRules.id, ruleId)))
+  return foundOr404(rows as DecisionRule[], 'decision rule')
+}
+
+export async function createRule(
+  db: TenantDb,
+  input: CreateDecisionRuleInput,
+  id: string = crypto.randomUUID(),
+): Promise<DecisionRule> {
+  const [rows] = await db.run(db.insert(decisionRules, { ...input, id } as never).returning())
+  return foundOr404(rows as DecisionRule[], 'decision rule')
+}
+
+export function updateRule(
+  db: TenantDb,
+  ruleId: string,
+  changes: UpdateDecisionRuleInput,
+  versions: number[] | undefined,
+): Promise<DecisionRule> {
+  return updateVersioned<typeof decisionRules, DecisionRule>(db, decisionRules, ruleId, changes as never, {
+    what: 'decision rule',
+    versions,
+  })
+}
+
+/** Deletes a rule (If-Match honoured); refunds it decided keep their trace and lose only the reference. */
+export async function deleteRule(
+  db: TenantDb,
+  ruleId: string,
+  versions: number[] | undefined,
+): Promise<void> {
+  const [deleted, current] = await db.run(
+    db
+      .delete(decisionRules, eq(decisionRules.id, ruleId), versionMatches(decisionRules.version, versions))
+      .returning({ id: decisionRules.id }),
+    db.select(decisionRules, eq(decisionRules.id, ruleId)),
+  )
+  if (deleted.length > 0) return
+  throw refusalOf((current as DecisionRule[])[0], { what: 'decision rule', versions })
+}

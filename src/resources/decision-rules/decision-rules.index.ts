@@ -1,0 +1,71 @@
+import { type DecisionRule, decisionRules } from '../../db/schema'
+import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { createRouter } from '../../lib/openapi'
+import { represent } from '../../lib/representation'
+import { authorized } from '../../middleware/authorize'
+import * as data from './decision-rules.data'
+import * as routes from './decision-rules.routes'
+import { DecisionRuleSchema } from './decision-rules.schemas'
+import { decideRefund, loadRefundContext } from './refund-decision'
+import { parseRuleMoney } from './rules-language'
+
+const toRule = (row: DecisionRule) => represent(DecisionRuleSchema, row)
+
+export const decisionRulesRouter = createRouter()
+  .openapi(routes.listRules, async (c) => {
+    const page = await data.listRules(authorized(c).db, c.req.valid('query'))
+    return c.json({ data: page.data.map(toRule), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.evaluateRules, async (c) => {
+    const { db, principal } = authorized(c)
+    const { rules, ...request } = c.req.valid('json')
+    // An agent evaluates as itself; people may name a hypothetical agent.
+    const agentConfigurationId = principal.role === 'AGENT' ? principal.subject : request.agentConfigurationId
+    const context = await loadRefundContext(db, { ...request, agentConfigurationId }, rules)
+    const decision = decideRefund(context)
+    const remaining = context.budget.remaining === null ? undefined : parseRuleMoney(context.budget.remaining)
+    const amount = parseRuleMoney(request.amount)
+    const wouldCharge =
+      decision.finalAction === 'AUTO_APPROVE' &&
+      remaining !== undefined &&
+      amount !== undefined &&
+      amount <= remaining
+    return c.json(
+      {
+        action: decision.finalAction,
+        decisionRuleId: decision.decisionRuleId,
+        escalationReason: decision.escalationReason as 'REFUND_OVER_LIMIT' | 'POLICY_EXCEPTION' | null,
+        budget: { ...context.budget, wouldCharge },
+        decision: decision.record,
+      },
+      200,
+    )
+  })
+  .openapi(routes.getRule, async (c) => {
+    const rule = await data.getRule(authorized(c).db, c.req.valid('param').ruleId)
+    return c.json(toRule(rule), 200, { ETag: etagOf(rule) })
+  })
+  .openapi(routes.createRule, async (c) => {
+    const { db } = authorized(c)
+    const rule = await data.createRule(
+      db,
+      c.req.valid('json'),
+      db.expectCreated(decisionRules, '/v1/decision-rules'),
+    )
+    return c.json(toRule(rule), 201, { ETag: etagOf(rule), Location: `/v1/decision-rules/${rule.id}` })
+  })
+  .openapi(routes.updateRule, async (c) => {
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const rule = await data.updateRule(
+      authorized(c).db,
+      c.req.valid('param').ruleId,
+      c.req.valid('json'),
+      versions,
+    )
+    return c.json(toRule(rule), 200, { ETag: etagOf(rule) })
+  })
+  .openapi(routes.deleteRule, async (c) => {
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    await data.deleteRule(authorized(c).db, c.req.valid('param').ruleId, versions)
+    return c.body(null, 204)
+  })

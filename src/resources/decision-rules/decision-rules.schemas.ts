@@ -1,0 +1,118 @@
+import { z } from '@hono/zod-openapi'
+import { decisionRuleActionValues, decisionRules, refundReasonValues } from '../../db/schema'
+import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import {
+  booleanQuery,
+  createSelectSchema,
+  csvOf,
+  currencyCode,
+  displayName,
+  idParams,
+  moneyInput,
+  timestampFields,
+} from '../../lib/schemas'
+import { RefundDecisionSchema } from './refund-decision'
+import { ConditionsSchema } from './rules-language'
+
+const priority = z.number().int().min(0).max(1_000_000).openapi({ description: 'Lower runs first.' })
+const action = z.enum(decisionRuleActionValues)
+const description = z.string().trim().max(2000).nullable()
+const agentConfigurationId = z
+  .uuid()
+  .nullable()
+  .openapi({ description: 'Applies only to refunds requested by this agent (null: every requester).' })
+
+export const DecisionRuleSchema = createSelectSchema(decisionRules, {
+  conditions: ConditionsSchema,
+  ...timestampFields,
+})
+  .omit({ organizationId: true })
+  .openapi('DecisionRule')
+
+export const DecisionRulePageSchema = pageSchema(DecisionRuleSchema, 'DecisionRulePage')
+export const DecisionRuleIdParamsSchema = idParams('ruleId')
+
+export const ruleSorts = ['priority', '-createdAt', 'createdAt'] as const
+export type RuleSort = (typeof ruleSorts)[number]
+
+export const ListDecisionRulesQuerySchema = z.object({
+  ...pageQuerySchema,
+  sort: sortQuerySchema(ruleSorts, 'priority').openapi({ description: '`priority`: evaluation order.' }),
+  isActive: booleanQuery,
+  action: csvOf(decisionRuleActionValues),
+  agentConfigurationId: z.uuid().optional(),
+})
+
+export const CreateDecisionRuleSchema = z
+  .strictObject({
+    name: displayName,
+    description: description.optional(),
+    priority: priority.default(100),
+    agentConfigurationId: agentConfigurationId.default(null),
+    action,
+    conditions: ConditionsSchema,
+    isActive: z.boolean().default(true),
+  })
+  .openapi('CreateDecisionRule')
+
+export const UpdateDecisionRuleSchema = z
+  .strictObject({
+    name: displayName.optional(),
+    description: description.optional(),
+    priority: priority.optional(),
+    agentConfigurationId: agentConfigurationId.optional(),
+    action: action.optional(),
+    conditions: ConditionsSchema.optional(),
+    isActive: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .openapi('UpdateDecisionRule')
+
+const UnsavedRuleSchema = z
+  .strictObject({
+    name: displayName,
+    priority: priority.default(100),
+    agentConfigurationId: agentConfigurationId.default(null),
+    action,
+    conditions: ConditionsSchema,
+    isActive: z.boolean().default(true),
+  })
+  .openapi('UnsavedDecisionRule')
+
+export const EvaluateRefundSchema = z
+  .strictObject({
+    customerId: z.uuid(),
+    amount: moneyInput,
+    currency: currencyCode,
+    reason: z.enum(refundReasonValues),
+    ticketId: z.uuid().optional(),
+    agentConfigurationId: z.uuid().optional().openapi({ description: 'The hypothetical requesting agent.' }),
+    rules: z.array(UnsavedRuleSchema).max(50).optional().openapi({
+      description: 'Unsaved rules to evaluate INSTEAD of the stored ones (to test before saving).',
+    }),
+  })
+  .openapi('EvaluateRefund')
+
+export const EvaluationSchema = z
+  .object({
+    action: action.openapi({
+      description: 'What would happen: the rule’s action after the agent guardrail.',
+    }),
+    decisionRuleId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The stored rule that decided (null for none or unsaved).' }),
+    escalationReason: z.enum(['REFUND_OVER_LIMIT', 'POLICY_EXCEPTION']).nullable(),
+    budget: z
+      .object({ budgetId: z.uuid().nullable(), remaining: z.string().nullable(), wouldCharge: z.boolean() })
+      .openapi({
+        description: 'For AUTO_APPROVE: the budget that would be charged and whether it has room now.',
+      }),
+    decision: RefundDecisionSchema,
+  })
+  .openapi('RefundEvaluation')
+
+export type ListDecisionRulesQuery = z.output<typeof ListDecisionRulesQuerySchema>
+export type CreateDecisionRuleInput = z.output<typeof CreateDecisionRuleSchema>
+export type UpdateDecisionRuleInput = z.output<typeof UpdateDecisionRuleSchema>
+export type EvaluateRefundInput = z.output<typeof EvaluateRefundSchema>

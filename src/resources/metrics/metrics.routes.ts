@@ -1,0 +1,52 @@
+import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { protectedRoute } from '../../lib/routes'
+import type { Permission } from '../../middleware/authorize'
+import {
+  ListMetricsQuerySchema,
+  ListTeamMetricsQuerySchema,
+  MetricsPageSchema,
+  RecomputeMetricsSchema,
+  RecomputeResultSchema,
+  TeamMetricsPageSchema,
+} from './metrics.schemas'
+
+const readers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE'] }
+const admins: Permission = { roles: ['ADMIN'] }
+const tags = ['Metrics']
+
+export const listMetrics = protectedRoute(readers, {
+  method: 'get',
+  path: '/v1/metrics',
+  tags,
+  summary: 'Organization performance per period (DAY, WEEK, MONTH; UTC)',
+  description: 'Rows whose period starts in [from, to]. Definitions: README, “Metrics”.',
+  request: { query: ListMetricsQuerySchema },
+  responses: { 200: jsonContent(MetricsPageSchema, 'A page of performance rows.') },
+})
+
+export const listTeamMetrics = protectedRoute(readers, {
+  method: 'get',
+  path: '/v1/metrics/team',
+  tags,
+  summary: 'Per-representative performance per period, with trend',
+  description:
+    'Rows whose period starts in [from, to]. `trend` compares avgResolutionSeconds with the previous period of ' +
+    'the same kind: more than 5% lower IMPROVING, more than 5% higher DECLINING, otherwise STABLE.',
+  request: { query: ListTeamMetricsQuerySchema },
+  responses: { 200: jsonContent(TeamMetricsPageSchema, 'A page of team performance rows.') },
+})
+
+export const recomputeMetrics = protectedRoute(admins, {
+  method: 'post',
+  path: '/v1/metrics/recompute',
+  tags,
+  summary: 'Recompute the metrics of a date range (at most 92 days) from the source rows',
+  description:
+    'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, upserted exactly ' +
+    'as the daily cron does (a rerun over unchanged data changes nothing). One round trip.',
+  request: { body: jsonBody(RecomputeMetricsSchema) },
+  responses: {
+    200: jsonContent(RecomputeResultSchema, 'What was written.'),
+    ...problemResponses(413, 422),
+  },
+})

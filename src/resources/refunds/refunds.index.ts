@@ -1,0 +1,85 @@
+import type { Principal } from '../../auth/principal'
+import { type Refund, refunds } from '../../db/schema'
+import { errors } from '../../lib/errors'
+import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { createRouter } from '../../lib/openapi'
+import { represent } from '../../lib/representation'
+import { authorized } from '../../middleware/authorize'
+import { allowedRefundActions } from './refund-actions'
+import * as data from './refunds.data'
+import * as routes from './refunds.routes'
+import { RefundSchema } from './refunds.schemas'
+
+const toRefund = (row: Refund, principal: Principal) =>
+  represent(RefundSchema, { ...row, allowedActions: allowedRefundActions(row, principal) })
+
+export const refundsRouter = createRouter()
+  .openapi(routes.listRefunds, async (c) => {
+    const { db, principal } = authorized(c)
+    const page = await data.listRefunds(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toRefund(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
+  })
+  .openapi(routes.getRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const refund = await data.getRefund(db, c.req.valid('param').refundId)
+    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+  })
+  .openapi(routes.createRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const input = c.req.valid('json')
+    const isCustomer = principal.role === 'CUSTOMER'
+    if (isCustomer && input.customerId && input.customerId !== principal.subject) {
+      throw errors.forbidden('FORBIDDEN', 'A customer may request refunds only for itself.')
+    }
+    const customerId = isCustomer ? principal.subject : input.customerId
+    if (!customerId)
+      throw errors.validation([
+        { path: 'customerId', message: 'Required unless the caller is the customer.' },
+      ])
+    const id = db.expectCreated(refunds, '/v1/refunds')
+    const { refund } = await data.createRefund(db, principal, { ...input, customerId }, id)
+    return c.json(toRefund(refund, principal), 201, {
+      ETag: etagOf(refund),
+      Location: `/v1/refunds/${refund.id}`,
+    })
+  })
+  .openapi(routes.approveRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const refundId = c.req.valid('param').refundId
+    db.expectChanged(refunds, `/v1/refunds/${refundId}`, refundId)
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const refund = await data.approveRefund(db, principal, c.req.valid('param').refundId, versions)
+    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+  })
+  .openapi(routes.rejectRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const refundId = c.req.valid('param').refundId
+    db.expectChanged(refunds, `/v1/refunds/${refundId}`, refundId)
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const refund = await data.moveRefund(db, principal, c.req.valid('param').refundId, 'reject', {
+      versions,
+      notes: c.req.valid('json').notes,
+    })
+    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+  })
+  .openapi(routes.cancelRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const refundId = c.req.valid('param').refundId
+    db.expectChanged(refunds, `/v1/refunds/${refundId}`, refundId)
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const refund = await data.moveRefund(db, principal, c.req.valid('param').refundId, 'cancel', { versions })
+    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+  })
+  .openapi(routes.processRefund, async (c) => {
+    const { db, principal } = authorized(c)
+    const refundId = c.req.valid('param').refundId
+    db.expectChanged(refunds, `/v1/refunds/${refundId}`, refundId)
+    const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    const refund = await data.moveRefund(db, principal, c.req.valid('param').refundId, 'process', {
+      versions,
+    })
+    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+  })

@@ -1,0 +1,199 @@
+import { and, eq } from 'drizzle-orm'
+import { describe, expect, inject, it } from 'vitest'
+import { refunds, tickets } from '../../src/db/schema'
+import { approveSmall, budgetState, createBudget, createRule } from '../refunds/support'
+import { api, json } from '../support/api'
+import { neonLocalStats, ownerDb } from '../support/db'
+import { createTenant, type TestTenant } from '../support/tenants'
+
+const ticketBody = (tenant: TestTenant) => ({
+  customerId: tenant.customerId,
+  subject: 'Keyed',
+  description: 'Once.',
+})
+const keyed = (key: string, extra: Record<string, string> = {}) => ({ 'Idempotency-Key': key, ...extra })
+
+describe(`Idempotency-Key (${inject('databaseBackend')})`, () => {
+  it('same key + same request → the original status and body replayed, Idempotent-Replayed: true', async () => {
+    const t = await createTenant()
+    const key = `key-${crypto.randomUUID()}`
+    const first = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: ticketBody(t),
+      headers: keyed(key),
+    })
+    expect(first.status).toBe(201)
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull()
+    const firstBody = await json(first)
+    const requestId = `idem-${crypto.randomUUID()}`
+    const again = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: ticketBody(t),
+      headers: keyed(`"${key}"`, { 'X-Request-Id': requestId }),
+    })
+    expect(again.status).toBe(201)
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(again.headers.get('Location')).toBe(first.headers.get('Location'))
+    expect(again.headers.get('ETag')).toBe(first.headers.get('ETag'))
+    expect(await json(again)).toEqual(firstBody)
+    // A replay: the refused claim, then the read of the resource.
+    expect(await neonLocalStats(requestId)).toBe(2)
+    const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, t.organizationId))
+    expect(rows).toHaveLength(1)
+  })
+
+  it('a first attempt costs no extra round trip', async () => {
+    const t = await createTenant()
+    const requestId = `idem-${crypto.randomUUID()}`
+    const response = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: ticketBody(t),
+      headers: keyed(crypto.randomUUID(), { 'X-Request-Id': requestId }),
+    })
+    expect(response.status).toBe(201)
+    expect(await neonLocalStats(requestId)).toBe(1)
+  })
+
+  it('same key + different request → 422 IDEMPOTENCY_KEY_REUSED, nothing done', async () => {
+    const t = await createTenant()
+    const key = crypto.randomUUID()
+    await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: ticketBody(t),
+      headers: keyed(key),
+    })
+    const other = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: { ...ticketBody(t), subject: 'Another' },
+      headers: keyed(key),
+    })
+    expect(other.status).toBe(422)
+    expect(await json(other)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
+    const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, t.organizationId))
+    expect(rows).toHaveLength(1)
+  })
+
+  it('keys are scoped to tenant and caller: the same key elsewhere is a new request', async () => {
+    const [a, b] = [await createTenant(), await createTenant()]
+    const key = crypto.randomUUID()
+    const send = (tenant: TestTenant, token: string) =>
+      api('/v1/tickets', { method: 'POST', token, body: ticketBody(tenant), headers: keyed(key) })
+    const responses = [
+      await send(a, a.tokens.AGENT),
+      await send(a, a.tokens.ADMIN),
+      await send(b, b.tokens.AGENT),
+    ]
+    for (const response of responses) {
+      expect(response.status).toBe(201)
+      expect(response.headers.get('Idempotent-Replayed')).toBeNull()
+    }
+    const ids = await Promise.all(
+      responses.map(async (response) => (await json<{ id: string }>(response)).id),
+    )
+    expect(new Set(ids).size).toBe(3)
+  })
+
+  it('malformed keys are 400 and change nothing', async () => {
+    const t = await createTenant()
+    for (const key of ['', '""', 'x'.repeat(256), 'tab\there', 'é']) {
+      const response = await api('/v1/tickets', {
+        method: 'POST',
+        token: t.tokens.AGENT,
+        body: ticketBody(t),
+        headers: keyed(key),
+      })
+      expect(response.status, JSON.stringify(key)).toBe(400)
+      expect(await json(response)).toMatchObject({ code: 'INVALID_IDEMPOTENCY_KEY' })
+    }
+    expect(
+      await ownerDb.select().from(tickets).where(eq(tickets.organizationId, t.organizationId)),
+    ).toHaveLength(0)
+  })
+
+  it('a refused action is not remembered: the retry runs again and can succeed', async () => {
+    const t = await createTenant()
+    const refund = await json<{ id: string }>(
+      await api('/v1/refunds', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: { customerId: t.customerId, amount: '10.00', currency: 'USD', reason: 'OTHER' },
+      }),
+    )
+    const key = crypto.randomUUID()
+    const approve = () =>
+      api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN, headers: keyed(key) })
+    const refused = await approve()
+    expect(refused.status).toBe(409)
+    expect(await json(refused)).toMatchObject({ code: 'NO_BUDGET' })
+    const budget = await createBudget(t, '50.00')
+    const accepted = await approve()
+    expect(accepted.status).toBe(200)
+    expect(accepted.headers.get('Idempotent-Replayed')).toBeNull()
+    const replayed = await approve()
+    expect(replayed.status).toBe(200)
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await json(replayed)).toEqual(await json(accepted))
+    expect((await budgetState(budget.id)).usage).toHaveLength(1)
+  })
+})
+
+describe(`Idempotency-Key under 20 concurrent duplicates (${inject('databaseBackend')})`, () => {
+  const DUPLICATES = 20
+
+  it('of one ticket creation → one ticket, 20 identical answers', async () => {
+    const t = await createTenant()
+    const key = crypto.randomUUID()
+    const responses = await Promise.all(
+      Array.from({ length: DUPLICATES }, () =>
+        api('/v1/tickets', {
+          method: 'POST',
+          token: t.tokens.AGENT,
+          body: ticketBody(t),
+          headers: keyed(key),
+        }),
+      ),
+    )
+    expect(responses.map((response) => response.status)).toEqual(Array(DUPLICATES).fill(201))
+    const bodies = await Promise.all(responses.map((response) => response.text()))
+    expect(new Set(bodies).size).toBe(1)
+    expect(
+      responses.filter((response) => response.headers.get('Idempotent-Replayed') === 'true'),
+    ).toHaveLength(DUPLICATES - 1)
+    const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, t.organizationId))
+    expect(rows).toHaveLength(1)
+  })
+
+  it('of one refund request (auto-approved) → one refund, one charge, 20 identical answers', async () => {
+    const t = await createTenant()
+    await createRule(t, approveSmall)
+    const budget = await createBudget(t, '100.00')
+    const key = crypto.randomUUID()
+    const responses = await Promise.all(
+      Array.from({ length: DUPLICATES }, () =>
+        api('/v1/refunds', {
+          method: 'POST',
+          token: t.tokens.AGENT,
+          body: { customerId: t.customerId, amount: '10.00', currency: 'USD', reason: 'LATE_DELIVERY' },
+          headers: keyed(key),
+        }),
+      ),
+    )
+    expect(responses.map((response) => response.status)).toEqual(Array(DUPLICATES).fill(201))
+    const bodies = await Promise.all(responses.map((response) => response.text()))
+    expect(new Set(bodies).size).toBe(1)
+    expect(JSON.parse(bodies[0] as string)).toMatchObject({ status: 'APPROVED' })
+    const rows = await ownerDb
+      .select()
+      .from(refunds)
+      .where(and(eq(refunds.organizationId, t.organizationId), eq(refunds.customerId, t.customerId)))
+    expect(rows).toHaveLength(1)
+    const { budget: after, usage } = await budgetState(budget.id)
+    expect(usage).toHaveLength(1)
+    expect(after?.spent).toBe('10.00')
+  })
+})

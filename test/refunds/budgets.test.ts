@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { api, json } from '../support/api'
+import { createTenant } from '../support/tenants'
+import { createBudget, requestRefund, thisMonth } from './support'
+
+interface BudgetBody {
+  id: string
+  amount: string
+  spent: string
+  remaining: string
+  utilization: string
+  thresholdsCrossed: number[]
+  periodStart: string
+  periodEnd: string
+  version: number
+}
+
+describe('budgets', () => {
+  it('spent, remaining, utilization and thresholdsCrossed follow the charges; usage lists them', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '80.00', { alertThresholds: [25, 50, 100] })
+    for (const amount of ['20.00', '12.34']) {
+      const refund = await requestRefund(t, { amount }, t.tokens.ADMIN)
+      expect(
+        (await api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN })).status,
+      ).toBe(200)
+    }
+    const read = await json<BudgetBody>(
+      await api(`/v1/budgets/${budget.id}`, { token: t.tokens.REPRESENTATIVE }),
+    )
+    expect(read).toMatchObject({
+      spent: '32.34',
+      remaining: '47.66',
+      utilization: '40.42',
+      thresholdsCrossed: [25],
+    })
+    const usage = await json<{ data: Array<{ amount: string }> }>(
+      await api(`/v1/budgets/${budget.id}/usage?sort=recordedAt`, { token: t.tokens.REPRESENTATIVE }),
+    )
+    expect(usage.data.map((row) => row.amount)).toEqual(['20.00', '12.34'])
+  })
+
+  it('amount can never go below spent (422 on amount); bad thresholds and periods are 422', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '50.00')
+    const refund = await requestRefund(t, { amount: '30.00' }, t.tokens.ADMIN)
+    await api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN })
+    const below = await api(`/v1/budgets/${budget.id}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { amount: '29.99' },
+    })
+    expect(below.status).toBe(422)
+    expect((await json<{ errors: Array<{ path: string }> }>(below)).errors[0]?.path).toBe('amount')
+    const ok = await api(`/v1/budgets/${budget.id}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { amount: '30.00' },
+    })
+    expect(await json(ok)).toMatchObject({ amount: '30.00', remaining: '0.00', utilization: '100.00' })
+    for (const body of [
+      { alertThresholds: [80, 50] },
+      { alertThresholds: [0] },
+      { alertThresholds: [101] },
+      { amount: '0' },
+      { amount: '-5.00' },
+    ]) {
+      const response = await api(`/v1/budgets/${budget.id}`, { method: 'PATCH', token: t.tokens.ADMIN, body })
+      expect(response.status, JSON.stringify(body)).toBe(422)
+    }
+    const backwards = await api('/v1/budgets', {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      body: { name: 'Backwards', amount: '1.00', periodStart: '2026-12-31', periodEnd: '2026-12-01' },
+    })
+    expect(backwards.status).toBe(422)
+  })
+
+  it('next-period creates the following period’s budget (spent 0), once', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '70.00', {
+      name: 'Monthly refunds',
+      periodStart: '2026-11-01',
+      periodEnd: '2026-11-30',
+    })
+    const next = await api(`/v1/budgets/${budget.id}/next-period`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(next.status, await next.clone().text()).toBe(201)
+    expect(await json(next)).toMatchObject({
+      name: 'Monthly refunds',
+      amount: '70.00',
+      spent: '0.00',
+      periodStart: '2026-12-01',
+      periodEnd: '2026-12-31',
+    })
+    const again = await api(`/v1/budgets/${budget.id}/next-period`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(again.status).toBe(409)
+    expect(await json(again)).toMatchObject({ code: 'BUDGET_PERIOD_EXISTS' })
+    const missing = await api(`/v1/budgets/${crypto.randomUUID()}/next-period`, {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+    })
+    expect(missing.status).toBe(404)
+    expect(thisMonth().periodStart).toMatch(/^\d{4}-\d{2}-01$/)
+  })
+})

@@ -1,0 +1,271 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { agentConfigurations, budgetUsageRecords } from '../../src/db/schema'
+import { api, json } from '../support/api'
+import { ownerDb } from '../support/db'
+import { createTenant } from '../support/tenants'
+import {
+  approveSmall,
+  budgetState,
+  createBudget,
+  createRule,
+  escalationsOfTicket,
+  type RefundBody,
+  refundRow,
+  requestRefund,
+  ticketRow,
+} from './support'
+
+describe('refunds decided by the rules', () => {
+  it('AUTO_APPROVE charges the budget: APPROVED, usage record, trace with the rule and the charge', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '100.00')
+    const rule = await createRule(t, approveSmall)
+    const refund = await requestRefund(t, { amount: '25.5' })
+    expect(refund).toMatchObject({
+      status: 'APPROVED',
+      amount: '25.50',
+      decisionRuleId: rule.id,
+      budgetId: budget.id,
+    })
+    expect(refund.decidedAt).not.toBeNull()
+    expect(refund.decision).toMatchObject({
+      outcome: 'RULE_MATCHED',
+      action: 'AUTO_APPROVE',
+      finalAction: 'AUTO_APPROVE',
+      ruleId: rule.id,
+      charge: { outcome: 'CHARGED', budgetId: budget.id },
+    })
+    expect(refund.decision?.rules[0]?.leaves.map((leaf) => [leaf.fact, leaf.actual, leaf.held])).toEqual([
+      ['refund.amount', '25.50', true],
+      ['refund.currency', 'USD', true],
+    ])
+    expect(refund.allowedActions).toEqual([])
+    const { budget: after, usage } = await budgetState(budget.id)
+    expect(after?.spent).toBe('25.50')
+    expect(usage.map((row) => [row.refundId, row.amount])).toEqual([[refund.id, '25.50']])
+    // The agent reads its trace back, and the representative may process it.
+    const read = await json<RefundBody>(
+      await api(`/v1/refunds/${refund.id}`, { token: t.tokens.REPRESENTATIVE }),
+    )
+    expect(read.decision).toEqual(refund.decision)
+    expect(read.allowedActions).toEqual(['process'])
+  })
+
+  it('AUTO_APPROVE without a budget stays PENDING with NO_BUDGET; without room with BUDGET_EXHAUSTED', async () => {
+    const t = await createTenant()
+    await createRule(t, approveSmall)
+    const noBudget = await requestRefund(t, { amount: '10.00' })
+    expect(noBudget).toMatchObject({ status: 'PENDING', budgetId: null, decidedAt: null })
+    expect(noBudget.decision?.charge).toEqual({ outcome: 'NO_BUDGET', budgetId: null })
+    const budget = await createBudget(t, '15.00')
+    const first = await requestRefund(t, { amount: '10.00' })
+    expect(first.status).toBe('APPROVED')
+    const exhausted = await requestRefund(t, { amount: '10.00' })
+    expect(exhausted).toMatchObject({ status: 'PENDING', budgetId: null })
+    expect(exhausted.decision?.charge).toEqual({ outcome: 'BUDGET_EXHAUSTED', budgetId: null })
+    const { budget: after, usage } = await budgetState(budget.id)
+    expect(after?.spent).toBe('10.00')
+    expect(usage).toHaveLength(1)
+    // A budget of another currency or an inactive one is not chargeable.
+    await createBudget(t, '500.00', { currency: 'EUR' })
+    await createBudget(t, '500.00', { isActive: false })
+    const still = await requestRefund(t, { amount: '10.00' })
+    expect(still.decision?.charge?.outcome).toBe('BUDGET_EXHAUSTED')
+  })
+
+  it('AUTO_APPROVE above the agent’s maxAutoRefundAmount escalates (REFUND_OVER_LIMIT), opening a ticket', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '1000.00')
+    await ownerDb
+      .update(agentConfigurations)
+      .set({ thresholds: { maxAutoRefundAmount: '20.00' } })
+      .where(eq(agentConfigurations.id, t.agentId))
+    await createRule(t, approveSmall)
+    const refund = await requestRefund(t, { amount: '30.00' })
+    expect(refund).toMatchObject({ status: 'PENDING', budgetId: null })
+    expect(refund.decision).toMatchObject({
+      action: 'AUTO_APPROVE',
+      finalAction: 'ESCALATE',
+      guardrail: { maxAutoRefundAmount: '20.00', exceeded: true },
+    })
+    expect(refund.ticketId).not.toBeNull()
+    const ticket = await ticketRow(refund.ticketId as string)
+    expect(ticket).toMatchObject({ category: 'REFUND_REQUEST', customerId: t.customerId, priority: 'HIGH' })
+    const [escalation] = await escalationsOfTicket(refund.ticketId as string)
+    expect(escalation).toMatchObject({
+      reason: 'REFUND_OVER_LIMIT',
+      status: 'PENDING',
+      agentConfigurationId: t.agentId,
+    })
+    expect((await budgetState(budget.id)).usage).toHaveLength(0)
+    // Under the limit, the same agent's request is auto-approved.
+    expect((await requestRefund(t, { amount: '20.00' })).status).toBe('APPROVED')
+  })
+
+  it('ESCALATE on an existing ticket: POLICY_EXCEPTION escalation, ticket priority raised, no new ticket', async () => {
+    const t = await createTenant()
+    await createRule(t, {
+      name: 'Escalate outages',
+      action: 'ESCALATE',
+      conditions: { all: [{ fact: 'refund.reason', operator: 'equal', value: 'SERVICE_OUTAGE' }] },
+    })
+    const created = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      body: { customerId: t.customerId, subject: 'Outage', description: 'Down all day', priority: 'LOW' },
+    })
+    const ticket = await json<{ id: string }>(created)
+    const refund = await requestRefund(t, { amount: '99.00', reason: 'SERVICE_OUTAGE', ticketId: ticket.id })
+    expect(refund).toMatchObject({ status: 'PENDING', ticketId: ticket.id })
+    expect(refund.decision?.finalAction).toBe('ESCALATE')
+    const [escalation] = await escalationsOfTicket(ticket.id)
+    expect(escalation).toMatchObject({ reason: 'POLICY_EXCEPTION', priority: 'MEDIUM' })
+    expect((await ticketRow(ticket.id))?.priority).toBe('MEDIUM')
+  })
+
+  it('AUTO_REJECT → REJECTED with decidedAt; no rule matches → REQUIRE_APPROVAL (PENDING); missing facts never fire', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '100.00')
+    await createRule(t, {
+      name: 'Reject other reasons',
+      priority: 1,
+      action: 'AUTO_REJECT',
+      conditions: { all: [{ fact: 'refund.reason', operator: 'equal', value: 'OTHER' }] },
+    })
+    // A rule over the ticket's category: the refund has no ticket, so it can never fire (not even negated).
+    await createRule(t, {
+      name: 'Approve unless billing ticket',
+      priority: 2,
+      action: 'AUTO_APPROVE',
+      conditions: { not: { fact: 'ticket.category', operator: 'equal', value: 'BILLING' } },
+    })
+    const rejected = await requestRefund(t, { amount: '5.00', reason: 'OTHER' })
+    expect(rejected).toMatchObject({ status: 'REJECTED', budgetId: null })
+    expect(rejected.decidedAt).not.toBeNull()
+    expect(rejected.allowedActions).toEqual([])
+    const pending = await requestRefund(t, { amount: '5.00', reason: 'LATE_DELIVERY' }, t.tokens.CUSTOMER)
+    expect(pending).toMatchObject({ status: 'PENDING', decisionRuleId: null })
+    expect(pending.decision).toMatchObject({ outcome: 'NO_RULE_MATCHED', finalAction: 'REQUIRE_APPROVAL' })
+    expect(pending.decision?.rules.map((rule) => rule.matched)).toEqual([false, false])
+    expect(pending.decision?.rules[1]?.leaves[0]).toMatchObject({
+      fact: 'ticket.category',
+      actual: null,
+      held: false,
+    })
+    // The customer who requested it may cancel it; staff may approve or reject.
+    expect(pending.allowedActions).toEqual(['cancel'])
+    expect((await budgetState(budget.id)).usage).toHaveLength(0)
+  })
+})
+
+describe('refund actions', () => {
+  it('approve charges (one usage record), process, and every wrong move is 409 with the state', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '100.00')
+    const refund = await requestRefund(t, { amount: '40.00' }, t.tokens.REPRESENTATIVE)
+    expect(refund.allowedActions).toEqual(['approve', 'reject', 'cancel'])
+    const process = await api(`/v1/refunds/${refund.id}/process`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(process.status).toBe(409)
+    expect(await json(process)).toMatchObject({ code: 'INVALID_REFUND_STATE' })
+    const approved = await api(`/v1/refunds/${refund.id}/approve`, {
+      method: 'POST',
+      token: t.tokens.REPRESENTATIVE,
+      headers: { 'If-Match': `"${refund.version}"` },
+    })
+    expect(approved.status, await approved.clone().text()).toBe(200)
+    const body = await json<RefundBody>(approved)
+    expect(body).toMatchObject({ status: 'APPROVED', budgetId: budget.id, allowedActions: ['process'] })
+    expect((await refundRow(refund.id))?.decidedByUserId).toBe(t.representativeUserId)
+    for (const action of ['approve', 'reject', 'cancel']) {
+      const again = await api(`/v1/refunds/${refund.id}/${action}`, {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        ...(action === 'reject' ? { body: { notes: 'no' } } : {}),
+      })
+      expect(again.status, action).toBe(409)
+      expect(await json(again)).toMatchObject({
+        code: 'INVALID_REFUND_STATE',
+        detail: expect.stringContaining('APPROVED'),
+      })
+    }
+    const processed = await api(`/v1/refunds/${refund.id}/process`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(await json(processed)).toMatchObject({ status: 'PROCESSED', allowedActions: [] })
+    expect((await budgetState(budget.id)).usage).toHaveLength(1)
+  })
+
+  it('approve without room: 409 BUDGET_EXHAUSTED / NO_BUDGET, the refund stays PENDING, nothing charged', async () => {
+    const t = await createTenant()
+    const refund = await requestRefund(t, { amount: '40.00' }, t.tokens.ADMIN)
+    const noBudget = await api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(noBudget.status).toBe(409)
+    expect(await json(noBudget)).toMatchObject({ code: 'NO_BUDGET' })
+    const budget = await createBudget(t, '30.00')
+    const exhausted = await api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(exhausted.status).toBe(409)
+    expect(await json(exhausted)).toMatchObject({ code: 'BUDGET_EXHAUSTED' })
+    expect((await refundRow(refund.id))?.status).toBe('PENDING')
+    expect((await budgetState(budget.id)).usage).toHaveLength(0)
+    const stale = await api(`/v1/refunds/${refund.id}/approve`, {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      headers: { 'If-Match': '"99"' },
+    })
+    expect(stale.status).toBe(412)
+  })
+
+  it('reject needs notes; cancel by the requester only (or staff); never charged anything', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '100.00')
+    const byAgent = await requestRefund(t, { amount: '10.00' })
+    const noNotes = await api(`/v1/refunds/${byAgent.id}/reject`, {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      body: {},
+    })
+    expect(noNotes.status).toBe(422)
+    // The customer did not request it (the agent did): it may read it but not cancel it.
+    const customerView = await json<RefundBody>(
+      await api(`/v1/refunds/${byAgent.id}`, { token: t.tokens.CUSTOMER }),
+    )
+    expect(customerView.allowedActions).toEqual([])
+    const notRequester = await api(`/v1/refunds/${byAgent.id}/cancel`, {
+      method: 'POST',
+      token: t.tokens.CUSTOMER,
+    })
+    expect(notRequester.status).toBe(403)
+    expect(await json(notRequester)).toMatchObject({ code: 'NOT_THE_REQUESTER' })
+    const cancelled = await api(`/v1/refunds/${byAgent.id}/cancel`, { method: 'POST', token: t.tokens.AGENT })
+    expect(await json(cancelled)).toMatchObject({ status: 'CANCELLED' })
+    const other = await requestRefund(t, { amount: '10.00' }, t.tokens.CUSTOMER)
+    const rejected = await api(`/v1/refunds/${other.id}/reject`, {
+      method: 'POST',
+      token: t.tokens.REPRESENTATIVE,
+      body: { notes: 'Outside the return window.' },
+    })
+    expect(await json(rejected)).toMatchObject({ status: 'REJECTED', notes: 'Outside the return window.' })
+    const rows = await ownerDb
+      .select()
+      .from(budgetUsageRecords)
+      .where(eq(budgetUsageRecords.budgetId, budget.id))
+    expect(rows).toHaveLength(0)
+  })
+
+  it('a CUSTOMER requests and sees only its own refunds; another customer’s is 404', async () => {
+    const t = await createTenant()
+    const own = await requestRefund(t, { amount: '10.00' }, t.tokens.CUSTOMER)
+    const forOther = await api('/v1/refunds', {
+      method: 'POST',
+      token: t.tokens.CUSTOMER,
+      body: { customerId: t.otherCustomerId, amount: '1.00', currency: 'USD', reason: 'OTHER' },
+    })
+    expect(forOther.status).toBe(403)
+    const list = await json<{ data: RefundBody[] }>(
+      await api('/v1/refunds', { token: t.tokens.OTHER_CUSTOMER }),
+    )
+    expect(list.data).toEqual([])
+    expect((await api(`/v1/refunds/${own.id}`, { token: t.tokens.OTHER_CUSTOMER })).status).toBe(404)
+    const mine = await json<{ data: RefundBody[] }>(await api('/v1/refunds', { token: t.tokens.CUSTOMER }))
+    expect(mine.data.map((refund) => refund.id)).toEqual([own.id])
+  })
+})
