@@ -7,6 +7,7 @@
  * `npm run bench -- --scale` is the list-latency benchmark at 10³ and 10⁶ rows instead (scripts/bench-scale.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
@@ -14,6 +15,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { sql } from 'drizzle-orm'
 import type { PrincipalRole } from '../src/auth/principal'
 import { createDatabase } from '../src/db/client'
 import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
@@ -41,6 +43,8 @@ interface Scenario {
   role?: PrincipalRole
   /** Called for every request, so bodies can vary (PATCH toggles a value). */
   body?: (n: number) => string
+  /** Called for every request when the path varies (each approval needs its own PENDING refund). */
+  pathOf?: (n: number) => string
 }
 
 interface Row {
@@ -143,8 +147,27 @@ async function startDatabase(teardown: Teardown): Promise<NeonLocal> {
   const local = await startNeonLocal({ backend, host: HOST })
   teardown.add('stop the local endpoint', () => local.close())
   await local.migrate()
-  await seed(createDatabase(local.connectionString(local.ownerUser)))
+  const owner = createDatabase(local.connectionString(local.ownerUser))
+  await seed(owner)
+  await addPendingRefunds(owner)
   return local
+}
+
+/** PENDING refunds the approval scenario approves, one per request (more than any run can send). */
+const PENDING_REFUNDS = 100_000
+
+/** The id of the n-th pending refund: `md5('bench-refund-<n>')` as a uuid, in SQL and here alike. */
+function pendingRefundId(n: number): string {
+  const hex = createHash('md5').update(`bench-refund-${n}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** One statement as the owner: the refunds, of 0.01 each, for the seeded customer Jane, in the demo budget's currency. */
+async function addPendingRefunds(owner: ReturnType<typeof createDatabase>): Promise<void> {
+  const { organizations, users } = seedIds
+  await owner.execute(sql`insert into refunds (id, organization_id, customer_id, amount, currency, reason, status)
+    select md5('bench-refund-' || n)::uuid, ${organizations.acme}, ${users.acmeCustomerJane}, 0.01, 'USD', 'OTHER', 'PENDING'
+    from generate_series(0, ${PENDING_REFUNDS - 1}) as n`)
 }
 
 /** The last lines wrangler printed, shown only when something goes wrong. */
@@ -197,6 +220,8 @@ async function startWrangler(databaseUrl: string, teardown: Teardown, output: Ou
     DATABASE_URL: databaseUrl,
     AUTH_JWT_SECRET: SECRET,
     PLATFORM_API_KEY: PLATFORM_KEY,
+    // The benchmark measures the API, not the per-plan limits (acme is PROFESSIONAL: 300 per caller per minute).
+    RATE_LIMITS: 'off',
   })) {
     args.push('--var', `${key}:${value}`)
   }
@@ -249,6 +274,28 @@ function scenarios(): Scenario[] {
       role: 'REPRESENTATIVE',
     },
     { name: 'POST /v1/tickets', method: 'POST', path: '/v1/tickets', role: 'AGENT', body: () => createBody },
+    {
+      // Two round trips: the facts, then the decided write (the seeded rules decide; approvals charge the budget).
+      name: 'POST /v1/refunds',
+      method: 'POST',
+      path: '/v1/refunds',
+      role: 'AGENT',
+      body: (n) =>
+        JSON.stringify({
+          customerId: users.acmeCustomerRaj,
+          amount: `${(n % 40) + 1}.00`,
+          currency: 'USD',
+          reason: 'LATE_DELIVERY',
+        }),
+    },
+    {
+      // One round trip: the atomic charge statement, then the refund read back.
+      name: 'POST /v1/refunds/:id/approve',
+      method: 'POST',
+      path: `/v1/refunds/${pendingRefundId(0)}/approve`,
+      pathOf: (n) => `/v1/refunds/${pendingRefundId(n)}/approve`,
+      role: 'REPRESENTATIVE',
+    },
     {
       name: 'PATCH /v1/tickets/:id',
       method: 'PATCH',
@@ -352,7 +399,8 @@ async function runScenario(
           const id = `bench-${index}-${++n}`
           sent.add(id)
           const next = { ...request, headers: { ...headers, 'x-request-id': id } }
-          return scenario.body ? { ...next, body: scenario.body(n) } : next
+          const withPath = scenario.pathOf ? { ...next, path: scenario.pathOf(n) } : next
+          return scenario.body ? { ...withPath, body: scenario.body(n) } : withPath
         },
         onResponse: (_status, _body, _context, responseHeaders) => {
           const id = headerValue(responseHeaders ?? {}, 'x-request-id')

@@ -27,6 +27,30 @@ export function keysetPage<S extends string>(query: ListQuery<S>, sorts: Record<
   }
 }
 
+/** One page of a tenant table: the caller's filters after the keyset cursor, in the sort's order. One round trip. */
+export async function listTable<T extends TenantTable, S extends string, Row extends Record<string, unknown>>(
+  db: TenantDb,
+  table: T,
+  query: ListQuery<S>,
+  sorts: Record<S, SortOrder>,
+  filters: Array<SQL | undefined>,
+) {
+  const keyset = keysetPage(query, sorts)
+  const [rows] = await db.run(
+    db
+      .select(table, keyset.after, ...filters)
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
+  )
+  return keyset.page(rows as Row[])
+}
+
+/** The tenant's row of `table` with this id, or 404 (another tenant's id answers exactly the same). */
+export async function getById<Row>(db: TenantDb, table: TenantTable, id: string, what: string): Promise<Row> {
+  const [rows] = await db.run(db.select(table, eq(table.id, id)))
+  return foundOr404(rows as Row[], what)
+}
+
 /** The only row of a lookup by id, or 404 with the resource's wording. */
 export function foundOr404<Row>(rows: readonly Row[], what: string): Row {
   const [row] = rows

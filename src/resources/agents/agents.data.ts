@@ -1,5 +1,5 @@
-import { eq, inArray } from 'drizzle-orm'
-import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
+import { inArray } from 'drizzle-orm'
+import { foundOr404, getById, listTable, updateVersioned } from '../../db/crud'
 import { type AgentConfiguration, agentConfigurations } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -10,25 +10,21 @@ const sortOrders: Record<AgentSort, SortOrder> = {
   createdAt: { columns: [agentConfigurations.createdAt, agentConfigurations.id], direction: 'asc' },
 }
 
-export async function listAgents(db: TenantDb, query: ListAgentsQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
-    db
-      .select(
-        agentConfigurations,
-        keyset.after,
-        query.status ? inArray(agentConfigurations.status, query.status) : undefined,
-        query.type ? inArray(agentConfigurations.type, query.type) : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+export function listAgents(db: TenantDb, query: ListAgentsQuery) {
+  return listTable<typeof agentConfigurations, AgentSort, AgentConfiguration>(
+    db,
+    agentConfigurations,
+    query,
+    sortOrders,
+    [
+      query.status ? inArray(agentConfigurations.status, query.status) : undefined,
+      query.type ? inArray(agentConfigurations.type, query.type) : undefined,
+    ],
   )
-  return keyset.page(rows as AgentConfiguration[])
 }
 
-export async function getAgent(db: TenantDb, agentId: string): Promise<AgentConfiguration> {
-  const [rows] = await db.run(db.select(agentConfigurations, eq(agentConfigurations.id, agentId)))
-  return foundOr404(rows as AgentConfiguration[], 'agent configuration')
+export function getAgent(db: TenantDb, agentId: string): Promise<AgentConfiguration> {
+  return getById(db, agentConfigurations, agentId, 'agent configuration')
 }
 
 export async function createAgent(

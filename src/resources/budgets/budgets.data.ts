@@ -1,5 +1,5 @@
 import { eq, inArray, type SQL, sql } from 'drizzle-orm'
-import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, keysetPage, listTable, updateVersioned } from '../../db/crud'
 import {
   type Budget,
   type BudgetUsageRecord,
@@ -29,26 +29,16 @@ const usageOrders: Record<ListUsageQuery['sort'], SortOrder> = {
   recordedAt: { columns: [budgetUsageRecords.recordedAt, budgetUsageRecords.id], direction: 'asc' },
 }
 
-export async function listBudgets(db: TenantDb, query: ListBudgetsQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
-    db
-      .select(
-        budgets,
-        keyset.after,
-        query.type ? inArray(budgets.type, query.type) : undefined,
-        query.isActive === undefined ? undefined : eq(budgets.isActive, query.isActive),
-        query.currency ? eq(budgets.currency, query.currency) : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
-  )
-  return keyset.page(rows as Budget[])
+export function listBudgets(db: TenantDb, query: ListBudgetsQuery) {
+  return listTable<typeof budgets, BudgetSort, Budget>(db, budgets, query, sortOrders, [
+    query.type ? inArray(budgets.type, query.type) : undefined,
+    query.isActive === undefined ? undefined : eq(budgets.isActive, query.isActive),
+    query.currency ? eq(budgets.currency, query.currency) : undefined,
+  ])
 }
 
-export async function getBudget(db: TenantDb, budgetId: string): Promise<Budget> {
-  const [rows] = await db.run(db.select(budgets, eq(budgets.id, budgetId)))
-  return foundOr404(rows as Budget[], 'budget')
+export function getBudget(db: TenantDb, budgetId: string): Promise<Budget> {
+  return getById(db, budgets, budgetId, 'budget')
 }
 
 export async function createBudget(

@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm'
-import { foundOr404, keysetPage, refusalOf, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../../db/crud'
 import { type DecisionRule, decisionRules } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { versionMatches } from '../../lib/etag'
@@ -20,28 +20,18 @@ const sortOrders: Record<RuleSort, SortOrder> = {
   createdAt: { columns: [decisionRules.createdAt, decisionRules.id], direction: 'asc' },
 }
 
-export async function listRules(db: TenantDb, query: ListDecisionRulesQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
-    db
-      .select(
-        decisionRules,
-        keyset.after,
-        query.isActive === undefined ? undefined : eq(decisionRules.isActive, query.isActive),
-        query.action ? inArray(decisionRules.action, query.action) : undefined,
-        query.agentConfigurationId
-          ? eq(decisionRules.agentConfigurationId, query.agentConfigurationId)
-          : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
-  )
-  return keyset.page(rows as DecisionRule[])
+export function listRules(db: TenantDb, query: ListDecisionRulesQuery) {
+  return listTable<typeof decisionRules, RuleSort, DecisionRule>(db, decisionRules, query, sortOrders, [
+    query.isActive === undefined ? undefined : eq(decisionRules.isActive, query.isActive),
+    query.action ? inArray(decisionRules.action, query.action) : undefined,
+    query.agentConfigurationId
+      ? eq(decisionRules.agentConfigurationId, query.agentConfigurationId)
+      : undefined,
+  ])
 }
 
-export async function getRule(db: TenantDb, ruleId: string): Promise<DecisionRule> {
-  const [rows] = await db.run(db.select(decisionRules, eq(decisionRules.id, ruleId)))
-  return foundOr404(rows as DecisionRule[], 'decision rule')
+export function getRule(db: TenantDb, ruleId: string): Promise<DecisionRule> {
+  return getById(db, decisionRules, ruleId, 'decision rule')
 }
 
 export async function createRule(

@@ -1,6 +1,6 @@
 import { eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal'
-import { foundOr404, keysetPage, refusalOf, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../../db/crud'
 import { type Refund, refunds } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
@@ -18,31 +18,21 @@ const sortOrders: Record<RefundSort, SortOrder> = {
 }
 
 /** One page of the tenant's refunds (a CUSTOMER's own only: the route's ownership rule and RLS). */
-export async function listRefunds(db: TenantDb, query: ListRefundsQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
-    db
-      .select(
-        refunds,
-        keyset.after,
-        query.status ? inArray(refunds.status, query.status) : undefined,
-        query.reason ? inArray(refunds.reason, query.reason) : undefined,
-        query.customerId ? eq(refunds.customerId, query.customerId) : undefined,
-        query.currency ? eq(refunds.currency, query.currency) : undefined,
-        query.amountMin ? gte(refunds.amount, query.amountMin) : undefined,
-        query.amountMax ? lte(refunds.amount, query.amountMax) : undefined,
-        query.createdFrom ? gte(refunds.createdAt, query.createdFrom) : undefined,
-        query.createdTo ? lt(refunds.createdAt, query.createdTo) : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
-  )
-  return keyset.page(rows as Refund[])
+export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
+  return listTable<typeof refunds, RefundSort, Refund>(db, refunds, query, sortOrders, [
+    query.status ? inArray(refunds.status, query.status) : undefined,
+    query.reason ? inArray(refunds.reason, query.reason) : undefined,
+    query.customerId ? eq(refunds.customerId, query.customerId) : undefined,
+    query.currency ? eq(refunds.currency, query.currency) : undefined,
+    query.amountMin ? gte(refunds.amount, query.amountMin) : undefined,
+    query.amountMax ? lte(refunds.amount, query.amountMax) : undefined,
+    query.createdFrom ? gte(refunds.createdAt, query.createdFrom) : undefined,
+    query.createdTo ? lt(refunds.createdAt, query.createdTo) : undefined,
+  ])
 }
 
-export async function getRefund(db: TenantDb, refundId: string): Promise<Refund> {
-  const [rows] = await db.run(db.select(refunds, eq(refunds.id, refundId)))
-  return foundOr404(rows as Refund[], 'refund')
+export function getRefund(db: TenantDb, refundId: string): Promise<Refund> {
+  return getById(db, refunds, refundId, 'refund')
 }
 
 const ESCALATION_PRIORITY = { REFUND_OVER_LIMIT: 'HIGH', POLICY_EXCEPTION: 'MEDIUM' } as const

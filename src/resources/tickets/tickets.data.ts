@@ -1,5 +1,5 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
-import { foundOr404, keysetPage, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, listTable, updateVersioned } from '../../db/crud'
 import {
   organizations,
   type Ticket,
@@ -48,20 +48,12 @@ function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
 }
 
 /** One page of the tenant's tickets (a CUSTOMER's own only: the route's ownership rule). One round trip. */
-export async function listTickets(db: TenantDb, query: ListTicketsQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
-    db
-      .select(tickets, keyset.after, ...filtersOf(query))
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
-  )
-  return keyset.page(rows as Ticket[])
+export function listTickets(db: TenantDb, query: ListTicketsQuery) {
+  return listTable<typeof tickets, TicketSort, Ticket>(db, tickets, query, sortOrders, filtersOf(query))
 }
 
-export async function getTicket(db: TenantDb, ticketId: string): Promise<Ticket> {
-  const [rows] = await db.run(db.select(tickets, eq(tickets.id, ticketId)))
-  return foundOr404(rows as Ticket[], 'ticket')
+export function getTicket(db: TenantDb, ticketId: string): Promise<Ticket> {
+  return getById(db, tickets, ticketId, 'ticket')
 }
 
 /**
