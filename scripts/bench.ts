@@ -156,9 +156,13 @@ async function startDatabase(teardown: Teardown): Promise<NeonLocal> {
 /** PENDING refunds the approval scenario approves, one per request (more than any run can send). */
 const PENDING_REFUNDS = 100_000
 
-/** The id of the n-th pending refund: `md5('bench-refund-<n>')` as a uuid, in SQL and here alike. */
+/**
+ * The id of the n-th pending refund: `md5('bench-refund-<n>')` with the version-4 and variant nibbles set (so it is
+ * a valid RFC 9562 uuid for the API's validation), computed alike here and in SQL.
+ */
 function pendingRefundId(n: number): string {
-  const hex = createHash('md5').update(`bench-refund-${n}`).digest('hex')
+  const md5 = createHash('md5').update(`bench-refund-${n}`).digest('hex')
+  const hex = `${md5.slice(0, 12)}4${md5.slice(13, 16)}8${md5.slice(17)}`
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
@@ -166,7 +170,7 @@ function pendingRefundId(n: number): string {
 async function addPendingRefunds(owner: ReturnType<typeof createDatabase>): Promise<void> {
   const { organizations, users } = seedIds
   await owner.execute(sql`insert into refunds (id, organization_id, customer_id, amount, currency, reason, status)
-    select md5('bench-refund-' || n)::uuid, ${organizations.acme}, ${users.acmeCustomerJane}, 0.01, 'USD', 'OTHER', 'PENDING'
+    select overlay(overlay(md5('bench-refund-' || n) placing '4' from 13) placing '8' from 17)::uuid, ${organizations.acme}, ${users.acmeCustomerJane}, 0.01, 'USD', 'OTHER', 'PENDING'
     from generate_series(0, ${PENDING_REFUNDS - 1}) as n`)
 }
 
