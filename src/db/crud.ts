@@ -27,22 +27,39 @@ export function keysetPage<S extends string>(query: ListQuery<S>, sorts: Record<
   }
 }
 
+/** A select the list helpers order and limit (a drizzle dynamic select of TenantDb). */
+interface OrderableSelect {
+  orderBy(...columns: SQL[]): { limit(limit: number): unknown }
+}
+
+/**
+ * One page of a list: `select(after)` is the resource's own select (a table, or a view joined with its user)
+ * with the keyset cursor's condition among its conditions; this orders, limits and cuts it. One round trip.
+ */
+export async function listView<S extends string, Row extends Record<string, unknown>>(
+  db: TenantDb,
+  query: ListQuery<S>,
+  sorts: Record<S, SortOrder>,
+  select: (after: SQL | undefined) => OrderableSelect,
+) {
+  const keyset = keysetPage(query, sorts)
+  const [rows] = await db.run(
+    select(keyset.after)
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit) as Statement,
+  )
+  return keyset.page(rows as unknown as Row[])
+}
+
 /** One page of a tenant table: the caller's filters after the keyset cursor, in the sort's order. One round trip. */
-export async function listTable<T extends TenantTable, S extends string, Row extends Record<string, unknown>>(
+export function listTable<T extends TenantTable, S extends string, Row extends Record<string, unknown>>(
   db: TenantDb,
   table: T,
   query: ListQuery<S>,
   sorts: Record<S, SortOrder>,
   filters: Array<SQL | undefined>,
 ) {
-  const keyset = keysetPage(query, sorts)
-  const [rows] = await db.run(
-    db
-      .select(table, keyset.after, ...filters)
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
-  )
-  return keyset.page(rows as Row[])
+  return listView<S, Row>(db, query, sorts, (after) => db.select(table, after, ...filters))
 }
 
 /** The tenant's row of `table` with this id, or 404 (another tenant's id answers exactly the same). */

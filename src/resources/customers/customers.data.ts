@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, type SQL } from 'drizzle-orm'
-import { foundOr404, keysetPage, updateWhere } from '../../db/crud'
+import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type CustomerProfile, customerProfiles, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -38,20 +38,16 @@ function selectCustomers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
     )
 }
 
-export async function listCustomers(db: TenantDb, query: ListCustomersQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
+export function listCustomers(db: TenantDb, query: ListCustomersQuery) {
+  return listView<CustomerSort, CustomerRow>(db, query, sortOrders, (after) =>
     selectCustomers(
       db,
-      keyset.after,
+      after,
       query.accountTier ? inArray(customerProfiles.accountTier, query.accountTier) : undefined,
       query.accountStanding ? inArray(customerProfiles.accountStanding, query.accountStanding) : undefined,
       query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
-    )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+    ),
   )
-  return keyset.page(rows as unknown as CustomerRow[])
 }
 
 export async function getCustomer(db: TenantDb, customerId: string): Promise<CustomerRow> {

@@ -1,7 +1,7 @@
 import { eq, getTableColumns, getTableName, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm'
 import { alias, type PgColumn, QueryBuilder } from 'drizzle-orm/pg-core'
 import type { PrincipalRole } from '../../auth/principal'
-import { foundOr404, keysetPage, refusalOf } from '../../db/crud'
+import { foundOr404, listView, refusalOf } from '../../db/crud'
 import {
   customerProfiles,
   type Escalation,
@@ -111,13 +111,12 @@ function selectEscalations(db: TenantDb, ...conditions: Array<SQL | undefined>) 
 }
 
 /** The representative queue: one page, filtered, in the queue order by default. One round trip. */
-export async function listEscalations(db: TenantDb, query: ListEscalationsQuery) {
-  const keyset = keysetPage(query, sortOrders)
+export function listEscalations(db: TenantDb, query: ListEscalationsQuery) {
   const assignee = query.assignedRepresentativeId
-  const [rows] = await db.run(
+  return listView<ListEscalationsQuery['sort'], EscalationRow>(db, query, sortOrders, (after) =>
     selectEscalations(
       db,
-      keyset.after,
+      after,
       query.status ? inArray(escalations.status, query.status) : undefined,
       // The rank, not the enum: the queue indexes hold it.
       query.priority
@@ -133,11 +132,8 @@ export async function listEscalations(db: TenantDb, query: ListEscalationsQuery)
         ? eq(escalations.agentConfigurationId, query.agentConfigurationId)
         : undefined,
       query.ticketId ? eq(escalations.ticketId, query.ticketId) : undefined,
-    )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+    ),
   )
-  return keyset.page(rows as EscalationRow[])
 }
 
 export async function getEscalation(db: TenantDb, escalationId: string): Promise<EscalationRow> {

@@ -1,5 +1,5 @@
 import { eq, gte, lte, type SQL, sql } from 'drizzle-orm'
-import { keysetPage } from '../../db/crud'
+import { listTable } from '../../db/crud'
 import {
   escalations,
   type PerformanceMetrics,
@@ -250,38 +250,32 @@ const metricsSorts = sortOrders(performanceMetrics)
 const teamSorts = sortOrders(teamPerformance)
 
 /** performance_metrics rows of a period kind whose period starts in [from, to]: one round trip. */
-export async function listMetrics(db: TenantDb, query: ListMetricsQuery) {
-  const keyset = keysetPage(query, metricsSorts)
-  const [rows] = await db.run(
-    db
-      .select(
-        performanceMetrics,
-        keyset.after,
-        query.period ? eq(performanceMetrics.period, query.period) : undefined,
-        query.from ? gte(performanceMetrics.periodStart, query.from) : undefined,
-        query.to ? lte(performanceMetrics.periodStart, query.to) : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+export function listMetrics(db: TenantDb, query: ListMetricsQuery) {
+  return listTable<typeof performanceMetrics, ListMetricsQuery['sort'], PerformanceMetrics>(
+    db,
+    performanceMetrics,
+    query,
+    metricsSorts,
+    [
+      query.period ? eq(performanceMetrics.period, query.period) : undefined,
+      query.from ? gte(performanceMetrics.periodStart, query.from) : undefined,
+      query.to ? lte(performanceMetrics.periodStart, query.to) : undefined,
+    ],
   )
-  return keyset.page(rows as PerformanceMetrics[])
 }
 
 /** team_performance rows, optionally of one representative: one round trip. */
-export async function listTeamMetrics(db: TenantDb, query: ListTeamMetricsQuery) {
-  const keyset = keysetPage(query, teamSorts)
-  const [rows] = await db.run(
-    db
-      .select(
-        teamPerformance,
-        keyset.after,
-        query.period ? eq(teamPerformance.period, query.period) : undefined,
-        query.from ? gte(teamPerformance.periodStart, query.from) : undefined,
-        query.to ? lte(teamPerformance.periodStart, query.to) : undefined,
-        query.representativeId ? eq(teamPerformance.representativeId, query.representativeId) : undefined,
-      )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+export function listTeamMetrics(db: TenantDb, query: ListTeamMetricsQuery) {
+  return listTable<typeof teamPerformance, ListTeamMetricsQuery['sort'], TeamPerformance>(
+    db,
+    teamPerformance,
+    query,
+    teamSorts,
+    [
+      query.period ? eq(teamPerformance.period, query.period) : undefined,
+      query.from ? gte(teamPerformance.periodStart, query.from) : undefined,
+      query.to ? lte(teamPerformance.periodStart, query.to) : undefined,
+      query.representativeId ? eq(teamPerformance.representativeId, query.representativeId) : undefined,
+    ],
   )
-  return keyset.page(rows as TeamPerformance[])
 }

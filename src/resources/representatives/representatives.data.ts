@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
-import { foundOr404, keysetPage, updateWhere } from '../../db/crud'
+import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type Representative, representatives, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -34,21 +34,17 @@ function selectRepresentatives(db: TenantDb, ...conditions: Array<SQL | undefine
 /** jsonb array containment, served by the GIN (jsonb_path_ops) indexes. */
 const contains = (column: PgColumn, item: string) => sql`${column} @> ${JSON.stringify([item])}::jsonb`
 
-export async function listRepresentatives(db: TenantDb, query: ListRepresentativesQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
+export function listRepresentatives(db: TenantDb, query: ListRepresentativesQuery) {
+  return listView<RepresentativeSort, RepresentativeRow>(db, query, sortOrders, (after) =>
     selectRepresentatives(
       db,
-      keyset.after,
+      after,
       query.status ? inArray(representatives.status, query.status) : undefined,
       query.role ? inArray(representatives.role, query.role) : undefined,
       query.skill ? contains(representatives.skills, query.skill) : undefined,
       query.language ? contains(representatives.languages, query.language) : undefined,
-    )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+    ),
   )
-  return keyset.page(rows as unknown as RepresentativeRow[])
 }
 
 export async function getRepresentative(db: TenantDb, representativeId: string): Promise<RepresentativeRow> {

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from 'drizzle-orm'
-import { foundOr404, keysetPage, refusalOf } from '../../db/crud'
+import { foundOr404, listView, refusalOf } from '../../db/crud'
 import { customerProfiles, representatives, type User, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
@@ -58,20 +58,16 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined
 }
 
-export async function listUsers(db: TenantDb, query: ListUsersQuery) {
-  const keyset = keysetPage(query, sortOrders)
-  const [rows] = await db.run(
+export function listUsers(db: TenantDb, query: ListUsersQuery) {
+  return listView<UserSort, UserRow>(db, query, sortOrders, (after) =>
     selectUsers(
       db,
-      keyset.after,
+      after,
       query.role ? inArray(users.role, query.role) : undefined,
       query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
       query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
-    )
-      .orderBy(...keyset.orderBy)
-      .limit(keyset.limit),
+    ),
   )
-  return keyset.page(rows as unknown as UserRow[])
 }
 
 export async function getUser(db: TenantDb, userId: string): Promise<UserRow> {
