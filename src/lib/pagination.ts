@@ -13,6 +13,12 @@ import { isSafeText, parseTimestamp } from './input'
 export interface SortOrder {
   columns: readonly PgColumn[]
   direction: 'asc' | 'desc'
+  /**
+   * One unique text column, compared in code-point (byte) order with the text_pattern_ops operators (`~<~`,
+   * `~>~`). They are LEAKPROOF, so under row-level security the (organization_id, column text_pattern_ops) index
+   * serves both the cursor condition and the order (the default collation's `<` is not leakproof and could not).
+   */
+  byteOrder?: boolean
 }
 
 export const MAX_PAGE_SIZE = 100
@@ -117,6 +123,10 @@ function isValidFor(column: PgColumn, value: string): boolean {
 
 /** The rows after the cursor in the sort's order: `(a, b, id) > (…)` (or `<` when descending). */
 export function afterCursor(order: SortOrder, values: readonly string[]): SQL {
+  if (order.byteOrder) {
+    const [column] = order.columns as [PgColumn]
+    return order.direction === 'asc' ? sql`${column} ~>~ ${values[0]}` : sql`${column} ~<~ ${values[0]}`
+  }
   const columns = sql.join(
     order.columns.map((column) => sql`${column}`),
     sql`, `,
@@ -130,6 +140,11 @@ export function afterCursor(order: SortOrder, values: readonly string[]): SQL {
 
 /** ORDER BY of the sort. */
 export function orderByOf(order: SortOrder): SQL[] {
+  if (order.byteOrder) {
+    return order.columns.map((column) =>
+      order.direction === 'asc' ? sql`${column} using ~<~` : sql`${column} using ~>~`,
+    )
+  }
   return order.columns.map((column) => (order.direction === 'asc' ? sql`${column} asc` : sql`${column} desc`))
 }
 

@@ -39,6 +39,46 @@ describe('people lists: filters, order and cursors', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('an emailPrefix search lists its matches by email (byte order), page by page; sort still applies', async () => {
+    const t = await createTenant()
+    for (const email of [
+      'zed.b@example.com',
+      'zed.a@example.com',
+      'zed.c@example.com',
+      'zed.aa@example.com',
+    ]) {
+      await addUser(t, { email, name: 'Zed', role: 'CUSTOMER' })
+    }
+    const emails: string[] = []
+    let cursor: string | null = null
+    do {
+      const next: Page<{ email: string }> = await page(
+        t,
+        `/v1/users?emailPrefix=zed.&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      )
+      emails.push(...next.data.map((user) => user.email))
+      cursor = next.nextCursor
+    } while (cursor)
+    expect(emails).toEqual([
+      'zed.a@example.com',
+      'zed.aa@example.com',
+      'zed.b@example.com',
+      'zed.c@example.com',
+    ])
+    const customers = await page<{ email: string }>(t, '/v1/customers?emailPrefix=zed.&limit=2')
+    expect(customers.data.map((customer) => customer.email)).toEqual([
+      'zed.a@example.com',
+      'zed.aa@example.com',
+    ])
+    const byDate = await page<{ email: string }>(t, '/v1/users?emailPrefix=zed.&sort=createdAt')
+    expect(byDate.data.map((user) => user.email)).toEqual([
+      'zed.b@example.com',
+      'zed.a@example.com',
+      'zed.c@example.com',
+      'zed.aa@example.com',
+    ])
+  })
+
   it('users: a cursor walks every row once, in a stable order, in both directions', async () => {
     const t = await createTenant()
     for (let i = 0; i < 5; i++)

@@ -3,7 +3,7 @@ import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type CustomerProfile, customerProfiles, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
-import { startsWith } from '../users/users.data'
+import { defaultSortOf, startsWith } from '../users/users.data'
 import type { CustomerSort, ListCustomersQuery, UpdateCustomerInput } from './customers.schemas'
 
 /** A profile row with its user's fields (the list's keyset runs on the profile: created with the user). */
@@ -17,6 +17,8 @@ export type CustomerRow = CustomerProfile & {
 const sortOrders: Record<CustomerSort, SortOrder> = {
   '-createdAt': { columns: [customerProfiles.createdAt, customerProfiles.id], direction: 'desc' },
   createdAt: { columns: [customerProfiles.createdAt, customerProfiles.id], direction: 'asc' },
+  // The user's email, unique per organization: a total order on its own.
+  email: { columns: [users.email], direction: 'asc', byteOrder: true },
 }
 
 function selectCustomers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
@@ -39,14 +41,18 @@ function selectCustomers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
 }
 
 export function listCustomers(db: TenantDb, query: ListCustomersQuery) {
-  return listView<CustomerSort, CustomerRow>(db, query, sortOrders, (after) =>
-    selectCustomers(
-      db,
-      after,
-      query.accountTier ? inArray(customerProfiles.accountTier, query.accountTier) : undefined,
-      query.accountStanding ? inArray(customerProfiles.accountStanding, query.accountStanding) : undefined,
-      query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
-    ),
+  return listView<CustomerSort, CustomerRow>(
+    db,
+    { ...query, sort: defaultSortOf(query) as CustomerSort },
+    sortOrders,
+    (after) =>
+      selectCustomers(
+        db,
+        after,
+        query.accountTier ? inArray(customerProfiles.accountTier, query.accountTier) : undefined,
+        query.accountStanding ? inArray(customerProfiles.accountStanding, query.accountStanding) : undefined,
+        query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
+      ),
   )
 }
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { accountStandingValues, accountTierValues, customerProfiles } from '../../db/schema'
-import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import {
   createSelectSchema,
   csvOf,
@@ -34,12 +34,15 @@ export const CustomerSchema = z
 export const CustomerPageSchema = pageSchema(CustomerSchema, 'CustomerPage')
 export const CustomerIdParamsSchema = idParams('customerId')
 
-export const customerSorts = ['-createdAt', 'createdAt'] as const
+export const customerSorts = ['-createdAt', 'createdAt', 'email'] as const
 export type CustomerSort = (typeof customerSorts)[number]
 
 export const ListCustomersQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: sortQuerySchema(customerSorts, '-createdAt'),
+  sort: z.enum(customerSorts).optional().openapi({
+    description:
+      'Sort order (whitelist). Default: `email` when `emailPrefix` is given (search results), else `-createdAt`.',
+  }),
   accountTier: csvOf(accountTierValues),
   accountStanding: csvOf(accountStandingValues),
   emailPrefix: z

@@ -7,7 +7,7 @@ import {
   userRoleValues,
   users,
 } from '../../db/schema'
-import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import {
   booleanQuery,
   createSelectSchema,
@@ -38,12 +38,15 @@ export const UserSchema = createSelectSchema(users, {
 export const UserPageSchema = pageSchema(UserSchema, 'UserPage')
 export const UserIdParamsSchema = idParams('userId')
 
-export const userSorts = ['-createdAt', 'createdAt'] as const
+export const userSorts = ['-createdAt', 'createdAt', 'email'] as const
 export type UserSort = (typeof userSorts)[number]
 
 export const ListUsersQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: sortQuerySchema(userSorts, '-createdAt'),
+  sort: z.enum(userSorts).optional().openapi({
+    description:
+      'Sort order (whitelist). Default: `email` when `emailPrefix` is given (search results), else `-createdAt`.',
+  }),
   role: csvOf(userRoleValues),
   isActive: booleanQuery,
   emailPrefix: z
