@@ -94,3 +94,32 @@ export const emailAddress = z
   .email()
   .max(320)
   .transform((email) => email.toLowerCase())
+
+/** Sorts of a people list that can be searched by email prefix (users, customers). */
+export const emailSearchSorts = ['-createdAt', 'createdAt', 'email'] as const
+export type EmailSearchSort = (typeof emailSearchSorts)[number]
+
+/** `sort` and `emailPrefix` of a people list: a prefix search lists its matches by email unless a sort is given. */
+export const emailSearchQuery = {
+  sort: z.enum(emailSearchSorts).optional().openapi({
+    description:
+      'Sort order (whitelist). Default: `email` when `emailPrefix` is given (search results), else `-createdAt`.',
+  }),
+  emailPrefix: z
+    .string()
+    .min(1)
+    .max(320)
+    .transform((prefix) => prefix.toLowerCase())
+    .optional()
+    .openapi({
+      description: 'Only those whose email starts with this text (case-insensitive, taken literally).',
+    }),
+}
+
+/** The sort of a people list query: the caller's, else `email` for a prefix search (constant time), else by date. */
+export function emailSearchSort(query: {
+  sort?: EmailSearchSort | undefined
+  emailPrefix?: string | undefined
+}): EmailSearchSort {
+  return query.sort ?? (query.emailPrefix ? 'email' : '-createdAt')
+}

@@ -3,7 +3,8 @@ import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type CustomerProfile, customerProfiles, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
-import { defaultSortOf, startsWith } from '../users/users.data'
+import { emailSearchSort } from '../../lib/schemas'
+import { startsWith } from '../users/users.data'
 import type { CustomerSort, ListCustomersQuery, UpdateCustomerInput } from './customers.schemas'
 
 /** A profile row with its user's fields (the list's keyset runs on the profile: created with the user). */
@@ -43,7 +44,7 @@ function selectCustomers(db: TenantDb, ...conditions: Array<SQL | undefined>) {
 export function listCustomers(db: TenantDb, query: ListCustomersQuery) {
   return listView<CustomerSort, CustomerRow>(
     db,
-    { ...query, sort: defaultSortOf(query) as CustomerSort },
+    { ...query, sort: emailSearchSort(query) },
     sortOrders,
     (after) =>
       selectCustomers(

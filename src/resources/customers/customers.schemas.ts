@@ -4,6 +4,8 @@ import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import {
   createSelectSchema,
   csvOf,
+  type EmailSearchSort,
+  emailSearchQuery,
   idParams,
   isoTimestamp,
   jsonObject,
@@ -34,24 +36,13 @@ export const CustomerSchema = z
 export const CustomerPageSchema = pageSchema(CustomerSchema, 'CustomerPage')
 export const CustomerIdParamsSchema = idParams('customerId')
 
-export const customerSorts = ['-createdAt', 'createdAt', 'email'] as const
-export type CustomerSort = (typeof customerSorts)[number]
+export type CustomerSort = EmailSearchSort
 
 export const ListCustomersQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: z.enum(customerSorts).optional().openapi({
-    description:
-      'Sort order (whitelist). Default: `email` when `emailPrefix` is given (search results), else `-createdAt`.',
-  }),
+  ...emailSearchQuery,
   accountTier: csvOf(accountTierValues),
   accountStanding: csvOf(accountStandingValues),
-  emailPrefix: z
-    .string()
-    .min(1)
-    .max(320)
-    .transform((prefix) => prefix.toLowerCase())
-    .optional()
-    .openapi({ description: 'Customers whose email starts with this text (case-insensitive).' }),
 })
 
 export const UpdateCustomerSchema = z

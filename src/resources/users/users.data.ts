@@ -5,6 +5,7 @@ import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
+import { emailSearchSort } from '../../lib/schemas'
 import {
   type CreateUserInput,
   CustomerProfileInputSchema,
@@ -20,14 +21,6 @@ const sortOrders: Record<UserSort, SortOrder> = {
   '-createdAt': { columns: [users.createdAt, users.id], direction: 'desc' },
   createdAt: { columns: [users.createdAt, users.id], direction: 'asc' },
   email: { columns: [users.email], direction: 'asc', byteOrder: true },
-}
-
-/** A search by email prefix lists its matches by email (constant time at any size); any other list by date. */
-export function defaultSortOf<S extends string>(query: {
-  sort?: S | undefined
-  emailPrefix?: string | undefined
-}) {
-  return query.sort ?? (query.emailPrefix ? 'email' : '-createdAt')
 }
 
 /** Users with the id of their representative profile (if any): one statement. */
@@ -68,18 +61,14 @@ export function prefixUpperBound(prefix: string): string | undefined {
 }
 
 export function listUsers(db: TenantDb, query: ListUsersQuery) {
-  return listView<UserSort, UserRow>(
-    db,
-    { ...query, sort: defaultSortOf(query) as UserSort },
-    sortOrders,
-    (after) =>
-      selectUsers(
-        db,
-        after,
-        query.role ? inArray(users.role, query.role) : undefined,
-        query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
-        query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
-      ),
+  return listView<UserSort, UserRow>(db, { ...query, sort: emailSearchSort(query) }, sortOrders, (after) =>
+    selectUsers(
+      db,
+      after,
+      query.role ? inArray(users.role, query.role) : undefined,
+      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
+      query.emailPrefix ? startsWith(users.email, query.emailPrefix) : undefined,
+    ),
   )
 }
 

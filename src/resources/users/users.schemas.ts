@@ -14,7 +14,9 @@ import {
   csvOf,
   currencyCode,
   displayName,
+  type EmailSearchSort,
   emailAddress,
+  emailSearchQuery,
   idParams,
   isoTimestamp,
   jsonObject,
@@ -38,24 +40,13 @@ export const UserSchema = createSelectSchema(users, {
 export const UserPageSchema = pageSchema(UserSchema, 'UserPage')
 export const UserIdParamsSchema = idParams('userId')
 
-export const userSorts = ['-createdAt', 'createdAt', 'email'] as const
-export type UserSort = (typeof userSorts)[number]
+export type UserSort = EmailSearchSort
 
 export const ListUsersQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: z.enum(userSorts).optional().openapi({
-    description:
-      'Sort order (whitelist). Default: `email` when `emailPrefix` is given (search results), else `-createdAt`.',
-  }),
+  ...emailSearchQuery,
   role: csvOf(userRoleValues),
   isActive: booleanQuery,
-  emailPrefix: z
-    .string()
-    .min(1)
-    .max(320)
-    .transform((prefix) => prefix.toLowerCase())
-    .optional()
-    .openapi({ description: 'Users whose email starts with this text (case-insensitive).' }),
 })
 
 /** The representative profile a REPRESENTATIVE (or an ADMIN who takes tickets) gets when created. */
