@@ -161,3 +161,21 @@ export type MetricPeriod = (typeof metricPeriodValues)[number]
 export const performanceTrendEnum = pgEnum('performance_trend', ['IMPROVING', 'STABLE', 'DECLINING'])
 export const performanceTrendValues = performanceTrendEnum.enumValues
 export type PerformanceTrend = (typeof performanceTrendValues)[number]
+
+/** Who wrote a message: the ticket's customer, staff (any REPRESENTATIVE or ADMIN user), an AI agent, the system. */
+export const messageAuthorTypeEnum = pgEnum('message_author_type', [
+  'CUSTOMER',
+  'REPRESENTATIVE',
+  'AGENT',
+  'SYSTEM',
+])
+export const messageAuthorTypeValues = messageAuthorTypeEnum.enumValues
+export type MessageAuthorType = (typeof messageAuthorTypeValues)[number]
+
+export const messageVisibilityEnum = pgEnum('message_visibility', ['PUBLIC', 'INTERNAL'])
+export const messageVisibilityValues = messageVisibilityEnum.enumValues
+export type MessageVisibility = (typeof messageVisibilityValues)[number]
+
+export const messageFormatEnum = pgEnum('message_format', ['TEXT', 'MARKDOWN'])
+export const messageFormatValues = messageFormatEnum.enumValues
+export type MessageFormat = (typeof messageFormatValues)[number]

@@ -53,8 +53,8 @@ export function tenantIsolationPolicy(tenantColumn: 'organization_id' | 'id' = '
   })
 }
 
-const CURRENT_PRINCIPAL_ROLE_SQL = "(select nullif(current_setting('app.principal_role', true), ''))"
-const CURRENT_PRINCIPAL_ID_SQL = "(select nullif(current_setting('app.principal_id', true), '')::uuid)"
+export const CURRENT_PRINCIPAL_ROLE_SQL = "(select nullif(current_setting('app.principal_role', true), ''))"
+export const CURRENT_PRINCIPAL_ID_SQL = "(select nullif(current_setting('app.principal_id', true), '')::uuid)"
 
 /**
  * Row-level security of the CUSTOMER "own rows only" rule (SPEC §3), restrictive so it narrows the tenant

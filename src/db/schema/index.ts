@@ -3,6 +3,7 @@
  * and row types. drizzle-kit reads this file (drizzle.config.ts); the app imports it as `schema`.
  */
 export * from './automation'
+export * from './conversations'
 export * from './enums'
 export * from './finance'
 export { CURRENT_ORGANIZATION_SQL } from './helpers'

@@ -1,5 +1,6 @@
 import { relations } from 'drizzle-orm'
 import { agentConfigurations, decisionRules } from './automation'
+import { messageAttachments, messages } from './conversations'
 import { budgets, budgetUsageRecords, refunds } from './finance'
 import { performanceMetrics, teamPerformance } from './metrics'
 import { customerProfiles, representatives } from './people'
@@ -68,6 +69,35 @@ export const ticketsRelations = relations(tickets, ({ one, many }) => ({
   }),
   escalations: many(escalations),
   refunds: many(refunds),
+  messages: many(messages),
+}))
+
+export const messagesRelations = relations(messages, ({ one, many }) => ({
+  organization: one(organizations, { fields: [messages.organizationId], references: [organizations.id] }),
+  ticket: one(tickets, { fields: [messages.ticketId], references: [tickets.id] }),
+  authorUser: one(users, {
+    fields: [messages.authorUserId],
+    references: [users.id],
+    relationName: 'message_author_user',
+  }),
+  authorAgent: one(agentConfigurations, {
+    fields: [messages.authorAgentId],
+    references: [agentConfigurations.id],
+  }),
+  redactedBy: one(users, {
+    fields: [messages.redactedByUserId],
+    references: [users.id],
+    relationName: 'message_redacted_by',
+  }),
+  attachments: many(messageAttachments),
+}))
+
+export const messageAttachmentsRelations = relations(messageAttachments, ({ one }) => ({
+  organization: one(organizations, {
+    fields: [messageAttachments.organizationId],
+    references: [organizations.id],
+  }),
+  message: one(messages, { fields: [messageAttachments.messageId], references: [messages.id] }),
 }))
 
 export const escalationsRelations = relations(escalations, ({ one }) => ({

@@ -1,4 +1,5 @@
 import type { agentConfigurations, decisionRules } from './automation'
+import type { messageAttachments, messages } from './conversations'
 import type { budgets, budgetUsageRecords, refunds } from './finance'
 import type { performanceMetrics, teamPerformance } from './metrics'
 import type { customerProfiles, representatives } from './people'
@@ -32,3 +33,7 @@ export type PerformanceMetrics = typeof performanceMetrics.$inferSelect
 export type NewPerformanceMetrics = typeof performanceMetrics.$inferInsert
 export type TeamPerformance = typeof teamPerformance.$inferSelect
 export type NewTeamPerformance = typeof teamPerformance.$inferInsert
+export type Message = typeof messages.$inferSelect
+export type NewMessage = typeof messages.$inferInsert
+export type MessageAttachment = typeof messageAttachments.$inferSelect
+export type NewMessageAttachment = typeof messageAttachments.$inferInsert

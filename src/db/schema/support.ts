@@ -19,6 +19,7 @@ import {
   escalationReasonValues,
   escalationStatusEnum,
   escalationStatusValues,
+  messageAuthorTypeEnum,
   ticketCategoryEnum,
   ticketCategoryValues,
   ticketPriorityEnum,
@@ -44,6 +45,12 @@ export const tickets = pgTable(
     category: ticketCategoryEnum('category').notNull().default('OTHER'),
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
     firstResponseAt: timestamp('first_response_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Who gave the first response (REPRESENTATIVE: a person; AGENT: an AI agent) and their user or agent
+     * configuration id: a copy of the author, kept when the author is gone (no reference).
+     */
+    firstResponseByType: messageAuthorTypeEnum('first_response_by_type'),
+    firstResponseById: uuid('first_response_by_id'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
     /**
@@ -114,6 +121,12 @@ export const tickets = pgTable(
     check('tickets_ticket_number_format', sql`ticket_number ~ '^TICKET-[0-9]+$'`),
     check('tickets_subject_not_blank', sql`btrim(subject) <> ''`),
     check('tickets_tags_is_array', sql`jsonb_typeof(tags) = 'array'`),
+    check(
+      'tickets_first_response_by',
+      sql`(first_response_by_type is null and first_response_by_id is null)
+        or (first_response_by_type in ('REPRESENTATIVE', 'AGENT') and first_response_by_id is not null
+          and first_response_at is not null)`,
+    ),
     tenantIsolationPolicy(),
     customerOwnRowsPolicy('customer_id'),
   ],

@@ -44,5 +44,12 @@ export type RuleCondition =
   | { not: RuleCondition }
   | RuleComparison
 
+/** messages.metadata of an AI agent's message: its confidence (0–1), its sources (≤ 20) and the model. */
+export type MessageMetadata = {
+  confidence?: number
+  sources?: Array<{ title: string; url: string }>
+  model?: string
+}
+
 /** budgets.alert_thresholds: percentages of the amount, ascending, e.g. `[50, 80, 100]`. */
 export type BudgetAlertThresholds = number[]
