@@ -54,7 +54,10 @@ export const TENANT_TABLES = [
 ] as const
 
 /** Tables of the API's machinery rather than the domain (tenant-bound all the same). */
-export const INFRASTRUCTURE_TABLES = [['idempotency_keys', 'organization_id']] as const
+export const INFRASTRUCTURE_TABLES = [
+  ['idempotency_keys', 'organization_id'],
+  ['events', 'organization_id'],
+] as const
 
 /** Every table of the public schema. */
 export const ALL_TABLES = [...TENANT_TABLES, ...INFRASTRUCTURE_TABLES]

@@ -5,6 +5,7 @@
 export * from './automation'
 export * from './conversations'
 export * from './enums'
+export * from './events'
 export * from './finance'
 export { CURRENT_ORGANIZATION_SQL } from './helpers'
 export * from './idempotency'
