@@ -153,7 +153,13 @@ export const refunds = pgTable(
       t.createdAt,
       t.id,
     ),
-    index('refunds_organization_id_ticket_id_idx').on(t.organizationId, t.ticketId),
+    // The ticket foreign key's index, and the refunds list filtered by ticket in its keyset order.
+    index('refunds_organization_id_ticket_id_created_at_id_idx').on(
+      t.organizationId,
+      t.ticketId,
+      t.createdAt,
+      t.id,
+    ),
     index('refunds_organization_id_decision_rule_id_idx').on(t.organizationId, t.decisionRuleId),
     index('refunds_organization_id_decided_by_user_id_idx').on(t.organizationId, t.decidedByUserId),
     index('refunds_organization_id_budget_id_idx').on(t.organizationId, t.budgetId),

@@ -1,0 +1,2 @@
+DROP INDEX "refunds_organization_id_ticket_id_idx";--> statement-breakpoint
+CREATE INDEX "refunds_organization_id_ticket_id_created_at_id_idx" ON "refunds" USING btree ("organization_id","ticket_id","created_at","id");
