@@ -1,5 +1,12 @@
+import { execFileSync } from 'node:child_process'
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+
+// The /docs UI's files in the Workers Static Assets directory that wrangler.toml [assets] names: the command of
+// wrangler.toml [build] (wrangler runs it for dev and deploy; the test runtime does not). Run as a command, not
+// imported, so the config stays loadable by Vite's native config loader. The runtime serves the files to
+// `env.ASSETS` only: `SELF.fetch` enters the Worker, never the asset router (test/system/docs.test.ts).
+execFileSync('npx', ['tsx', 'scripts/docs-assets.ts'], { stdio: 'inherit' })
 
 // Rate limits of the test runtime (the shape of src/lib/rate-limits.ts's table): FREE and STARTER small enough to
 // reach in test/system/rate-limits.test.ts; the other plans never limit the suite (test tenants are PROFESSIONAL,

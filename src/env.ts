@@ -1,6 +1,7 @@
 import type { Principal } from './auth/principal'
 import type { IdempotencyClaim, TenantDb } from './db/tenant'
 import type { RateLimitBindings } from './lib/rate-limits'
+import type { DocsAssetsBindings } from './resources/docs/docs-assets'
 
 /** Worker bindings: `wrangler.toml` [vars] plus secrets (`.dev.vars` locally, `wrangler secret` in Cloudflare). */
 export interface Bindings {
@@ -27,6 +28,9 @@ export interface Bindings {
 
 /** The rate-limiting bindings, RATE_LIMIT_<PLAN>_<SCOPE> (wrangler.toml `ratelimits`; see lib/rate-limits.ts). */
 export interface Bindings extends RateLimitBindings {}
+
+/** Workers Static Assets (wrangler.toml [assets]): the /docs UI's files and their manifest (resources/docs). */
+export interface Bindings extends DocsAssetsBindings {}
 
 /**
  * Per-request values set by middleware. `principal` and `tenantDb` exist only on routes declared with

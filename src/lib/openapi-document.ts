@@ -61,7 +61,14 @@ export function registerDocumentRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'Interactive reference documentation (HTML)',
       responses: {
         200: {
-          description: 'An HTML page rendering this document.',
+          description:
+            'An HTML page rendering this document with a script served from this origin (no CDN), and a link to ' +
+            '`/openapi.json` for browsers that cannot run it.',
+          content: { 'text/html': { schema: z.string() } },
+        },
+        503: {
+          description:
+            'The reference UI’s files are missing from this deployment: an HTML page linking `/openapi.json`.',
           content: { 'text/html': { schema: z.string() } },
         },
       },
