@@ -2,7 +2,7 @@
 -- takes. See DATABASE.md ("Assignment") and src/resources/escalations/escalations.data.ts.
 
 -- 1. A ticket or an escalation gets (by INSERT, or by an UPDATE that changes its assignee) only a representative
--- whose user is active; otherwise OA020 (409 REPRESENTATIVE_INACTIVE, src/lib/errors.ts). An unknown
+-- whose user is active; otherwise OA030 (409 REPRESENTATIVE_INACTIVE, src/lib/errors.ts). An unknown
 -- representative is left to the foreign key (INVALID_REFERENCE), as before. The user row is locked FOR SHARE: a
 -- concurrent deactivation (PATCH /v1/users/{id} isActive false, which unassigns that person's open work in its own
 -- transaction) either commits first, and the assignment is refused, or waits for the assignment and then
@@ -21,7 +21,7 @@ BEGIN
     SELECT 1 FROM public.representatives r
     WHERE r.organization_id = NEW.organization_id AND r.id = NEW.assigned_representative_id
   ) THEN
-    RAISE EXCEPTION 'the representative''s user account is not active' USING ERRCODE = 'OA020';
+    RAISE EXCEPTION 'the representative''s user account is not active' USING ERRCODE = 'OA030';
   END IF;
   RETURN NEW;
 END
@@ -115,8 +115,8 @@ BEGIN
         ) THEN
           RETURN v_candidate;
         END IF;
-        RAISE EXCEPTION 'representative full' USING ERRCODE = 'OA021';
-      EXCEPTION WHEN SQLSTATE 'OA021' THEN
+        RAISE EXCEPTION 'representative full' USING ERRCODE = 'OA031';
+      EXCEPTION WHEN SQLSTATE 'OA031' THEN
         NULL;
       END;
     END LOOP;
