@@ -1,7 +1,7 @@
 import { eq, type SQL } from 'drizzle-orm'
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { type ApiError, errors } from '../lib/errors'
-import { isStale, versionMatches } from '../lib/etag'
+import { etagOf, isStale, versionMatches } from '../lib/etag'
 import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../lib/pagination'
 import type { Statement, TenantDb, TenantTable } from './tenant'
 
@@ -86,14 +86,15 @@ export interface ConditionalWrite<Row> {
 
 /**
  * Why a conditional write changed nothing, judged on the row as read in the same batch: it does not exist
- * (404), it is not at a version the caller named (412), or the resource's own rule refused it (409).
+ * (404), it is not at a version the caller named (412, naming the version it is at), or the resource's own rule
+ * refused it (409).
  */
 export function refusalOf<Row extends { version: number }>(
   current: Row | undefined,
   write: ConditionalWrite<Row>,
 ): ApiError {
   if (!current) return errors.notFound(`No such ${write.what}.`)
-  if (isStale(current, write.versions)) return errors.preconditionFailed()
+  if (isStale(current, write.versions)) return errors.preconditionFailed(undefined, etagOf(current))
   return (
     write.explain?.(current) ??
     errors.conflict('CONCURRENT_UPDATE', `The ${write.what} changed concurrently; read it again and retry.`)

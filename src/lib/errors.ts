@@ -16,6 +16,8 @@ export interface Problem {
   code: string
   instance?: string
   requestId?: string
+  /** On a 412: the resource's ETag now (RFC 9457 extension member). */
+  currentEtag?: string
   errors?: FieldError[]
 }
 
@@ -31,13 +33,19 @@ export class ApiError extends Error {
   readonly title: string
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
+  readonly currentEtag: string | undefined
 
   constructor(
     status: ContentfulStatusCode,
     code: string,
     title: string,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      errors?: FieldError[]
+      headers?: Record<string, string>
+      currentEtag?: string
+      cause?: unknown
+    } = {},
   ) {
     super(detail, { cause: options.cause })
     this.name = 'ApiError'
@@ -46,6 +54,7 @@ export class ApiError extends Error {
     this.title = title
     this.errors = options.errors
     this.headers = options.headers ?? {}
+    this.currentEtag = options.currentEtag
   }
 }
 
@@ -60,8 +69,18 @@ export const errors = {
   notFound: (detail = 'The requested resource does not exist.') =>
     new ApiError(404, 'NOT_FOUND', 'Not Found', detail),
   conflict: (code: string, detail: string) => new ApiError(409, code, 'Conflict', detail),
-  preconditionFailed: (detail = 'The resource has changed since it was read (ETag mismatch).') =>
-    new ApiError(412, 'PRECONDITION_FAILED', 'Precondition Failed', detail),
+  /** 412; with the resource's current ETag when there is one to compare (header and `currentEtag`). */
+  preconditionFailed: (
+    detail = 'The resource has changed since it was read (ETag mismatch).',
+    currentEtag?: string,
+  ) =>
+    new ApiError(
+      412,
+      'PRECONDITION_FAILED',
+      'Precondition Failed',
+      detail,
+      currentEtag ? { currentEtag, headers: { ETag: currentEtag } } : {},
+    ),
   payloadTooLarge: (detail: string) => new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Content Too Large', detail),
   unprocessable: (code: string, detail: string, fieldErrors?: FieldError[]) =>
     new ApiError(422, code, 'Unprocessable Content', detail, fieldErrors ? { errors: fieldErrors } : {}),
@@ -90,6 +109,7 @@ export function toProblem(error: ApiError, requestId?: string, instance?: string
     code: error.code,
     ...(instance ? { instance } : {}),
     ...(requestId ? { requestId } : {}),
+    ...(error.currentEtag ? { currentEtag: error.currentEtag } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
   }
 }

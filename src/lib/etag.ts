@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { inArray, type SQL } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import { errors } from './errors'
+import { headerRef } from './openapi'
 
 /**
  * Strong ETags from the row's `version`: an integer the database raises by one on every write under the row
@@ -19,14 +20,17 @@ const MAX_TAGS = 16
 
 /**
  * The versions an `If-Match` header accepts (RFC 9110 §13.1.1: `*` or a list of strong entity tags); undefined
- * when absent or `*`. A weak, malformed or foreign tag can never match this API's versions: 412.
+ * when absent or `*`. A weak, malformed or foreign tag can never match this API's versions: 412 at once, before
+ * any database work, so without the current ETag (a client bug, not a lost race: a GET names the ETag).
  */
 export function ifMatchVersions(header: string | undefined): number[] | undefined {
   if (header === undefined || header.trim() === '*') return undefined
   const tags = header.split(',').map((tag) => tag.trim())
   const versions = tags.map((tag) => Number(ENTITY_TAG.exec(tag)?.[1] ?? Number.NaN))
   if (tags.length > MAX_TAGS || versions.some((version) => !(version <= MAX_VERSION))) {
-    throw errors.preconditionFailed('If-Match must list ETags this API issued, e.g. "3".')
+    throw errors.preconditionFailed(
+      'If-Match must list ETags this API issued, e.g. "3" (read the resource for its current ETag).',
+    )
   }
   return versions
 }
@@ -39,9 +43,7 @@ export const ifMatchHeaderSchema = z.object({
 })
 
 /** The `ETag` response header of every route that answers a versioned resource. */
-export const etagResponseHeader = {
-  ETag: { description: 'Version of the resource, for If-Match.', schema: { type: 'string' as const } },
-}
+export const etagResponseHeader = { ETag: headerRef('ETag') }
 
 /** The SQL condition of a conditional write: the row's version is one the caller named (none named: any). */
 export function versionMatches(column: PgColumn, versions: number[] | undefined): SQL | undefined {

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
+import { responseHeaderComponents } from './openapi'
 import { RATE_LIMITS } from './rate-limits'
 import { publicRoute } from './routes'
 
@@ -37,8 +38,14 @@ export function openApiDocumentConfig(origin: string) {
   }
 }
 
-/** `GET /openapi.json` and `GET /docs` in the document itself: public, like `/health`. */
+/**
+ * `GET /openapi.json` and `GET /docs` in the document itself: public, like `/health`; and the response headers
+ * every route references (`components/headers`, lib/openapi.ts).
+ */
 export function registerDocumentRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const [name, header] of Object.entries(responseHeaderComponents)) {
+    app.openAPIRegistry.registerComponent('headers', name, header)
+  }
   app.openAPIRegistry.registerPath(
     publicRoute({
       method: 'get',

@@ -43,6 +43,15 @@ export const ProblemSchema = z
     code: z.string().openapi({ description: 'Stable machine-readable error code.', example: 'NOT_FOUND' }),
     instance: z.string().optional(),
     requestId: z.string().optional(),
+    currentEtag: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'On a 412: the ETag the resource has now (also the `ETag` header), to read it again or retry with. ' +
+          'Absent when If-Match named no tag this API issues (nothing was compared).',
+        example: '"4"',
+      }),
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
@@ -56,7 +65,7 @@ const problemDescriptions = {
   403: 'The caller may not perform this operation, or the organization is suspended.',
   404: 'No such resource in the caller’s organization.',
   409: 'The request conflicts with the current state of the resource.',
-  412: 'If-Match does not match the current ETag.',
+  412: 'If-Match does not match the current ETag (the problem and the `ETag` header say which it is).',
   413: 'The request body is too large.',
   422: 'The request body is invalid.',
   429: 'Too many requests.',
@@ -66,18 +75,89 @@ const problemDescriptions = {
 
 export type ProblemStatus = keyof typeof problemDescriptions
 
-/** OpenAPI `responses` entries for the problem statuses a route can answer with. */
+/**
+ * The response headers of this API, declared once as `components/headers` (registered by
+ * lib/openapi-document.ts) and referenced from every response that sends them (lib/routes.ts, problemResponses).
+ */
+export const responseHeaderComponents = {
+  RequestId: {
+    description:
+      'The request’s id: the caller’s `X-Request-Id` when acceptable, else a new one (also in logs).',
+    required: true,
+    schema: { type: 'string' as const },
+  },
+  ETag: {
+    description: 'Version of the resource, for If-Match.',
+    required: true,
+    schema: { type: 'string' as const, examples: ['"3"'] },
+  },
+  CurrentETag: {
+    description:
+      'The ETag the resource has now (also `currentEtag` in the problem); absent when If-Match named no tag ' +
+      'this API issues.',
+    schema: { type: 'string' as const, examples: ['"4"'] },
+  },
+  Location: {
+    description: 'The created resource’s URL (path).',
+    required: true,
+    schema: { type: 'string' as const, examples: ['/v1/tickets/0b8e7c4e-6f0a-4c1e-9d63-2f4a2c1b7e10'] },
+  },
+  IdempotentReplayed: {
+    description:
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing ' +
+      'was done again); absent on a first answer.',
+    schema: { type: 'string' as const, enum: ['true'] },
+  },
+  RateLimitPolicy: {
+    description:
+      'The policies applied (draft-ietf-httpapi-ratelimit-headers): quota `q` per window `w` seconds, for the ' +
+      'caller and for the organization. Sent on every response of a rate-limited operation once the caller is known.',
+    schema: { type: 'string' as const, examples: ['"caller";q=60;w=60, "tenant";q=120;w=60'] },
+  },
+  RetryAfter: {
+    description: 'Seconds to wait before retrying.',
+    required: true,
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
+  WWWAuthenticate: {
+    description: 'The Bearer challenge (RFC 6750), with the error when a token was sent.',
+    required: true,
+    schema: { type: 'string' as const, examples: ['Bearer realm="organization-api"'] },
+  },
+}
+
+export type ResponseHeaderName = keyof typeof responseHeaderComponents
+
+/** A reference to one of `responseHeaderComponents`. */
+export function headerRef(name: ResponseHeaderName) {
+  return { $ref: `#/components/headers/${name}` }
+}
+
+/** The headers a problem status carries: the challenge, the current ETag, when to retry. */
+const problemHeaders: Partial<Record<ProblemStatus, Record<string, { $ref: string }>>> = {
+  401: { 'WWW-Authenticate': headerRef('WWWAuthenticate') },
+  412: { ETag: headerRef('CurrentETag') },
+  429: { 'Retry-After': headerRef('RetryAfter') },
+  503: { 'Retry-After': headerRef('RetryAfter') },
+}
+
+/** OpenAPI `responses` entries for the problem statuses a route can answer with, with their headers. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
   const entries = statuses.map((status) => [
     status,
     {
       description: problemDescriptions[status],
+      ...(problemHeaders[status] ? { headers: problemHeaders[status] } : {}),
       content: { 'application/problem+json': { schema: ProblemSchema } },
     },
   ])
   return Object.fromEntries(entries) as Record<
     S,
-    { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }
+    {
+      description: string
+      headers?: Record<string, { $ref: string }>
+      content: { 'application/problem+json': { schema: typeof ProblemSchema } }
+    }
   >
 }
 

@@ -8,6 +8,16 @@ import { findJsonProblem, parseTimestamp } from './input'
  */
 export const { createSelectSchema } = createSchemaFactory({ zodInstance: z })
 
+/**
+ * A nullable object or named component (`.openapi('Name')`): `anyOf: [<schema>, {type: 'null'}]` in the document.
+ * zod-to-openapi renders `.nullable()` of those as `allOf` with the component, which no null satisfies, or drops
+ * the null altogether (when the component has no `type` of its own, e.g. an `allOf`): typed clients then crash on a
+ * real null. test/contract/nullable.test.ts walks every schema to prove no nullable field loses its null.
+ */
+export function nullableRef<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()])
+}
+
 /** A timestamp the API answers with. */
 export const isoTimestamp = z.iso.datetime().openapi({ example: '2026-11-24T10:00:00.000Z' })
 

@@ -1,7 +1,7 @@
-import { SELF } from 'cloudflare:test'
 import { hc } from 'hono/client'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { AppType } from '../../src/index'
+import { checkedFetch } from '../support/api'
 import { createTenant } from '../support/tenants'
 
 /**
@@ -9,7 +9,7 @@ import { createTenant } from '../support/tenants'
  * route declarations, and the calls go through the Worker's real fetch handler.
  */
 const client = hc<AppType>('http://api.test', {
-  fetch: (input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input, init),
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => checkedFetch(input, init),
 })
 
 describe('hono/client typed from AppType', () => {

@@ -2,10 +2,14 @@ import { env } from 'cloudflare:test'
 import { vi } from 'vitest'
 import { createApp } from '../../src/app'
 import type { Bindings } from '../../src/env'
+import { checkContract } from '../support/api'
 
 const app = createApp()
 
-/** Calls a fresh instance of the app with the test Worker's bindings plus overrides (e.g. another DATABASE_URL). */
+/**
+ * Calls a fresh instance of the app with the test Worker's bindings plus overrides (e.g. another DATABASE_URL); the
+ * answer is checked against the served OpenAPI document like every `api()` answer.
+ */
 export function callWith(
   overrides: Partial<Bindings>,
   path: string,
@@ -14,8 +18,9 @@ export function callWith(
   const { token, ...rest } = init
   const headers = new Headers(rest.headers)
   if (token) headers.set('Authorization', `Bearer ${token}`)
-  return Promise.resolve(
-    app.request(`http://api.test${path}`, { ...rest, headers }, { ...env, ...overrides }),
+  const url = `http://api.test${path}`
+  return Promise.resolve(app.request(url, { ...rest, headers }, { ...env, ...overrides })).then((response) =>
+    checkContract(rest.method ?? 'GET', url, response),
   )
 }
 

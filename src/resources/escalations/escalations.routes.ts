@@ -1,4 +1,9 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import {
+  actionHeadersSchema,
+  etagResponseHeader,
+  idempotencyKeyHeaderSchema,
+  ifMatchHeaderSchema,
+} from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -41,7 +46,7 @@ export const createEscalation = protectedRoute(openers, {
     'Opens a PENDING escalation (an AGENT is recorded as the escalating agent) and, in the same transaction, ' +
     'raises the ticket’s priority to at least the escalation’s (LOW→LOW, MEDIUM→MEDIUM, HIGH→HIGH, ' +
     'CRITICAL→URGENT; never lowered; a CLOSED ticket keeps its priority).',
-  request: { body: jsonBody(CreateEscalationSchema) },
+  request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateEscalationSchema) },
   responses: {
     201: one('The escalation.'),
     ...problemResponses(413, 422),
@@ -83,7 +88,7 @@ export const assignEscalation = protectedRoute(managers, {
     'NO_REPRESENTATIVE_AVAILABLE. Concurrent assignments never put a representative over capacity.',
   request: {
     params: EscalationIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(AssignEscalationSchema),
   },
   responses: { 200: one('The assigned escalation.'), ...problemResponses(404, 409, 412, 413, 422) },
@@ -95,7 +100,7 @@ export const startEscalation = protectedRoute(managers, {
   tags,
   summary: 'Start working on an assigned escalation (ASSIGNED → IN_PROGRESS)',
   description: 'A REPRESENTATIVE only on an escalation assigned to them (403 NOT_ASSIGNEE); an ADMIN on any.',
-  request: { params: EscalationIdParamsSchema, headers: ifMatchHeaderSchema },
+  request: { params: EscalationIdParamsSchema, headers: actionHeadersSchema },
   responses: { 200: one('The started escalation.'), ...problemResponses(404, 409, 412) },
 })
 
@@ -107,7 +112,7 @@ export const resolveEscalation = protectedRoute(managers, {
   description: 'A REPRESENTATIVE only on an escalation assigned to them (403 NOT_ASSIGNEE); an ADMIN on any.',
   request: {
     params: EscalationIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(ResolveEscalationSchema),
   },
   responses: { 200: one('The resolved escalation.'), ...problemResponses(404, 409, 412, 413, 422) },
@@ -118,6 +123,6 @@ export const cancelEscalation = protectedRoute(managers, {
   path: '/v1/escalations/{escalationId}/cancel',
   tags,
   summary: 'Cancel an open escalation (PENDING, ASSIGNED or IN_PROGRESS → CANCELLED)',
-  request: { params: EscalationIdParamsSchema, headers: ifMatchHeaderSchema },
+  request: { params: EscalationIdParamsSchema, headers: actionHeadersSchema },
   responses: { 200: one('The cancelled escalation.'), ...problemResponses(404, 409, 412) },
 })

@@ -1,3 +1,4 @@
+import { refusalOf } from '../../db/crud'
 import { organizations } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions, versionMatches } from '../../lib/etag'
@@ -18,11 +19,12 @@ export const organizationsRouter = createRouter()
     const { db } = authorized(c)
     const changes = c.req.valid('json')
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const [updated] = await db.run(
+    // The row as it is after the UPDATE (same batch) explains a refusal: 412 with its current ETag.
+    const [[row], [current]] = await db.run(
       db.updateOrganization(changes, versionMatches(organizations.version, versions)).returning(),
+      db.selectOrganization(),
     )
-    const row = updated[0]
-    if (!row) throw versions ? errors.preconditionFailed() : errors.notFound()
+    if (!row) throw refusalOf(current, { what: 'organization', versions })
     return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })
   .openapi(provisionOrganization, async (c) => {

@@ -8,6 +8,7 @@ import {
   idParams,
   isoTimestamp,
   moneyInput,
+  nullableRef,
   timestampFields,
   timestampInput,
 } from '../../lib/schemas'
@@ -19,7 +20,7 @@ const notes = z.string().trim().min(1).max(2000)
 export const RefundSchema = createSelectSchema(refunds, {
   decidedAt: isoTimestamp.nullable(),
   processedAt: isoTimestamp.nullable(),
-  decision: RefundDecisionSchema.nullable().openapi({
+  decision: nullableRef(RefundDecisionSchema).openapi({
     description: 'Why the rules decided as they did (null when the refund was not decided by the rules).',
   }),
   ...timestampFields,
