@@ -19,6 +19,7 @@ import { docsPage } from './resources/docs/docs.index'
 import { escalationsRouter } from './resources/escalations/escalations.index'
 import { healthRouter } from './resources/health/health.index'
 import { meRouter } from './resources/me/me.index'
+import { messagesRouter } from './resources/messages/messages.index'
 import { metricsRouter } from './resources/metrics/metrics.index'
 import { organizationsRouter } from './resources/organizations/organizations.index'
 import { refundsRouter } from './resources/refunds/refunds.index'
@@ -68,6 +69,7 @@ export function createApp() {
     .route('/', refundsRouter)
     .route('/', budgetsRouter)
     .route('/', ticketsRouter)
+    .route('/', messagesRouter)
     .route('/', escalationsRouter)
     .route('/', metricsRouter)
 

@@ -1,7 +1,13 @@
 import type { WithSubquery } from 'drizzle-orm'
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
-import type { PgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core'
+import type {
+  PgColumn,
+  PgInsertSelectQueryBuilder,
+  PgInsertValue,
+  PgTable,
+  PgUpdateSetSource,
+} from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { planRefreshDue, rememberPlan } from '../lib/plan-cache'
 import { createDatabase, type Database } from './client'
@@ -26,12 +32,13 @@ function nextVersion(table: VersionedTable) {
 
 /**
  * A row-ownership rule of a route (e.g. "a CUSTOMER sees only their own tickets"): on `table`, the
- * caller may only read and write rows whose `column` is the caller's id, and inserts get it set.
+ * caller may only read and write rows whose `key` column is the caller's id, and inserts get it set. A rule
+ * that is not one column (e.g. "only PUBLIC messages of the caller's own tickets") gives `rows` instead: the
+ * condition, given the caller's id, that every row the caller reads or changes must meet.
  */
-export interface OwnershipRule {
-  table: TenantTable
-  key: string
-}
+export type OwnershipRule =
+  | { table: TenantTable; key: string; rows?: undefined }
+  | { table: TenantTable; key?: undefined; rows: (principalId: string) => SQL }
 
 export type Statement = BatchItem<'pg'>
 type Statements = readonly [Statement, ...Statement[]]
@@ -117,8 +124,14 @@ export class TenantDb {
   /** The ownership rule's column when it applies to `table`. */
   #ownedColumn(table: TenantTable): { key: string; column: PgColumn } | undefined {
     const rule = this.context.ownership?.find((candidate) => candidate.table === table)
-    if (!rule) return undefined
+    if (!rule?.key) return undefined
     return { key: rule.key, column: (table as unknown as Record<string, PgColumn>)[rule.key] as PgColumn }
+  }
+
+  /** The ownership rule's row condition when it applies to `table` (a rule that is not one column). */
+  #ownedRows(table: TenantTable): SQL | undefined {
+    const rule = this.context.ownership?.find((candidate) => candidate.table === table)
+    return rule?.rows ? rule.rows(this.context.principalId ?? '') : undefined
   }
 
   /** `organization_id = <tenant>`, the caller's ownership rule on this table, and the given conditions. */
@@ -127,6 +140,7 @@ export class TenantDb {
     return and(
       eq(table.organizationId, this.organizationId),
       owned ? eq(owned.column, this.context.principalId) : undefined,
+      this.#ownedRows(table),
       ...conditions,
     ) as SQL
   }
@@ -170,6 +184,15 @@ export class TenantDb {
     }
     const builder = options.with?.length ? this.#db.with(...options.with) : this.#db
     return builder.insert(table).values(row as PgInsertValue<T>)
+  }
+
+  /**
+   * INSERT … SELECT into a tenant table: a row only where another table's row qualifies, e.g. a message only on a
+   * ticket the batch's UPDATE just accepted. The select must come from this TenantDb (tenant-filtered, ownership
+   * applied) and yield `organizationId` from the tenant's rows; RLS refuses any other tenant (42501).
+   */
+  insertFrom<T extends TenantTable>(table: T, select: PgInsertSelectQueryBuilder<T>) {
+    return this.#db.insert(table).select(select)
   }
 
   /**

@@ -157,9 +157,13 @@ export function toPage<Row extends Record<string, unknown>>(
 ): { data: Row[]; nextCursor: string | null } {
   if (rows.length <= limit) return { data: rows, nextCursor: null }
   const data = rows.slice(0, limit)
-  const last = data[data.length - 1] as Row
-  const values = order.columns.map((column) => cursorValue(last[keyOf(column)]))
-  return { data, nextCursor: toBase64Url(JSON.stringify({ s: sortName, v: values } satisfies CursorPayload)) }
+  return { data, nextCursor: cursorOf(data[data.length - 1] as Row, sortName, order) }
+}
+
+/** The cursor of a row's position in the sort (a list that pages both ways hands out its first row's too). */
+export function cursorOf(row: Record<string, unknown>, sortName: string, order: SortOrder): string {
+  const values = order.columns.map((column) => cursorValue(row[keyOf(column)]))
+  return toBase64Url(JSON.stringify({ s: sortName, v: values } satisfies CursorPayload))
 }
 
 /** The TS property name of a column in the selected row (drizzle selects table columns by key). */

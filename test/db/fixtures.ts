@@ -5,6 +5,8 @@ import {
   customerProfiles,
   decisionRules,
   escalations,
+  messageAttachments,
+  messages,
   organizations,
   performanceMetrics,
   refunds,
@@ -34,6 +36,8 @@ export interface FullTenant {
   usageRecordId: string
   metricsId: string
   teamPerformanceId: string
+  messageId: string
+  attachmentId: string
 }
 
 /** The 13 tables, with the column that holds the tenant. */
@@ -51,6 +55,10 @@ export const TENANT_TABLES = [
   ['decision_rules', 'organization_id'],
   ['performance_metrics', 'organization_id'],
   ['team_performance', 'organization_id'],
+  ['messages', 'organization_id'],
+  ['message_attachments', 'organization_id'],
+  // Kept by triggers from tickets and messages (DATABASE.md, "Search"): the fixture's ticket fills it.
+  ['ticket_search_terms', 'organization_id'],
 ] as const
 
 /** Tables of the API's machinery rather than the domain (tenant-bound all the same). */
@@ -87,6 +95,8 @@ export async function createFullTenant(status: OrganizationStatus = 'ACTIVE'): P
     usageRecordId: uuid(),
     metricsId: uuid(),
     teamPerformanceId: uuid(),
+    messageId: uuid(),
+    attachmentId: uuid(),
   }
   const organizationId = t.organizationId
   const slug = uniqueSlug()
@@ -190,6 +200,25 @@ export async function createFullTenant(status: OrganizationStatus = 'ACTIVE'): P
       period: 'WEEK',
       periodStart: '2026-11-16',
       periodEnd: '2026-11-22',
+    }),
+    // Written by the customer: agents and representatives are deleted by tests, users with messages cannot be.
+    ownerDb.insert(messages).values({
+      id: t.messageId,
+      organizationId,
+      ticketId: t.ticketId,
+      authorType: 'CUSTOMER',
+      authorUserId: t.customerId,
+      body: 'Still broken',
+    }),
+    ownerDb.insert(messageAttachments).values({
+      id: t.attachmentId,
+      organizationId,
+      messageId: t.messageId,
+      fileName: 'photo.png',
+      contentType: 'image/png',
+      sizeBytes: 1024,
+      sha256: 'a'.repeat(64),
+      storageKey: `${organizationId}/tickets/${t.ticketId}/messages/${t.messageId}/${t.attachmentId}`,
     }),
   ])
   return t

@@ -30,17 +30,20 @@ const SPEC_ENUMS: Record<string, readonly string[]> = {
   decision_rule_action: schema.decisionRuleActionValues,
   metric_period: schema.metricPeriodValues,
   performance_trend: schema.performanceTrendValues,
+  message_author_type: schema.messageAuthorTypeValues,
+  message_visibility: schema.messageVisibilityValues,
+  message_format: schema.messageFormatValues,
 }
 
 describe('migrated schema', () => {
-  it('has the 22 enums with exactly the values the code exports', async () => {
+  it('has the 25 enums with exactly the values the code exports', async () => {
     const rows = await ownerSql`
       select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
       from pg_type t join pg_enum e on e.enumtypid = t.oid
       where t.typnamespace = 'public'::regnamespace group by t.typname`
     const inDatabase = Object.fromEntries(rows.map((row) => [row.name, row.labels]))
     expect(inDatabase).toEqual(Object.fromEntries(Object.entries(SPEC_ENUMS).map(([k, v]) => [k, [...v]])))
-    expect(Object.keys(inDatabase)).toHaveLength(22)
+    expect(Object.keys(inDatabase)).toHaveLength(25)
   })
 
   it('enables and forces RLS with a tenant_isolation policy on each of the 14 tables, and the CUSTOMER rule on four', async () => {
@@ -57,12 +60,19 @@ describe('migrated schema', () => {
       const listing = row.table === 'organizations' ? ['platform_reader_served_organizations'] : []
       // events: no reads for a CUSTOMER (restrictive), and the retention cleanup's role sees expired ones only.
       const feed = row.table === 'events' ? ['event_janitor_expired', 'no_customer_reads'] : []
+      // The conversation: a CUSTOMER's own tickets' PUBLIC messages, their attachments and public search terms.
+      const conversation =
+        {
+          messages: ['customer_public_messages'],
+          message_attachments: ['customer_readable_messages'],
+          ticket_search_terms: ['customer_public_terms'],
+        }[row.table as string] ?? []
       expect(row).toMatchObject({
         enabled: true,
         forced: true,
         policies: ownRows
           ? ['customer_own_rows', 'tenant_isolation']
-          : [...listing, ...feed, 'tenant_isolation'],
+          : [...conversation, ...listing, ...feed, 'tenant_isolation'],
         // Restrictive: it narrows the tenant policy, never widens it.
         permissive: ownRows ? [false] : null,
       })

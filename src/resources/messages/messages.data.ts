@@ -1,0 +1,247 @@
+import { and, eq, getTableColumns, ne, not, type SQL, sql } from 'drizzle-orm'
+import type { PgColumn, PgInsertSelectQueryBuilder, PgTable } from 'drizzle-orm/pg-core'
+import type { PrincipalRole } from '../../auth/principal'
+import { foundOr404, updateWhere } from '../../db/crud'
+import {
+  type Message,
+  type MessageAuthorType,
+  messageAttachments,
+  messages,
+  type Ticket,
+  tickets,
+} from '../../db/schema'
+import type { Statement, TenantDb } from '../../db/tenant'
+import { errors } from '../../lib/errors'
+import { afterCursor, cursorOf, decodeCursor, orderByOf, type SortOrder } from '../../lib/pagination'
+import type { CreateMessageInput, ListMessagesQuery, MessageRow } from './messages.schemas'
+
+/*
+ * A ticket's conversation. Reads are one round trip (the ticket's existence for the caller and the page in one
+ * batch); posting is one round trip too: the ticket's UPDATE (its effects, and the row lock that orders the
+ * ticket's messages), the message inserted only if that UPDATE was accepted, and the ticket as it is then (to
+ * explain a refusal). The search index follows both writes by trigger (DATABASE.md, "Search").
+ */
+
+/** The conversation's order, oldest first; `backward` reads it from the other end. */
+const forward: SortOrder = { columns: [messages.createdAt, messages.id], direction: 'asc' }
+const backward: SortOrder = { ...forward, direction: 'desc' }
+/** One cursor format for both directions: a cursor names a position in the conversation. */
+const POSITION = 'createdAt'
+
+/**
+ * What a CUSTOMER may read of messages: PUBLIC ones of its own tickets (the route's ownership rule). The database
+ * has the same rule as a restrictive policy (`customer_public_messages`).
+ */
+export function customerMessages(customerId: string): SQL {
+  return sql`${messages.visibility} = 'PUBLIC' and exists (select 1 from ${tickets} where
+    ${tickets.organizationId} = ${messages.organizationId} and ${tickets.id} = ${messages.ticketId}
+    and ${tickets.customerId} = ${customerId})`
+}
+
+/** A message's attachments as JSON (metadata only), oldest first: read with the message, same round trip. */
+const attachmentsOfMessage = sql<MessageRow['attachments']>`coalesce((
+  select json_agg(json_build_object(
+    'id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'sizeBytes', a.size_bytes,
+    'sha256', a.sha256, 'createdAt', to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+  ) order by a.created_at, a.id)
+  from ${messageAttachments} a
+  where a.organization_id = ${messages.organizationId} and a.message_id = ${messages.id}
+), '[]'::json)`
+
+const messageFields = { ...getTableColumns(messages), attachments: attachmentsOfMessage }
+
+function selectMessages(db: TenantDb, ...conditions: Array<SQL | undefined>) {
+  return db.selectFields(messages, messageFields, ...conditions)
+}
+
+export interface MessagePage {
+  data: MessageRow[]
+  nextCursor: string | null
+  previousCursor: string | null
+}
+
+/**
+ * One page of a ticket's conversation, oldest first, from either end or either side of a cursor; 404 when the
+ * caller may not read the ticket. One round trip: the ticket, the page (limit + 1 rows tell whether it goes on),
+ * and, with a cursor, whether anything lies on its other side.
+ */
+export async function listMessages(
+  db: TenantDb,
+  ticketId: string,
+  query: ListMessagesQuery,
+): Promise<MessagePage> {
+  const order = query.direction === 'backward' ? backward : forward
+  const position = query.cursor ? afterCursor(order, decodeCursor(query.cursor, POSITION, order)) : undefined
+  const onTicket = [
+    eq(messages.ticketId, ticketId),
+    query.visibility ? eq(messages.visibility, query.visibility) : undefined,
+  ]
+  const statements: Statement[] = [
+    db.selectFields(tickets, { id: tickets.id }, eq(tickets.id, ticketId)),
+    selectMessages(db, ...onTicket, position)
+      .orderBy(...orderByOf(order))
+      .limit(query.limit + 1),
+    ...(position
+      ? [db.selectFields(messages, { id: messages.id }, ...onTicket, not(position)).limit(1)]
+      : []),
+  ]
+  const [ticketRows, rows, behind] = (await db.run(...(statements as [Statement, ...Statement[]]))) as [
+    unknown[],
+    MessageRow[],
+    unknown[] | undefined,
+  ]
+  foundOr404(ticketRows, 'ticket')
+  const page = rows.slice(0, query.limit)
+  const first = page[0]
+  const last = page[page.length - 1]
+  // "ahead": further in the direction read; "behind": back toward the cursor's side.
+  const ahead = rows.length > query.limit && last ? cursorOf(last, POSITION, order) : null
+  const back = (behind?.length ?? 0) > 0 && first ? cursorOf(first, POSITION, order) : null
+  if (order === backward) return { data: page.reverse(), nextCursor: back, previousCursor: ahead }
+  return { data: page, nextCursor: ahead, previousCursor: back }
+}
+
+/** One message of a ticket, as the caller may read it (a CUSTOMER: PUBLIC ones of its own tickets), or 404. */
+export async function getMessage(db: TenantDb, ticketId: string, messageId: string): Promise<MessageRow> {
+  const [rows] = await db.run(selectMessages(db, eq(messages.ticketId, ticketId), eq(messages.id, messageId)))
+  return foundOr404(rows as MessageRow[], 'message')
+}
+
+/** Who posts: the message's author kind and id (a user, or an agent configuration). */
+export interface Author {
+  type: Exclude<MessageAuthorType, 'SYSTEM'>
+  id: string
+}
+
+/** The author kind of a caller: a CUSTOMER writes as the customer, people of the team as REPRESENTATIVE. */
+export function authorOf(principal: { role: PrincipalRole; subject: string }): Author {
+  const type =
+    principal.role === 'CUSTOMER' ? 'CUSTOMER' : principal.role === 'AGENT' ? 'AGENT' : 'REPRESENTATIVE'
+  return { type, id: principal.subject }
+}
+
+/**
+ * What a message does to its ticket (README, "Conversations"), as the SET of the ticket's UPDATE, in SQL so it
+ * reads the row as it is under the lock: every message raises its version and updatedAt; the first PUBLIC reply by
+ * a person of the team or an AI agent sets firstResponseAt and who gave it; a CUSTOMER's message reopens a
+ * RESOLVED ticket (OPEN, no longer resolved) and moves a WAITING_ON_CUSTOMER one to IN_PROGRESS.
+ */
+function ticketEffects(author: Author, input: CreateMessageInput) {
+  const responds = input.visibility === 'PUBLIC' && author.type !== 'CUSTOMER'
+  const unanswered = sql`${tickets.firstResponseAt} is null`
+  return {
+    ...(author.type === 'CUSTOMER'
+      ? {
+          status: sql`case ${tickets.status} when 'RESOLVED' then 'OPEN'::ticket_status
+            when 'WAITING_ON_CUSTOMER' then 'IN_PROGRESS'::ticket_status else ${tickets.status} end`,
+          resolvedAt: sql`case when ${tickets.status} = 'RESOLVED' then null else ${tickets.resolvedAt} end`,
+        }
+      : {}),
+    ...(responds
+      ? {
+          firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, now())`,
+          firstResponseByType: sql`case when ${unanswered} then ${author.type}::message_author_type
+            else ${tickets.firstResponseByType} end`,
+          firstResponseById: sql`case when ${unanswered} then ${author.id}::uuid else ${tickets.firstResponseById} end`,
+        }
+      : {}),
+  }
+}
+
+/**
+ * An INSERT … SELECT's select list: drizzle lists every column of the table, in the table's order, so the values
+ * are given by column key and put in that order here.
+ */
+function inTableOrder<T extends PgTable>(table: T, values: Record<keyof T['$inferSelect'], SQL>) {
+  const columns = getTableColumns(table) as Record<string, PgColumn>
+  return Object.fromEntries(
+    Object.keys(columns).map((key) => [key, (values as Record<string, SQL>)[key] as SQL]),
+  ) as Record<string, SQL>
+}
+
+/**
+ * Posts a message and applies its ticket effects in one round trip and one transaction: the ticket's UPDATE (only
+ * if not CLOSED; a CUSTOMER's only on its own ticket), the message inserted from the ticket row only when that
+ * UPDATE took it, and the ticket as it is then, to explain a refusal (404, 409 TICKET_CLOSED).
+ * `createdAt` is the clock after the ticket's lock, and after the ticket's latest message: a ticket's messages
+ * are in commit order, so a reader paging forward never misses one committed behind its cursor.
+ */
+export async function createMessage(
+  db: TenantDb,
+  ticketId: string,
+  input: CreateMessageInput,
+  options: { author: Author; id: string },
+): Promise<MessageRow> {
+  const { author, id } = options
+  const open = ne(tickets.status, 'CLOSED')
+  const onTicket = eq(tickets.id, ticketId)
+  const createdAt = sql`greatest(clock_timestamp(), (select max(m.created_at) + interval '1 millisecond'
+    from ${messages} m where m.organization_id = ${db.organizationId} and m.ticket_id = ${ticketId}))`
+  const values = inTableOrder(messages, {
+    id: sql`${id}::uuid`,
+    organizationId: sql`${tickets.organizationId}`,
+    ticketId: sql`${tickets.id}`,
+    authorType: sql`${author.type}::message_author_type`,
+    authorUserId: author.type === 'AGENT' ? sql`null::uuid` : sql`${author.id}::uuid`,
+    authorAgentId: author.type === 'AGENT' ? sql`${author.id}::uuid` : sql`null::uuid`,
+    visibility: sql`${input.visibility}::message_visibility`,
+    format: sql`${input.format}::message_format`,
+    body: sql`${input.body}::text`,
+    metadata: input.metadata ? sql`${JSON.stringify(input.metadata)}::jsonb` : sql`null::jsonb`,
+    redactedAt: sql`null::timestamptz`,
+    redactedByUserId: sql`null::uuid`,
+    version: sql`1`,
+    createdAt,
+    updatedAt: createdAt,
+  })
+  const [accepted, [inserted], [current]] = (await db.run(
+    db.update(tickets, ticketEffects(author, input), onTicket, open).returning({ id: tickets.id }),
+    db
+      .insertFrom(
+        messages,
+        db.selectFields(tickets, values, onTicket, open) as unknown as PgInsertSelectQueryBuilder<
+          typeof messages
+        >,
+      )
+      .returning(),
+    db.selectFields(tickets, { status: tickets.status }, onTicket),
+  )) as unknown as [unknown[], Message[], Array<Pick<Ticket, 'status'>>]
+  if (accepted.length === 0 || !inserted) {
+    if (!current) throw errors.notFound('No such ticket.')
+    throw errors.conflict('TICKET_CLOSED', 'A closed ticket takes no message: open a new ticket.')
+  }
+  return { ...inserted, attachments: [] }
+}
+
+/**
+ * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger), the
+ * fact, who and when stay. A REPRESENTATIVE redacts its own messages, an ADMIN any (`ownMessagesOnly`). One round
+ * trip; a refusal is explained from the row as it is after the UPDATE.
+ */
+export async function redactMessage(
+  db: TenantDb,
+  ticketId: string,
+  messageId: string,
+  options: { redactorId: string; ownMessagesOnly: boolean; versions: number[] | undefined },
+): Promise<MessageRow> {
+  const which = and(eq(messages.ticketId, ticketId), eq(messages.id, messageId)) as SQL
+  const own = options.ownMessagesOnly ? eq(messages.authorUserId, options.redactorId) : undefined
+  return updateWhere<typeof messages, Message, MessageRow>(
+    db,
+    messages,
+    which,
+    { body: null, redactedAt: sql`now()`, redactedByUserId: options.redactorId },
+    {
+      what: 'message',
+      versions: options.versions,
+      conditions: [own, sql`${messages.redactedAt} is null`],
+      explain: (current) => {
+        if (options.ownMessagesOnly && current.authorUserId !== options.redactorId)
+          return errors.forbidden('FORBIDDEN', 'A representative may redact only its own messages.')
+        if (current.redactedAt) return errors.conflict('ALREADY_REDACTED', 'The message is already redacted.')
+        return undefined
+      },
+      view: selectMessages(db, which),
+    },
+  )
+}

@@ -1,0 +1,153 @@
+import { z } from '@hono/zod-openapi'
+import {
+  MAX_MESSAGE_BODY_BYTES,
+  type Message,
+  messageAuthorTypeValues,
+  messageFormatValues,
+  messageVisibilityValues,
+} from '../../db/schema'
+import { MAX_PAGE_SIZE } from '../../lib/pagination'
+import { represent, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
+import { idParams, isoTimestamp } from '../../lib/schemas'
+
+const visibility = z.enum(messageVisibilityValues)
+const format = z.enum(messageFormatValues)
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength
+
+const body = z
+  .string()
+  .refine((text) => text.trim().length > 0, { message: 'The body must not be blank.' })
+  .refine((text) => utf8Bytes(text) <= MAX_MESSAGE_BODY_BYTES, {
+    message: `At most ${MAX_MESSAGE_BODY_BYTES} bytes (UTF-8).`,
+  })
+  .openapi({ description: `The text, at most ${MAX_MESSAGE_BODY_BYTES} bytes in UTF-8 (32 KiB).` })
+
+const source = z.strictObject({
+  title: z.string().trim().min(1).max(300),
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+})
+
+/** What an AI agent says about its message (SPEC-surfaces "Messages"). */
+export const MessageMetadataInputSchema = z
+  .strictObject({
+    confidence: z.number().min(0).max(1).optional().openapi({ description: 'The agent’s confidence, 0–1.' }),
+    sources: z.array(source).max(20).optional().openapi({ description: 'What the answer rests on (≤ 20).' }),
+    model: z.string().trim().min(1).max(200).optional(),
+  })
+  .openapi('MessageMetadataInput')
+
+export const CreateMessageSchema = z
+  .strictObject({
+    body,
+    visibility: visibility.default('PUBLIC').openapi({
+      description: 'PUBLIC (the default): the customer sees it. INTERNAL: a note for staff only.',
+    }),
+    format: format.default('TEXT'),
+    metadata: MessageMetadataInputSchema.optional().openapi({
+      description: 'Only an AI agent’s messages carry it (403 FORBIDDEN_FIELD from anyone else).',
+    }),
+  })
+  .openapi('CreateMessage')
+
+export const AttachmentSchema = z
+  .object({
+    id: z.uuid(),
+    fileName: z.string(),
+    contentType: z.string(),
+    sizeBytes: z.number().int(),
+    sha256: z.string().openapi({ description: 'Hex SHA-256 of the content.' }),
+    createdAt: isoTimestamp,
+  })
+  .openapi('Attachment')
+
+export const MessageSchema = z
+  .object({
+    id: z.uuid(),
+    ticketId: z.uuid(),
+    authorType: z.enum(messageAuthorTypeValues).openapi({
+      description:
+        'CUSTOMER (the ticket’s customer), REPRESENTATIVE (a person of the team, admins included), AGENT (an AI ' +
+        'agent), SYSTEM.',
+    }),
+    authorId: z.uuid().nullable().openapi({
+      description:
+        'The author’s user id (CUSTOMER, REPRESENTATIVE) or agent configuration id (AGENT); null for SYSTEM.',
+    }),
+    visibility,
+    format,
+    body: z.string().nullable().openapi({ description: 'Null once the message is redacted.' }),
+    metadata: z
+      .object({
+        confidence: visibleTo(staffRoles, z.number(), 'The agent’s confidence, 0–1.'),
+        sources: z.array(z.object({ title: z.string(), url: z.string() })).optional(),
+        model: z.string().optional(),
+      })
+      .nullable()
+      .openapi({
+        description: 'An AI agent’s message: its sources and model (and, for staff, its confidence).',
+      }),
+    attachments: z.array(AttachmentSchema),
+    redactedAt: isoTimestamp
+      .nullable()
+      .openapi({ description: 'When the body was removed (null: not redacted).' }),
+    redactedById: visibleTo(staffRoles, z.uuid().nullable(), 'The user who redacted it.'),
+    version: z.number().int(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .openapi('Message')
+
+export const MessagePageSchema = z
+  .object({
+    data: z.array(MessageSchema),
+    nextCursor: z.string().nullable().openapi({
+      description: 'Continues toward newer messages (`direction=forward`); null when there are none now.',
+    }),
+    previousCursor: z.string().nullable().openapi({
+      description: 'Continues toward older messages (`direction=backward`); null when there are none.',
+    }),
+  })
+  .openapi('MessagePage')
+
+export const ListMessagesQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(25)
+    .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
+  cursor: z.string().max(1024).optional().openapi({
+    description: 'A `nextCursor` (with `direction=forward`) or `previousCursor` (with `direction=backward`).',
+  }),
+  direction: z
+    .enum(['forward', 'backward'])
+    .default('forward')
+    .openapi({
+      description:
+        '`forward` (the default): the messages after the cursor, or the oldest without one. `backward`: the ' +
+        'messages before the cursor, or the newest without one. Every page is oldest first.',
+    }),
+  visibility: visibility.optional().openapi({
+    description: 'Only PUBLIC replies or only INTERNAL notes (a CUSTOMER never gets INTERNAL ones).',
+  }),
+})
+
+export const TicketMessagesParamsSchema = idParams('ticketId')
+export const MessageParamsSchema = idParams('ticketId').extend(idParams('messageId').shape)
+
+export type CreateMessageInput = z.output<typeof CreateMessageSchema>
+export type ListMessagesQuery = z.output<typeof ListMessagesQuerySchema>
+
+/** A message row as read, with its attachments (messages.data.ts). */
+export type MessageRow = Message & { attachments: Array<z.output<typeof AttachmentSchema>> }
+
+/** The reader's representation: what its role may see of the message (MessageSchema). */
+export function toMessage(row: MessageRow, viewer: Viewer): z.output<typeof MessageSchema> {
+  return represent(
+    MessageSchema,
+    { ...row, authorId: row.authorUserId ?? row.authorAgentId, redactedById: row.redactedByUserId },
+    viewer,
+  )
+}
