@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { sql } from 'drizzle-orm'
 import { createDatabase } from '../src/db/client'
 import { organizations } from '../src/db/schema'
-import { DEV_AUTH_JWT_SECRET, DEV_PLATFORM_API_KEY } from './lib/dev-defaults'
+import { devAuthSecret, devPlatformKey } from './lib/dev-defaults'
 import { backendFromEnvironment, startLocalDatabase } from './lib/local-database'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
@@ -19,8 +19,9 @@ const DB_PORT = Number(process.env.NEON_LOCAL_PORT ?? 4444)
 /** The embedded database's Postgres wire port: PGLITE_WIRE_PORT (a number, 0 for a free one, or `off`);
  *  by default 4445, or a free port when 4445 is taken (the connection string is printed either way). */
 const DEFAULT_WIRE_PORT = 4445
-const DEV_SECRET = process.env.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET
-const PLATFORM_KEY = process.env.PLATFORM_API_KEY ?? DEV_PLATFORM_API_KEY
+// The environment's, else .dev.vars', else the defaults: what `npm run token` signs with (lib/dev-defaults.ts).
+const DEV_SECRET = devAuthSecret()
+const PLATFORM_KEY = devPlatformKey()
 
 async function seedIfEmpty(ownerUrl: string): Promise<void> {
   const db = createDatabase(ownerUrl)

@@ -1,16 +1,24 @@
 /**
- * `npm run token -- --org acme --role ADMIN [--user admin@acme.example] [--expires 3600]`
- * prints an HS256 access token for a seeded user (or, for AGENT, a seeded ACTIVE agent configuration).
- * The secret comes from AUTH_JWT_SECRET, else `.dev.vars`, else the development default that `npm run dev` uses
- * (scripts/lib/dev-defaults.ts): a fresh clone needs no setup. `--expires` may not exceed the API's cap,
- * AUTH_MAX_TOKEN_LIFETIME_SECONDS (environment or `.dev.vars`; default 86400): the API refuses longer tokens.
+ * `npm run token`: prints an HS256 access token for local development.
+ *
+ *   npm run token -- --user <email|id> [--org <slug>] [--expires 3600]   any user of the local database
+ *   npm run token -- --agent <name|id> [--org <slug>] [--expires 3600]   any agent configuration of it
+ *   npm run token -- --org <slug> --role <ROLE> [--expires 3600]         the seeded subject of that role
+ *
+ * `--user` and `--agent` look the subject up in the database `npm run dev` uses (scripts/lib/token-subjects.ts):
+ * people and agents created through the API included; organization and role come from the row, and an inactive
+ * user, a non-ACTIVE agent or a suspended organization is refused with the reason. The seeded shortcut needs no
+ * database (the seed's fixed ids). The secret is the one `npm run dev` gives the API (scripts/lib/dev-defaults.ts:
+ * AUTH_JWT_SECRET from the environment or `.dev.vars`, else the development default): a fresh clone needs no
+ * setup. `--expires` may not exceed the API's cap, AUTH_MAX_TOKEN_LIFETIME_SECONDS (environment or `.dev.vars`;
+ * default 86400): the API refuses longer tokens. The token alone goes to stdout; what it is for, to stderr.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { maxTokenLifetimeSeconds, signAccessToken } from '../src/auth/jwt'
 import { type PrincipalRole, principalRoles } from '../src/auth/principal'
-import { DEV_AUTH_JWT_SECRET } from './lib/dev-defaults'
+import { devAuthSecret, devSetting } from './lib/dev-defaults'
+import { findLocalSubject, type SubjectQuery } from './lib/token-subjects'
 import { seedAgentConfigurations, seedOrganizations, seedUsers } from './seed/data'
 
 export interface SeedToken {
@@ -27,20 +35,21 @@ interface TokenSubject {
   who: string
 }
 
-const USAGE = 'usage: npm run token -- --org <slug> --role <ROLE> [--user <email>] [--expires <seconds>]'
+const USAGE = [
+  'usage: npm run token -- --user <email|id> [--org <slug>] [--expires <seconds>]',
+  '       npm run token -- --agent <name|id> [--org <slug>] [--expires <seconds>]',
+  '       npm run token -- --org <slug> --role <ROLE> [--expires <seconds>]   (the seeded subject of that role)',
+].join('\n')
 
-/** The first seeded subject of a role in an organization; `who` narrows it to one email (or agent name). */
-function findSubject(organizationId: string, role: PrincipalRole, who?: string): TokenSubject | undefined {
-  const matches = (candidate: string) => who === undefined || candidate.toLowerCase() === who.toLowerCase()
+/** The first seeded subject of a role in an organization. */
+function findSeededSubject(organizationId: string, role: PrincipalRole): TokenSubject | undefined {
   if (role === 'AGENT') {
     const agent = seedAgentConfigurations.find(
-      (a) => a.organizationId === organizationId && a.status === 'ACTIVE' && matches(a.name),
+      (a) => a.organizationId === organizationId && a.status === 'ACTIVE',
     )
     return agent?.id ? { id: agent.id, who: agent.name } : undefined
   }
-  const user = seedUsers.find(
-    (u) => u.organizationId === organizationId && u.role === role && matches(u.email),
-  )
+  const user = seedUsers.find((u) => u.organizationId === organizationId && u.role === role)
   return user?.id ? { id: user.id, who: user.email } : undefined
 }
 
@@ -54,7 +63,7 @@ export async function mintSeedTokens(secret: string, expiresInSeconds = 3600): P
   const tokens: SeedToken[] = []
   for (const org of organizations()) {
     for (const role of principalRoles) {
-      const subject = findSubject(org.id, role, undefined)
+      const subject = findSeededSubject(org.id, role)
       if (!subject) continue
       const token = await signAccessToken({ sub: subject.id, org: org.id, role }, secret, {
         expiresInSeconds,
@@ -65,80 +74,101 @@ export async function mintSeedTokens(secret: string, expiresInSeconds = 3600): P
   return tokens
 }
 
-/** A setting from the environment, else from `.dev.vars` (simple KEY=VALUE lines). */
-function readSetting(name: string): string | undefined {
-  const fromEnv = process.env[name]?.trim()
-  if (fromEnv) return fromEnv
-  return existsSync('.dev.vars') ? devVars(readFileSync('.dev.vars', 'utf8'))[name] : undefined
-}
+/** What the command line asks for: a database lookup, or the seeded subject of a role. */
+type Request =
+  | { lookup: SubjectQuery; expires: number }
+  | { seeded: { org: string; role: PrincipalRole }; expires: number }
 
-/** The secret `npm run dev` verifies with: the environment's, else `.dev.vars`' (plain `wrangler dev`), else the default. */
-function readSecret(): string {
-  return readSetting('AUTH_JWT_SECRET') ?? DEV_AUTH_JWT_SECRET
-}
-
-function devVars(text: string): Record<string, string> {
-  const vars: Record<string, string> = {}
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
-    if (match?.[1] && match[2] !== undefined) vars[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2')
-  }
-  return vars
-}
-
-function parseCli(argv: string[]): { org: string; role: PrincipalRole; user?: string; expires: number } {
+function parseCli(argv: string[]): Request {
   const { values } = parseArgs({
     args: argv,
     options: {
       org: { type: 'string' },
       role: { type: 'string' },
       user: { type: 'string' },
+      agent: { type: 'string' },
       expires: { type: 'string', default: '3600' },
     },
   })
   const role = values.role?.toUpperCase()
-  if (!values.org || !role) throw new Error(USAGE)
-  if (!isRole(role)) throw new Error(`--role must be one of ${principalRoles.join(', ')}.`)
+  if (role !== undefined && !isRole(role))
+    throw new Error(`--role must be one of ${principalRoles.join(', ')}.`)
   const expires = Number(values.expires)
   if (!Number.isInteger(expires) || expires <= 0)
     throw new Error('--expires must be a positive number of seconds.')
-  const cap = maxTokenLifetimeSeconds(readSetting('AUTH_MAX_TOKEN_LIFETIME_SECONDS'))
+  const cap = maxTokenLifetimeSeconds(devSetting('AUTH_MAX_TOKEN_LIFETIME_SECONDS'))
   if (expires > cap) {
     throw new Error(
       `--expires must be at most ${cap} seconds: the API refuses tokens living longer (AUTH_MAX_TOKEN_LIFETIME_SECONDS).`,
     )
   }
-  return { org: values.org, role, user: values.user, expires }
+  const org = values.org?.trim() || undefined
+  if (values.user !== undefined && values.agent !== undefined)
+    throw new Error(`--user or --agent, not both.\n${USAGE}`)
+  const agent = values.agent ?? (role === 'AGENT' ? values.user : undefined)
+  if (agent !== undefined) {
+    if (role !== undefined && role !== 'AGENT')
+      throw new Error(`--agent makes an AGENT token; drop --role ${role}.`)
+    return { lookup: { kind: 'agent', key: agent.trim(), ...(org ? { org } : {}) }, expires }
+  }
+  if (values.user !== undefined) {
+    return {
+      lookup: { kind: 'user', key: values.user.trim(), ...(org ? { org } : {}), ...(role ? { role } : {}) },
+      expires,
+    }
+  }
+  if (!org || !role) throw new Error(USAGE)
+  return { seeded: { org, role }, expires }
 }
 
 function isRole(value: string): value is PrincipalRole {
   return (principalRoles as readonly string[]).includes(value)
 }
 
-async function main(argv: string[]): Promise<string> {
-  const args = parseCli(argv)
-  const org = organizations().find((o) => o.slug === args.org)
-  if (!org) {
-    throw new Error(
-      `No seeded organization "${args.org}"; known: ${organizations()
-        .map((o) => o.slug)
-        .join(', ')}.`,
-    )
+async function main(argv: string[]): Promise<{ token: string; description: string }> {
+  const request = parseCli(argv)
+  let subject: {
+    id: string
+    organizationId: string
+    organizationSlug: string
+    role: PrincipalRole
+    who: string
   }
-  const subject = findSubject(org.id, args.role, args.user)
-  if (!subject) {
-    const kind = args.role === 'AGENT' ? 'ACTIVE agent configuration' : `user with role ${args.role}`
-    throw new Error(`No seeded ${kind}${args.user ? ` named ${args.user}` : ''} in "${args.org}".`)
+  if ('lookup' in request) {
+    subject = await findLocalSubject(request.lookup)
+  } else {
+    const { org: slug, role } = request.seeded
+    const org = organizations().find((o) => o.slug === slug)
+    if (!org) {
+      throw new Error(
+        `No seeded organization "${slug}" (known: ${organizations()
+          .map((o) => o.slug)
+          .join(', ')}); for any other subject: --user <email|id> or --agent <name|id>.`,
+      )
+    }
+    const seeded = findSeededSubject(org.id, role)
+    if (!seeded)
+      throw new Error(`No seeded ${role} in "${slug}"; use --user <email|id> or --agent <name|id>.`)
+    subject = { id: seeded.id, organizationId: org.id, organizationSlug: slug, role, who: seeded.who }
   }
-  return signAccessToken({ sub: subject.id, org: org.id, role: args.role }, readSecret(), {
-    expiresInSeconds: args.expires,
-  })
+  const token = await signAccessToken(
+    { sub: subject.id, org: subject.organizationId, role: subject.role },
+    devAuthSecret(),
+    { expiresInSeconds: request.expires },
+  )
+  return {
+    token,
+    description: `${subject.role} ${subject.who} of ${subject.organizationSlug} (sub ${subject.id}), ${request.expires} s`,
+  }
 }
 
 // Run only as a script: scripts/dev.ts imports mintSeedTokens from this module.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then(
-    (token) => console.log(token),
+    ({ token, description }) => {
+      console.error(`token: ${description}`)
+      console.log(token)
+    },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : String(error))
       process.exit(1)
