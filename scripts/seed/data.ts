@@ -464,7 +464,7 @@ export const seedDecisionRules: NewDecisionRule[] = [
 
 /**
  * The calendar month (UTC) that contains `day`: the demo budget covers the month the seed runs in, so
- * `npm run dev` demonstrates an auto-approved refund in any month (SPEC-domain §3). Periods are inclusive dates.
+ * `npm run dev` demonstrates an auto-approved refund in any month (docs/domain.md §3). Periods are inclusive dates.
  */
 export function monthContaining(day: Date): { periodStart: string; periodEnd: string; label: string } {
   const start = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1))

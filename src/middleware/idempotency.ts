@@ -34,7 +34,7 @@ async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * `Idempotency-Key` on POST requests (SPEC §5, draft-ietf-httpapi-idempotency-key-header): the key and the
+ * `Idempotency-Key` on POST requests (docs/api.md §5, draft-ietf-httpapi-idempotency-key-header): the key and the
  * request's fingerprint go to the request's TenantDb, which claims the key in the same batch as the work
  * (`TenantDb.run`). When the database answers that the key was already completed (OA010), the stored status is
  * replayed with the resource read through the app itself (`GET <resource path>` with the caller's token) and

@@ -6,7 +6,7 @@ import { findJsonProblem, isSafeText, unsafeTextMessage } from '../lib/input'
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
- * One check of every request's input before any route schema runs (SPEC §5: bad input is a clear 4xx): query
+ * One check of every request's input before any route schema runs (docs/api.md §5: bad input is a clear 4xx): query
  * parameters must be safe text (400), and a JSON body must hold safe text in every string and key and be
  * nested at most MAX_JSON_DEPTH levels (422 with the path). A body that is not JSON is left to the route's
  * validator, which answers 400. Hono caches the parsed body, so the validator does not parse it again.

@@ -5,7 +5,7 @@ import { checkedFetch } from '../support/api'
 import { createTenant } from '../support/tenants'
 
 /**
- * The exported app type drives a `hono/client` (SPEC §5): paths, parameters, bodies and answers are typed from the
+ * The exported app type drives a `hono/client` (docs/api.md §5): paths, parameters, bodies and answers are typed from the
  * route declarations, and the calls go through the Worker's real fetch handler.
  */
 const client = hc<AppType>('http://api.test', {

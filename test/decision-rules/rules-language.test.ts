@@ -202,7 +202,7 @@ const validTreeArb = fc.oneof(
 // ───────────────────────────────────────── validation ─────────────────────────────────────────
 
 describe('validateConditions', () => {
-  it('accepts the SPEC-domain §2 example and returns it', () => {
+  it('accepts the docs/domain.md §2 example and returns it', () => {
     const result = validateConditions(SPEC_EXAMPLE)
     expect(result).toEqual({ ok: true, conditions: SPEC_EXAMPLE })
   })
@@ -439,7 +439,7 @@ describe('validateConditions', () => {
 describe('ConditionsSchema', () => {
   const Body = z.object({ name: z.string(), conditions: ConditionsSchema })
 
-  it("reports issues that fieldErrorsOf renders in the SPEC's path style", () => {
+  it('reports issues that fieldErrorsOf renders in the path style of docs/domain.md §2', () => {
     const result = Body.safeParse({
       name: 'r',
       conditions: {

@@ -27,7 +27,7 @@ import { tickets } from './support'
 import { organizationForeignKey, users } from './tenancy'
 import type { MessageMetadata } from './types'
 
-/** The largest message body, in UTF-8 bytes (SPEC-surfaces "Messages"). */
+/** The largest message body, in UTF-8 bytes (docs/conversations.md §2). */
 export const MAX_MESSAGE_BODY_BYTES = 32 * 1024
 /** The largest attachment, in bytes, and the most a message may carry. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

@@ -1,7 +1,7 @@
 import { pgEnum } from 'drizzle-orm/pg-core'
 
 /*
- * The 22 Postgres enums of SPEC §2. Each is exported with its values array (`...Values`, for zod:
+ * The 22 Postgres enums of docs/api.md §2. Each is exported with its values array (`...Values`, for zod:
  * `z.enum(ticketStatusValues)`) and its TypeScript union, so the API and the database share one list.
  */
 

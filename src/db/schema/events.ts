@@ -150,7 +150,7 @@ export const events = pgTable(
     check('events_actor_type_known', sql.raw(`actor_type in (${quotedList(eventActorTypeValues)})`)),
     check('events_object_is_object', sql`jsonb_typeof(object) = 'object'`),
     tenantIsolationPolicy(),
-    // SPEC-surfaces: a CUSTOMER reads no events, in the database too (restrictive: it only narrows). Reads only:
+    // docs/conversations.md §1: a CUSTOMER reads no events, in the database too (restrictive: it only narrows). Reads only:
     // the trigger writes events in a CUSTOMER's transactions as well.
     pgPolicy('no_customer_reads', {
       as: 'restrictive',

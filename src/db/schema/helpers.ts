@@ -57,7 +57,7 @@ export const CURRENT_PRINCIPAL_ROLE_SQL = "(select nullif(current_setting('app.p
 export const CURRENT_PRINCIPAL_ID_SQL = "(select nullif(current_setting('app.principal_id', true), '')::uuid)"
 
 /**
- * Row-level security of the CUSTOMER "own rows only" rule (SPEC §3), restrictive so it narrows the tenant
+ * Row-level security of the CUSTOMER "own rows only" rule (docs/api.md §3), restrictive so it narrows the tenant
  * policy: inside a CUSTOMER's transaction only rows whose `ownerColumn` is the caller are visible or writable.
  * The code enforces the same rule (TenantDb ownership); this is the database refusing what the code forgets.
  */

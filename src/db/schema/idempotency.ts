@@ -4,7 +4,7 @@ import { tenantIsolationPolicy } from './helpers'
 import { organizationForeignKey } from './tenancy'
 
 /**
- * Idempotency-Key claims (SPEC §5, IETF draft-ietf-httpapi-idempotency-key-header): one row per
+ * Idempotency-Key claims (docs/api.md §5, IETF draft-ietf-httpapi-idempotency-key-header): one row per
  * (organization, caller, key), claimed by `app_claim_idempotency_key` in the same transaction as the work
  * and completed (status, resource) by the same batch only if the work wrote its resource. Kept 24 h.
  */

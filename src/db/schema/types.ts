@@ -29,7 +29,7 @@ export type AgentDataSource = { type: string; name: string; config?: JsonObject 
 export type AgentSettings = JsonObject
 
 /**
- * decision_rules.conditions: all/any/not over comparisons (SPEC-domain §2), e.g.
+ * decision_rules.conditions: all/any/not over comparisons (docs/domain.md §2), e.g.
  * `{ "all": [{ "fact": "refund.amount", "operator": "lessThanInclusive", "value": "50.00" }] }`.
  * Facts, operators and value types are validated by src/resources/decision-rules/rules-language.ts.
  */

@@ -136,7 +136,7 @@ export async function nextPeriod(
 }
 
 /**
- * ONE statement that charges a PENDING refund to its budget, exactly (SPEC-domain §3, NOTES-domain "Money"):
+ * ONE statement that charges a PENDING refund to its budget, exactly (docs/domain.md §3):
  * the refund row is locked (a concurrent approval of the same refund waits, then finds it no longer PENDING);
  * the budget is the chargeable one whose period ends first; `spent` rises only if `spent + amount <= amount`
  * (a concurrent charge waits for the budget's row lock and Postgres re-checks the condition on the new row);

@@ -27,7 +27,7 @@ import {
 } from './rules-language'
 
 /*
- * How a refund request is decided (SPEC-domain §3): the facts are read in ONE round trip, the rules are
+ * How a refund request is decided (docs/domain.md §3): the facts are read in ONE round trip, the rules are
  * evaluated in memory (rules-language.ts), and the requesting agent's guardrail is applied. Used by refund
  * creation and by the dry run (`POST /v1/decision-rules/evaluate`), so both decide exactly alike.
  */
@@ -205,7 +205,7 @@ function toRuleInput(rule: DecisionRule): RuleInput {
   }
 }
 
-/** The agent's cap on automation, applied after the rules (SPEC-domain §3). */
+/** The agent's cap on automation, applied after the rules (docs/domain.md §3). */
 export interface Guardrail {
   maxAutoRefundAmount: string
   exceeded: boolean

@@ -18,7 +18,7 @@ import {
 import type { FieldError } from '../../lib/errors'
 
 /*
- * The decision-rules language of SPEC-domain §2: a JSON tree in the json-rules-engine shape, validated on
+ * The decision-rules language of docs/domain.md §2: a JSON tree in the json-rules-engine shape, validated on
  * write, and a small interpreter over it (no eval, no dependency). Pure: no database, no Hono.
  *
  * ── Grammar ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -420,7 +420,7 @@ const CONDITIONS_REF = '#/components/schemas/DecisionRuleConditions'
 /**
  * `conditions` in request bodies. Runs validateConditions; each issue's path is ONE segment holding the
  * path inside the tree (`all[1].value`), so the app's fieldErrorsOf — which joins segments with '.' —
- * renders `conditions.all[1].value`, the SPEC's style, when the schema sits under a `conditions` key.
+ * renders `conditions.all[1].value`, the style of docs/domain.md §2, when the schema sits under a `conditions` key.
  */
 export const ConditionsSchema = z
   .custom<Condition>()

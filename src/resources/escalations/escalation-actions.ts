@@ -5,7 +5,7 @@ import type { TenantDb } from '../../db/tenant'
 import { type ApiError, errors } from '../../lib/errors'
 
 /*
- * The escalation lifecycle (SPEC-domain §4) as one table of rules. The same rules decide what an action's
+ * The escalation lifecycle (docs/domain.md §4) as one table of rules. The same rules decide what an action's
  * UPDATE may change (its WHERE, see `actionConditions`), why a refused one was refused (`actionRefusal`), and
  * what a representation offers the caller (`allowedActions`): a UI never shows a button that would fail.
  *

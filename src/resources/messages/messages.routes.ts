@@ -24,7 +24,7 @@ const customerOwnsConversation = {
   },
 }
 
-/** SPEC-surfaces "Who may do what": everyone of the organization reads and posts, a CUSTOMER on its own tickets. */
+/** docs/conversations.md §1: everyone of the organization reads and posts, a CUSTOMER on its own tickets. */
 const conversationUsers: Permission = {
   roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'],
   ownership: customerOwnsConversation,

@@ -28,7 +28,7 @@ const source = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2048),
 })
 
-/** What an AI agent says about its message (SPEC-surfaces "Messages"). */
+/** What an AI agent says about its message (docs/conversations.md §2). */
 export const MessageMetadataInputSchema = z
   .strictObject({
     confidence: z.number().min(0).max(1).optional().openapi({ description: 'The agent’s confidence, 0–1.' }),

@@ -15,7 +15,7 @@ import type { SortOrder } from '../../lib/pagination'
 import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metrics.schemas'
 
 /*
- * Metrics of SPEC-domain §5, computed from the source rows in SQL, per organization and period, and upserted.
+ * Metrics of docs/domain.md §5, computed from the source rows in SQL, per organization and period, and upserted.
  * Definitions (README "Metrics"); a period is [period_start 00:00 UTC, period_end + 1 day 00:00 UTC):
  * - ticketsCreated / ticketsResolved / ticketsClosed: tickets whose created_at / resolved_at / closed_at is in it;
  * - avgFirstResponseSeconds: mean of first_response_at − created_at over tickets first-responded in it;

@@ -4,7 +4,7 @@ import type { Refund, RefundStatus } from '../../db/schema'
 export const refundActions = ['approve', 'reject', 'cancel', 'process'] as const
 export type RefundAction = (typeof refundActions)[number]
 
-/** The state each action starts from (SPEC-domain §3). */
+/** The state each action starts from (docs/domain.md §3). */
 export const refundActionSource: Record<RefundAction, RefundStatus> = {
   approve: 'PENDING',
   reject: 'PENDING',

@@ -1,7 +1,7 @@
 import type { TicketStatus } from '../../db/schema'
 
 /**
- * The ticket state machine (SPEC §4): OPEN → IN_PROGRESS ↔ WAITING_ON_CUSTOMER → RESOLVED → CLOSED,
+ * The ticket state machine (docs/api.md §4): OPEN → IN_PROGRESS ↔ WAITING_ON_CUSTOMER → RESOLVED → CLOSED,
  * RESOLVED → OPEN reopens. IN_PROGRESS may also resolve directly. CLOSED is final.
  */
 export const ticketTransitions: Record<TicketStatus, readonly TicketStatus[]> = {
