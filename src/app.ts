@@ -17,6 +17,7 @@ import { customersRouter } from './resources/customers/customers.index'
 import { decisionRulesRouter } from './resources/decision-rules/decision-rules.index'
 import { docsPage } from './resources/docs/docs.index'
 import { escalationsRouter } from './resources/escalations/escalations.index'
+import { eventsRouter } from './resources/events/events.index'
 import { healthRouter } from './resources/health/health.index'
 import { meRouter } from './resources/me/me.index'
 import { messagesRouter } from './resources/messages/messages.index'
@@ -72,6 +73,7 @@ export function createApp() {
     .route('/', messagesRouter)
     .route('/', escalationsRouter)
     .route('/', metricsRouter)
+    .route('/', eventsRouter)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

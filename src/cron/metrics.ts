@@ -9,7 +9,7 @@ import { computeMetrics, type MetricsRange } from '../resources/metrics/metrics.
 /*
  * The metrics cron (wrangler.toml [triggers] crons): every organization's yesterday DAY rows and the WEEK and
  * MONTH rows that contain yesterday or today (so a period's last day is counted once it is over), from the
- * source rows. Each organization is its own tenant-bound batch (TenantDb.forPlatform: one round trip, one
+ * source rows. Each organization is its own tenant-bound batch (TenantDb.forSystem: one round trip, one
  * transaction, RLS bound to that tenant); one that fails is logged and the others go on. The upserts change
  * nothing when the data did not change, so reruns (or a retried cron) are harmless.
  */
@@ -94,7 +94,7 @@ export async function runMetricsCron(
         for (let organizationId = queue.shift(); organizationId; organizationId = queue.shift()) {
           const requestId = metricsRequestId(scheduledTime, organizationId)
           try {
-            const db = TenantDb.forPlatform(env.DATABASE_URL, organizationId, requestId)
+            const db = TenantDb.forSystem(env.DATABASE_URL, organizationId, requestId)
             const result = await computeMetrics(db, range)
             summary.succeeded.push(organizationId)
             log('info', 'metrics computed', { requestId, organizationId, ...range, ...result })

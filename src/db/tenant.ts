@@ -55,6 +55,10 @@ export interface TenantContext {
   ownership?: readonly OwnershipRule[] | undefined
   /** The request's Idempotency-Key, when it sent one (src/middleware/idempotency.ts). */
   idempotency?: IdempotencyClaim | undefined
+  /** The request id, bound with the tenant: the events the batch writes carry it (and the Idempotency-Key). */
+  requestId?: string | undefined
+  /** Who acts when there is no caller (role null): an operator's platform operation, or the API's own jobs. */
+  actor?: 'PLATFORM' | 'SYSTEM' | undefined
 }
 
 export interface IdempotencyClaim {
@@ -105,6 +109,7 @@ export class TenantDb {
       principalId: principal.subject,
       ownership: options.ownership,
       idempotency: options.idempotency,
+      requestId: options.requestId,
     })
   }
 
@@ -114,6 +119,19 @@ export class TenantDb {
       organizationId,
       role: null,
       principalId: null,
+      requestId,
+      actor: 'PLATFORM',
+    })
+  }
+
+  /** A tenant binding for the API's own scheduled and queued work: its changes' events name the SYSTEM actor. */
+  static forSystem(databaseUrl: string, organizationId: string, requestId?: string): TenantDb {
+    return new TenantDb(createDatabase(databaseUrl, requestId), {
+      organizationId,
+      role: null,
+      principalId: null,
+      requestId,
+      actor: 'SYSTEM',
     })
   }
 
@@ -274,12 +292,15 @@ export class TenantDb {
     return this.#db.execute<T>(query)
   }
 
-  /** The statement that opens every batch: binds the tenant, checks organization status and caller. */
+  /**
+   * The statement that opens every batch: binds the tenant, checks organization status and caller, and binds what
+   * the batch's events record (request id, Idempotency-Key, the actor of a call without a caller).
+   */
   #begin(): Statement {
-    const { organizationId, role, principalId } = this.context
+    const { organizationId, role, principalId, requestId, idempotency, actor } = this.context
     // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
-      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid)`,
+      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text)`,
     )
   }
 

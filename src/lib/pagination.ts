@@ -114,6 +114,8 @@ function isValidFor(column: PgColumn, value: string): boolean {
       return (column.enumValues ?? []).includes(value)
     case 'PgInteger':
       return INT4.test(value) && Math.abs(Number(value)) <= 2_147_483_647
+    case 'PgBigInt53':
+      return /^-?\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value))
     case 'PgNumeric':
       return NUMERIC_12_2.test(value)
     default:

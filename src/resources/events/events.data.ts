@@ -1,0 +1,67 @@
+import { and, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm'
+import type { PrincipalRole } from '../../auth/principal'
+import { foundOr404, listView } from '../../db/crud'
+import { type Event, type EventObjectType, type EventType, events } from '../../db/schema'
+import type { TenantDb, TenantTable } from '../../db/tenant'
+import type { SortOrder } from '../../lib/pagination'
+import { readableObjectTypes } from './event-objects'
+import type { EventSort, EventTypePattern, ListEventsQuery } from './events.schemas'
+
+/**
+ * The feed as TenantDb reads it. Events have no version (they never change), which TenantTable asks of the tables
+ * TenantDb also updates; app_api cannot write events at all (no grant), so only the tenant-scoped select applies.
+ */
+const feed = events as unknown as TenantTable
+
+const sortOrders: Record<EventSort, SortOrder> = {
+  '-createdAt': { columns: [events.createdAt, events.ordinal], direction: 'desc' },
+  createdAt: { columns: [events.createdAt, events.ordinal], direction: 'asc' },
+}
+
+/** `ticket.*` selects an object type, `ticket.created` one type (and its object type, for the index). */
+function typeFilter(patterns: readonly EventTypePattern[] | undefined): SQL | undefined {
+  if (!patterns) return undefined
+  const wildcards = patterns
+    .filter((pattern) => pattern.endsWith('.*'))
+    .map((pattern) => pattern.slice(0, -2) as EventObjectType)
+  const exact = patterns.filter((pattern) => !pattern.endsWith('.*')) as EventType[]
+  return or(
+    wildcards.length ? inArray(events.objectType, wildcards) : undefined,
+    exact.length
+      ? and(
+          inArray(events.objectType, [
+            ...new Set(exact.map((type) => type.split('.')[0] as EventObjectType)),
+          ]),
+          inArray(events.type, exact),
+        )
+      : undefined,
+  )
+}
+
+/** What the caller's role may read of the feed (event-objects.ts derives it from the routes' permissions). */
+function readableBy(role: PrincipalRole): SQL {
+  const types = readableObjectTypes(role)
+  // No readable type: a condition no row meets (inArray of nothing is refused by drizzle).
+  return types.length ? inArray(events.objectType, types) : eq(events.objectType, '')
+}
+
+/** One page of the tenant's events the caller may read. One round trip. */
+export function listEvents(db: TenantDb, role: PrincipalRole, query: ListEventsQuery) {
+  return listView<EventSort, Event>(db, query, sortOrders, (after) =>
+    db.select(
+      feed,
+      after,
+      readableBy(role),
+      typeFilter(query.type),
+      query.objectId ? eq(events.objectId, query.objectId) : undefined,
+      query.createdFrom ? gte(events.createdAt, query.createdFrom) : undefined,
+      query.createdTo ? lt(events.createdAt, query.createdTo) : undefined,
+    ),
+  )
+}
+
+/** One event, if the caller may read its object type (otherwise 404, as for another tenant's). */
+export async function getEvent(db: TenantDb, role: PrincipalRole, eventId: string): Promise<Event> {
+  const [rows] = await db.run(db.select(feed, eq(events.id, eventId), readableBy(role)))
+  return foundOr404(rows as Event[], 'event')
+}

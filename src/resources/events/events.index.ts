@@ -1,0 +1,55 @@
+import type { Principal, PrincipalRole } from '../../auth/principal'
+import type { Event, EventActorType, EventObjectType, EventType } from '../../db/schema'
+import { createRouter } from '../../lib/openapi'
+import { authorized } from '../../middleware/authorize'
+import { eventObjectKind, rowFromStored } from './event-objects'
+import * as data from './events.data'
+import * as routes from './events.routes'
+import type { EventRepresentation } from './events.schemas'
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * An event for `reader`: its object through the resource's own representation for the reader's role, and
+ * previousAttributes as the fields of that representation that differ from the same representation of the row
+ * before the change (so computed fields and role-hidden fields behave as in the REST GET).
+ */
+export function toEvent(row: Event, reader: Principal): EventRepresentation {
+  const kind = eventObjectKind(row.objectType)
+  const object = kind.represent(rowFromStored(kind, row.object), reader)
+  let previousAttributes: Record<string, unknown> | null = null
+  if (row.previous) {
+    const before = kind.represent(rowFromStored(kind, { ...row.object, ...row.previous }), reader)
+    previousAttributes = Object.fromEntries(
+      Object.entries(before).filter(([field, value]) => !sameJson(value, object[field])),
+    )
+  }
+  return {
+    id: row.id,
+    type: row.type as EventType,
+    createdAt: row.createdAt.toISOString(),
+    organizationId: row.organizationId,
+    objectType: row.objectType as EventObjectType,
+    objectId: row.objectId,
+    actor: {
+      type: row.actorType as EventActorType,
+      id: row.actorId,
+      role: row.actorRole as PrincipalRole | null,
+    },
+    requestId: row.requestId,
+    idempotencyKey: row.idempotencyKey,
+    data: { object: object as EventRepresentation['data']['object'], previousAttributes },
+  }
+}
+
+export const eventsRouter = createRouter()
+  .openapi(routes.listEvents, async (c) => {
+    const { db, principal } = authorized(c)
+    const page = await data.listEvents(db, principal.role, c.req.valid('query'))
+    return c.json({ data: page.data.map((row) => toEvent(row, principal)), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.getEvent, async (c) => {
+    const { db, principal } = authorized(c)
+    const event = await data.getEvent(db, principal.role, c.req.valid('param').eventId)
+    return c.json(toEvent(event, principal), 200)
+  })
