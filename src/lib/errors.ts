@@ -82,6 +82,21 @@ export const errors = {
       currentEtag ? { currentEtag, headers: { ETag: currentEtag } } : {},
     ),
   payloadTooLarge: (detail: string) => new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Content Too Large', detail),
+  unsupportedMediaType: (mediaTypes: readonly string[]) =>
+    new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'Unsupported Media Type',
+      `Send the request body as ${mediaTypes.join(' or ')} (with that Content-Type header).`,
+    ),
+  methodNotAllowed: (method: string, path: string, allowed: readonly string[]) =>
+    new ApiError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      'Method Not Allowed',
+      `${path} does not support ${method}; it supports ${allowed.join(', ')}.`,
+      { headers: { Allow: allowed.join(', ') } },
+    ),
   unprocessable: (code: string, detail: string, fieldErrors?: FieldError[]) =>
     new ApiError(422, code, 'Unprocessable Content', detail, fieldErrors ? { errors: fieldErrors } : {}),
   unavailable: (detail: string, retryAfterSeconds = 1) =>

@@ -49,6 +49,10 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Inpu
   return undefined
 }
 
+/** The API's calendar range (4-digit years, as JavaScript and Postgres both read them): dates and timestamps. */
+export const EARLIEST_DATE = '0001-01-01'
+export const LATEST_DATE = '9999-12-31'
+
 // RFC 3339 date-time with a 4-digit year, at most millisecond precision (a JavaScript Date's), Z or ±hh:mm.
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(Z|[+-](\d{2}):(\d{2}))$/
 

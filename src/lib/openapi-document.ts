@@ -1,9 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { z } from '@hono/zod-openapi'
+import type { Handler } from 'hono'
 import type { AppEnv } from '../env'
 import { responseHeaderComponents } from './openapi'
 import { RATE_LIMITS } from './rate-limits'
-import { publicRoute } from './routes'
+import { mountRoute, publicRoute } from './routes'
 
 const rateLimitTable = Object.entries(RATE_LIMITS)
   .map(
@@ -42,11 +43,15 @@ export function openApiDocumentConfig(origin: string) {
  * `GET /openapi.json` and `GET /docs` in the document itself: public, like `/health`; and the response headers
  * every route references (`components/headers`, lib/openapi.ts).
  */
-export function registerDocumentRoutes(app: OpenAPIHono<AppEnv>): void {
+export function registerDocumentRoutes(
+  app: OpenAPIHono<AppEnv>,
+  handlers: { document: Handler<AppEnv>; docs: Handler<AppEnv> },
+): void {
   for (const [name, header] of Object.entries(responseHeaderComponents)) {
     app.openAPIRegistry.registerComponent('headers', name, header)
   }
-  app.openAPIRegistry.registerPath(
+  mountRoute(
+    app,
     publicRoute({
       method: 'get',
       path: '/openapi.json',
@@ -59,8 +64,10 @@ export function registerDocumentRoutes(app: OpenAPIHono<AppEnv>): void {
         },
       },
     }),
+    handlers.document,
   )
-  app.openAPIRegistry.registerPath(
+  mountRoute(
+    app,
     publicRoute({
       method: 'get',
       path: '/docs',
@@ -80,5 +87,6 @@ export function registerDocumentRoutes(app: OpenAPIHono<AppEnv>): void {
         },
       },
     }),
+    handlers.docs,
   )
 }

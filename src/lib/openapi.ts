@@ -67,6 +67,7 @@ const problemDescriptions = {
   409: 'The request conflicts with the current state of the resource.',
   412: 'If-Match does not match the current ETag (the problem and the `ETag` header say which it is).',
   413: 'The request body is too large.',
+  415: 'The request body is not in a media type this operation takes (the problem names the one to send).',
   422: 'The request body is invalid.',
   429: 'Too many requests.',
   500: 'Unexpected error.',

@@ -1,8 +1,13 @@
-import { createRoute, type RouteConfig } from '@hono/zod-openapi'
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import type { Handler, MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env'
 import { authenticate } from '../middleware/authenticate'
-import { authorize, describePermission, type Permission } from '../middleware/authorize'
+import { authorize, describePermission, type Permission, tenantDatabase } from '../middleware/authorize'
+import { idempotencyClaim } from '../middleware/idempotency'
+import { inputHygiene } from '../middleware/input-hygiene'
 import { requirePlatformKey } from '../middleware/platform-key'
 import { rateLimit } from '../middleware/rate-limit'
+import { requestBody } from '../middleware/request-body'
 import { headerRef, problemResponses } from './openapi'
 import { operationIdOf } from './operation-id'
 
@@ -62,10 +67,56 @@ function takesIdempotencyKey(spec: RouteSpec): boolean {
 }
 
 /**
+ * The names of the route's query parameters, read from its declared query schema (an object, possibly piped
+ * through a transform): the one list the unknown-parameter check uses, so a parameter added to a schema is
+ * accepted without anything else to change. No query schema: no parameters.
+ */
+function queryNamesOf(spec: RouteSpec): ReadonlySet<string> {
+  let schema: unknown = spec.request?.query
+  while (schema instanceof z.ZodPipe) schema = schema.in
+  if (schema === undefined) return new Set()
+  if (!(schema instanceof z.ZodObject)) {
+    throw new Error(`${spec.method} ${spec.path}: a query schema must be a zod object (to know its names).`)
+  }
+  return new Set(Object.keys(schema.shape))
+}
+
+/** The media types of the route's request body, and whether it is required; undefined: the route takes none. */
+function bodyOf(spec: RouteSpec) {
+  const body = spec.request?.body
+  if (!body) return undefined
+  return { mediaTypes: Object.keys(body.content), required: body.required === true }
+}
+
+/**
+ * The input checks of every route, in this order, after the route's credential and permission checks: the body
+ * is read (media type 415, size 413, a broken upload 400), then query and body are checked (unknown or unsafe
+ * parameters 400, unsafe JSON 422), then a tenant route's Idempotency-Key is fingerprinted. So an anonymous or
+ * unauthorized caller costs no body read, and none of it costs a database round trip.
+ */
+function inputChecks(spec: RouteSpec, options: { idempotency: boolean }) {
+  const body = bodyOf(spec)
+  return [
+    ...(body ? [requestBody(body)] : []),
+    inputHygiene({
+      queryNames: queryNamesOf(spec),
+      jsonBody: body?.mediaTypes.includes('application/json') ?? false,
+    }),
+    ...(options.idempotency ? [idempotencyClaim({ body: body !== undefined })] : []),
+  ]
+}
+
+/** The problems of reading a body (lib/routes.ts inputChecks), on the routes that take one. */
+function bodyProblems(spec: RouteSpec) {
+  return spec.request?.body ? problemResponses(413, 415) : {}
+}
+
+/**
  * The one way to declare a tenant route: bearer authentication, the per-caller and per-tenant rate limit (before
- * any database work), the route's permission (checked before the handler gets a database), and all of it visible
- * in the OpenAPI document (`security`, the description, `x-permission`, the 429). Routes declared otherwise get no
- * principal and no database: deny by default.
+ * any database work), the route's permission, then the input checks (the body is read only now), then the
+ * tenant database for the handler; all of it visible in the OpenAPI document (`security`, the description,
+ * `x-permission`, the 429, 413/415 where a body is taken). Routes declared otherwise get no principal and no
+ * database: deny by default.
  */
 export function protectedRoute<const R extends RouteSpec>(permission: Permission, spec: R) {
   return createRoute({
@@ -73,7 +124,13 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
     operationId: operationIdOf(spec.method, spec.path),
     description: [spec.description, describePermission(permission)].filter(Boolean).join('\n\n'),
     security: [{ Bearer: [] }],
-    middleware: [authenticate(), rateLimit(), authorize(permission)] as const,
+    middleware: [
+      authenticate(),
+      rateLimit(),
+      authorize(permission),
+      ...inputChecks(spec, { idempotency: true }),
+      tenantDatabase(permission),
+    ],
     'x-permission': {
       roles: permission.roles,
       ownership: Object.fromEntries(
@@ -81,7 +138,12 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
       ),
     },
     responses: withSentHeaders(
-      { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503), ...tooManyRequests },
+      {
+        ...spec.responses,
+        ...problemResponses(400, 401, 403, 500, 503),
+        ...bodyProblems(spec),
+        ...tooManyRequests,
+      },
       { rateLimited: true, createdHasLocation: true, idempotent: takesIdempotencyKey(spec) },
     ),
   })
@@ -96,10 +158,10 @@ export function platformRoute<const R extends RouteSpec>(spec: R) {
       .filter(Boolean)
       .join('\n\n'),
     security: [{ PlatformKey: [] }],
-    middleware: [requirePlatformKey()] as const,
+    middleware: [requirePlatformKey(), ...inputChecks(spec, { idempotency: false })],
     'x-permission': { platform: true },
     responses: withSentHeaders(
-      { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503) },
+      { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503), ...bodyProblems(spec) },
       { rateLimited: false, createdHasLocation: false, idempotent: takesIdempotencyKey(spec) },
     ),
   })
@@ -114,9 +176,22 @@ export function publicRoute<const R extends RouteSpec>(spec: R) {
     ...spec,
     operationId: operationIdOf(spec.method, spec.path),
     security: [],
+    middleware: inputChecks(spec, { idempotency: false }),
     responses: withSentHeaders(
-      { ...spec.responses, ...problemResponses(400) },
+      { ...spec.responses, ...problemResponses(400), ...bodyProblems(spec) },
       { rateLimited: false, createdHasLocation: false, idempotent: false },
     ),
   })
+}
+
+/**
+ * Mounts a route whose handler is a plain Hono handler (the document, the HTML docs page) as `app.openapi` mounts
+ * the others: in the document (without its middleware, which is no part of it) and behind the route's
+ * middleware, so it gets the same input checks.
+ */
+export function mountRoute(app: OpenAPIHono<AppEnv>, route: RouteConfig, handler: Handler<AppEnv>): void {
+  const { middleware, ...definition } = route
+  app.openAPIRegistry.registerPath(definition)
+  const chain = [middleware ?? []].flat() as MiddlewareHandler<AppEnv>[]
+  app.on([route.method.toUpperCase()], [route.path.replaceAll(/\/{(.+?)}/g, '/:$1')], ...chain, handler)
 }

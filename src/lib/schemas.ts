@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { createSchemaFactory } from 'drizzle-zod'
-import { findJsonProblem, parseTimestamp } from './input'
+import { EARLIEST_DATE, findJsonProblem, LATEST_DATE, parseTimestamp } from './input'
 
 /**
  * drizzle-zod bound to the `z` of @hono/zod-openapi, so schemas derived from the tables accept `.openapi()`.
@@ -29,6 +29,17 @@ export const timestampInput = z
     message: 'Expected an ISO 8601 timestamp (years 0001–9999, e.g. 2026-11-24T10:00:00.000Z).',
   })
   .transform((text) => parseTimestamp(text) as Date)
+
+/**
+ * A calendar date a caller sends (`YYYY-MM-DD`), in the API's range 0001-01-01 … 9999-12-31 (the 4-digit years
+ * of src/lib/input.ts; Postgres has no year 0 and would store years past 9999 that no client can read back).
+ */
+export const calendarDate = z.iso
+  .date()
+  .refine((date) => date >= EARLIEST_DATE && date <= LATEST_DATE, {
+    message: `Expected a date from ${EARLIEST_DATE} to ${LATEST_DATE}.`,
+  })
+  .openapi({ example: '2026-11-01' })
 
 const MAX_FREE_FORM_DEPTH = 8
 const MAX_FREE_FORM_BYTES = 16 * 1024

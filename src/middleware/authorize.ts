@@ -25,8 +25,8 @@ export function describePermission(permission: Permission): string {
 }
 
 /**
- * Checks the caller's role against the route's permission, then — and only then — gives the handler its
- * tenant-scoped database. A handler without a declared permission has no database to reach (deny by default).
+ * Checks the caller's role against the route's permission: before the request's body is read or any database
+ * is reached (lib/routes.ts orders it). The database comes after the input checks, from `tenantDatabase`.
  */
 export const authorize = (permission: Permission) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -35,6 +35,18 @@ export const authorize = (permission: Permission) =>
     if (!permission.roles.includes(principal.role)) {
       throw errors.forbidden('FORBIDDEN', `The role ${principal.role} may not perform this operation.`)
     }
+    await next()
+  })
+
+/**
+ * Gives the handler of an authorized request its tenant-scoped database (with the route's ownership rules and
+ * the request's Idempotency-Key claim); protectedRoute puts it after `authorize` and the input checks. A handler
+ * without a declared permission has no database to reach (deny by default).
+ */
+export const tenantDatabase = (permission: Permission) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal')
+    if (!principal) throw errors.unauthorized('TOKEN_MISSING', 'This route requires a bearer token.')
     const ownership = permission.ownership?.[principal.role]?.rules
     c.set(
       'tenantDb',

@@ -15,6 +15,8 @@ import { log } from '../lib/log'
 function fromHttpException(error: HTTPException): ApiError {
   if (error.status === 413) return errors.payloadTooLarge('The request body is too large.')
   if (error.status === 400) return errors.badRequest('MALFORMED_REQUEST', 'The request could not be parsed.')
+  // @hono/zod-openapi's media-type gate (middleware/request-body.ts refuses the same requests first).
+  if (error.status === 415) return errors.unsupportedMediaType(['application/json'])
   return new ApiError(error.status, 'HTTP_ERROR', 'Error', error.message || 'The request failed.')
 }
 

@@ -36,19 +36,31 @@ async function sha256Hex(text: string): Promise<string> {
 /**
  * `Idempotency-Key` on POST requests (docs/api.md §5, draft-ietf-httpapi-idempotency-key-header): the key and the
  * request's fingerprint go to the request's TenantDb, which claims the key in the same batch as the work
- * (`TenantDb.run`). When the database answers that the key was already completed (OA010), the stored status is
- * replayed with the resource read through the app itself (`GET <resource path>` with the caller's token) and
- * `Idempotent-Replayed: true`. The same key with another request is 422 (OA011, src/lib/errors.ts).
+ * (`TenantDb.run`). A route middleware (lib/routes.ts, tenant routes): it runs after authentication and the
+ * permission check, once the body was read (middleware/request-body.ts); a route without a body has none in its
+ * fingerprint. The same key with another request is 422 (OA011, src/lib/errors.ts).
  */
-export const idempotency = (app: () => Hono<AppEnv>) =>
+export const idempotencyClaim = (options: { body: boolean }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Idempotency-Key')
     if (c.req.method !== 'POST' || header === undefined) return next()
     const key = parseIdempotencyKey(header)
     const url = new URL(c.req.url)
-    const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`)
+    const body = options.body ? await c.req.text() : ''
+    const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${body}`)
     c.set('idempotency', { key, fingerprint, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } satisfies IdempotencyClaim)
     await next()
+  })
+
+/**
+ * The replay of a claimed key (global, around every route): when the database answered that the key was already
+ * completed (OA010), the stored status is replayed with the resource read through the app itself
+ * (`GET <resource path>` with the caller's token) and `Idempotent-Replayed: true`.
+ */
+export const idempotency = (app: () => Hono<AppEnv>) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    await next()
+    if (!c.get('idempotency')) return
     const replay = replayOf(c.error)
     if (replay) c.res = await replayed(app(), c, replay)
   })

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { api, json } from '../support/api'
 import { neonLocalStats } from '../support/db'
@@ -53,17 +54,23 @@ describe('problem+json', () => {
     })
   })
 
-  it('refuses a body over the size limit with 413, before authentication or the database', async () => {
+  it('refuses a body over the size limit with 413, after the credential and before the database', async () => {
     const requestId = `too-large-${crypto.randomUUID()}`
     const huge = await api('/v1/organizations', {
       method: 'POST',
-      headers: { 'X-Request-Id': requestId },
+      headers: { 'X-Request-Id': requestId, 'X-Platform-Key': env.PLATFORM_API_KEY as string },
       body: { name: 'x'.repeat(70 * 1024) },
     })
     expect(huge.status).toBe(413)
     expect(huge.headers.get('Content-Type')).toContain('application/problem+json')
     expect(await json(huge)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
     expect(await neonLocalStats(requestId)).toBe(0)
+    // Without the credential the body is not read at all (test/system/request-input.test.ts: every route).
+    const anonymous = await api('/v1/organizations', {
+      method: 'POST',
+      body: { name: 'x'.repeat(70 * 1024) },
+    })
+    expect(anonymous.status).toBe(401)
   })
 })
 

@@ -10,6 +10,7 @@ import {
 } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
+import { LATEST_DATE } from '../../lib/input'
 import type { SortOrder } from '../../lib/pagination'
 import { chargeableBudgetWhere } from '../decision-rules/refund-decision'
 import type {
@@ -105,6 +106,8 @@ const PERIOD_LENGTH: Record<Budget['period'], string> = {
 /**
  * The following period's budget: same settings, spent 0, starting the day after this one ends and lasting
  * one `period` (MONTHLY from 2026-11-01–2026-11-30 → 2026-12-01–2026-12-31). Twice → 409 (unique name+start).
+ * A period that would end after LATEST_DATE is refused (422), as a create with such dates is: the budget read in
+ * the same batch tells it from a missing budget (404), still one round trip.
  */
 export async function nextPeriod(
   db: TenantDb,
@@ -118,18 +121,26 @@ export async function nextPeriod(
     sql` `,
   )
   const start = sql`(${budgets.periodEnd} + 1)`
+  const end = sql`(${start} + (case ${budgets.period} ${lengths} end) - interval '1 day')::date`
   const source = sql`${budgets.organizationId} = ${db.organizationId} and ${budgets.id} = ${budgetId}`
   try {
-    const [inserted, created] = await db.run(
+    const [inserted, rows] = await db.run(
       db.raw(sql`insert into ${budgets} (id, organization_id, name, type, period, amount, spent, currency,
           period_start, period_end, alert_thresholds, is_active)
-        select ${id}, organization_id, name, type, period, amount, 0, currency, ${start},
-          (${start} + (case ${budgets.period} ${lengths} end) - interval '1 day')::date, alert_thresholds, is_active
-        from ${budgets} where ${source}`),
-      db.select(budgets, eq(budgets.id, id)),
+        select ${id}, organization_id, name, type, period, amount, 0, currency, ${start}, ${end},
+          alert_thresholds, is_active
+        from ${budgets} where ${source} and ${end} <= ${LATEST_DATE}::date`),
+      db.select(budgets, inArray(budgets.id, [id, budgetId])),
     )
+    const [created, current] = [id, budgetId].map((key) => (rows as Budget[]).find((row) => row.id === key))
+    if (inserted.rowCount === 0 && current) {
+      throw errors.unprocessable(
+        'DATE_OUT_OF_RANGE',
+        `The next period of this budget would end after ${LATEST_DATE}, the last date the API stores.`,
+      )
+    }
     if (inserted.rowCount === 0) throw errors.notFound('No such budget.')
-    return foundOr404(created as Budget[], 'budget')
+    return foundOr404(created ? [created] : [], 'budget')
   } catch (error) {
     throw periodTaken(error) ?? error
   }

@@ -80,9 +80,12 @@ export const nextPeriod = protectedRoute(writers, {
   path: '/v1/budgets/{budgetId}/next-period',
   tags,
   summary: 'Create the following period’s budget (same settings, spent 0)',
+  description:
+    'The new period starts the day after this one ends and lasts one `period`. Dates range from 0001-01-01 to ' +
+    '9999-12-31: a period that would end later is 422 `DATE_OUT_OF_RANGE`. A period that exists already is 409.',
   request: { headers: idempotencyKeyHeaderSchema, params: BudgetIdParamsSchema },
   responses: {
     201: { ...jsonContent(BudgetSchema, 'The next period’s budget.'), headers: etagResponseHeader },
-    ...problemResponses(404, 409),
+    ...problemResponses(404, 409, 422),
   },
 })

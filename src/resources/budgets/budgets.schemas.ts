@@ -3,6 +3,7 @@ import { budgetPeriodValues, budgets, budgetTypeValues, budgetUsageRecords } fro
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import {
   booleanQuery,
+  calendarDate,
   createSelectSchema,
   csvOf,
   currencyCode,
@@ -12,8 +13,6 @@ import {
   moneyInput,
   timestampFields,
 } from '../../lib/schemas'
-
-const calendarDate = z.iso.date().openapi({ example: '2026-11-01' })
 
 /** Ascending percentages 1–100, no duplicates. */
 const alertThresholds = z

@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi'
 import { metricPeriodValues, performanceMetrics, refundStatusValues, teamPerformance } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { createSelectSchema, timestampFields } from '../../lib/schemas'
+import { calendarDate, createSelectSchema, timestampFields } from '../../lib/schemas'
 
 /** The longest range POST /v1/metrics/recompute accepts, in days (both ends included). */
 export const MAX_RECOMPUTE_DAYS = 92
 
-const calendarDate = z.iso.date().openapi({ example: '2026-11-24' })
 /** A rate or score: a number (four decimals for rates, two for CSAT), null when undefined (zero denominator). */
 const decimal = z.number().nullable()
 

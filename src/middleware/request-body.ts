@@ -1,0 +1,82 @@
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from '../env'
+import { ApiError, errors } from '../lib/errors'
+
+/** Every request body of this API is at most this long (docs/api.md §5). */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/** What a route's body may be (its `request.body` in the OpenAPI route definition). */
+export interface BodyDeclaration {
+  /** The declared media types, e.g. `['application/json']`. */
+  mediaTypes: readonly string[]
+  /** False when the client may omit the body. */
+  required: boolean
+}
+
+const tooLarge = () => errors.payloadTooLarge(`Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+
+/**
+ * The one place a request body is read from the network, on the routes that declare one (lib/routes.ts puts it
+ * after authentication and the permission check, so an anonymous or unauthorized caller never makes the Worker
+ * read a byte): the media type first (415, naming the one to send, before reading), then at most MAX_BODY_BYTES
+ * (413; by Content-Length without reading when it says so, else counted while reading). A body stream that fails
+ * before its end — the client went away mid-upload — is the client's doing: 400 REQUEST_BODY_INCOMPLETE, not a
+ * logged 500. The bytes read replace the stream, so the input checks, the idempotency fingerprint and the schema
+ * validator all read the same buffer. Routes without a body never read one (whatever is sent is ignored).
+ */
+export const requestBody = (declaration: BodyDeclaration) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const contentType = c.req.header('Content-Type')
+    if (contentType !== undefined && !declaration.mediaTypes.some((type) => accepts(type, contentType))) {
+      throw errors.unsupportedMediaType(declaration.mediaTypes)
+    }
+    const declaredLength = c.req.header('Content-Length')
+    if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) throw tooLarge()
+    const bytes = await readAtMost(c.req.raw.body, MAX_BODY_BYTES)
+    // No Content-Type: acceptable only for an optional body that is really absent.
+    if (contentType === undefined && (declaration.required || bytes.byteLength > 0)) {
+      throw errors.unsupportedMediaType(declaration.mediaTypes)
+    }
+    c.req.raw = new Request(c.req.raw, { body: bytes })
+    await next()
+  })
+
+/** Media types match by essence (RFC 9110 §8.3.1, parameters aside); `application/json` also takes `…+json`. */
+function accepts(declared: string, contentType: string): boolean {
+  const essence = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
+  if (essence === declared) return true
+  return declared === 'application/json' && /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(essence)
+}
+
+async function readAtMost(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0)
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) throw tooLarge()
+      chunks.push(value)
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {})
+    if (error instanceof ApiError) throw error
+    throw new ApiError(
+      400,
+      'REQUEST_BODY_INCOMPLETE',
+      'Bad Request',
+      'The request body ended before it was complete (the connection was closed or reset); send it again.',
+      { cause: error },
+    )
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
