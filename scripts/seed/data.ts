@@ -86,6 +86,7 @@ export const seedIds = {
     acmeApproveSmall: 'b0000000-0000-4000-8000-000000000002',
     acmeEscalateLarge: 'b0000000-0000-4000-8000-000000000003',
     acmeVipApproval: 'b0000000-0000-4000-8000-000000000004',
+    acmeSelfServiceNeedsPerson: 'b0000000-0000-4000-8000-000000000005',
   },
 } as const
 
@@ -407,8 +408,21 @@ export const seedAgentConfigurations: NewAgentConfiguration[] = [
   },
 ]
 
-/** Evaluated by ascending priority; the first match decides. */
+/**
+ * Evaluated by ascending priority; the first match decides. A customer's own request never reaches the
+ * auto-approving rule (20): the priority-15 rule gives it to a person (the restricted-account rejection comes first).
+ */
 export const seedDecisionRules: NewDecisionRule[] = [
+  {
+    id: rule.acmeSelfServiceNeedsPerson,
+    organizationId: org.acme,
+    name: 'A customer’s own request needs a person',
+    description: 'Self-service refund requests are never approved automatically.',
+    priority: 15,
+    conditions: { all: [{ fact: 'requester.role', operator: 'equal', value: 'CUSTOMER' }] },
+    action: 'REQUIRE_APPROVAL',
+    ...stamped('2026-01-21T10:02:00Z'),
+  },
   {
     id: rule.acmeRejectRestricted,
     organizationId: org.acme,

@@ -104,24 +104,32 @@ export function refusalOf<Row extends { version: number }>(
 /**
  * PATCH-like write in one round trip: an UPDATE whose WHERE holds `which`, the If-Match versions and the
  * resource's own conditions (so a concurrent change never slips in), the row as it is then (to explain a
- * refusal), and optionally the resource's view (e.g. joined with its user).
+ * refusal), and optionally the resource's view (e.g. joined with its user) and a statement that runs first
+ * (e.g. a lock the write must hold).
  */
 export async function updateWhere<T extends TenantTable, Row extends { version: number }, View = Row>(
   db: TenantDb,
   table: T,
   which: SQL,
   set: PgUpdateSetSource<T>,
-  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; view?: Statement },
+  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; view?: Statement; first?: Statement },
 ): Promise<View> {
   // The row is read AFTER the update: a statement of a Read Committed batch sees what concurrent writers
   // committed before it, so a write refused for a version the row no longer has is explained as 412.
-  const [[updated], [current], viewRows] = (await db.run(
+  const statements: Statement[] = [
+    ...(write.first ? [write.first] : []),
     db
       .update(table, set, which, versionMatches(table.version, write.versions), ...(write.conditions ?? []))
       .returning(),
     db.select(table, which),
     ...(write.view ? [write.view] : []),
-  )) as unknown as [Row[], Row[], View[] | undefined]
+  ]
+  const results = await db.run(...(statements as [Statement, ...Statement[]]))
+  const [[updated], [current], viewRows] = results.slice(write.first ? 1 : 0) as unknown as [
+    Row[],
+    Row[],
+    View[] | undefined,
+  ]
   if (!updated) throw refusalOf(current, write)
   return (viewRows ? viewRows[0] : updated) as View
 }
@@ -132,7 +140,7 @@ export function updateVersioned<T extends TenantTable, Row extends { version: nu
   table: T,
   id: string,
   set: PgUpdateSetSource<T>,
-  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined> },
+  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; first?: Statement },
 ): Promise<Row> {
   return updateWhere<T, Row>(db, table, eq(table.id, id), set, write)
 }

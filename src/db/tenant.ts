@@ -331,7 +331,8 @@ export class TenantDb {
   /**
    * Runs the statements, in order, in one round trip and one transaction, after binding the tenant. The first
    * `run` of a request with an Idempotency-Key and a declared result also claims the key (before the work) and
-   * completes it (after): a repeated or concurrent duplicate is refused by the claim and replayed.
+   * completes it (after): a repeated or concurrent duplicate is refused by the claim and replayed. A batch that
+   * failed claimed nothing (its transaction rolled back), so a later `run` of the request (a retry) claims again.
    */
   async run<T extends Statements>(...statements: T): Promise<BatchResponse<T>> {
     const claim = this.#claimStatements()
@@ -341,14 +342,33 @@ export class TenantDb {
       ...statements,
       ...(claim ? [claim.complete] : []),
     ]
-    const results = await this.#batch(batch as [Statement, ...Statement[]])
-    return results.slice(claim ? 2 : 1, claim ? -1 : undefined) as BatchResponse<T>
+    try {
+      const results = await this.#batch(batch as [Statement, ...Statement[]])
+      return results.slice(claim ? 2 : 1, claim ? -1 : undefined) as BatchResponse<T>
+    } catch (error) {
+      if (claim) this.#claimed = false
+      throw error
+    }
   }
 
-  /** `run` for read-only batches that come before a request's work (they never claim its Idempotency-Key). */
+  /**
+   * `run` for read-only batches that come before a request's work (they never claim its Idempotency-Key). With a
+   * key not yet claimed, the batch first peeks at it (app_peek_idempotency_key): a completed key raises the same
+   * replay signal as the claim (OA010), and a key used for another request OA011, so a replay or a misuse is
+   * answered from the request's first round trip instead of after the work was decided.
+   */
   async read<T extends Statements>(...statements: T): Promise<BatchResponse<T>> {
-    const results = await this.#batch([this.#begin(), ...statements])
-    return results.slice(1) as BatchResponse<T>
+    const peek = this.#peekStatement()
+    const results = await this.#batch([this.#begin(), ...(peek ? [peek] : []), ...statements])
+    return results.slice(peek ? 2 : 1) as BatchResponse<T>
+  }
+
+  #peekStatement(): Statement | undefined {
+    const idempotency = this.context.idempotency
+    if (!idempotency || this.#claimed) return undefined
+    return this.#db.execute(
+      sql`select app_peek_idempotency_key(${idempotency.key}, ${idempotency.fingerprint})`,
+    )
   }
 
   #claimStatements(): { claim: Statement; complete: Statement } | undefined {

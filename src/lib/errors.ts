@@ -193,6 +193,10 @@ export function apiErrorFromPostgres(
     case 'OA010':
       // Handled by the idempotency middleware (a replay); this is what the log would say otherwise.
       return errors.conflict('IDEMPOTENT_REPLAY', 'This Idempotency-Key was already used for this request.')
+    case 'OA020':
+      // Refund creation decides again when the customer's refund facts changed (refunds.data.ts); only a bug
+      // lets it through, and then it is what it is: a concurrent change.
+      return errors.conflict('CONCURRENT_UPDATE', 'A concurrent request changed the same data; retry.')
     case 'OA011':
       return errors.unprocessable(
         'IDEMPOTENCY_KEY_REUSED',

@@ -171,3 +171,11 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 export function jsonBody<T extends z.ZodType>(schema: T) {
   return { content: { 'application/json': { schema } }, required: true as const }
 }
+
+/**
+ * A JSON body the client may omit: without a Content-Type the route sees `{}` (so the schema's fields must all be
+ * optional); with application/json it is validated as any body. Another media type is 415.
+ */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: false as const }
+}

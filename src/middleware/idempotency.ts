@@ -54,7 +54,9 @@ export const idempotencyClaim = (options: { body: boolean }) =>
 
 /**
  * The replay of a claimed key (global, around every route): when the database answered that the key was already
- * completed (OA010), the stored status is replayed with the resource read through the app itself
+ * completed (OA010: from the claim in the work's batch, `TenantDb.run`, or from the peek in a read batch before
+ * the work, `TenantDb.read`, so a handler that reads first learns of a replay in its first round trip), the stored
+ * status is replayed with the resource read through the app itself
  * (`GET <resource path>` with the caller's token) and `Idempotent-Replayed: true`.
  */
 export const idempotency = (app: () => Hono<AppEnv>) =>

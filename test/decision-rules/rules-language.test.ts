@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { principalRoles } from '../../src/auth/principal'
 import {
   accountStandingValues,
   accountTierValues,
@@ -28,6 +29,7 @@ import {
   type Operator,
   parseRuleMoney,
   type RuleInput,
+  stableRange,
   validateConditions,
 } from '../../src/resources/decision-rules/rules-language'
 
@@ -52,6 +54,7 @@ const FULL_FACTS: Facts = {
   },
   ticket: { category: 'BILLING', priority: 'HIGH' },
   agent: { id: 'agent-1', type: 'REFUND_PROCESSOR' },
+  requester: { role: 'AGENT', agentId: '3f0c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b' },
 }
 
 /** A leaf, possibly invalid (typed as one so that trees of them type-check). */
@@ -124,6 +127,9 @@ function spellings(cents: bigint): string[] {
 const centsArb = fc.oneof(fc.bigInt({ min: 0n, max: 5_000n }), fc.bigInt({ min: 0n, max: 999_999_999_999n }))
 const moneyArb = centsArb.chain((cents) => fc.constantFrom(...spellings(cents)))
 const currencyArb = fc.constantFrom('EUR', 'USD', 'GBP')
+const AGENT_IDS = ['3f0c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b', '00000000-0000-4000-8000-00000000000a'] as const
+/** An agent id as a rule or a fact may spell it (case does not matter). */
+const uuidArb = fc.constantFrom(...AGENT_IDS).chain((id) => fc.constantFrom(id, id.toUpperCase()))
 
 function valueArb(fact: FactName): fc.Arbitrary<ConditionScalar> {
   const definition = FACTS[fact]
@@ -134,6 +140,8 @@ function valueArb(fact: FactName): fc.Arbitrary<ConditionScalar> {
       return fc.nat({ max: 20 })
     case 'currency':
       return currencyArb
+    case 'uuid':
+      return uuidArb
     case 'enum':
       return fc.constantFrom(...definition.values)
   }
@@ -172,6 +180,7 @@ const factsArb: fc.Arbitrary<Facts> = fc.record({
     priority: fc.constantFrom(...ticketPriorityValues),
   }),
   agent: fc.record({ id: fc.constantFrom('agent-1', 'agent-2'), type: fc.constantFrom(...agentTypeValues) }),
+  requester: fc.record({ role: fc.constantFrom(...principalRoles), agentId: uuidArb }),
 })
 
 /** Valid trees of depth ≤ `depth` (memoized per depth, so building them is linear). */
@@ -215,6 +224,28 @@ describe('validateConditions', () => {
     expectValid(leaf('agent.type', 'notIn', ['TRIAGE']))
     expectValid(leaf('ticket.priority', 'notEqual', 'URGENT'))
     expectValid(leaf('customer.lifetimeValue', 'greaterThan', '9999999999.99'))
+    expectValid(leaf('requester.role', 'equal', 'CUSTOMER'))
+    expectValid(leaf('requester.role', 'in', ['REPRESENTATIVE', 'ADMIN', 'AGENT']))
+    expectValid(leaf('requester.agentId', 'notIn', ['3F0C2A4E-5B6D-4E7F-8A9B-0C1D2E3F4A5B']))
+  })
+
+  it('refuses requester facts of the wrong type or with order operators, with the path', () => {
+    expect(errorsOf({ all: [leaf('requester.role', 'equal', 'OWNER')] })).toEqual([
+      {
+        path: 'conditions.all[0].value',
+        message: 'requester.role is a requester role: one of CUSTOMER, REPRESENTATIVE, ADMIN, AGENT',
+      },
+    ])
+    expect(errorsOf(leaf('requester.agentId', 'in', ['agent-1']))).toEqual([
+      {
+        path: 'conditions.value[0]',
+        message: 'requester.agentId is a uuid: a string like "00000000-0000-4000-8000-000000000000"',
+      },
+    ])
+    expect(errorsOf(leaf('requester.agentId', 'lessThan', AGENT_IDS[0]))[0]).toMatchObject({
+      path: 'conditions.operator',
+      message: expect.stringContaining('does not apply to requester.agentId (uuid)'),
+    })
   })
 
   it('refuses money given as a number, with the path of the value', () => {
@@ -679,6 +710,34 @@ describe('evaluateRules', () => {
     }
   })
 
+  it('reads who asks: requester.role, and requester.agentId (any case) only when an agent asks', () => {
+    const selfService: Condition = { all: [leaf('requester.role', 'equal', 'CUSTOMER')] }
+    const person = (role: 'CUSTOMER' | 'ADMIN'): Facts => ({
+      ...FULL_FACTS,
+      agent: null,
+      requester: { role, agentId: null },
+    })
+    // "A customer's own request always needs a person", before a rule that would approve it.
+    const rules = [
+      rule({ priority: 1, action: 'REQUIRE_APPROVAL', conditions: selfService }),
+      rule({ priority: 2, action: 'AUTO_APPROVE', conditions: ALWAYS }),
+    ]
+    expect(evaluateRules(rules, person('CUSTOMER'))).toMatchObject({ action: 'REQUIRE_APPROVAL' })
+    expect(evaluateRules(rules, person('ADMIN'))).toMatchObject({ action: 'AUTO_APPROVE' })
+    const byAgent = leaf('requester.agentId', 'equal', AGENT_IDS[0].toUpperCase()) as Condition
+    expect(evaluateConditions(byAgent, FULL_FACTS)).toMatchObject({
+      truth: 'TRUE',
+      leaves: [{ fact: 'requester.agentId', actual: AGENT_IDS[0], held: true }],
+    })
+    // A person has no agent id: the leaf is missing, and so is its negation.
+    expect(evaluateConditions(byAgent, person('ADMIN'))).toMatchObject({
+      truth: 'MISSING',
+      leaves: [{ actual: null, missing: true, held: false }],
+    })
+    expect(evaluateConditions({ not: byAgent }, person('ADMIN')).truth).toBe('MISSING')
+    expect(evaluateConditions(selfService, { ...FULL_FACTS, requester: undefined }).truth).toBe('MISSING')
+  })
+
   it('treats malformed fact values and a lifetime value in another currency as missing', () => {
     const amount = leaf('refund.amount', 'greaterThanInclusive', '0') as Condition
     for (const bad of ['abc', '1e3', '12.345', '', ' 1']) {
@@ -749,13 +808,18 @@ describe('properties', () => {
   })
 
   it('(b) a leaf over a missing fact matches nothing, however not/all/any wrap it', () => {
-    const groups = { customer: [] as FactName[], ticket: [] as FactName[], agent: [] as FactName[] }
+    const groups = {
+      customer: [] as FactName[],
+      ticket: [] as FactName[],
+      agent: [] as FactName[],
+      requester: [] as FactName[],
+    }
     for (const fact of FACT_NAMES) {
       const group = fact.split('.')[0] as string
       if (group in groups) groups[group as keyof typeof groups].push(fact)
     }
     const scenario = fc
-      .constantFrom<'customer' | 'ticket' | 'agent'>('customer', 'ticket', 'agent')
+      .constantFrom<keyof typeof groups>('customer', 'ticket', 'agent', 'requester')
       .chain((group) =>
         fc.record({
           group: fc.constant(group),
@@ -858,6 +922,88 @@ describe('properties', () => {
         },
       ),
     )
+  })
+
+  it('(f) stableRange: over the range every leaf keeps its result, and just outside it one changes', () => {
+    const signedMoney = (cents: bigint) => {
+      const magnitude = cents < 0n ? -cents : cents
+      return `${cents < 0n ? '-' : ''}${magnitude / 100n}.${(magnitude % 100n).toString().padStart(2, '0')}`
+    }
+    const scenarios = fc.oneof(
+      fc.record({
+        fact: fc.constant<FactName>('customer.refundCount30d'),
+        leaves: fc.array(leafArbOver(['customer.refundCount30d']), { minLength: 1, maxLength: 4 }),
+        x: fc.bigInt({ min: 0n, max: 25n }),
+      }),
+      fc.record({
+        fact: fc.constant<FactName>('customer.refundTotal30d'),
+        // Small amounts, so that the leaves' values meet and overlap.
+        leaves: fc.array(
+          fc
+            .record({
+              fact: fc.constant<FactName>('customer.refundTotal30d'),
+              operator: fc.constantFrom(...OPERATORS_BY_TYPE.money),
+              values: fc.array(fc.bigInt({ min: 0n, max: 3_000n }), { minLength: 1, maxLength: 4 }),
+            })
+            .map(({ fact, operator, values }): LeafCondition => {
+              const spelled = values.map((cents) => spellings(cents)[0] as string)
+              return {
+                fact,
+                operator,
+                value: operator === 'in' || operator === 'notIn' ? spelled : (spelled[0] as string),
+              }
+            }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        x: fc.bigInt({ min: 0n, max: 3_500n }),
+      }),
+    )
+    const withValue = (fact: FactName, value: bigint): Facts => {
+      const customer = { ...(FULL_FACTS.customer as NonNullable<Facts['customer']>) }
+      if (fact === 'customer.refundCount30d') customer.refundCount30d = Number(value)
+      else customer.refundTotal30d = signedMoney(value)
+      return { ...FULL_FACTS, customer }
+    }
+    const heldAt = (fact: FactName, leaves: LeafCondition[], value: bigint) =>
+      evaluateConditions({ all: leaves }, withValue(fact, value)).leaves.map((traced) => traced.held)
+    fc.assert(
+      fc.property(scenarios, ({ fact, leaves, x }) => {
+        const traced = evaluateConditions({ all: leaves }, withValue(fact, x)).leaves
+        const range = stableRange(fact, traced)
+        expect(range).toBeDefined()
+        const { min, max } = range as NonNullable<typeof range>
+        expect(min === null || min <= x).toBe(true)
+        expect(max === null || x <= max).toBe(true)
+        const at = heldAt(fact, leaves, x)
+        const from = min ?? x - 40n
+        const to = max ?? x + 40n
+        for (let y = from; y <= to && y <= from + 200n; y++) expect(heldAt(fact, leaves, y)).toEqual(at)
+        if (min !== null) expect(heldAt(fact, leaves, min - 1n)).not.toEqual(at)
+        if (max !== null) expect(heldAt(fact, leaves, max + 1n)).not.toEqual(at)
+      }),
+      { numRuns: 300 },
+    )
+    // No leaf over the fact, or only missing ones: nothing to keep.
+    expect(stableRange('customer.refundCount30d', [])).toBeUndefined()
+    const missing = evaluateConditions(leaf('customer.refundCount30d', 'lessThan', 3) as Condition, {
+      ...FULL_FACTS,
+      customer: null,
+    }).leaves
+    expect(stableRange('customer.refundCount30d', missing)).toBeUndefined()
+    // The seeded "fewer than 3" rule: a count of 0 decides alike up to 2; a count of 3 from 3 on.
+    const lessThan3 = leaf('customer.refundCount30d', 'lessThan', 3) as Condition
+    expect(
+      stableRange(
+        'customer.refundCount30d',
+        evaluateConditions(lessThan3, withValue('customer.refundCount30d', 0n)).leaves,
+      ),
+    ).toEqual({ min: null, max: 2n })
+    expect(
+      stableRange(
+        'customer.refundCount30d',
+        evaluateConditions(lessThan3, withValue('customer.refundCount30d', 3n)).leaves,
+      ),
+    ).toEqual({ min: 3n, max: null })
   })
 
   it('(d) with present facts, all holds iff every child holds and any iff some child holds', () => {

@@ -115,6 +115,49 @@ describe(`Idempotency-Key (${inject('databaseBackend')})`, () => {
     ).toHaveLength(0)
   })
 
+  it('a request that reads before its work learns of a replay in that first read: a refund replay costs 2', async () => {
+    const t = await createTenant()
+    await createRule(t, approveSmall)
+    const budget = await createBudget(t, '100.00')
+    const key = crypto.randomUUID()
+    const body = { customerId: t.customerId, amount: '10.00', currency: 'USD', reason: 'LATE_DELIVERY' }
+    const send = (requestBody: Record<string, unknown>, requestId: string, token = t.tokens.AGENT) =>
+      api('/v1/refunds', {
+        method: 'POST',
+        token,
+        body: requestBody,
+        headers: keyed(key, { 'X-Request-Id': requestId }),
+      })
+    const firstId = `idem-${crypto.randomUUID()}`
+    const first = await send(body, firstId)
+    expect(first.status).toBe(201)
+    expect(await neonLocalStats(firstId)).toBe(2)
+    const firstBody = await json<{ id: string; status: string }>(first)
+    expect(firstBody.status).toBe('APPROVED')
+    const againId = `idem-${crypto.randomUUID()}`
+    const again = await send(body, againId)
+    expect(again.status).toBe(201)
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(again.headers.get('Location')).toBe(`/v1/refunds/${firstBody.id}`)
+    expect(await json(again)).toEqual(firstBody)
+    // The facts read (which found the key completed), then the GET of the refund: nothing decided again.
+    expect(await neonLocalStats(againId)).toBe(2)
+    // The same key with another request is refused by that first read too, before anything is decided.
+    const otherId = `idem-${crypto.randomUUID()}`
+    const other = await send({ ...body, amount: '11.00' }, otherId)
+    expect(other.status).toBe(422)
+    expect(await json(other)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
+    expect(await neonLocalStats(otherId)).toBe(1)
+    // Keys belong to their caller: the customer's own request with the same key is a new one.
+    const ownId = `idem-${crypto.randomUUID()}`
+    const own = await send({ ...body, customerId: undefined }, ownId, t.tokens.CUSTOMER)
+    expect(own.status).toBe(201)
+    expect(own.headers.get('Idempotent-Replayed')).toBeNull()
+    const rows = await ownerDb.select().from(refunds).where(eq(refunds.organizationId, t.organizationId))
+    expect(rows).toHaveLength(2)
+    expect((await budgetState(budget.id)).usage).toHaveLength(2)
+  })
+
   it('a refused action is not remembered: the retry runs again and can succeed', async () => {
     const t = await createTenant()
     const refund = await json<{ id: string }>(

@@ -4,7 +4,7 @@ import { decisionRules } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
-import { approveSmall, createBudget, createRule } from './support'
+import { approveSmall, createBudget, createRule, refundRow, requestRefund } from './support'
 
 describe('decision rules', () => {
   it('a rule invalid in any way the spec names → 422 with the JSON path, nothing saved', async () => {
@@ -160,5 +160,90 @@ describe('decision rules', () => {
     expect(unknownCustomer.status).toBe(422)
     const refunds = await json<{ data: unknown[] }>(await api('/v1/refunds', { token: t.tokens.ADMIN }))
     expect(refunds.data).toEqual([])
+  })
+})
+
+describe('requester facts', () => {
+  const selfServiceNeedsAPerson = {
+    name: 'A customer’s own request needs a person',
+    priority: 1,
+    action: 'REQUIRE_APPROVAL',
+    conditions: { all: [{ fact: 'requester.role', operator: 'equal', value: 'CUSTOMER' }] },
+  }
+
+  it('a rule on requester.role sends a customer’s own request to a person, and lets staff and agents through', async () => {
+    const t = await createTenant()
+    await createBudget(t, '100.00')
+    const guard = await createRule(t, selfServiceNeedsAPerson)
+    await createRule(t, approveSmall)
+    const own = await requestRefund(t, { amount: '10.00' }, t.tokens.CUSTOMER)
+    expect(own.status).toBe('PENDING')
+    const stored = await refundRow(own.id)
+    expect(stored).toMatchObject({ decisionRuleId: guard.id, requestedByRole: 'CUSTOMER' })
+    expect(stored?.decision).toMatchObject({
+      outcome: 'RULE_MATCHED',
+      finalAction: 'REQUIRE_APPROVAL',
+      rules: [{ ruleId: guard.id, leaves: [{ fact: 'requester.role', actual: 'CUSTOMER', held: true }] }],
+    })
+    for (const token of [t.tokens.AGENT, t.tokens.REPRESENTATIVE]) {
+      const refund = await requestRefund(t, { amount: '10.00' }, token)
+      expect(refund.status).toBe('APPROVED')
+    }
+    // requester.agentId names the asking agent; a person has none (the leaf is missing, never true).
+    await ownerDb.delete(decisionRules).where(eq(decisionRules.organizationId, t.organizationId))
+    await createRule(t, {
+      name: 'The triage bot escalates',
+      action: 'ESCALATE',
+      conditions: { all: [{ fact: 'requester.agentId', operator: 'equal', value: t.agentId.toUpperCase() }] },
+    })
+    const byAgent = await refundRow((await requestRefund(t, { amount: '10.00' })).id)
+    expect(byAgent?.decision).toMatchObject({
+      finalAction: 'ESCALATE',
+      rules: [{ leaves: [{ fact: 'requester.agentId', actual: t.agentId, held: true }] }],
+    })
+    const byPerson = await refundRow((await requestRefund(t, { amount: '10.00' }, t.tokens.ADMIN)).id)
+    expect(byPerson?.decision).toMatchObject({
+      outcome: 'NO_RULE_MATCHED',
+      rules: [{ leaves: [{ fact: 'requester.agentId', actual: null, missing: true }] }],
+    })
+  })
+
+  it('dry run: requesterRole is the hypothetical requester (default: the caller, AGENT with an agent)', async () => {
+    const t = await createTenant()
+    await createRule(t, selfServiceNeedsAPerson)
+    await createRule(t, approveSmall)
+    const evaluate = (body: Record<string, unknown>, token = t.tokens.ADMIN) =>
+      api('/v1/decision-rules/evaluate', {
+        method: 'POST',
+        token,
+        body: { customerId: t.customerId, amount: '10.00', currency: 'USD', reason: 'OTHER', ...body },
+      })
+    const leafOf = (body: { decision: { rules: Array<{ leaves: unknown[] }> } }) =>
+      body.decision.rules[0]?.leaves[0]
+    const asCustomer = await json<{ action: string; decision: { rules: Array<{ leaves: unknown[] }> } }>(
+      await evaluate({ requesterRole: 'CUSTOMER' }),
+    )
+    expect(asCustomer.action).toBe('REQUIRE_APPROVAL')
+    expect(leafOf(asCustomer)).toMatchObject({ fact: 'requester.role', actual: 'CUSTOMER', held: true })
+    const asCaller = await json<{ action: string; decision: { rules: Array<{ leaves: unknown[] }> } }>(
+      await evaluate({}),
+    )
+    expect(asCaller.action).toBe('AUTO_APPROVE')
+    expect(leafOf(asCaller)).toMatchObject({ actual: 'ADMIN', held: false })
+    const asAgent = await json<{ decision: { rules: Array<{ leaves: unknown[] }> } }>(
+      await evaluate({ agentConfigurationId: t.agentId }),
+    )
+    expect(leafOf(asAgent)).toMatchObject({ actual: 'AGENT' })
+    // Contradictions and an agent pretending to be someone else are refused with the field.
+    for (const [body, token, path] of [
+      [{ agentConfigurationId: t.agentId, requesterRole: 'CUSTOMER' }, t.tokens.ADMIN, 'requesterRole'],
+      [{ requesterRole: 'AGENT' }, t.tokens.ADMIN, 'agentConfigurationId'],
+      [{ requesterRole: 'CUSTOMER' }, t.tokens.AGENT, 'requesterRole'],
+      [{ requesterRole: 'OWNER' }, t.tokens.ADMIN, 'requesterRole'],
+    ] as const) {
+      const refused = await evaluate(body, token)
+      expect(refused.status, JSON.stringify(body)).toBe(422)
+      expect((await json<{ errors: Array<{ path: string }> }>(refused)).errors[0]?.path).toBe(path)
+    }
   })
 })

@@ -269,3 +269,77 @@ describe('refund actions', () => {
     expect(mine.data.map((refund) => refund.id)).toEqual([own.id])
   })
 })
+
+describe('approve notes and the ticket filter', () => {
+  it('approve takes optional notes and stores them; without a body it keeps the refund’s; unknown fields are 422', async () => {
+    const t = await createTenant()
+    await createBudget(t, '100.00')
+    const approve = (id: string, request: { body?: unknown; headers?: Record<string, string> } = {}) =>
+      api(`/v1/refunds/${id}/approve`, { method: 'POST', token: t.tokens.REPRESENTATIVE, ...request })
+    const first = await requestRefund(t, { amount: '10.00', notes: 'Arrived broken.' }, t.tokens.ADMIN)
+    const strange = await approve(first.id, { body: { notes: 'ok', extra: true } })
+    expect(strange.status).toBe(422)
+    expect(await json(strange)).toMatchObject({
+      errors: [expect.objectContaining({ message: expect.stringContaining('"extra"') })],
+    })
+    const blank = await approve(first.id, { body: { notes: '   ' } })
+    expect(blank.status).toBe(422)
+    const wrongType = await approve(first.id, { body: 'notes', headers: { 'Content-Type': 'text/plain' } })
+    expect(wrongType.status).toBe(415)
+    expect((await refundRow(first.id))?.status).toBe('PENDING')
+    const approved = await approve(first.id, { body: { notes: 'Goodwill: long-standing customer.' } })
+    expect(approved.status, await approved.clone().text()).toBe(200)
+    expect(await json(approved)).toMatchObject({
+      status: 'APPROVED',
+      notes: 'Goodwill: long-standing customer.',
+    })
+    expect(await refundRow(first.id)).toMatchObject({
+      status: 'APPROVED',
+      notes: 'Goodwill: long-standing customer.',
+      decidedByUserId: t.representativeUserId,
+    })
+    // No body, or an empty one: approved, the requester's notes kept.
+    for (const request of [{}, { body: {} }]) {
+      const refund = await requestRefund(t, { amount: '10.00', notes: 'Arrived late.' }, t.tokens.ADMIN)
+      const response = await approve(refund.id, request)
+      expect(response.status, JSON.stringify(request)).toBe(200)
+      expect(await refundRow(refund.id)).toMatchObject({ status: 'APPROVED', notes: 'Arrived late.' })
+    }
+  })
+
+  it('GET /v1/refunds?ticketId= lists the refunds of that ticket only', async () => {
+    const t = await createTenant()
+    const ticketOf = async () =>
+      (
+        await json<{ id: string }>(
+          await api('/v1/tickets', {
+            method: 'POST',
+            token: t.tokens.ADMIN,
+            body: { customerId: t.customerId, subject: 'Refund', description: 'Please.' },
+          }),
+        )
+      ).id
+    const [ticket, other] = [await ticketOf(), await ticketOf()]
+    const onTicket = [
+      await requestRefund(t, { amount: '1.00', ticketId: ticket }, t.tokens.ADMIN),
+      await requestRefund(t, { amount: '2.00', ticketId: ticket }, t.tokens.ADMIN),
+    ]
+    await requestRefund(t, { amount: '3.00', ticketId: other }, t.tokens.ADMIN)
+    await requestRefund(t, { amount: '4.00' }, t.tokens.ADMIN)
+    const list = async (query: string, token = t.tokens.REPRESENTATIVE) => {
+      const response = await api(`/v1/refunds?${query}`, { token })
+      expect(response.status, await response.clone().text()).toBe(200)
+      return (await json<{ data: RefundBody[] }>(response)).data.map((refund) => refund.id)
+    }
+    expect(await list(`ticketId=${ticket}&sort=createdAt`)).toEqual(onTicket.map((refund) => refund.id))
+    expect(await list(`ticketId=${ticket}&limit=1&sort=createdAt`)).toEqual([onTicket[0]?.id])
+    expect(await list(`ticketId=${crypto.randomUUID()}`)).toEqual([])
+    // The customer's own view filters the same way; another customer sees none of them.
+    expect((await list(`ticketId=${ticket}`, t.tokens.CUSTOMER)).sort()).toEqual(
+      onTicket.map((refund) => refund.id).sort(),
+    )
+    expect(await list(`ticketId=${ticket}`, t.tokens.OTHER_CUSTOMER)).toEqual([])
+    const bad = await api('/v1/refunds?ticketId=not-a-uuid', { token: t.tokens.ADMIN })
+    expect(bad.status).toBe(400)
+  })
+})

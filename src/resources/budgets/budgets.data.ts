@@ -151,14 +151,20 @@ export async function nextPeriod(
  * the refund row is locked (a concurrent approval of the same refund waits, then finds it no longer PENDING);
  * the budget is the chargeable one whose period ends first; `spent` rises only if `spent + amount <= amount`
  * (a concurrent charge waits for the budget's row lock and Postgres re-checks the condition on the new row);
- * the usage record and the refund's move to APPROVED happen in the same statement, or none of them does.
+ * the usage record and the refund's move to APPROVED happen in the same statement, or none of them does; the
+ * approver's `notes`, when given, replace the refund's (as a rejection's do).
  * Nothing returned = not charged (no longer PENDING, stale version, no budget, or no room: the caller reads
  * the refund and the budgets afterwards, in the same batch, to say which).
  */
 export function chargeRefundStatement(
   db: TenantDb,
   refundId: string,
-  options: { decidedBy: string | null; versions?: number[] | undefined; auto: boolean },
+  options: {
+    decidedBy: string | null
+    versions?: number[] | undefined
+    auto: boolean
+    notes?: string | undefined
+  },
 ) {
   const org = db.organizationId
   const versionCheck = options.versions
@@ -190,7 +196,7 @@ export function chargeRefundStatement(
       returning id
     )
     update ${refunds} r set status = 'APPROVED', budget_id = c.id, decided_at = now(),
-      decided_by_user_id = ${options.decidedBy}, decision = case when r.decision is null then null
+      decided_by_user_id = ${options.decidedBy}, notes = coalesce(${options.notes ?? null}::text, r.notes), decision = case when r.decision is null then null
         else r.decision || ${chargeNote} end,
       version = r.version + 1, updated_at = greatest(now(), r.updated_at)
     from charged c

@@ -1,4 +1,5 @@
 import { type DecisionRule, decisionRules } from '../../db/schema'
+import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
@@ -18,10 +19,22 @@ export const decisionRulesRouter = createRouter()
   })
   .openapi(routes.evaluateRules, async (c) => {
     const { db, principal } = authorized(c)
-    const { rules, ...request } = c.req.valid('json')
-    // An agent evaluates as itself; people may name a hypothetical agent.
+    const { rules, requesterRole: hypotheticalRole, ...request } = c.req.valid('json')
+    // An agent evaluates as itself; people may name a hypothetical agent or requester role.
     const agentConfigurationId = principal.role === 'AGENT' ? principal.subject : request.agentConfigurationId
-    const context = await loadRefundContext(db, { ...request, agentConfigurationId }, rules)
+    if (principal.role === 'AGENT' && hypotheticalRole && hypotheticalRole !== 'AGENT')
+      throw errors.validation([
+        { path: 'requesterRole', message: 'An agent evaluates as itself: AGENT or absent.' },
+      ])
+    if (hypotheticalRole === 'AGENT' && !agentConfigurationId)
+      throw errors.validation([
+        {
+          path: 'agentConfigurationId',
+          message: 'Required when requesterRole is AGENT: the hypothetical agent.',
+        },
+      ])
+    const requesterRole = agentConfigurationId ? 'AGENT' : (hypotheticalRole ?? principal.role)
+    const context = await loadRefundContext(db, { ...request, agentConfigurationId, requesterRole }, rules)
     const decision = decideRefund(context)
     const remaining = context.budget.remaining === null ? undefined : parseRuleMoney(context.budget.remaining)
     const amount = parseRuleMoney(request.amount)

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { principalRoles } from '../../auth/principal'
 import { decisionRuleActionValues, decisionRules, refundReasonValues } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import {
@@ -87,9 +88,25 @@ export const EvaluateRefundSchema = z
     reason: z.enum(refundReasonValues),
     ticketId: z.uuid().optional(),
     agentConfigurationId: z.uuid().optional().openapi({ description: 'The hypothetical requesting agent.' }),
+    requesterRole: z
+      .enum(principalRoles)
+      .optional()
+      .openapi({
+        description:
+          'The hypothetical requester’s role (the `requester.role` fact): AGENT when `agentConfigurationId` ' +
+          'is given, otherwise the caller’s own role by default. An agent evaluates as itself.',
+      }),
     rules: z.array(UnsavedRuleSchema).max(50).optional().openapi({
       description: 'Unsaved rules to evaluate INSTEAD of the stored ones (to test before saving).',
     }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.agentConfigurationId && body.requesterRole && body.requesterRole !== 'AGENT')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requesterRole'],
+        message: 'agentConfigurationId names an agent requester: requesterRole must be AGENT or absent.',
+      })
   })
   .openapi('EvaluateRefund')
 

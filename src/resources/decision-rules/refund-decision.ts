@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import { and, asc, eq, gte, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
+import type { PrincipalRole } from '../../auth/principal'
 import {
   type AgentConfiguration,
   agentConfigurations,
@@ -10,7 +11,6 @@ import {
   decisionRules,
   type EscalationReason,
   type RefundReason,
-  refunds,
   tickets,
   users,
 } from '../../db/schema'
@@ -21,9 +21,12 @@ import {
   type DecisionTrace,
   DecisionTraceSchema,
   evaluateRules,
+  type FactName,
+  type FactRange,
   type Facts,
   parseRuleMoney,
   type RuleInput,
+  stableRange,
 } from './rules-language'
 
 /*
@@ -40,6 +43,8 @@ export interface RefundRequest {
   ticketId?: string | undefined
   /** The requesting agent (role AGENT), or the hypothetical one of a dry run. */
   agentConfigurationId?: string | undefined
+  /** Who asks (the token's role), or the hypothetical requester of a dry run: the `requester.*` facts. */
+  requesterRole: PrincipalRole
 }
 
 /** Unsaved rules of a dry run: evaluated instead of the stored ones. */
@@ -74,7 +79,6 @@ export async function loadRefundContext(
   unsavedRules?: UnsavedRule[],
 ): Promise<RefundContext> {
   const agentId = request.agentConfigurationId ?? null
-  const since = sql`now() - interval '30 days'`
   const [customerRows, statsRows, ticketRows, agentRows, ruleRows, budgetRows] = await db.read(
     db
       .selectFields(
@@ -94,15 +98,8 @@ export async function loadRefundContext(
         customerProfiles,
         and(eq(customerProfiles.organizationId, users.organizationId), eq(customerProfiles.userId, users.id)),
       ),
-    db.selectFields(
-      refunds,
-      {
-        count: sql<number>`count(*) filter (where ${refunds.status} <> 'CANCELLED')::int`,
-        total: sql<string>`coalesce(sum(${refunds.amount}) filter (where ${refunds.status} in ('APPROVED', 'PROCESSED')
-          and ${refunds.currency} = ${request.currency}), 0)::numeric(12,2)::text`,
-      },
-      eq(refunds.customerId, request.customerId),
-      gte(refunds.createdAt, since),
+    db.raw<{ facts: CustomerRefundFacts }>(
+      sql`select app_customer_refund_facts(${request.customerId}::uuid, ${request.currency}) as facts`,
     ),
     db.selectFields(
       tickets,
@@ -161,7 +158,10 @@ export async function loadRefundContext(
   if (problems.length > 0)
     throw errors.unprocessable('INVALID_REFERENCE', 'A referenced resource does not exist.', problems)
 
-  const stats = (statsRows as Array<{ count: number; total: string }>)[0] ?? { count: 0, total: '0.00' }
+  const stats = (statsRows as unknown as { rows: Array<{ facts: CustomerRefundFacts }> }).rows[0]?.facts ?? {
+    refundCount30d: 0,
+    refundTotal30d: '0.00',
+  }
   const budget = (budgetRows as Array<{ id: string; remaining: string }>)[0]
   const facts: Facts = {
     refund: { amount: request.amount, currency: request.currency, reason: request.reason },
@@ -173,11 +173,12 @@ export async function loadRefundContext(
             accountStanding: customer.accountStanding as never,
             lifetimeValue: customer.lifetimeValue as string,
             currency: customer.currency as string,
-            refundCount30d: stats.count,
-            refundTotal30d: stats.total,
+            refundCount30d: stats.refundCount30d,
+            refundTotal30d: stats.refundTotal30d,
           },
     ticket: ticket ? { category: ticket.category as never, priority: ticket.priority as never } : null,
     agent: agent ? { id: agent.id, type: agent.type } : null,
+    requester: { role: request.requesterRole, agentId: request.requesterRole === 'AGENT' ? agentId : null },
   }
   const rules = unsavedRules
     ? unsavedRules.map((rule, index) => ({ ...rule, id: `unsaved-${index}`, createdAt: new Date(0) }))
@@ -243,6 +244,107 @@ export function decideRefund(context: RefundContext): RefundDecision {
     escalationReason:
       finalAction === 'ESCALATE' ? (overLimit ? 'REFUND_OVER_LIMIT' : 'POLICY_EXCEPTION') : null,
     record: { ...decision.trace, finalAction, guardrail },
+  }
+}
+
+// ───────────────────────────── facts settled at the write ─────────────────────────────
+/*
+ * Facts that depend on the customer's other refunds change while a request is decided: concurrent requests of
+ * the same customer all read them before any has written. Refund creation therefore settles them in its write
+ * batch (app_settle_refund_facts, drizzle/0016): under the customer's lock it reads them afresh and checks they
+ * are within the ranges over which the decision stays the same (rules-language.ts `stableRange`); if not, the
+ * batch writes nothing and the request is decided again with the fresh facts. The stored trace shows the facts
+ * as the write saw them.
+ */
+
+/** The customer's facts that depend on its other refunds, as app_customer_refund_facts gives them. */
+export interface CustomerRefundFacts {
+  refundCount30d: number
+  refundTotal30d: string
+}
+
+/** Those facts by rule fact name. A fact added later that depends on other refunds joins here and in the SQL. */
+const SETTLED_AT_WRITE = {
+  'customer.refundCount30d': 'refundCount30d',
+  'customer.refundTotal30d': 'refundTotal30d',
+} as const satisfies Partial<Record<FactName, keyof CustomerRefundFacts>>
+
+type SettledFact = keyof typeof SETTLED_AT_WRITE
+const isSettledFact = (fact: string): fact is SettledFact => Object.hasOwn(SETTLED_AT_WRITE, fact)
+
+/** A range bound as app_settle_refund_facts compares it (numeric text): counts as is, money from minor units. */
+function boundText(fact: SettledFact, bound: bigint | null): string | null {
+  if (bound === null) return null
+  if (fact !== 'customer.refundTotal30d') return bound.toString()
+  const magnitude = bound < 0n ? -bound : bound
+  return `${bound < 0n ? '-' : ''}${magnitude / 100n}.${(magnitude % 100n).toString().padStart(2, '0')}`
+}
+
+/**
+ * For each settled fact the decision read, the values (inclusive, null unbounded) for which it decides the same:
+ * the ranges app_settle_refund_facts checks. A decision that read none of them checks nothing.
+ */
+export function settledFactRanges(
+  record: RefundDecisionRecord,
+): Record<string, { min: string | null; max: string | null }> {
+  const leaves = record.rules.flatMap((rule) => rule.leaves)
+  const ranges: Record<string, { min: string | null; max: string | null }> = {}
+  for (const fact of Object.keys(SETTLED_AT_WRITE) as SettledFact[]) {
+    const range: FactRange | undefined = stableRange(fact, leaves)
+    if (range)
+      ranges[SETTLED_AT_WRITE[fact]] = { min: boundText(fact, range.min), max: boundText(fact, range.max) }
+  }
+  return ranges
+}
+
+/**
+ * The stored trace: the record, with each leaf over a settled fact showing the value the write saw (kept by
+ * app_settle_refund_facts, an earlier statement of the same batch, in `app.refund_facts`).
+ */
+export function decisionAtWrite(record: RefundDecisionRecord): SQL {
+  let decision = sql`${JSON.stringify(record)}::jsonb`
+  record.rules.forEach((rule, ruleIndex) => {
+    rule.leaves.forEach((leaf, leafIndex) => {
+      if (leaf.missing || !isSettledFact(leaf.fact)) return
+      const path = `{rules,${ruleIndex},leaves,${leafIndex},actual}`
+      decision = sql`jsonb_set(${decision}, ${path}::text[],
+        current_setting('app.refund_facts')::jsonb -> ${SETTLED_AT_WRITE[leaf.fact]})`
+    })
+  })
+  return decision
+}
+
+/** The context with the customer's settled facts replaced by fresh ones (to decide again). */
+export function withCustomerRefundFacts(context: RefundContext, fresh: CustomerRefundFacts): RefundContext {
+  const customer = context.facts.customer
+  if (!customer) return context
+  return {
+    ...context,
+    facts: {
+      ...context.facts,
+      customer: { ...customer, refundCount30d: fresh.refundCount30d, refundTotal30d: fresh.refundTotal30d },
+    },
+  }
+}
+
+/**
+ * The fail-safe when the settled facts kept changing: a person decides (REQUIRE_APPROVAL), and the trace says
+ * why (FACTS_UNSETTLED) without rules, since no evaluation held at the write.
+ */
+export function unsettledDecision(decision: RefundDecision): RefundDecision {
+  return {
+    finalAction: 'REQUIRE_APPROVAL',
+    decisionRuleId: null,
+    escalationReason: null,
+    record: {
+      outcome: 'FACTS_UNSETTLED',
+      action: 'REQUIRE_APPROVAL',
+      ruleId: null,
+      ruleName: null,
+      rules: [],
+      finalAction: 'REQUIRE_APPROVAL',
+      guardrail: decision.record.guardrail,
+    },
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { type PrincipalRole, principalRoles } from '../../auth/principal'
 import {
   type AccountStanding,
   type AccountTier,
@@ -41,7 +42,9 @@ import type { FieldError } from '../../lib/errors'
  *          minor units (bigint), so "50" equals "50.00".
  * integer  a JSON number that is an integer from 0 to Number.MAX_SAFE_INTEGER.
  * currency an ISO 4217 code: /^[A-Z]{3}$/.
- * enum     one of the value list of its Postgres enum (src/db/schema/enums.ts).
+ * uuid     a JSON string in the 8-4-4-4-12 hex form; compared case-insensitively.
+ * enum     one of the value list of its Postgres enum (src/db/schema/enums.ts), or for requester.role of the
+ *          token roles (src/auth/principal.ts).
  * Operators: every type has equal, notEqual, in, notIn; money and integer also lessThan, lessThanInclusive,
  * greaterThan, greaterThanInclusive, read as "<fact> <operator> <value>" (refund.amount lessThan "50": the
  * refund's amount is below 50).
@@ -54,7 +57,7 @@ import type { FieldError } from '../../lib/errors'
  *
  * ── Missing facts: three-valued (Kleene) logic ───────────────────────────────────────────────────────────
  * A leaf evaluates to TRUE, FALSE or MISSING. It is MISSING when its fact is absent — its group (customer,
- * ticket, agent) is null/undefined — or when the fact's value is not of the fact's type (a malformed money
+ * ticket, agent, requester) is null/undefined, or requester.agentId when a person asked — or when the fact's value is not of the fact's type (a malformed money
  * string, a non-integer count, an unknown enum value): data that is absent or unusable never decides.
  *   not:  TRUE → FALSE, FALSE → TRUE, MISSING → MISSING.
  *   all:  FALSE if some child is FALSE; otherwise MISSING if some child is MISSING; otherwise TRUE ([] → TRUE).
@@ -86,7 +89,7 @@ export const MAX_MONEY = '9999999999.99'
 
 // ───────────────────────────────────────── facts and operators ─────────────────────────────────────────
 
-export type FactType = 'money' | 'integer' | 'currency' | 'enum'
+export type FactType = 'money' | 'integer' | 'currency' | 'uuid' | 'enum'
 
 interface FactDefinition {
   type: FactType
@@ -107,6 +110,8 @@ export const FACTS = {
   'ticket.category': { type: 'enum', enumName: 'ticket_category', values: ticketCategoryValues },
   'ticket.priority': { type: 'enum', enumName: 'ticket_priority', values: ticketPriorityValues },
   'agent.type': { type: 'enum', enumName: 'agent_type', values: agentTypeValues },
+  'requester.role': { type: 'enum', enumName: 'requester role', values: principalRoles },
+  'requester.agentId': { type: 'uuid' },
 } as const satisfies Record<string, FactDefinition>
 
 export type FactName = keyof typeof FACTS
@@ -127,6 +132,7 @@ export const OPERATORS_BY_TYPE: Record<FactType, readonly Operator[]> = {
   money: OPERATORS,
   integer: OPERATORS,
   currency: EQUALITY_OPERATORS,
+  uuid: EQUALITY_OPERATORS,
   enum: EQUALITY_OPERATORS,
 }
 
@@ -162,6 +168,7 @@ const RULE_MONEY = /^(0|[1-9]\d{0,9})(?:\.(\d{1,2}))?$/
 // Facts come from numeric(12,2) columns or validated bodies; a sign is tolerated, more decimals are not.
 const FACT_MONEY = /^(-?)(\d{1,18})(?:\.(\d{1,2}))?$/
 const CURRENCY = /^[A-Z]{3}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** A money value of a rule ("50", "50.5", "50.00") in minor units, or undefined when it is not one. */
 export function parseRuleMoney(text: unknown): bigint | undefined {
@@ -213,6 +220,8 @@ function isValueOf(definition: FactDefinition, value: unknown): boolean {
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
     case 'currency':
       return typeof value === 'string' && CURRENCY.test(value)
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value)
     case 'enum':
       return typeof value === 'string' && (definition.values ?? []).includes(value)
   }
@@ -227,6 +236,8 @@ function typeMessage(fact: FactName): string {
       return `${fact} is an integer: a JSON number without fraction from 0 to ${Number.MAX_SAFE_INTEGER}, e.g. 3`
     case 'currency':
       return `${fact} is an ISO 4217 currency code: three capital letters, e.g. "EUR"`
+    case 'uuid':
+      return `${fact} is a uuid: a string like "00000000-0000-4000-8000-000000000000"`
     case 'enum':
       return `${fact} is a ${definition.enumName}: one of ${(definition.values ?? []).join(', ')}`
   }
@@ -446,6 +457,8 @@ export const ConditionsSchema = z
       `Money values are decimal strings with at most two decimal places ("50.00"), from "0" to "${MAX_MONEY}", ` +
       'compared exactly; there is no currency conversion: constrain refund.currency in the rule. ' +
       `At most ${MAX_DEPTH} levels deep (a bare leaf is 1 level) and ${MAX_NODES} nodes. ` +
+      'requester.role is who asks (CUSTOMER, REPRESENTATIVE, ADMIN, AGENT); requester.agentId is the asking ' +
+      "agent's id, compared case-insensitively, and missing when a person asks. " +
       'A leaf over a missing fact (no customer, ticket or agent) does not match, and neither does its "not".',
     example: CONDITIONS_EXAMPLE,
     oneOf: [
@@ -507,6 +520,8 @@ export interface Facts {
   } | null
   ticket?: { category: TicketCategory; priority: TicketPriority } | null
   agent?: { id: string; type: AgentType } | null
+  /** Who asks: the token's role, and the agent's id when an agent asks (null for a person). */
+  requester?: { role: PrincipalRole; agentId: string | null } | null
 }
 
 /** A fact's value as the evaluator sees it: absent, or its JSON value and its comparable form. */
@@ -530,6 +545,10 @@ function readFact(facts: Facts, fact: FactName): FactReading {
       return typeof raw === 'string' && CURRENCY.test(raw)
         ? { present: true, actual: raw, key: raw }
         : { present: false }
+    case 'uuid':
+      return typeof raw === 'string' && UUID.test(raw)
+        ? { present: true, actual: raw, key: raw.toLowerCase() }
+        : { present: false }
     case 'enum':
       return typeof raw === 'string' && (definition.values ?? []).includes(raw)
         ? { present: true, actual: raw, key: raw }
@@ -538,7 +557,7 @@ function readFact(facts: Facts, fact: FactName): FactReading {
 }
 
 function rawFact(facts: Facts, fact: FactName): unknown {
-  const { refund, customer, ticket, agent } = facts
+  const { refund, customer, ticket, agent, requester } = facts
   switch (fact) {
     case 'refund.amount':
       return refund?.amount
@@ -563,12 +582,18 @@ function rawFact(facts: Facts, fact: FactName): unknown {
       return ticket?.priority
     case 'agent.type':
       return agent?.type
+    case 'requester.role':
+      return requester?.role
+    case 'requester.agentId':
+      return requester?.agentId
   }
 }
 
-/** The comparable form of a rule value (validated): money in minor units, the rest as is. */
+/** The comparable form of a rule value (validated): money in minor units, uuids in lower case, the rest as is. */
 function ruleKey(fact: FactName, value: ConditionScalar): bigint | number | string {
-  return FACTS[fact].type === 'money' ? (parseRuleMoney(value) ?? Number.NaN) : value
+  const type = FACTS[fact].type
+  if (type === 'money') return parseRuleMoney(value) ?? Number.NaN
+  return type === 'uuid' && typeof value === 'string' ? value.toLowerCase() : value
 }
 
 function compare(left: bigint | number | string, right: bigint | number | string): number {
@@ -635,7 +660,11 @@ export interface RuleTrace {
   leaves: LeafTrace[]
 }
 
-export type DecisionOutcome = 'RULE_MATCHED' | 'NO_RULE_MATCHED' | 'INVALID_RULE'
+/**
+ * FACTS_UNSETTLED is not the evaluator's: refund creation records it when the facts that depend on the
+ * customer's other refunds kept changing under concurrent requests (src/resources/refunds/refunds.data.ts).
+ */
+export type DecisionOutcome = 'RULE_MATCHED' | 'NO_RULE_MATCHED' | 'INVALID_RULE' | 'FACTS_UNSETTLED'
 
 export interface DecisionTrace {
   outcome: DecisionOutcome
@@ -782,6 +811,78 @@ export function evaluateRules(rules: readonly RuleInput[], facts: Facts): Decisi
   return decide('NO_RULE_MATCHED', 'REQUIRE_APPROVAL', null)
 }
 
+// ───────────────────────────────────────── stable ranges ─────────────────────────────────────────
+
+/** Inclusive bounds in a fact's comparable units (integers as is, money in minor units); null: unbounded. */
+export interface FactRange {
+  min: bigint | null
+  max: bigint | null
+}
+
+/** A fact's integer or money value as a bigint (money in minor units), or undefined when unusable. */
+function orderKey(fact: FactName, value: unknown): bigint | undefined {
+  if (FACTS[fact].type === 'integer')
+    return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined
+  return parseFactMoney(value)
+}
+
+/** The widest range of values around `x` over which the leaf's result stays what it is at `x`. */
+function leafRange(fact: FactName, operator: Operator, expected: ConditionValue, x: bigint): FactRange {
+  const values = (Array.isArray(expected) ? expected : [expected])
+    .map((value) => (FACTS[fact].type === 'money' ? parseRuleMoney(value) : orderKey(fact, value)))
+    .filter((value): value is bigint => value !== undefined)
+  const v = values[0]
+  if (v === undefined) return { min: null, max: null }
+  switch (operator) {
+    case 'lessThan':
+      return x < v ? { min: null, max: v - 1n } : { min: v, max: null }
+    case 'lessThanInclusive':
+      return x <= v ? { min: null, max: v } : { min: v + 1n, max: null }
+    case 'greaterThan':
+      return x > v ? { min: v + 1n, max: null } : { min: null, max: v }
+    case 'greaterThanInclusive':
+      return x >= v ? { min: v, max: null } : { min: null, max: v - 1n }
+    default: {
+      // equal, notEqual, in, notIn: the result changes only where membership in the values changes.
+      const members = new Set(values)
+      if (members.has(x)) {
+        let [min, max] = [x, x]
+        while (members.has(min - 1n)) min -= 1n
+        while (members.has(max + 1n)) max += 1n
+        return { min, max }
+      }
+      let [min, max]: [bigint | null, bigint | null] = [null, null]
+      for (const value of values) {
+        if (value < x && (min === null || value + 1n > min)) min = value + 1n
+        if (value > x && (max === null || value - 1n < max)) max = value - 1n
+      }
+      return { min, max }
+    }
+  }
+}
+
+/**
+ * The values of an integer or money fact for which every traced leaf over it keeps its result, given the
+ * fact's value in those leaves; undefined when no leaf read a present value of it. A decision depends on a
+ * fact only through its traced leaves (every leaf of every rule evaluated up to the deciding one is traced),
+ * so it is the same decision for any value in this range. Refund creation uses it to check, under a lock at
+ * the write, that such facts are still ones that decide the same way.
+ */
+export function stableRange(fact: FactName, leaves: readonly LeafTrace[]): FactRange | undefined {
+  let range: FactRange | undefined
+  for (const leaf of leaves) {
+    if (leaf.fact !== fact || leaf.missing) continue
+    const x = orderKey(fact, leaf.actual)
+    if (x === undefined) continue
+    const own = leafRange(fact, leaf.operator, leaf.expected, x)
+    range = {
+      min: range?.min == null ? own.min : own.min == null || range.min > own.min ? range.min : own.min,
+      max: range?.max == null ? own.max : own.max == null || range.max < own.max ? range.max : own.max,
+    }
+  }
+  return range
+}
+
 // ───────────────────────────────────────── trace schema (responses) ─────────────────────────────────────────
 
 const TraceScalarSchema = z.union([z.string(), z.number()])
@@ -820,10 +921,12 @@ export const RuleTraceSchema = z
 
 export const DecisionTraceSchema = z
   .object({
-    outcome: z.enum(['RULE_MATCHED', 'NO_RULE_MATCHED', 'INVALID_RULE']).openapi({
+    outcome: z.enum(['RULE_MATCHED', 'NO_RULE_MATCHED', 'INVALID_RULE', 'FACTS_UNSETTLED']).openapi({
       description:
         'RULE_MATCHED: a rule decided. NO_RULE_MATCHED: none did, so REQUIRE_APPROVAL. INVALID_RULE: a stored ' +
-        "rule's conditions were invalid; evaluation stopped there with REQUIRE_APPROVAL (fail-safe).",
+        "rule's conditions were invalid; evaluation stopped there with REQUIRE_APPROVAL (fail-safe). " +
+        "FACTS_UNSETTLED: the customer's refund facts (refundCount30d, refundTotal30d) kept changing under " +
+        'concurrent requests, so no rule decided: REQUIRE_APPROVAL, no rules listed (fail-safe).',
     }),
     action: z.enum(decisionRuleActionValues),
     ruleId: z.string().nullable(),
@@ -834,6 +937,7 @@ export const DecisionTraceSchema = z
   })
   .openapi('DecisionTrace', {
     description:
-      'How a refund was decided. A leaf over a missing fact (no customer, ticket or agent) does not hold, and ' +
+      'How a refund was decided. A leaf over a missing fact (no customer, ticket or agent; requester.agentId ' +
+      'when a person asked) does not hold, and ' +
       '"not" of it does not hold either (three-valued logic).',
   })

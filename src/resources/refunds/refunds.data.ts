@@ -1,12 +1,21 @@
 import { eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Principal } from '../../auth/principal'
 import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../../db/crud'
-import { type Refund, refunds } from '../../db/schema'
+import { decisionRules, type Refund, refunds } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
-import { errors } from '../../lib/errors'
+import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
 import { chargeableBudgetExists, chargeRefundStatement, noteChargeFailure } from '../budgets/budgets.data'
-import { decideRefund, loadRefundContext, type RefundDecision } from '../decision-rules/refund-decision'
+import {
+  type CustomerRefundFacts,
+  decideRefund,
+  decisionAtWrite,
+  loadRefundContext,
+  type RefundDecision,
+  settledFactRanges,
+  unsettledDecision,
+  withCustomerRefundFacts,
+} from '../decision-rules/refund-decision'
 import { openEscalationStatements } from '../escalations/escalations.data'
 import { insertTicketStatement } from '../tickets/tickets.data'
 import { type RefundAction, refundActionSource } from './refund-actions'
@@ -23,6 +32,7 @@ export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
     query.status ? inArray(refunds.status, query.status) : undefined,
     query.reason ? inArray(refunds.reason, query.reason) : undefined,
     query.customerId ? eq(refunds.customerId, query.customerId) : undefined,
+    query.ticketId ? eq(refunds.ticketId, query.ticketId) : undefined,
     query.currency ? eq(refunds.currency, query.currency) : undefined,
     query.amountMin ? gte(refunds.amount, query.amountMin) : undefined,
     query.amountMax ? lte(refunds.amount, query.amountMax) : undefined,
@@ -37,13 +47,21 @@ export function getRefund(db: TenantDb, refundId: string): Promise<Refund> {
 
 const ESCALATION_PRIORITY = { REFUND_OVER_LIMIT: 'HIGH', POLICY_EXCEPTION: 'MEDIUM' } as const
 
+/** Write batches whose settled facts may be found changed before the fail-safe (each is one round trip). */
+export const SETTLE_ATTEMPTS = 4
+
 /**
- * Requests a refund, decided by the rules at once. Two round trips:
- * 1. the facts (customer + profile, 30-day refund stats, ticket, agent, applicable rules, budget outlook);
- * 2. one batch that writes the outcome: [REFUND_REQUEST ticket when escalating without one] + the refund
- *    (REJECTED / PENDING) + [AUTO_APPROVE: the charge statement and, if it could not charge, the reason on the
- *    trace] + [ESCALATE: the escalation and the ticket's priority raise] + the refund read back.
- * The decision uses the facts as read in (1); a rule changed in between applies from the next request on.
+ * Requests a refund, decided by the rules at once. Two round trips without contention:
+ * 1. the facts (customer + profile, 30-day refund facts, ticket, agent, applicable rules, budget outlook);
+ * 2. one batch that writes the outcome: the customer's refund facts settled under the customer's lock
+ *    (refund-decision.ts, "facts settled at the write") + [REFUND_REQUEST ticket when escalating without one] +
+ *    the refund (REJECTED / PENDING) + [AUTO_APPROVE: the charge statement and, if it could not charge, the
+ *    reason on the trace] + [ESCALATE: the escalation and the ticket's priority raise] + the refund read back.
+ * When a concurrent request of the same customer changed those facts so that they may decide differently, the
+ * batch writes nothing and the request is decided again with the facts it returned (one more round trip each);
+ * after SETTLE_ATTEMPTS such batches it fails safe: PENDING for a person, FACTS_UNSETTLED in the trace.
+ * Rules as read in (1) decide; a rule changed in between applies from the next request on, and a rule deleted in
+ * between is recorded in the trace but not referenced.
  */
 export async function createRefund(
   db: TenantDb,
@@ -52,12 +70,50 @@ export async function createRefund(
   id: string = crypto.randomUUID(),
 ): Promise<{ refund: Refund; decision: RefundDecision }> {
   const agentId = principal.role === 'AGENT' ? principal.subject : undefined
-  const context = await loadRefundContext(db, { ...input, agentConfigurationId: agentId })
-  const decision = decideRefund(context)
+  let context = await loadRefundContext(db, {
+    ...input,
+    agentConfigurationId: agentId,
+    requesterRole: principal.role,
+  })
+  for (let attempt = 1; ; attempt++) {
+    const settled = attempt <= SETTLE_ATTEMPTS
+    const decision = settled ? decideRefund(context) : unsettledDecision(decideRefund(context))
+    try {
+      const refund = await writeDecidedRefund(db, principal, input, id, decision, settled)
+      return { refund, decision }
+    } catch (error) {
+      const fresh = settled ? changedRefundFactsOf(error) : undefined
+      if (!fresh) throw error
+      context = withCustomerRefundFacts(context, fresh)
+    }
+  }
+}
+
+/** The fresh facts app_settle_refund_facts found when they no longer decide as assumed (OA020). */
+function changedRefundFactsOf(error: unknown): CustomerRefundFacts | undefined {
+  const pg = postgresErrorOf(error)
+  if (pg?.code !== 'OA020' || !pg.detail) return undefined
+  return JSON.parse(pg.detail) as CustomerRefundFacts
+}
+
+/** The write batch of a decided refund (round trip 2); `checked`: whether its settled facts must still hold. */
+async function writeDecidedRefund(
+  db: TenantDb,
+  principal: Principal,
+  input: CreateRefundInput & { customerId: string },
+  id: string,
+  decision: RefundDecision,
+  checked: boolean,
+): Promise<Refund> {
+  const agentId = principal.role === 'AGENT' ? principal.subject : undefined
   const opensTicket = decision.finalAction === 'ESCALATE' && !input.ticketId
   const ticketId = input.ticketId ?? (opensTicket ? crypto.randomUUID() : null)
   const rejected = decision.finalAction === 'AUTO_REJECT'
+  const ranges = checked ? settledFactRanges(decision.record) : {}
   const statements: Statement[] = [
+    db.raw(
+      sql`select app_settle_refund_facts(${input.customerId}::uuid, ${input.currency}, ${JSON.stringify(ranges)}::jsonb)`,
+    ),
     ...(opensTicket && ticketId
       ? [
           insertTicketStatement(db, {
@@ -81,8 +137,13 @@ export async function createRefund(
       notes: input.notes ?? null,
       status: rejected ? 'REJECTED' : 'PENDING',
       decidedAt: rejected ? sql`now()` : null,
-      decisionRuleId: decision.decisionRuleId,
-      decision: decision.record as never,
+      // The rule if it still exists: a rule deleted since the facts were read is named in the trace only. The
+      // key-share lock keeps a delete from slipping in between this read and the foreign-key check.
+      decisionRuleId: decision.decisionRuleId
+        ? sql`(select ${decisionRules.id} from ${decisionRules} where ${decisionRules.organizationId} = ${db.organizationId}
+            and ${decisionRules.id} = ${decision.decisionRuleId} for key share)`
+        : null,
+      decision: decisionAtWrite(decision.record),
       requestedByRole: principal.role,
       requestedById: principal.subject,
     }),
@@ -106,8 +167,19 @@ export async function createRefund(
     db.select(refunds, eq(refunds.id, id)),
   ]
   const results = await db.run(...(statements as [Statement, ...Statement[]]))
-  const refund = foundOr404(results[results.length - 1] as Refund[], 'refund')
-  return { refund, decision }
+  return foundOr404(results[results.length - 1] as Refund[], 'refund')
+}
+
+/**
+ * The customer's lock (app_lock_customer_refunds) for a write that changes the settled facts of the customer's
+ * other refunds (approval raises refundTotal30d, cancellation lowers refundCount30d): first in its batch, so a
+ * refund being created for the same customer either saw this write or is decided after it.
+ */
+function lockCustomerOfRefund(db: TenantDb, refundId: string) {
+  return db.raw(
+    sql`select app_lock_customer_refunds((select ${refunds.customerId} from ${refunds}
+      where ${refunds.organizationId} = ${db.organizationId} and ${refunds.id} = ${refundId}))`,
+  )
 }
 
 function wrongState(action: RefundAction, current: Refund) {
@@ -118,18 +190,20 @@ function wrongState(action: RefundAction, current: Refund) {
 }
 
 /**
- * Approves a PENDING refund by charging its budget, in one round trip: the charge statement, then the refund
- * and whether a chargeable budget exists, read after it. Refused: 404, 412 (If-Match), 409 wrong state,
- * 409 NO_BUDGET or BUDGET_EXHAUSTED (the refund stays PENDING).
+ * Approves a PENDING refund by charging its budget, in one round trip: the customer's lock, the charge statement
+ * (storing the approver's notes when given), then the refund and whether a chargeable budget exists, read after
+ * it. Refused: 404, 412 (If-Match), 409 wrong state, 409 NO_BUDGET or BUDGET_EXHAUSTED (the refund stays PENDING).
  */
 export async function approveRefund(
   db: TenantDb,
   principal: Principal,
   refundId: string,
-  versions: number[] | undefined,
+  options: { versions: number[] | undefined; notes?: string | undefined },
 ): Promise<Refund> {
-  const [charged, [current], [budget]] = await db.run(
-    chargeRefundStatement(db, refundId, { decidedBy: principal.subject, versions, auto: false }),
+  const { versions, notes } = options
+  const [, charged, [current], [budget]] = await db.run(
+    lockCustomerOfRefund(db, refundId),
+    chargeRefundStatement(db, refundId, { decidedBy: principal.subject, versions, auto: false, notes }),
     db.select(refunds, eq(refunds.id, refundId)),
     db.selectFields(
       refunds,
@@ -154,7 +228,10 @@ export async function approveRefund(
   })
 }
 
-/** reject / cancel / process: one conditional UPDATE each (state and, for cancel, who may), one round trip. */
+/**
+ * reject / cancel / process: one conditional UPDATE each (state and, for cancel, who may), one round trip.
+ * Cancel takes the customer's lock first (it lowers the customer's refundCount30d).
+ */
 export function moveRefund(
   db: TenantDb,
   principal: Principal,
@@ -177,6 +254,7 @@ export function moveRefund(
   return updateVersioned<typeof refunds, Refund>(db, refunds, refundId, changes, {
     what: 'refund',
     versions: options.versions,
+    first: action === 'cancel' ? lockCustomerOfRefund(db, refundId) : undefined,
     conditions: [
       eq(refunds.status, refundActionSource[action]),
       action === 'cancel' && !staff ? eq(refunds.requestedById, principal.subject) : undefined,

@@ -51,7 +51,10 @@ export const refundsRouter = createRouter()
     const refundId = c.req.valid('param').refundId
     db.expectChanged(refunds, `/v1/refunds/${refundId}`, refundId)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const refund = await data.approveRefund(db, principal, c.req.valid('param').refundId, versions)
+    const refund = await data.approveRefund(db, principal, refundId, {
+      versions,
+      notes: c.req.valid('json').notes,
+    })
     return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
   })
   .openapi(routes.rejectRefund, async (c) => {

@@ -1,11 +1,12 @@
 import { refunds } from '../../db/schema'
 import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
-import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { jsonBody, jsonContent, optionalJsonBody, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
 import {
   CreateRefundSchema,
   ListRefundsQuerySchema,
+  RefundActionNotesSchema,
   RefundIdParamsSchema,
   RefundPageSchema,
   RefundSchema,
@@ -30,7 +31,7 @@ export const listRefunds = protectedRoute(everyone, {
   method: 'get',
   path: '/v1/refunds',
   tags,
-  summary: 'List refunds (filters status, reason, customerId, currency, amount and date ranges)',
+  summary: 'List refunds (filters status, reason, customerId, ticketId, currency, amount and date ranges)',
   request: { query: ListRefundsQuerySchema },
   responses: { 200: jsonContent(RefundPageSchema, 'A page of refunds.') },
 })
@@ -63,8 +64,13 @@ export const approveRefund = protectedRoute(deciders, {
   path: '/v1/refunds/{refundId}/approve',
   tags,
   summary: 'Approve a PENDING refund, charging its budget atomically (409 NO_BUDGET / BUDGET_EXHAUSTED)',
-  request: { params: RefundIdParamsSchema, headers: actionHeadersSchema },
-  responses: { 200: refundResponse('The approved refund.'), ...problemResponses(404, 409, 412) },
+  description: 'Optional body: `notes`, stored on the refund (as a rejection’s are).',
+  request: {
+    params: RefundIdParamsSchema,
+    headers: actionHeadersSchema,
+    body: optionalJsonBody(RefundActionNotesSchema),
+  },
+  responses: { 200: refundResponse('The approved refund.'), ...problemResponses(404, 409, 412, 413, 422) },
 })
 export const rejectRefund = protectedRoute(deciders, {
   method: 'post',

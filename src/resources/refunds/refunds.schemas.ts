@@ -45,6 +45,7 @@ export const ListRefundsQuerySchema = z.object({
   status: csvOf(refundStatusValues),
   reason: csvOf(refundReasonValues),
   customerId: z.uuid().optional(),
+  ticketId: z.uuid().optional().openapi({ description: 'Only the refunds of this ticket.' }),
   currency: currencyCode.optional(),
   amountMin: moneyInput.optional().openapi({ description: 'Amount at least (inclusive).' }),
   amountMax: moneyInput.optional().openapi({ description: 'Amount at most (inclusive).' }),
