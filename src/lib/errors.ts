@@ -202,6 +202,12 @@ export function apiErrorFromPostgres(
         'IDEMPOTENCY_KEY_REUSED',
         'This Idempotency-Key was already used for a different request; use a new key.',
       )
+    case 'OA030':
+      // Raised by the assignee triggers (DATABASE.md, "Assignment"): inactive people are never assigned.
+      return errors.conflict(
+        'REPRESENTATIVE_INACTIVE',
+        'The representative’s user account is deactivated: inactive people are never assigned.',
+      )
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':

@@ -1,32 +1,93 @@
 import type { z } from '@hono/zod-openapi'
+import { type PrincipalRole, principalRoles } from '../auth/principal'
+
+/*
+ * The one representation mechanism: what a resource looks like to the role that reads it. A field a role may not
+ * see is declared once, on the response schema (`visibleTo`), and `represent` leaves it out of that role's
+ * representation, in nested objects too. Every surface that shows a resource (REST, expand, GraphQL, MCP, event
+ * payloads) builds it through `represent` with its reader, so a role sees the same fields everywhere.
+ */
+
+/** Who reads a representation: its role decides which fields it gets. */
+export interface Viewer {
+  role: PrincipalRole
+}
+
+/** The roles a restricted field is shown to, keyed by the field's schema instance (see `visibleTo`). */
+const visibility = new WeakMap<object, readonly PrincipalRole[]>()
+
+/** Everyone who works for the organization: people and AI agents, not customers. */
+export const staffRoles: readonly PrincipalRole[] = principalRoles.filter((role) => role !== 'CUSTOMER')
 
 /**
- * A resource's representation from a row: exactly the fields of its response schema (never whole rows: no
- * organization_id, no internals), timestamps as ISO 8601 strings, nested object schemas likewise.
+ * The roles a route allows (protectedRoute's `x-permission`). A field that reveals what another operation guards
+ * is shown to that operation's roles — derived from its declaration, never a second list: a role may not learn
+ * through one operation what another refuses it.
  */
-export function represent<S extends z.ZodObject>(schema: S, row: object): z.output<S> {
+export function rolesOf(route: {
+  'x-permission': { roles: readonly PrincipalRole[] }
+}): readonly PrincipalRole[] {
+  return route['x-permission'].roles
+}
+
+/**
+ * A response field only `roles` get. It is optional in the schema, and the OpenAPI document says who gets it (its
+ * description and `x-visible-to`). Must be the field's outermost schema: wrapping it again hides the declaration.
+ */
+export function visibleTo<T extends z.ZodType>(
+  roles: readonly PrincipalRole[],
+  field: T,
+  description: string,
+) {
+  const restricted = field.optional().openapi({
+    description: `${description} Only in the representation for ${roles.join(', ')}; absent for other roles.`,
+    'x-visible-to': [...roles],
+  })
+  visibility.set(restricted, roles)
+  return restricted
+}
+
+/** Whether `viewer` gets this field of a response schema. */
+export function mayView(field: unknown, viewer: Viewer): boolean {
+  const roles = visibility.get(field as object)
+  return roles === undefined || roles.includes(viewer.role)
+}
+
+/**
+ * A resource's representation from a row, for `viewer`: exactly the fields of its response schema that the viewer's
+ * role may see (never whole rows: no organization_id, no internals), timestamps as ISO 8601 strings, nested object
+ * schemas likewise.
+ */
+export function represent<S extends z.ZodObject>(schema: S, row: object, viewer: Viewer): z.output<S> {
   const values = row as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(schema.shape))
-    out[key] = serialize(field as z.ZodType, values[key])
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (!mayView(field, viewer)) continue
+    out[key] = serialize(field as z.ZodType, values[key], viewer)
+  }
   return out as z.output<S>
 }
 
-function serialize(field: z.ZodType, value: unknown): unknown {
+function serialize(field: z.ZodType, value: unknown, viewer: Viewer): unknown {
   if (value instanceof Date) return value.toISOString()
   const nested = objectSchemaOf(field)
   if (nested && value !== null && typeof value === 'object' && !Array.isArray(value))
-    return represent(nested, value)
+    return represent(nested, value, viewer)
   return value
 }
 
-/** The object schema behind optional/nullable wrappers, if the field is one. */
-function objectSchemaOf(field: z.ZodType): z.ZodObject | undefined {
-  let current: unknown = field
-  for (let depth = 0; depth < 4 && current; depth++) {
-    const def = (current as { def?: { type?: string; innerType?: unknown } }).def
-    if (def?.type === 'object') return current as z.ZodObject
-    current = def?.innerType
+/**
+ * The object schema behind optional/nullable wrappers (or a union of one object schema with null, as nullableRef
+ * makes), if the field is one.
+ */
+function objectSchemaOf(field: unknown, depth = 0): z.ZodObject | undefined {
+  const def = (field as { def?: { type?: string; innerType?: unknown; options?: unknown[] } } | undefined)
+    ?.def
+  if (!def || depth > 4) return undefined
+  if (def.type === 'object') return field as z.ZodObject
+  if (def.type === 'union') {
+    const objects = (def.options ?? []).map((option) => objectSchemaOf(option, depth + 1)).filter(Boolean)
+    return objects.length === 1 ? objects[0] : undefined
   }
-  return undefined
+  return objectSchemaOf(def.innerType, depth + 1)
 }

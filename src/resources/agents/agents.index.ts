@@ -1,39 +1,37 @@
 import { type AgentConfiguration, agentConfigurations } from '../../db/schema'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { represent } from '../../lib/representation'
+import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './agents.data'
 import * as routes from './agents.routes'
 import { AgentSchema } from './agents.schemas'
 
-export const toAgent = (row: AgentConfiguration) => represent(AgentSchema, row)
+export const toAgent = (row: AgentConfiguration, viewer: Viewer) => represent(AgentSchema, row, viewer)
 
 export const agentsRouter = createRouter()
   .openapi(routes.listAgents, async (c) => {
-    const page = await data.listAgents(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toAgent), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listAgents(db, c.req.valid('query'))
+    return c.json({ data: page.data.map((row) => toAgent(row, principal)), nextCursor: page.nextCursor }, 200)
   })
   .openapi(routes.getAgent, async (c) => {
-    const agent = await data.getAgent(authorized(c).db, c.req.valid('param').agentId)
-    return c.json(toAgent(agent), 200, { ETag: etagOf(agent) })
+    const { db, principal } = authorized(c)
+    const agent = await data.getAgent(db, c.req.valid('param').agentId)
+    return c.json(toAgent(agent, principal), 200, { ETag: etagOf(agent) })
   })
   .openapi(routes.createAgent, async (c) => {
-    const { db } = authorized(c)
+    const { db, principal } = authorized(c)
     const agent = await data.createAgent(
       db,
       c.req.valid('json'),
       db.expectCreated(agentConfigurations, '/v1/agents'),
     )
-    return c.json(toAgent(agent), 201, { ETag: etagOf(agent), Location: `/v1/agents/${agent.id}` })
+    return c.json(toAgent(agent, principal), 201, { ETag: etagOf(agent), Location: `/v1/agents/${agent.id}` })
   })
   .openapi(routes.updateAgent, async (c) => {
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const agent = await data.updateAgent(
-      authorized(c).db,
-      c.req.valid('param').agentId,
-      c.req.valid('json'),
-      versions,
-    )
-    return c.json(toAgent(agent), 200, { ETag: etagOf(agent) })
+    const { db, principal } = authorized(c)
+    const agent = await data.updateAgent(db, c.req.valid('param').agentId, c.req.valid('json'), versions)
+    return c.json(toAgent(agent, principal), 200, { ETag: etagOf(agent) })
   })

@@ -1,14 +1,14 @@
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { represent } from '../../lib/representation'
+import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './customers.data'
 import * as routes from './customers.routes'
 import { CustomerSchema, type UpdateCustomerInput } from './customers.schemas'
 
-const toCustomer = (row: data.CustomerRow) =>
-  represent(CustomerSchema, { ...row, id: row.userId, createdAt: row.userCreatedAt, profile: row })
+export const toCustomer = (row: data.CustomerRow, viewer: Viewer) =>
+  represent(CustomerSchema, { ...row, id: row.userId, createdAt: row.userCreatedAt, profile: row }, viewer)
 
 /** A CUSTOMER changes only its preferences (tier, standing and value are the organization's to set). */
 function checkCustomerChanges(changes: UpdateCustomerInput): void {
@@ -20,12 +20,17 @@ function checkCustomerChanges(changes: UpdateCustomerInput): void {
 
 export const customersRouter = createRouter()
   .openapi(routes.listCustomers, async (c) => {
-    const page = await data.listCustomers(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toCustomer), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listCustomers(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toCustomer(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
   })
   .openapi(routes.getCustomer, async (c) => {
-    const row = await data.getCustomer(authorized(c).db, c.req.valid('param').customerId)
-    return c.json(toCustomer(row), 200, { ETag: etagOf(row) })
+    const { db, principal } = authorized(c)
+    const row = await data.getCustomer(db, c.req.valid('param').customerId)
+    return c.json(toCustomer(row, principal), 200, { ETag: etagOf(row) })
   })
   .openapi(routes.updateCustomer, async (c) => {
     const { db, principal } = authorized(c)
@@ -33,5 +38,5 @@ export const customersRouter = createRouter()
     if (principal.role === 'CUSTOMER') checkCustomerChanges(changes)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const row = await data.updateCustomer(db, c.req.valid('param').customerId, changes, versions)
-    return c.json(toCustomer(row), 200, { ETag: etagOf(row) })
+    return c.json(toCustomer(row, principal), 200, { ETag: etagOf(row) })
   })

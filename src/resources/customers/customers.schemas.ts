@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { accountStandingValues, accountTierValues, customerProfiles } from '../../db/schema'
 import { pageQuerySchema, pageSchema } from '../../lib/pagination'
+import { staffRoles, visibleTo } from '../../lib/representation'
 import {
   createSelectSchema,
   csvOf,
@@ -13,12 +14,25 @@ import {
   timestampFields,
 } from '../../lib/schemas'
 
+/*
+ * A CUSTOMER reading itself (GET /v1/customers/{id}, GET /v1/me) sees its tier, currency and preferences; how the
+ * organization rates it (standing, lifetime value: facts the refund rules decide on) and what it notes about it
+ * (`context`) stay with staff (src/lib/representation.ts).
+ */
 export const CustomerProfileSchema = createSelectSchema(customerProfiles, {
-  context: jsonObject,
   preferences: jsonObject,
   ...timestampFields,
 })
   .omit({ organizationId: true, userId: true })
+  .extend({
+    accountStanding: visibleTo(
+      staffRoles,
+      z.enum(accountStandingValues),
+      'The organization’s rating of the account.',
+    ),
+    lifetimeValue: visibleTo(staffRoles, z.string(), 'What the customer has been worth (money).'),
+    context: visibleTo(staffRoles, jsonObject, 'The organization’s notes and data about the customer.'),
+  })
   .openapi('CustomerProfile')
 
 /** A customer: the CUSTOMER user, its profile embedded. Its ETag is the profile's version. */

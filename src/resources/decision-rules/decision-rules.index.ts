@@ -2,20 +2,21 @@ import { type DecisionRule, decisionRules } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { represent } from '../../lib/representation'
+import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './decision-rules.data'
 import * as routes from './decision-rules.routes'
-import { DecisionRuleSchema } from './decision-rules.schemas'
+import { DecisionRuleSchema, EvaluationSchema } from './decision-rules.schemas'
 import { decideRefund, loadRefundContext } from './refund-decision'
 import { parseRuleMoney } from './rules-language'
 
-const toRule = (row: DecisionRule) => represent(DecisionRuleSchema, row)
+export const toRule = (row: DecisionRule, viewer: Viewer) => represent(DecisionRuleSchema, row, viewer)
 
 export const decisionRulesRouter = createRouter()
   .openapi(routes.listRules, async (c) => {
-    const page = await data.listRules(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toRule), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listRules(db, c.req.valid('query'))
+    return c.json({ data: page.data.map((row) => toRule(row, principal)), nextCursor: page.nextCursor }, 200)
   })
   .openapi(routes.evaluateRules, async (c) => {
     const { db, principal } = authorized(c)
@@ -44,38 +45,42 @@ export const decisionRulesRouter = createRouter()
       amount !== undefined &&
       amount <= remaining
     return c.json(
-      {
-        action: decision.finalAction,
-        decisionRuleId: decision.decisionRuleId,
-        escalationReason: decision.escalationReason as 'REFUND_OVER_LIMIT' | 'POLICY_EXCEPTION' | null,
-        budget: { ...context.budget, wouldCharge },
-        decision: decision.record,
-      },
+      represent(
+        EvaluationSchema,
+        {
+          action: decision.finalAction,
+          decisionRuleId: decision.decisionRuleId,
+          escalationReason: decision.escalationReason,
+          budget: { ...context.budget, wouldCharge },
+          decision: decision.record,
+        },
+        principal,
+      ),
       200,
     )
   })
   .openapi(routes.getRule, async (c) => {
-    const rule = await data.getRule(authorized(c).db, c.req.valid('param').ruleId)
-    return c.json(toRule(rule), 200, { ETag: etagOf(rule) })
+    const { db, principal } = authorized(c)
+    const rule = await data.getRule(db, c.req.valid('param').ruleId)
+    return c.json(toRule(rule, principal), 200, { ETag: etagOf(rule) })
   })
   .openapi(routes.createRule, async (c) => {
-    const { db } = authorized(c)
+    const { db, principal } = authorized(c)
     const rule = await data.createRule(
       db,
       c.req.valid('json'),
       db.expectCreated(decisionRules, '/v1/decision-rules'),
     )
-    return c.json(toRule(rule), 201, { ETag: etagOf(rule), Location: `/v1/decision-rules/${rule.id}` })
+    return c.json(toRule(rule, principal), 201, {
+      ETag: etagOf(rule),
+      Location: `/v1/decision-rules/${rule.id}`,
+    })
   })
   .openapi(routes.updateRule, async (c) => {
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const rule = await data.updateRule(
-      authorized(c).db,
-      c.req.valid('param').ruleId,
-      c.req.valid('json'),
-      versions,
-    )
-    return c.json(toRule(rule), 200, { ETag: etagOf(rule) })
+    const { db, principal } = authorized(c)
+    const rule = await data.updateRule(db, c.req.valid('param').ruleId, c.req.valid('json'), versions)
+    return c.json(toRule(rule, principal), 200, { ETag: etagOf(rule) })
   })
   .openapi(routes.deleteRule, async (c) => {
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { principalRoles } from '../../auth/principal'
 import { decisionRuleActionValues, decisionRules, refundReasonValues } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { rolesOf, visibleTo } from '../../lib/representation'
 import {
   booleanQuery,
   createSelectSchema,
@@ -12,6 +13,7 @@ import {
   moneyInput,
   timestampFields,
 } from '../../lib/schemas'
+import { getBudget } from '../budgets/budgets.routes'
 import { RefundDecisionSchema } from './refund-decision'
 import { ConditionsSchema } from './rules-language'
 
@@ -120,11 +122,12 @@ export const EvaluationSchema = z
       .nullable()
       .openapi({ description: 'The stored rule that decided (null for none or unsaved).' }),
     escalationReason: z.enum(['REFUND_OVER_LIMIT', 'POLICY_EXCEPTION']).nullable(),
-    budget: z
-      .object({ budgetId: z.uuid().nullable(), remaining: z.string().nullable(), wouldCharge: z.boolean() })
-      .openapi({
-        description: 'For AUTO_APPROVE: the budget that would be charged and whether it has room now.',
-      }),
+    // Budget figures only for those who may read budgets: `wouldCharge` for chosen amounts would reveal `remaining`.
+    budget: visibleTo(
+      rolesOf(getBudget),
+      z.object({ budgetId: z.uuid().nullable(), remaining: z.string().nullable(), wouldCharge: z.boolean() }),
+      'For AUTO_APPROVE: the budget that would be charged and whether it has room now.',
+    ),
     decision: RefundDecisionSchema,
   })
   .openapi('RefundEvaluation')

@@ -16,6 +16,8 @@ import {
 } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, type FieldError } from '../../lib/errors'
+import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
+import { getBudget } from '../budgets/budgets.routes'
 import {
   type Condition,
   type DecisionTrace,
@@ -351,7 +353,11 @@ export function unsettledDecision(decision: RefundDecision): RefundDecision {
 export const ChargeOutcomeSchema = z
   .object({
     outcome: z.enum(['CHARGED', 'NO_BUDGET', 'BUDGET_EXHAUSTED']),
-    budgetId: z.uuid().nullable(),
+    budgetId: visibleTo(
+      rolesOf(getBudget),
+      z.uuid().nullable(),
+      'The budget charged (or found without room).',
+    ),
   })
   .openapi('RefundCharge', { description: 'What the auto-approval found when it charged the budget.' })
 
@@ -360,10 +366,12 @@ export const RefundDecisionSchema = DecisionTraceSchema.extend({
     description:
       'The action taken: the rule’s, or ESCALATE when the agent guardrail overrode an AUTO_APPROVE.',
   }),
-  guardrail: z
-    .object({ maxAutoRefundAmount: z.string(), exceeded: z.boolean() })
-    .nullable()
-    .openapi({ description: 'The requesting agent’s maxAutoRefundAmount, when it has one.' }),
+  // Staff only (representation.ts): an agent's limit is a recipe for gaming the rules.
+  guardrail: visibleTo(
+    staffRoles,
+    z.object({ maxAutoRefundAmount: z.string(), exceeded: z.boolean() }).nullable(),
+    'The requesting agent’s maxAutoRefundAmount, when it has one.',
+  ),
   charge: ChargeOutcomeSchema.optional().openapi({
     description: 'Present when the decision was AUTO_APPROVE.',
   }),

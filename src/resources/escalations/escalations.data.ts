@@ -13,6 +13,7 @@ import {
   representatives,
   type TicketPriority,
   tickets,
+  users,
 } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { type ApiError, errors, postgresErrorOf } from '../../lib/errors'
@@ -50,6 +51,20 @@ export interface OpenEscalationInput {
   agentConfigurationId: string | null
   /** Chosen by the caller when later statements of the batch must reference the escalation. */
   id?: string
+  /**
+   * Refuse a RESOLVED or CLOSED ticket (POST /v1/escalations): the insert then fails NOT NULL on ticket_id, which
+   * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked (FOR SHARE) for the check, so a
+   * concurrent resolve waits for the escalation and never slips in between.
+   */
+  requireOpenTicket?: boolean
+}
+
+/** The ticket id, or NULL when that ticket of the tenant is RESOLVED or CLOSED (see requireOpenTicket). */
+function openTicketId(db: TenantDb, ticketId: string): SQL {
+  const t = alias(tickets, 'escalated_ticket')
+  return sql`case when (select ${t.status} from ${tickets} as ${t}
+      where ${t.organizationId} = ${db.organizationId} and ${t.id} = ${ticketId} for share)
+    in ('RESOLVED', 'CLOSED') then null else ${ticketId}::uuid end`
 }
 
 /**
@@ -69,7 +84,7 @@ export function openEscalationStatements(db: TenantDb, input: OpenEscalationInpu
     db
       .insert(escalations, {
         ...(input.id ? { id: input.id } : {}),
-        ticketId: input.ticketId,
+        ticketId: input.requireOpenTicket ? openTicketId(db, input.ticketId) : input.ticketId,
         priority: input.priority,
         reason: input.reason,
         summary: input.summary,
@@ -87,6 +102,21 @@ export function openEscalationStatements(db: TenantDb, input: OpenEscalationInpu
       )
       .returning(),
   ]
+}
+
+/**
+ * Sends the open escalations (ASSIGNED, IN_PROGRESS) of a representative back to the queue: PENDING, unassigned.
+ * For a representative who leaves (a deactivated user, users.data.ts): their work is picked up by someone else
+ * instead of waiting for a person who will not come back. `when` guards the statement (e.g. "the user is inactive").
+ */
+export function requeueEscalationsStatement(db: TenantDb, representativeId: SQL, when: SQL): Statement {
+  return db.update(
+    escalations,
+    { status: 'PENDING', assignedRepresentativeId: null, assignedAt: null },
+    sql`${escalations.assignedRepresentativeId} = ${representativeId}`,
+    inArray(escalations.status, ['ASSIGNED', 'IN_PROGRESS']),
+    when,
+  )
 }
 
 /** An escalation row with the caller's representative profile id (for `allowedActions`). */
@@ -142,8 +172,9 @@ export async function getEscalation(db: TenantDb, escalationId: string): Promise
 }
 
 /**
- * Opens an escalation (the caller's agent id when an AGENT escalates) and raises its ticket's priority, in one
- * transaction and one round trip (`openEscalationStatements`), and reads it back with the caller's view.
+ * Opens an escalation (the caller's agent id when an AGENT escalates) on an open ticket and raises its ticket's
+ * priority, in one transaction and one round trip (`openEscalationStatements`), and reads it back with the
+ * caller's view. A RESOLVED or CLOSED ticket: 409 TICKET_NOT_OPEN, nothing written.
  */
 export async function createEscalation(
   db: TenantDb,
@@ -159,6 +190,7 @@ export async function createEscalation(
     summary: input.summary,
     aiConfidence: input.aiConfidence === undefined ? null : input.aiConfidence.toFixed(4),
     agentConfigurationId,
+    requireOpenTicket: true,
   })
   try {
     const results = await db.run(
@@ -172,6 +204,13 @@ export async function createEscalation(
       throw errors.unprocessable('INVALID_REFERENCE', 'The ticket does not exist in this organization.', [
         { path: 'ticketId', message: 'Not a ticket of this organization.' },
       ])
+    }
+    if (pg?.code === '23502' && pg.column === 'ticket_id') {
+      throw errors.conflict(
+        'TICKET_NOT_OPEN',
+        'The ticket is RESOLVED or CLOSED: reopen a RESOLVED ticket (PATCH /v1/tickets/{ticketId} with ' +
+          '{"status": "OPEN"}) or create a new ticket, then escalate.',
+      )
     }
     throw error
   }
@@ -267,9 +306,6 @@ export function cancelEscalation(db: TenantDb, escalationId: string, versions: n
   )
 }
 
-/** Statuses that hold a representative's capacity. */
-const OPEN_LOAD: EscalationStatus[] = ['ASSIGNED', 'IN_PROGRESS']
-
 /**
  * `"table"."column"`, always qualified: drizzle writes the columns of a single-table SELECT's field list and
  * ORDER BY unqualified, which inside a correlated subquery would bind to the subquery's own table.
@@ -278,13 +314,19 @@ function qualified(column: PgColumn): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`
 }
 
-/** A representative's open escalations (ASSIGNED or IN_PROGRESS), not counting `escalationId` itself. */
-function openLoadOf(db: TenantDb, escalationId: string): SQL<number> {
-  const representativeId = qualified(representatives.id)
-  const load = alias(escalations, 'load')
-  return sql<number>`(select count(*)::int from ${escalations} as ${load}
-    where ${load.organizationId} = ${db.organizationId} and ${load.assignedRepresentativeId} = ${representativeId}
-      and ${load.status} in ${OPEN_LOAD} and ${load.id} <> ${escalationId})`
+/**
+ * A representative's open escalations (ASSIGNED or IN_PROGRESS), not counting `escalationId` itself: the database's
+ * one definition of open load (app_open_escalations, DATABASE.md "Assignment").
+ */
+function openLoadOf(escalationId: string): SQL<number> {
+  return sql<number>`app_open_escalations(${qualified(representatives.id)}, ${escalationId}::uuid)`
+}
+
+/** Whether the representative's user is active: inactive people are never assigned (also a trigger's rule). */
+function userIsActive(): SQL<boolean> {
+  const u = alias(users, 'assignee_user')
+  return sql<boolean>`exists (select 1 from ${users} as ${u} where ${u.organizationId} = ${qualified(representatives.organizationId)}
+    and ${u.id} = ${qualified(representatives.userId)} and ${u.isActive})`
 }
 
 /**
@@ -324,18 +366,61 @@ function skillMatches(preferences: SQL): SQL<number> {
 const queryBuilder = new QueryBuilder()
 
 /**
+ * The representative `auto` takes, as a CTE `pick(id)`: the candidates are the ONLINE representatives with an
+ * active user and room (as this statement's snapshot sees them), best first — language match, then skill matches,
+ * then the fewest open escalations, then the smallest id; app_take_representative (DATABASE.md, "Assignment")
+ * locks the first of them that still has room once locked, skipping those other assigners hold unless no free one
+ * has room. Only that representative stays locked: assignments to different people run in parallel, and capacity
+ * is exact because every assigner counts and assigns while holding its representative's lock.
+ */
+function autoPick(db: TenantDb, escalationId: string) {
+  const preferences = preferencesOf(db, escalationId)
+  const candidates = db
+    .selectFields(
+      representatives,
+      { id: representatives.id },
+      eq(representatives.status, 'ONLINE'),
+      userIsActive(),
+      sql`${openLoadOf(escalationId)} < ${qualified(representatives.maxConcurrentTickets)}`,
+    )
+    .orderBy(
+      sql`${languageMatch(preferences)} desc`,
+      sql`${skillMatches(preferences)} desc`,
+      sql`${openLoadOf(escalationId)} asc`,
+      representatives.id,
+    )
+  return queryBuilder
+    .$with('pick', { id: sql<string | null>`id` })
+    .as(sql`select app_take_representative(array(${candidates}), ${escalationId}::uuid) as id`)
+}
+
+/**
+ * The explicitly named representative as a CTE `pick(id)`, when it may take the escalation: its user is active, it
+ * is not OFFLINE and below capacity. Read after its row lock is held (the batch locks it first), so the count
+ * includes every assignment committed meanwhile.
+ */
+function namedPick(db: TenantDb, escalationId: string, representativeId: string) {
+  return queryBuilder
+    .$with('pick')
+    .as(
+      db.selectFields(
+        representatives,
+        { id: representatives.id },
+        eq(representatives.id, representativeId),
+        ne(representatives.status, 'OFFLINE'),
+        userIsActive(),
+        sql`${openLoadOf(escalationId)} < ${qualified(representatives.maxConcurrentTickets)}`,
+      ),
+    )
+}
+
+/**
  * `assign` in one round trip, capacity exact under concurrency:
- * 1. lock the candidate representatives (FOR UPDATE, in id order so assigners never deadlock): the named one,
- *    or for `auto` every ONLINE one. A concurrent assignment holding any of them makes this wait until it
- *    commits;
- * 2. one statement picks the representative and assigns. Under Read Committed it takes a fresh snapshot after
- *    step 1, so the open-load counts include every assignment committed meanwhile; for `auto` the pick skips
- *    (SKIP LOCKED) a representative another assigner still holds (one that came ONLINE after step 1), whose
- *    count could not be trusted. The explicit target must not be OFFLINE and must be below capacity;
- *    `auto` takes the ONLINE representative below capacity with the best language/skill match, then the
- *    fewest open escalations, then the smallest id.
- * A refusal is explained from the same batch: the escalation's state, then the target's (REPRESENTATIVE_OFFLINE,
- * REPRESENTATIVE_AT_CAPACITY, unknown representative) or NO_REPRESENTATIVE_AVAILABLE.
+ * - explicit: lock the named representative (FOR UPDATE), then one statement checks it (active user, not OFFLINE,
+ *   below capacity — a fresh snapshot under Read Committed, after the lock) and assigns;
+ * - `auto`: one statement picks and locks one representative (`autoPick`) and assigns.
+ * A refusal is explained from the same batch: the escalation's state, then the target's (REPRESENTATIVE_INACTIVE,
+ * REPRESENTATIVE_OFFLINE, REPRESENTATIVE_AT_CAPACITY, unknown representative) or NO_REPRESENTATIVE_AVAILABLE.
  */
 export async function assignEscalation(
   db: TenantDb,
@@ -344,62 +429,28 @@ export async function assignEscalation(
   versions: number[] | undefined,
 ): Promise<EscalationRow> {
   const auto = representativeId === 'auto'
-  const belowCapacity = sql`${openLoadOf(db, escalationId)} < ${representatives.maxConcurrentTickets}`
-  const lock = db
-    .selectFields(
-      representatives,
-      { id: representatives.id },
-      auto ? eq(representatives.status, 'ONLINE') : eq(representatives.id, representativeId),
-    )
-    .orderBy(representatives.id)
+  const pick = auto ? autoPick(db, escalationId) : namedPick(db, escalationId, representativeId)
+  const lockNamed = db
+    .selectFields(representatives, { id: representatives.id }, eq(representatives.id, representativeId))
     .for('update')
-  const preferences = preferencesOf(db, escalationId)
-  const pick = queryBuilder.$with('pick').as(
-    auto
-      ? db
-          .selectFields(
-            representatives,
-            { id: representatives.id },
-            eq(representatives.status, 'ONLINE'),
-            belowCapacity,
-          )
-          .orderBy(
-            sql`${languageMatch(preferences)} desc`,
-            sql`${skillMatches(preferences)} desc`,
-            sql`${openLoadOf(db, escalationId)} asc`,
-            representatives.id,
-          )
-          .limit(1)
-          .for('update', { skipLocked: true })
-      : db.selectFields(
-          representatives,
-          { id: representatives.id },
-          eq(representatives.id, representativeId),
-          ne(representatives.status, 'OFFLINE'),
-          belowCapacity,
-        ),
+  const target = db.selectFields(
+    representatives,
+    {
+      status: representatives.status,
+      maxConcurrentTickets: representatives.maxConcurrentTickets,
+      open: openLoadOf(escalationId),
+      isActive: userIsActive(),
+    },
+    eq(representatives.id, representativeId),
   )
-  const target = auto
-    ? []
-    : [
-        db.selectFields(
-          representatives,
-          {
-            status: representatives.status,
-            maxConcurrentTickets: representatives.maxConcurrentTickets,
-            open: openLoadOf(db, escalationId),
-          },
-          eq(representatives.id, representativeId),
-        ),
-      ]
   return writeEscalation(
     db,
     {
       escalationId,
       action: 'assign',
       versions,
-      before: [lock],
-      after: target,
+      before: auto ? [] : [lockNamed],
+      after: auto ? [] : [target],
       explain: ([targetRows]) => (auto ? noneAvailable() : targetRefusal(targetRows?.[0] as TargetState)),
     },
     (which, conditions) =>
@@ -414,7 +465,7 @@ export async function assignEscalation(
           },
           which,
           ...conditions,
-          sql`exists (select 1 from ${pick})`,
+          sql`(select id from ${pick}) is not null`,
         )
         .returning({ id: escalations.id }),
   )
@@ -424,12 +475,13 @@ interface TargetState {
   status: RepresentativeStatus
   maxConcurrentTickets: number
   open: number
+  isActive: boolean
 }
 
 function noneAvailable() {
   return errors.conflict(
     'NO_REPRESENTATIVE_AVAILABLE',
-    'No ONLINE representative is below their maxConcurrentTickets; retry later or assign one explicitly.',
+    'No ONLINE, active representative is below their maxConcurrentTickets; retry later or assign one explicitly.',
   )
 }
 
@@ -439,6 +491,12 @@ function targetRefusal(target: TargetState | undefined): ApiError | undefined {
       'INVALID_REFERENCE',
       'The representative does not exist in this organization.',
       [{ path: 'representativeId', message: 'Not a representative of this organization.' }],
+    )
+  }
+  if (!target.isActive) {
+    return errors.conflict(
+      'REPRESENTATIVE_INACTIVE',
+      'The representative’s user account is deactivated: inactive people are never assigned.',
     )
   }
   if (target.status === 'OFFLINE') {

@@ -1,3 +1,4 @@
+import type { PrincipalRole } from '../../auth/principal'
 import { escalations } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
@@ -10,12 +11,16 @@ import * as routes from './escalations.routes'
 import { EscalationSchema } from './escalations.schemas'
 
 /** The representation, with what this caller may do next (the rules of escalation-actions.ts). */
-const toEscalation = (row: data.EscalationRow, role: Parameters<typeof allowedActions>[1]['role']) =>
-  represent(EscalationSchema, {
-    ...row,
-    aiConfidence: row.aiConfidence === null ? null : Number(row.aiConfidence),
-    allowedActions: allowedActions(row, { role, representativeId: row.callerRepresentativeId }),
-  })
+export const toEscalation = (row: data.EscalationRow, role: PrincipalRole) =>
+  represent(
+    EscalationSchema,
+    {
+      ...row,
+      aiConfidence: row.aiConfidence === null ? null : Number(row.aiConfidence),
+      allowedActions: allowedActions(row, { role, representativeId: row.callerRepresentativeId }),
+    },
+    { role },
+  )
 
 /** An action route's result, for a replay of its Idempotency-Key (src/middleware/idempotency.ts). */
 const changes = (db: TenantDb, escalationId: string) =>

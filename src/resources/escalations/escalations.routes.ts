@@ -1,3 +1,4 @@
+import { escalations } from '../../db/schema'
 import {
   actionHeadersSchema,
   etagResponseHeader,
@@ -18,8 +19,17 @@ import {
   UpdateEscalationSchema,
 } from './escalations.schemas'
 
-/** An AGENT opens escalations; people manage them. */
+/** An AGENT opens escalations and reads back those it opened; people manage them. */
 const openers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
+const readers: Permission = {
+  roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'],
+  ownership: {
+    AGENT: {
+      description: 'only the escalations it opened (agentConfigurationId = the caller)',
+      rules: [{ table: escalations, key: 'agentConfigurationId' }],
+    },
+  },
+}
 const managers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE'] }
 const tags = ['Escalations']
 
@@ -28,7 +38,7 @@ const one = (description: string) => ({
   headers: etagResponseHeader,
 })
 
-export const listEscalations = protectedRoute(managers, {
+export const listEscalations = protectedRoute(readers, {
   method: 'get',
   path: '/v1/escalations',
   tags,
@@ -45,15 +55,18 @@ export const createEscalation = protectedRoute(openers, {
   description:
     'Opens a PENDING escalation (an AGENT is recorded as the escalating agent) and, in the same transaction, ' +
     'raises the ticket’s priority to at least the escalation’s (LOW→LOW, MEDIUM→MEDIUM, HIGH→HIGH, ' +
-    'CRITICAL→URGENT; never lowered; a CLOSED ticket keeps its priority).',
+    'CRITICAL→URGENT; never lowered). Only an open ticket (OPEN, IN_PROGRESS, WAITING_ON_CUSTOMER) is ' +
+    'escalated: a RESOLVED or CLOSED one is 409 TICKET_NOT_OPEN (reopen a RESOLVED ticket with ' +
+    '`PATCH /v1/tickets/{ticketId}` `{"status": "OPEN"}`, or create a new ticket, then escalate). An AGENT reads ' +
+    'back the escalations it opened (so an Idempotency-Key replay answers it as the original did).',
   request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateEscalationSchema) },
   responses: {
     201: one('The escalation.'),
-    ...problemResponses(413, 422),
+    ...problemResponses(409, 413, 422),
   },
 })
 
-export const getEscalation = protectedRoute(managers, {
+export const getEscalation = protectedRoute(readers, {
   method: 'get',
   path: '/v1/escalations/{escalationId}',
   tags,

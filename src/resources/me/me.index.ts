@@ -13,12 +13,15 @@ import { MeSchema } from './me.schemas'
 export const meRouter = createRouter()
   .openapi(routes.getMe, async (c) => {
     const { db, principal } = authorized(c)
-    return c.json(represent(MeSchema, { role: principal.role, ...(await getMe(db, principal)) }), 200)
+    return c.json(
+      represent(MeSchema, { role: principal.role, ...(await getMe(db, principal)) }, principal),
+      200,
+    )
   })
   .openapi(routes.updateMyStatus, async (c) => {
     const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const own = eq(representatives.userId, principal.subject)
     const row = await updateRepresentative(db, own, c.req.valid('json'), versions)
-    return c.json(toRepresentative(row), 200, { ETag: etagOf(row) })
+    return c.json(toRepresentative(row, principal), 200, { ETag: etagOf(row) })
   })

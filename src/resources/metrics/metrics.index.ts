@@ -1,6 +1,6 @@
 import type { PerformanceMetrics, TeamPerformance } from '../../db/schema'
 import { createRouter } from '../../lib/openapi'
-import { represent } from '../../lib/representation'
+import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './metrics.data'
 import * as routes from './metrics.routes'
@@ -8,25 +8,37 @@ import { MetricsSchema, TeamMetricsSchema } from './metrics.schemas'
 
 const decimal = (value: string | null) => (value === null ? null : Number(value))
 
-const toMetrics = (row: PerformanceMetrics) =>
-  represent(MetricsSchema, {
-    ...row,
-    csatScore: decimal(row.csatScore),
-    escalationRate: decimal(row.escalationRate),
-    aiResolutionRate: decimal(row.aiResolutionRate),
-  })
+const toMetrics = (row: PerformanceMetrics, viewer: Viewer) =>
+  represent(
+    MetricsSchema,
+    {
+      ...row,
+      csatScore: decimal(row.csatScore),
+      escalationRate: decimal(row.escalationRate),
+      aiResolutionRate: decimal(row.aiResolutionRate),
+    },
+    viewer,
+  )
 
-const toTeamMetrics = (row: TeamPerformance) =>
-  represent(TeamMetricsSchema, { ...row, csatScore: decimal(row.csatScore) })
+const toTeamMetrics = (row: TeamPerformance, viewer: Viewer) =>
+  represent(TeamMetricsSchema, { ...row, csatScore: decimal(row.csatScore) }, viewer)
 
 export const metricsRouter = createRouter()
   .openapi(routes.listMetrics, async (c) => {
-    const page = await data.listMetrics(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toMetrics), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listMetrics(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toMetrics(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
   })
   .openapi(routes.listTeamMetrics, async (c) => {
-    const page = await data.listTeamMetrics(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toTeamMetrics), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listTeamMetrics(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toTeamMetrics(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
   })
   .openapi(routes.recomputeMetrics, async (c) => {
     const { from, to } = c.req.valid('json')

@@ -6,12 +6,18 @@ import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import { allowedRefundActions } from './refund-actions'
+import { refundOutcome } from './refund-outcome'
 import * as data from './refunds.data'
 import * as routes from './refunds.routes'
 import { RefundSchema } from './refunds.schemas'
 
-const toRefund = (row: Refund, principal: Principal) =>
-  represent(RefundSchema, { ...row, allowedActions: allowedRefundActions(row, principal) })
+/** The caller's representation: what its role may see (RefundSchema), the outcome in the customer's words. */
+export const toRefund = (row: Refund, principal: Principal) =>
+  represent(
+    RefundSchema,
+    { ...row, ...refundOutcome(row), allowedActions: allowedRefundActions(row, principal) },
+    principal,
+  )
 
 export const refundsRouter = createRouter()
   .openapi(routes.listRefunds, async (c) => {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { refundReasonValues, refundStatusValues, refunds } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
 import {
   createSelectSchema,
   csvOf,
@@ -12,21 +13,64 @@ import {
   timestampFields,
   timestampInput,
 } from '../../lib/schemas'
+import { getBudget } from '../budgets/budgets.routes'
+import { getRule } from '../decision-rules/decision-rules.routes'
 import { RefundDecisionSchema } from '../decision-rules/refund-decision'
 import { refundActions } from './refund-actions'
+import { refundOutcomeValues } from './refund-outcome'
 
 const notes = z.string().trim().min(1).max(2000)
+
+/*
+ * Who sees what of a refund (src/lib/representation.ts). A CUSTOMER gets its request, the status, the outcome in
+ * its own words and what it may do; how the organization decided stays with staff:
+ * - the decision trace and the deciding rule: the roles that may read decision rules;
+ * - the budget charged (here and in the trace's `charge`): the roles that may read budgets;
+ * - who decided and who requested (user or agent ids), notes (the requester's, then a person's decision notes):
+ *   staff.
+ */
+const ruleReaders = rolesOf(getRule)
 
 export const RefundSchema = createSelectSchema(refunds, {
   decidedAt: isoTimestamp.nullable(),
   processedAt: isoTimestamp.nullable(),
-  decision: nullableRef(RefundDecisionSchema).openapi({
-    description: 'Why the rules decided as they did (null when the refund was not decided by the rules).',
-  }),
   ...timestampFields,
 })
   .omit({ organizationId: true })
   .extend({
+    decision: visibleTo(
+      ruleReaders,
+      nullableRef(RefundDecisionSchema),
+      'Why the rules decided as they did (null when the refund was not decided by the rules).',
+    ),
+    decisionRuleId: visibleTo(ruleReaders, z.uuid().nullable(), 'The rule that decided, if one did.'),
+    budgetId: visibleTo(rolesOf(getBudget), z.uuid().nullable(), 'The budget charged, once approved.'),
+    decidedByUserId: visibleTo(
+      staffRoles,
+      z.uuid().nullable(),
+      'The person who approved or rejected it (null when the rules did).',
+    ),
+    requestedById: visibleTo(
+      staffRoles,
+      z.uuid().nullable(),
+      'Who requested it: the customer, a staff user, or an agent configuration (see requestedByRole).',
+    ),
+    notes: visibleTo(
+      staffRoles,
+      z.string().nullable(),
+      'The requester’s notes; a person’s notes when they approve or reject it.',
+    ),
+    outcome: z.enum(refundOutcomeValues).openapi({
+      description:
+        'The outcome in the customer’s terms: IN_REVIEW (PENDING), APPROVED, REFUNDED (PROCESSED), ' +
+        'NOT_ELIGIBLE (REJECTED), CANCELLED.',
+    }),
+    customerReason: z.string().openapi({
+      description:
+        'Why, in words a customer may read (e.g. "Approved automatically.", "Your request needs review by ' +
+        'our team.", "Not eligible for a refund under our refund policy."): never a rule, threshold or budget.',
+      example: 'Approved automatically.',
+    }),
     allowedActions: z
       .array(z.enum(refundActions))
       .openapi({ description: 'The actions this caller may take now (approve, reject, cancel, process).' }),

@@ -1,8 +1,9 @@
 import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm'
-import type { PgColumn } from 'drizzle-orm/pg-core'
+import { alias, type PgColumn } from 'drizzle-orm/pg-core'
 import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type Representative, representatives, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
+import { errors } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
 import type {
   ListRepresentativesQuery,
@@ -52,9 +53,17 @@ export async function getRepresentative(db: TenantDb, representativeId: string):
   return foundOr404(rows as unknown as RepresentativeRow[], 'representative')
 }
 
+/** Whether the representative's user is active (in a statement on representatives). */
+const userIsActive = () => {
+  const u = alias(users, 'profile_user')
+  return sql`exists (select 1 from ${users} as ${u} where ${u.organizationId} = "representatives"."organization_id"
+    and ${u.id} = "representatives"."user_id" and ${u.isActive})`
+}
+
 /**
  * Conditional update of the representative selected by `which` (its id, or the caller's own user id for
- * `/v1/me/status`), read back with the user's fields, in one round trip.
+ * `/v1/me/status`), read back with the user's fields, in one round trip. A deactivated user's profile stays
+ * OFFLINE (deactivating takes it there, users.data.ts): any other status is 409 REPRESENTATIVE_INACTIVE.
  */
 export function updateRepresentative(
   db: TenantDb,
@@ -62,6 +71,7 @@ export function updateRepresentative(
   changes: UpdateRepresentativeInput,
   versions: number[] | undefined,
 ): Promise<RepresentativeRow> {
+  const available = changes.status !== undefined && changes.status !== 'OFFLINE'
   return updateWhere<typeof representatives, Representative, RepresentativeRow>(
     db,
     representatives,
@@ -71,6 +81,15 @@ export function updateRepresentative(
       what: 'representative',
       versions,
       view: selectRepresentatives(db, which),
+      conditions: available ? [userIsActive()] : [],
+      // At a named version and refused: the only other condition is the active user.
+      explain: available
+        ? () =>
+            errors.conflict(
+              'REPRESENTATIVE_INACTIVE',
+              `The representative’s user account is deactivated: the profile stays OFFLINE (not ${changes.status}) until the user is reactivated.`,
+            )
+        : undefined,
     },
   )
 }

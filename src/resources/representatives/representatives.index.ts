@@ -2,26 +2,33 @@ import { eq } from 'drizzle-orm'
 import { representatives } from '../../db/schema'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { represent } from '../../lib/representation'
+import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './representatives.data'
 import * as routes from './representatives.routes'
 import { RepresentativeSchema } from './representatives.schemas'
 
-export const toRepresentative = (row: data.RepresentativeRow) => represent(RepresentativeSchema, row)
+export const toRepresentative = (row: data.RepresentativeRow, viewer: Viewer) =>
+  represent(RepresentativeSchema, row, viewer)
 
 export const representativesRouter = createRouter()
   .openapi(routes.listRepresentatives, async (c) => {
-    const page = await data.listRepresentatives(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toRepresentative), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listRepresentatives(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toRepresentative(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
   })
   .openapi(routes.getRepresentative, async (c) => {
-    const row = await data.getRepresentative(authorized(c).db, c.req.valid('param').representativeId)
-    return c.json(toRepresentative(row), 200, { ETag: etagOf(row) })
+    const { db, principal } = authorized(c)
+    const row = await data.getRepresentative(db, c.req.valid('param').representativeId)
+    return c.json(toRepresentative(row, principal), 200, { ETag: etagOf(row) })
   })
   .openapi(routes.updateRepresentative, async (c) => {
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const which = eq(representatives.id, c.req.valid('param').representativeId)
-    const row = await data.updateRepresentative(authorized(c).db, which, c.req.valid('json'), versions)
-    return c.json(toRepresentative(row), 200, { ETag: etagOf(row) })
+    const { db, principal } = authorized(c)
+    const row = await data.updateRepresentative(db, which, c.req.valid('json'), versions)
+    return c.json(toRepresentative(row, principal), 200, { ETag: etagOf(row) })
   })

@@ -40,7 +40,9 @@ export const updateRepresentative = protectedRoute(writers, {
   path: '/v1/representatives/{representativeId}',
   tags,
   summary: 'Change a representative (role, status, maxConcurrentTickets, skills, languages)',
-  description: 'A REPRESENTATIVE sets its own status through `PUT /v1/me/status`.',
+  description:
+    'A REPRESENTATIVE sets its own status through `PUT /v1/me/status`. A deactivated user’s profile is OFFLINE and ' +
+    'stays so until the user is reactivated (any other status: 409 REPRESENTATIVE_INACTIVE).',
   request: {
     params: RepresentativeIdParamsSchema,
     headers: ifMatchHeaderSchema,
@@ -48,6 +50,6 @@ export const updateRepresentative = protectedRoute(writers, {
   },
   responses: {
     200: { ...jsonContent(RepresentativeSchema, 'The updated representative.'), headers: etagResponseHeader },
-    ...problemResponses(404, 412, 413, 422),
+    ...problemResponses(404, 409, 412, 413, 422),
   },
 })

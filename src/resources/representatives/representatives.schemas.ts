@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { representativeRoleValues, representativeStatusValues, representatives } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { rolesOf, visibleTo } from '../../lib/representation'
 import { createSelectSchema, csvOf, idParams, label, timestampFields } from '../../lib/schemas'
+import { getUser } from '../users/users.routes'
 
 export const RepresentativeSchema = createSelectSchema(representatives, {
   skills: z.array(z.string()),
@@ -11,7 +13,8 @@ export const RepresentativeSchema = createSelectSchema(representatives, {
   .omit({ organizationId: true })
   .extend({
     name: z.string().openapi({ description: 'The user’s name.' }),
-    email: z.string().openapi({ description: 'The user’s email.' }),
+    // User data: for those who may read users (an AGENT reads representatives, not users).
+    email: visibleTo(rolesOf(getUser), z.string(), 'The user’s email.'),
     isActive: z.boolean().openapi({ description: 'Whether the user account is active.' }),
   })
   .openapi('Representative')

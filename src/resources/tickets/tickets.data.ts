@@ -8,7 +8,7 @@ import {
   tickets,
   users,
 } from '../../db/schema'
-import type { TenantDb } from '../../db/tenant'
+import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
 import { allowedSourcesOf, canMove } from './ticket-status'
@@ -200,6 +200,20 @@ export async function assignTicket(
       {
         what: 'ticket',
         versions,
+/**
+ * Unassigns a representative's tickets that are not CLOSED (a RESOLVED one may be reopened and must not land with
+ * them): for a representative who leaves (a deactivated user, users.data.ts). `when` guards the statement.
+ */
+export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, when: SQL): Statement {
+  return db.update(
+    tickets,
+    { assignedRepresentativeId: null },
+    sql`${tickets.assignedRepresentativeId} = ${representativeId}`,
+    ne(tickets.status, 'CLOSED'),
+    when,
+  )
+}
+
         conditions: [ne(tickets.status, 'CLOSED')],
         explain: (current) => stateRefusal(current, undefined),
       },

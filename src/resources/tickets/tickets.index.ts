@@ -3,31 +3,24 @@ import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
+import { customerChangeRefusal } from './ticket-status'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
-import { toTicket, type UpdateTicketInput } from './tickets.schemas'
-
-/** What a CUSTOMER may change on their own ticket: wording, and reopening a resolved one. */
-function checkCustomerChanges(changes: UpdateTicketInput): void {
-  const forbidden = Object.keys(changes).filter(
-    (field) => !['subject', 'description', 'status'].includes(field),
-  )
-  if (forbidden.length > 0) {
-    throw errors.forbidden('FORBIDDEN_FIELD', `A customer may not change: ${forbidden.join(', ')}.`)
-  }
-  if (changes.status && changes.status !== 'OPEN') {
-    throw errors.forbidden('FORBIDDEN_FIELD', 'A customer may only reopen a ticket (status OPEN).')
-  }
-}
+import { toTicket } from './tickets.schemas'
 
 export const ticketsRouter = createRouter()
   .openapi(routes.listTickets, async (c) => {
-    const page = await data.listTickets(authorized(c).db, c.req.valid('query'))
-    return c.json({ data: page.data.map(toTicket), nextCursor: page.nextCursor }, 200)
+    const { db, principal } = authorized(c)
+    const page = await data.listTickets(db, c.req.valid('query'))
+    return c.json(
+      { data: page.data.map((row) => toTicket(row, principal)), nextCursor: page.nextCursor },
+      200,
+    )
   })
   .openapi(routes.getTicket, async (c) => {
-    const ticket = await data.getTicket(authorized(c).db, c.req.valid('param').ticketId)
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
+    const { db, principal } = authorized(c)
+    const ticket = await data.getTicket(db, c.req.valid('param').ticketId)
+    return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.createTicket, async (c) => {
     const input = c.req.valid('json')
@@ -39,6 +32,10 @@ export const ticketsRouter = createRouter()
     if (isCustomer && input.assignedRepresentativeId) {
       throw errors.forbidden('FORBIDDEN_FIELD', 'A customer may not assign tickets.')
     }
+    // Tags are the team's labels, not shown to customers (TicketSchema): a customer does not set them either.
+    if (isCustomer && input.tags.length > 0) {
+      throw errors.forbidden('FORBIDDEN_FIELD', 'A customer may not tag tickets.')
+    }
     const customerId = isCustomer ? principal.subject : input.customerId
     if (!customerId) {
       throw errors.validation([
@@ -47,7 +44,7 @@ export const ticketsRouter = createRouter()
     }
     const id = db.expectCreated(tickets, '/v1/tickets')
     const ticket = await data.createTicket(db, { ...input, customerId, id })
-    return c.json(toTicket(ticket), 201, {
+    return c.json(toTicket(ticket, principal), 201, {
       ETag: etagOf(ticket),
       Location: `/v1/tickets/${ticket.id}`,
     })
@@ -56,26 +53,24 @@ export const ticketsRouter = createRouter()
     const changes = c.req.valid('json')
     const { db, principal } = authorized(c)
     const isCustomer = principal.role === 'CUSTOMER'
-    if (isCustomer) checkCustomerChanges(changes)
+    const refusal = isCustomer ? customerChangeRefusal(changes) : undefined
+    if (refusal) throw refusal
     const ticket = await data.updateTicket(db, c.req.valid('param').ticketId, changes, {
       versions: ifMatchVersions(c.req.valid('header')['if-match']),
       byStaff: !isCustomer,
     })
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
+    return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.assignTicket, async (c) => {
+    const { db, principal } = authorized(c)
     const { representativeId } = c.req.valid('json')
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.assignTicket(
-      authorized(c).db,
-      c.req.valid('param').ticketId,
-      representativeId,
-      versions,
-    )
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
+    const ticket = await data.assignTicket(db, c.req.valid('param').ticketId, representativeId, versions)
+    return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.unassignTicket, async (c) => {
+    const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.assignTicket(authorized(c).db, c.req.valid('param').ticketId, null, versions)
-    return c.json(toTicket(ticket), 200, { ETag: etagOf(ticket) })
+    const ticket = await data.assignTicket(db, c.req.valid('param').ticketId, null, versions)
+    return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })

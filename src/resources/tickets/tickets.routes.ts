@@ -3,6 +3,7 @@ import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } f
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { ticketAssigners } from './ticket-status'
 import {
   AssignTicketSchema,
   CreateTicketSchema,
@@ -25,7 +26,7 @@ const ticketUsers: Permission = {
   roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'],
   ownership: customerOwnsTicket,
 }
-const ticketStaff: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
+const ticketStaff: Permission = { roles: ticketAssigners }
 
 export const listTickets = protectedRoute(ticketUsers, {
   method: 'get',
@@ -53,14 +54,16 @@ export const createTicket = protectedRoute(ticketUsers, {
   path: '/v1/tickets',
   tags: ['Tickets'],
   summary: 'Create a ticket (the number is allocated by the server)',
-  description: 'A CUSTOMER creates tickets only for themself and cannot assign them.',
+  description:
+    'A CUSTOMER creates tickets only for themself and can neither assign nor tag them (403 FORBIDDEN_FIELD). ' +
+    'An assignee must be a representative whose user is active (409 REPRESENTATIVE_INACTIVE).',
   request: {
     headers: idempotencyKeyHeaderSchema,
     body: { content: { 'application/json': { schema: CreateTicketSchema } }, required: true },
   },
   responses: {
     201: { ...jsonContent(TicketSchema, 'The created ticket.'), headers: etagResponseHeader },
-    ...problemResponses(413, 422),
+    ...problemResponses(409, 413, 422),
   },
 })
 
@@ -89,6 +92,9 @@ export const assignTicket = protectedRoute(ticketStaff, {
   path: '/v1/tickets/{ticketId}/assignee',
   tags: ['Tickets'],
   summary: 'Assign the ticket to a representative of the organization',
+  description:
+    'The representative’s user must be active (409 REPRESENTATIVE_INACTIVE; an unknown one is 422). Deactivating ' +
+    'a user unassigns their tickets that are not CLOSED (PATCH /v1/users/{userId}).',
   request: {
     params: TicketIdParamsSchema,
     headers: ifMatchHeaderSchema,

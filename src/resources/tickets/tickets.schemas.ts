@@ -6,8 +6,11 @@ import {
   ticketStatusValues,
   tickets,
 } from '../../db/schema'
-import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { pageQuerySchema, pageSchema } from '../../lib/pagination'
+import { represent, rolesOf, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
 import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
+import { getRepresentative } from '../representatives/representatives.routes'
+import { allowedTicketActions, ticketActionValues } from './ticket-status'
 
 const status = z.enum(ticketStatusValues)
 const priority = z.enum(ticketPriorityValues)
@@ -16,8 +19,12 @@ const tags = z.array(z.string().trim().min(1).max(50)).max(20)
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
 
+/*
+ * Who sees what of a ticket (src/lib/representation.ts): a CUSTOMER sees its ticket without the team's internals —
+ * the assignee (a representative profile, readable by the roles that may read representatives) and the tags
+ * (the team's triage labels, staff only).
+ */
 export const TicketSchema = createSelectSchema(tickets, {
-  tags: z.array(z.string()),
   firstResponseAt: isoTimestamp.nullable(),
   resolvedAt: isoTimestamp.nullable(),
   closedAt: isoTimestamp.nullable(),
@@ -25,6 +32,22 @@ export const TicketSchema = createSelectSchema(tickets, {
   updatedAt: isoTimestamp,
 })
   .omit({ organizationId: true, priorityLevel: true })
+  .extend({
+    assignedRepresentativeId: visibleTo(
+      rolesOf(getRepresentative),
+      z.uuid().nullable(),
+      'The representative working on it (null: unassigned).',
+    ),
+    tags: visibleTo(staffRoles, z.array(z.string()), 'The team’s labels.'),
+    allowedActions: z.array(z.enum(ticketActionValues)).openapi({
+      description:
+        'What the caller may do now, by the rules that enforce it: `update` (PATCH subject, description, ' +
+        'priority, category, tags — a CUSTOMER only subject and description), the status moves `start` ' +
+        '(→ IN_PROGRESS), `waitOnCustomer` (→ WAITING_ON_CUSTOMER), `resolve` (→ RESOLVED), `close` (→ CLOSED), ' +
+        '`reopen` (→ OPEN) — each a PATCH with that status — and `assign` / `unassign` (PUT / DELETE ' +
+        '`/v1/tickets/{ticketId}/assignee`). A CLOSED ticket offers nothing.',
+    }),
+  })
   .openapi('Ticket')
 
 export const TicketPageSchema = pageSchema(TicketSchema, 'TicketPage')
@@ -86,26 +109,7 @@ export type CreateTicketInput = z.output<typeof CreateTicketSchema>
 export type UpdateTicketInput = z.output<typeof UpdateTicketSchema>
 export type ListTicketsQuery = z.output<typeof ListTicketsQuerySchema>
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null)
-
-/** The representation: explicit fields only. */
-export function toTicket(row: Ticket): z.infer<typeof TicketSchema> {
-  return {
-    id: row.id,
-    ticketNumber: row.ticketNumber,
-    customerId: row.customerId,
-    assignedRepresentativeId: row.assignedRepresentativeId,
-    subject: row.subject,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    category: row.category,
-    tags: row.tags,
-    firstResponseAt: iso(row.firstResponseAt),
-    resolvedAt: iso(row.resolvedAt),
-    closedAt: iso(row.closedAt),
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
+/** The reader's representation: what its role may see (TicketSchema), and what it may do now. */
+export function toTicket(row: Ticket, viewer: Viewer): z.output<typeof TicketSchema> {
+  return represent(TicketSchema, { ...row, allowedActions: allowedTicketActions(row, viewer.role) }, viewer)
 }

@@ -1,11 +1,14 @@
 import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
 import { foundOr404, listView, refusalOf } from '../../db/crud'
 import { customerProfiles, representatives, type User, users } from '../../db/schema'
-import type { TenantDb } from '../../db/tenant'
+import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
 import { emailSearchSort } from '../../lib/schemas'
+import { requeueEscalationsStatement } from '../escalations/escalations.data'
+import { unassignTicketsStatement } from '../tickets/tickets.data'
 import {
   type CreateUserInput,
   CustomerProfileInputSchema,
@@ -122,6 +125,11 @@ function emailTaken(error: unknown) {
  * - the organization keeps at least one active ADMIN: the other active admins are locked (FOR UPDATE), so two
  *   admins deactivating each other at once cannot both succeed.
  * Becoming REPRESENTATIVE creates the representative profile if the user had none.
+ * Deactivating (`isActive: false`) also, in the same transaction: takes the user's representative profile OFFLINE,
+ * sends its open escalations (ASSIGNED, IN_PROGRESS) back to the queue (PENDING, unassigned) and unassigns its
+ * tickets that are not CLOSED (a RESOLVED one may be reopened). The profile is locked first, as assigners lock it
+ * before they assign (escalations.data.ts), so an assignment in flight either commits first and is released here,
+ * or waits and is refused (REPRESENTATIVE_INACTIVE): nobody inactive keeps work.
  */
 export async function updateUser(
   db: TenantDb,
@@ -138,7 +146,16 @@ export async function updateUser(
     ne(users.id, userId),
   )
   const keepsAnAdmin = sql`(not (${users.role} = 'ADMIN' and ${users.isActive}) or exists (select 1 from ${otherAdmins}))`
-  const [[current], [updated], , [view]] = await db.run(
+  const deactivates = changes.isActive === false
+  const before: Statement[] = deactivates
+    ? [
+        db
+          .selectFields(representatives, { id: representatives.id }, eq(representatives.userId, userId))
+          .for('update'),
+      ]
+    : []
+  const results = (await db.run(
+    ...(before as []),
     db.select(users, eq(users.id, userId)),
     db
       .updateWith(
@@ -151,18 +168,47 @@ export async function updateUser(
         losesAdmin ? keepsAnAdmin : undefined,
       )
       .returning(),
+    ...(deactivates ? releaseWorkStatements(db, userId) : []),
     db.raw(sql`insert into ${representatives} (organization_id, user_id)
       select ${users.organizationId}, ${users.id} from ${users}
       where ${users.organizationId} = ${db.organizationId} and ${users.id} = ${userId} and ${users.role} = 'REPRESENTATIVE'
       on conflict (organization_id, user_id) do nothing`),
     selectUsers(db, eq(users.id, userId)),
-  )
-  if (updated) return view as unknown as UserRow
-  throw refusalOf(current as User | undefined, {
+  )) as unknown as unknown[][]
+  const [current] = results[before.length] as User[]
+  const [updated] = results[before.length + 1] as User[]
+  const [view] = results[results.length - 1] as UserRow[]
+  if (updated && view) return view
+  throw refusalOf(current, {
     what: 'user',
     versions,
     explain: (row) => userRefusal(row, changes),
   })
+}
+
+/**
+ * What deactivating a user does to its work, as statements after the user's UPDATE (they act only when the user is
+ * inactive by then, so a refused deactivation changes nothing): its representative profile goes OFFLINE, its open
+ * escalations back to the queue, its tickets are unassigned.
+ */
+function releaseWorkStatements(db: TenantDb, userId: string): Statement[] {
+  const u = alias(users, 'deactivated_user')
+  const inactive = sql`exists (select 1 from ${users} as ${u}
+    where ${u.organizationId} = ${db.organizationId} and ${u.id} = ${userId} and not ${u.isActive})`
+  const r = alias(representatives, 'deactivated_profile')
+  const profile = sql`(select ${r.id} from ${representatives} as ${r}
+    where ${r.organizationId} = ${db.organizationId} and ${r.userId} = ${userId})`
+  return [
+    db.update(
+      representatives,
+      { status: 'OFFLINE' },
+      eq(representatives.userId, userId),
+      ne(representatives.status, 'OFFLINE'),
+      inactive,
+    ),
+    requeueEscalationsStatement(db, profile, inactive),
+    unassignTicketsStatement(db, profile, inactive),
+  ]
 }
 
 function roleChangeAllowed(role: UpdateUserInput['role']): SQL | undefined {

@@ -56,7 +56,13 @@ export const updateUser = protectedRoute(writers, {
   summary: 'Change a user (name, role, isActive)',
   description:
     'Users are never deleted: `isActive: false` deactivates, and the user’s next request is refused. ' +
-    'The organization’s last active ADMIN cannot be deactivated or demoted (409 LAST_ADMIN).',
+    'The organization’s last active ADMIN cannot be deactivated or demoted (409 LAST_ADMIN). ' +
+    'Deactivating someone who takes work also hands their work back, in the same transaction: their ' +
+    'representative profile goes OFFLINE, their open escalations (ASSIGNED, IN_PROGRESS) return to the queue ' +
+    '(PENDING, unassigned, for `assign` or `auto` to pick up), and their tickets that are not CLOSED are ' +
+    'unassigned (status unchanged). RESOLVED and CANCELLED escalations and CLOSED tickets keep them as history. ' +
+    'Inactive people are never assigned (409 REPRESENTATIVE_INACTIVE). Reactivating (`isActive: true`) restores ' +
+    'nothing: the profile stays OFFLINE until its status is set again.',
   request: { params: UserIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateUserSchema) },
   responses: {
     200: { ...jsonContent(UserSchema, 'The updated user.'), headers: etagResponseHeader },

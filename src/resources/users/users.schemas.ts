@@ -105,7 +105,11 @@ export const UpdateUserSchema = z
     isActive: z
       .boolean()
       .optional()
-      .openapi({ description: 'false deactivates: the user’s next request is refused.' }),
+      .openapi({
+        description:
+          'false deactivates: the user’s next request is refused, and their open work is handed back (see the ' +
+          'operation).',
+      }),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateUser')
