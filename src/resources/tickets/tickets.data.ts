@@ -184,6 +184,20 @@ function stateRefusal(current: Ticket, to: UpdateTicketInput['status']) {
   return undefined
 }
 
+/**
+ * Unassigns a representative's tickets that are not CLOSED (a RESOLVED one may be reopened and must not land with
+ * them): for a representative who leaves (a deactivated user, users.data.ts). `when` guards the statement.
+ */
+export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, when: SQL): Statement {
+  return db.update(
+    tickets,
+    { assignedRepresentativeId: null },
+    sql`${tickets.assignedRepresentativeId} = ${representativeId}`,
+    ne(tickets.status, 'CLOSED'),
+    when,
+  )
+}
+
 /** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
 export async function assignTicket(
   db: TenantDb,
@@ -200,20 +214,6 @@ export async function assignTicket(
       {
         what: 'ticket',
         versions,
-/**
- * Unassigns a representative's tickets that are not CLOSED (a RESOLVED one may be reopened and must not land with
- * them): for a representative who leaves (a deactivated user, users.data.ts). `when` guards the statement.
- */
-export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, when: SQL): Statement {
-  return db.update(
-    tickets,
-    { assignedRepresentativeId: null },
-    sql`${tickets.assignedRepresentativeId} = ${representativeId}`,
-    ne(tickets.status, 'CLOSED'),
-    when,
-  )
-}
-
         conditions: [ne(tickets.status, 'CLOSED')],
         explain: (current) => stateRefusal(current, undefined),
       },
