@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import readme from '../../README.md?raw'
 import {
   agentStatusValues,
   escalationStatusValues,
@@ -229,6 +230,10 @@ describe('event types', () => {
     const [check] = await ownerSql`select pg_get_constraintdef(oid) as definition from pg_constraint
       where conname = 'events_type_known'`
     for (const type of eventTypeValues) expect(check?.definition).toContain(`'${type}'`)
+    // …and the README's table lists exactly them.
+    const listed = readme.match(/`[a-z_]+\.[a-z_]+`/g)?.map((quoted) => quoted.slice(1, -1)) ?? []
+    const inTable = listed.filter((name) => eventObjectTypeValues.some((type) => name.startsWith(`${type}.`)))
+    expect(new Set(inTable)).toEqual(new Set(eventTypeValues))
   })
 
   it('derives the verb from the change: lifecycle verbs, assignment, creation at a later step', async () => {

@@ -8,6 +8,7 @@ import {
   customerProfiles,
   decisionRules,
   escalations,
+  messages,
   organizations,
   performanceMetrics,
   refunds,
@@ -777,6 +778,81 @@ routes.push(
     }),
     state: metricRows,
     expected: only({ ADMIN: ok }),
+  },
+)
+
+/* The conversation of the fixture's ticket (docs/conversations.md §1). */
+const messageRows = ({ tenant }: Fixture) =>
+  ownerDb
+    .select()
+    .from(messages)
+    .where(eq(messages.organizationId, tenant.organizationId))
+    .orderBy(asc(messages.id))
+/** A PUBLIC reply and an INTERNAL note on the fixture's ticket, by its representative. */
+const preparedConversation = async (f: Fixture) => {
+  const post = async (body: Record<string, unknown>) => {
+    const response = await api(ticketPath(f, '/messages'), {
+      method: 'POST',
+      token: f.tenant.tokens.REPRESENTATIVE,
+      body,
+    })
+    expect(response.status, await response.clone().text()).toBe(201)
+    return (await json<{ id: string }>(response)).id
+  }
+  return {
+    replyId: await post({ body: 'Public reply' }),
+    noteId: await post({ body: 'Note', visibility: 'INTERNAL' }),
+  }
+}
+const exceptOtherCustomer = (outcome: Outcome): Record<Actor, Outcome> => ({
+  ...all(outcome),
+  'CUSTOMER (other’s)': notFound,
+})
+
+routes.push(
+  {
+    operation: 'GET /v1/tickets/{ticketId}/messages',
+    prepare: preparedConversation,
+    call: (f, actor) => ({ method: 'GET', path: ticketPath(f, '/messages'), token: tokenOf(f, actor) }),
+    check: (body, f, actor) => {
+      const ids = (body as { data: Array<{ id: string }> }).data.map((m) => m.id)
+      expect(ids).toEqual(actor === 'CUSTOMER (own)' ? [f.ids.replyId] : [f.ids.replyId, f.ids.noteId])
+    },
+    expected: exceptOtherCustomer(ok),
+  },
+  {
+    operation: 'POST /v1/tickets/{ticketId}/messages',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: ticketPath(f, '/messages'),
+      token: tokenOf(f, actor),
+      body: { body: `Posted by ${actor}` },
+    }),
+    state: messageRows,
+    expected: exceptOtherCustomer(created),
+  },
+  {
+    operation: 'GET /v1/tickets/{ticketId}/messages/{messageId}',
+    prepare: preparedConversation,
+    call: (f, actor) => ({
+      method: 'GET',
+      path: ticketPath(f, `/messages/${f.ids.replyId}`),
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.replyId, body: 'Public reply' }),
+    expected: exceptOtherCustomer(ok),
+  },
+  {
+    operation: 'POST /v1/tickets/{ticketId}/messages/{messageId}/redact',
+    // The representative's own message: a REPRESENTATIVE redacts its own, an ADMIN any.
+    prepare: preparedConversation,
+    call: (f, actor) => ({
+      method: 'POST',
+      path: ticketPath(f, `/messages/${f.ids.replyId}/redact`),
+      token: tokenOf(f, actor),
+    }),
+    state: messageRows,
+    expected: only(staff),
   },
 )
 

@@ -21,7 +21,12 @@ describe('Cache-Control: no-store', () => {
       [ticket, { token: tenant.tokens.ADMIN }, 404],
       ['/v1/no-such-route', { token: tenant.tokens.ADMIN }, 404],
       ['/v1/tickets?limit=1000', { token: tenant.tokens.ADMIN }, 400],
-      ['/v1/organizations', { method: 'POST', body: { name: 'x'.repeat(70 * 1024) } }, 413],
+      [
+        '/v1/budgets',
+        { method: 'POST', token: tenant.tokens.ADMIN, body: { name: 'x'.repeat(70 * 1024) } },
+        413,
+      ],
+      ['/v1/organization', { method: 'DELETE', token: tenant.tokens.ADMIN }, 405],
     ]
     for (const [path, request, status] of cases) {
       const response = await api(path, request)

@@ -89,7 +89,7 @@ describe('request logs', () => {
     const tenant = await createTenant()
     const missing = crypto.randomUUID()
     const requestId = `log-${crypto.randomUUID()}`
-    const response = await api(`/v1/agents/${missing}?secretQuery=1`, {
+    const response = await api(`/v1/agents/${missing}`, {
       token: tenant.tokens.ADMIN,
       headers: { 'X-Request-Id': requestId },
     })
@@ -97,7 +97,15 @@ describe('request logs', () => {
     expect(requestLines(requestId)).toEqual([
       expect.objectContaining({ route: '/v1/agents/:agentId', status: 404, databaseRoundTrips: 1 }),
     ])
-    expectNothingSecret(missing, 'secretQuery', tenant.tokens.ADMIN)
+    const filtered = crypto.randomUUID()
+    const listId = `log-${crypto.randomUUID()}`
+    const list = await api(`/v1/tickets?customerId=${filtered}`, {
+      token: tenant.tokens.ADMIN,
+      headers: { 'X-Request-Id': listId },
+    })
+    expect(list.status).toBe(200)
+    expect(requestLines(listId)).toEqual([expect.objectContaining({ route: '/v1/tickets', status: 200 })])
+    expectNothingSecret(missing, filtered, tenant.tokens.ADMIN)
   })
 
   it('log refusals before any database work: unauthenticated, unknown routes', async () => {

@@ -11,6 +11,7 @@ import {
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
+import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
 
@@ -44,12 +45,27 @@ function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
     query.customerId ? eq(tickets.customerId, query.customerId) : undefined,
     query.createdFrom ? gte(tickets.createdAt, query.createdFrom) : undefined,
     query.createdTo ? lt(tickets.createdAt, query.createdTo) : undefined,
+    query.ticketNumber ? eq(tickets.ticketNumber, query.ticketNumber) : undefined,
   ]
 }
 
-/** One page of the tenant's tickets (a CUSTOMER's own only: the route's ownership rule). One round trip. */
+/**
+ * One page of the tenant's tickets (a CUSTOMER's own only: the route's ownership rule), or of a text search's
+ * matches (ticket-search.ts); `q` that is a ticket number looks the number up. One round trip.
+ */
 export function listTickets(db: TenantDb, query: ListTicketsQuery) {
-  return listTable<typeof tickets, TicketSort, Ticket>(db, tickets, query, sortOrders, filtersOf(query))
+  const number = ticketNumberIn(query.q)
+  const text = number === undefined ? query.q : undefined
+  const filters = [...filtersOf(query), number ? eq(tickets.ticketNumber, number) : undefined]
+  const sort = ticketListSort<TicketSort>(query, text !== undefined)
+  if (text !== undefined) return searchTickets(db, { ...query, q: text, sort }, sortOrders, filters)
+  return listTable<typeof tickets, TicketSort, Ticket>(
+    db,
+    tickets,
+    { ...query, sort: sort as TicketSort },
+    sortOrders,
+    filters,
+  )
 }
 
 export function getTicket(db: TenantDb, ticketId: string): Promise<Ticket> {

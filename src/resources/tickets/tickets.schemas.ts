@@ -64,7 +64,33 @@ export type TicketSort = (typeof ticketSorts)[number]
 
 export const ListTicketsQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: sortQuerySchema(ticketSorts, '-createdAt'),
+  sort: z
+    .enum([...ticketSorts, 'relevance'])
+    .optional()
+    .openapi({
+      description:
+        'Sort order (whitelist). Default: `relevance` for a text search (`q`: most query terms matched first, ' +
+        'then the most recently mentioned), else `-createdAt`.',
+    }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      description:
+        'Full-text search over subject, description and PUBLIC messages (staff: also INTERNAL notes), words ' +
+        'stemmed (English), ranked (see `sort`); at most 8 terms count. A ticket number (`TICKET-1042`, any ' +
+        'case) looks that ticket up instead.',
+      example: 'printer refund',
+    }),
+  ticketNumber: z
+    .string()
+    .regex(/^TICKET-\d{1,10}$/i, 'A ticket number, e.g. TICKET-1042.')
+    .transform((text) => text.toUpperCase())
+    .optional()
+    .openapi({ description: 'The ticket with this number (e.g. TICKET-1042).' }),
   status: csvOf(ticketStatusValues),
   priority: csvOf(ticketPriorityValues),
   category: csvOf(ticketCategoryValues),

@@ -1,0 +1,113 @@
+import { eq, getTableColumns, type SQL, Subquery, sql } from 'drizzle-orm'
+import { integer, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { listView } from '../../db/crud'
+import { type Ticket, ticketSearchTerms, tickets } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
+import { errors } from '../../lib/errors'
+import type { SortOrder } from '../../lib/pagination'
+
+/*
+ * Full-text search of tickets under row-level security (DATABASE.md, "Search"). `@@` is not LEAKPROOF, so under
+ * RLS no index could serve it for app_api; the search reads instead the inverted index `ticket_search_terms`
+ * (kept by triggers from subjects, descriptions and messages) with text equality, which is LEAKPROOF and served
+ * by btrees. Each query term reads at most POSTINGS_PER_TERM postings, most recently mentioned first, so a search
+ * costs the same at 10³ and 10⁶ messages; tickets are ranked by how many of the query's terms they hold, then by
+ * how recently one was mentioned. A CUSTOMER reads its own tickets' public postings only (the database's policy
+ * `customer_public_terms` says the same).
+ */
+
+/** Postings read per query term: what bounds a search's work, whatever the size of the tenant's history. */
+export const POSTINGS_PER_TERM = 1000
+/** Query terms used, after normalization (stemmed, stop words dropped). */
+export const MAX_QUERY_TERMS = 8
+/** The text search configuration, the index's (drizzle/0012, app_search_terms_add). */
+const CONFIGURATION = 'english'
+
+/**
+ * The ranked candidates of a search, as the derived table the query joins (not a table of the schema): declared as
+ * columns so that the relevance sort pages with the one keyset-cursor mechanism of src/lib/pagination.ts.
+ */
+export const searchRank = pgTable('search_rank', {
+  ticketId: uuid('ticket_id').notNull(),
+  matchedTerms: integer('matched_terms').notNull(),
+  lastMatchAt: timestamp('last_match_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+})
+
+/** Most terms matched first, then the most recently mentioned, then the id (a total order). */
+export const relevanceOrder: SortOrder = {
+  columns: [searchRank.matchedTerms, searchRank.lastMatchAt, searchRank.ticketId],
+  direction: 'desc',
+}
+
+const TICKET_NUMBER = /^\s*ticket-(\d{1,10})\s*$/i
+
+/** `TICKET-1042` (any case) when the search text is a ticket number: looked up by number, not searched. */
+export function ticketNumberIn(text: string | undefined): string | undefined {
+  const digits = text === undefined ? undefined : TICKET_NUMBER.exec(text)?.[1]
+  return digits === undefined ? undefined : `TICKET-${digits}`
+}
+
+/** The sort of a tickets list: the caller's, else `relevance` for a text search, else newest first. */
+export function ticketListSort<S extends string>(
+  query: { sort?: S | 'relevance' | undefined },
+  textSearch: boolean,
+) {
+  const sort = query.sort ?? (textSearch ? 'relevance' : '-createdAt')
+  if (sort === 'relevance' && !textSearch) {
+    throw errors.badRequest(
+      'INVALID_PARAMETERS',
+      '`sort=relevance` orders the results of a text search: give `q`.',
+    )
+  }
+  return sort as S | 'relevance'
+}
+
+/**
+ * The derived table `search_rank(ticket_id, matched_terms, last_match_at)` of a search text: the query's terms
+ * (normalized as the index is), each one's most recent postings, grouped by ticket.
+ */
+function rankedMatches(db: TenantDb, text: string) {
+  const { role, principalId } = db.context
+  // A customer's own public postings: served by (organization_id, customer_id, internal, lexeme, last_mentioned_at).
+  const customerOnly =
+    role === 'CUSTOMER' ? sql`and s.customer_id = ${principalId} and s.internal = false` : sql``
+  const ranked = sql`
+    select w.ticket_id, count(distinct w.lexeme)::int as matched_terms, max(w.last_mentioned_at) as last_match_at
+    from (
+      select l.lexeme
+      from unnest(tsvector_to_array(to_tsvector(${CONFIGURATION}::regconfig, ${text}))) as l(lexeme)
+      limit ${MAX_QUERY_TERMS}
+    ) q
+    cross join lateral (
+      select s.ticket_id, s.lexeme, s.last_mentioned_at from ${ticketSearchTerms} s
+      where s.organization_id = ${db.organizationId} and s.lexeme = q.lexeme ${customerOnly}
+      order by s.last_mentioned_at desc
+      limit ${POSTINGS_PER_TERM}
+    ) w
+    group by w.ticket_id`
+  // A subquery aliased as the `searchRank` shape, so that its columns are part of the query for drizzle.
+  return new Subquery(ranked, { ticketId: searchRank.ticketId }, 'search_rank')
+}
+
+/**
+ * One page of a text search: the list's filters and ownership apply to the matching tickets, in the relevance
+ * order or any of the list's sorts. One round trip.
+ */
+export function searchTickets<S extends string>(
+  db: TenantDb,
+  query: { q: string; sort: S | 'relevance'; cursor?: string | undefined; limit: number },
+  sorts: Record<S, SortOrder>,
+  filters: Array<SQL | undefined>,
+) {
+  const orders = { ...sorts, relevance: relevanceOrder } as Record<S | 'relevance', SortOrder>
+  return listView<S | 'relevance', Ticket>(db, query, orders, (after) =>
+    db
+      .selectFields(
+        tickets,
+        { ...getTableColumns(tickets), ...getTableColumns(searchRank) },
+        after,
+        ...filters,
+      )
+      .innerJoin(rankedMatches(db, query.q), eq(searchRank.ticketId, tickets.id)),
+  )
+}
