@@ -59,7 +59,10 @@ function withSentHeaders<T extends Responses>(
   return Object.fromEntries(entries) as T
 }
 
-/** True when the route declares the `Idempotency-Key` request header (lib/etag.ts idempotencyKeyHeaderSchema). */
+/**
+ * True when the route declares the `Idempotency-Key` request header (lib/etag.ts idempotencyKeyHeaderSchema): only
+ * then is a key claimed (inputChecks), so a route honours the header exactly where the document says it does.
+ */
 function takesIdempotencyKey(spec: RouteSpec): boolean {
   const headers = spec.request?.headers
   if (!headers || Array.isArray(headers)) return false
@@ -128,7 +131,7 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
       authenticate(),
       rateLimit(),
       authorize(permission),
-      ...inputChecks(spec, { idempotency: true }),
+      ...inputChecks(spec, { idempotency: takesIdempotencyKey(spec) }),
       tenantDatabase(permission),
     ],
     'x-permission': {
