@@ -65,6 +65,9 @@ export const TENANT_TABLES = [
 export const INFRASTRUCTURE_TABLES = [
   ['idempotency_keys', 'organization_id'],
   ['events', 'organization_id'],
+  ['webhook_endpoints', 'organization_id'],
+  ['webhook_deliveries', 'organization_id'],
+  ['webhook_delivery_attempts', 'organization_id'],
 ] as const
 
 /** Every table of the public schema. */

@@ -60,6 +60,8 @@ describe('migrated schema', () => {
       const listing = row.table === 'organizations' ? ['platform_reader_served_organizations'] : []
       // events: no reads for a CUSTOMER (restrictive), and the retention cleanup's role sees expired ones only.
       const feed = row.table === 'events' ? ['event_janitor_expired', 'no_customer_reads'] : []
+      // The webhook sweeper's role sees pending deliveries only (DATABASE.md, "Webhooks").
+      const sweeper = row.table === 'webhook_deliveries' ? ['webhook_dispatcher_pending'] : []
       // The conversation: a CUSTOMER's own tickets' PUBLIC messages, their attachments and public search terms.
       const conversation =
         {
@@ -72,7 +74,7 @@ describe('migrated schema', () => {
         forced: true,
         policies: ownRows
           ? ['customer_own_rows', 'tenant_isolation']
-          : [...conversation, ...listing, ...feed, 'tenant_isolation'],
+          : [...conversation, ...listing, ...feed, 'tenant_isolation', ...sweeper],
         // Restrictive: it narrows the tenant policy, never widens it.
         permissive: ownRows ? [false] : null,
       })

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, check, index, jsonb, pgPolicy, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
 import { tenantIsolationPolicy } from './helpers'
 import { organizationForeignKey } from './tenancy'
 import type { JsonObject } from './types'
@@ -127,6 +127,8 @@ export const events = pgTable(
   },
   (t) => [
     organizationForeignKey('events', t.organizationId),
+    // The target of the webhook deliveries' composite tenant foreign key.
+    unique('events_organization_id_id_key').on(t.organizationId, t.id),
     // The feed's order, alone and behind the object type (wildcards, what a role may read) and the object id
     // (one object's history); all LEAKPROOF comparisons, so usable as index conditions under row-level security.
     index('events_organization_id_created_at_ordinal_idx').on(t.organizationId, t.createdAt, t.ordinal),
@@ -150,8 +152,8 @@ export const events = pgTable(
     check('events_actor_type_known', sql.raw(`actor_type in (${quotedList(eventActorTypeValues)})`)),
     check('events_object_is_object', sql`jsonb_typeof(object) = 'object'`),
     tenantIsolationPolicy(),
-    // docs/conversations.md §1: a CUSTOMER reads no events, in the database too (restrictive: it only narrows). Reads only:
-    // the trigger writes events in a CUSTOMER's transactions as well.
+    // docs/conversations.md §1: a CUSTOMER reads no events, in the database too (restrictive: it only narrows).
+    // Reads only: the trigger writes events in a CUSTOMER's transactions as well.
     pgPolicy('no_customer_reads', {
       as: 'restrictive',
       for: 'select',
