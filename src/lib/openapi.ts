@@ -60,7 +60,7 @@ export const ProblemSchema = z
   .openapi('Problem')
 
 const problemDescriptions = {
-  400: 'Invalid parameters or malformed request.',
+  400: 'Invalid or unknown parameters (`UNKNOWN_PARAMETERS` names them), or a malformed or incomplete request.',
   401: 'Missing or invalid credentials.',
   403: 'The caller may not perform this operation, or the organization is suspended.',
   404: 'No such resource in the caller’s organization.',
