@@ -1,13 +1,11 @@
-import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { errors } from './lib/errors'
 import { createRouter } from './lib/openapi'
 import { openApiDocumentConfig, registerDocumentRoutes } from './lib/openapi-document'
+import { allowedMethods } from './middleware/allowed-methods'
 import { corsForConfiguredOrigins } from './middleware/cors'
 import { databaseDeadline } from './middleware/database-deadline'
 import { notFound, onError } from './middleware/error-handler'
 import { idempotency } from './middleware/idempotency'
-import { inputHygiene } from './middleware/input-hygiene'
 import { noStore } from './middleware/no-store'
 import { requestId } from './middleware/request-id'
 import { requestLog } from './middleware/request-log'
@@ -28,8 +26,6 @@ import { representativesRouter } from './resources/representatives/representativ
 import { ticketsRouter } from './resources/tickets/tickets.index'
 import { usersRouter } from './resources/users/users.index'
 
-const MAX_BODY_BYTES = 64 * 1024
-
 /** The document as `npm run dev` serves it (scripts/openapi-check.ts); deployments name their own origin. */
 export const openApiInfo = openApiDocumentConfig('http://127.0.0.1:8787')
 
@@ -41,16 +37,17 @@ export function createApp() {
   app.use('*', databaseDeadline())
   app.use('*', corsForConfiguredOrigins())
   app.use('*', secureHeaders())
+  // 405 with Allow for a documented path (the registry holds every operation once the routes below are mounted).
   app.use(
     '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw errors.payloadTooLarge(`Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
-      },
-    }),
+    allowedMethods(() =>
+      app.openAPIRegistry.definitions.flatMap((definition) =>
+        definition.type === 'route' ? [{ method: definition.route.method, path: definition.route.path }] : [],
+      ),
+    ),
   )
-  app.use('*', inputHygiene())
+  // Bodies, query parameters and Idempotency-Key claims are checked per route, after its credential and
+  // permission (lib/routes.ts); this only replays a claimed key's stored answer.
   app.use(
     '*',
     idempotency(() => app),
@@ -87,9 +84,10 @@ export function createApp() {
     name: 'X-Platform-Key',
     description: 'Platform credential for provisioning organizations.',
   })
-  app.doc31('/openapi.json', (c) => openApiDocumentConfig(new URL(c.req.url).origin))
-  registerDocumentRoutes(app)
-  app.get('/docs', docsPage)
+  registerDocumentRoutes(app, {
+    document: (c) => c.json(app.getOpenAPI31Document(openApiDocumentConfig(new URL(c.req.url).origin))),
+    docs: docsPage,
+  })
   return routes
 }
 
