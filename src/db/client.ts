@@ -1,14 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { neon, neonConfig } from '@neondatabase/serverless'
+import type { NeonQueryFunction } from '@neondatabase/serverless'
 import { sql } from 'drizzle-orm'
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http'
 import { log } from '../lib/log'
+import { neon, neonConfig } from './neon-http'
 import * as schema from './schema'
 
 /**
  * The one module that touches the database driver. Everything goes through neon-http:
  * in production to Neon's SQL-over-HTTP endpoint, locally to scripts/neon-local, which
- * speaks the same protocol in front of PGlite or a Postgres server.
+ * speaks the same protocol in front of PGlite or a Postgres server. The HTTP client is ./neon-http (the
+ * package's `neon()` without the rest of the package); drizzle-orm/neon-http builds the queries.
  */
 export type Database = NeonHttpDatabase<typeof schema>
 
@@ -101,7 +103,7 @@ async function fetchWithDeadline(input: string | URL | Request, init?: RequestIn
   }
 }
 
-// neon 1.x takes a fetch function only globally (per-client options carry fetchOptions, fixed at creation).
+// As in the package, the fetch function is global (per-client options carry fetchOptions, fixed at creation).
 neonConfig.fetchFunction = fetchWithDeadline
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
@@ -124,6 +126,9 @@ export function useLocalEndpointFor(databaseUrl: string): boolean {
 // isolate keeps one per URL. Only tagged local URLs (unique per request) are built per request.
 const databases = new Map<string, Database>()
 
+/** ./neon-http's client, typed as drizzle-orm/neon-http expects the package's (the same calls, see that module). */
+const httpClient = (url: string) => neon(url) as unknown as NeonQueryFunction<false, false>
+
 /**
  * The drizzle instance for a request. `requestId` tags the connection in local mode (`application_name`),
  * so tests and benchmarks can count the HTTP round trips one API request cost.
@@ -132,11 +137,11 @@ export function createDatabase(databaseUrl: string, requestId?: string): Databas
   if (useLocalEndpointFor(databaseUrl) && requestId) {
     const tagged = new URL(databaseUrl)
     tagged.searchParams.set('application_name', requestId)
-    return drizzle({ client: neon(tagged.toString()), schema })
+    return drizzle({ client: httpClient(tagged.toString()), schema })
   }
   let database = databases.get(databaseUrl)
   if (!database) {
-    database = drizzle({ client: neon(databaseUrl), schema })
+    database = drizzle({ client: httpClient(databaseUrl), schema })
     databases.set(databaseUrl, database)
   }
   return database

@@ -1,10 +1,13 @@
 import { env } from 'cloudflare:test'
-import { neon } from '@neondatabase/serverless'
+import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { useLocalEndpointFor } from '../../src/db/client'
 import * as schema from '../../src/db/schema'
 
 useLocalEndpointFor(env.TEST_OWNER_DATABASE_URL)
+// The app's HTTP client is src/db/neon-http.ts; these raw drivers are the package itself (assertions, and the
+// neon-local conformance tests, which hold the endpoint to what the package expects): same local endpoint.
+neonConfig.fetchEndpoint = (host, port) => `http://${host}:${port}/sql`
 
 /** Raw driver as the database owner: sees every tenant (RLS does not apply). For assertions only. */
 export const ownerSql = neon(env.TEST_OWNER_DATABASE_URL)

@@ -2,7 +2,8 @@ import { neon } from '@neondatabase/serverless'
 import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { describe, expect, it } from 'vitest'
-import { useLocalEndpointFor } from '../../src/db/client'
+import { createDatabase, useLocalEndpointFor } from '../../src/db/client'
+import { neon as apiNeon } from '../../src/db/neon-http'
 import { toApiError } from '../../src/middleware/error-handler'
 import { ownerSql } from '../support/db'
 
@@ -23,6 +24,9 @@ describe('database failures map to meaningful statuses', () => {
     for (const error of [
       await caught(neon(UNREACHABLE)`select 1`),
       await caught(drizzle({ client: neon(UNREACHABLE) }).execute(sql`select 1`)),
+      // The app's own HTTP client (src/db/neon-http.ts), raw and as the app wraps it.
+      await caught(apiNeon(UNREACHABLE)`select 1`),
+      await caught(createDatabase(UNREACHABLE).execute(sql`select 1`)),
     ]) {
       const apiError = toApiError(error)
       expect(apiError.status).toBe(503)

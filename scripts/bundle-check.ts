@@ -1,0 +1,275 @@
+/**
+ * `npm run bundle:check`: the Worker bundle stays light, and what wrangler.toml [alias] swaps out of it is only
+ * code the API never runs.
+ *
+ * 1. Builds the bundle as `npm run build` does (wrangler deploy --dry-run), with esbuild's metafile.
+ * 2. Budget: fails when the bundle is over BUDGET_GZIP_BYTES gzipped (gzip -9, as .ci/run measures it).
+ * 3. Aliases: every [alias] entry is still used, only by the modules it was written for (a relative key such as
+ *    "./compile.js" must not capture some other package's or our own import), and the module it replaces is gone.
+ * 4. The bundled Worker answers as the source does: it is imported in Node and asked for /openapi.json, a
+ *    validation error (English messages), /health, and a request whose database is unreachable; each answer must
+ *    equal the source app's (the tests run the source, so this is what makes them speak for the bundle).
+ * Prints the numbers; `--json` prints them as JSON too.
+ */
+import { execFileSync } from 'node:child_process'
+import { timingSafeEqual } from 'node:crypto'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { parse } from 'smol-toml'
+import type { Bindings } from '../src/env'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** The issue's budget (issue 17, "Light start"). */
+export const BUDGET_GZIP_BYTES = 150 * 1024
+
+/**
+ * Who may import each aliased specifier (paths relative to the repository), and the module the alias replaces,
+ * which must not be in the bundle. An alias not listed here fails the check: add it with its reason.
+ */
+const ALIASES: Record<string, { importers: RegExp; replaced: RegExp }> = {
+  '@neondatabase/serverless': {
+    importers: /^node_modules\/drizzle-orm\/neon-http\/driver\.js$/,
+    replaced: /^node_modules\/@neondatabase\/serverless\//,
+  },
+  '../locales/index.js': {
+    importers: /^node_modules\/zod\/v4\/(core\/index|classic\/external)\.js$/,
+    replaced: /^node_modules\/zod\/v4\/locales\/(?!en\.js$)/,
+  },
+  './compile.js': {
+    importers: /^node_modules\/zod\/v4\/core\/index\.js$/,
+    replaced: /^node_modules\/zod\/v4\/core\/compile\.js$/,
+  },
+  './from-json-schema.js': {
+    importers: /^node_modules\/zod\/v4\/classic\/external\.js$/,
+    replaced: /^node_modules\/zod\/v4\/classic\/from-json-schema\.js$/,
+  },
+  './to-json-schema.js': {
+    importers: /^node_modules\/zod\/v4\/core\/(index|json-schema-processors|json-schema-generator)\.js$/,
+    replaced: /^node_modules\/zod\/v4\/core\/(to-json-schema|json-schema-generator)\.js$/,
+  },
+  '../core/to-json-schema.js': {
+    importers: /^node_modules\/zod\/v4\/classic\/schemas\.js$/,
+    replaced: /^node_modules\/zod\/v4\/core\/to-json-schema\.js$/,
+  },
+  './json-schema-processors.js': {
+    importers: /^node_modules\/zod\/v4\/core\/(index|json-schema-generator)\.js$/,
+    // The real file stays for aggregateChecks (src/bundle/zod-json-schema.ts), tree-shaken to it.
+    replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
+  },
+  '../core/json-schema-processors.js': {
+    importers: /^node_modules\/zod\/v4\/classic\/(schemas|external)\.js$/,
+    replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
+  },
+  './json-schema-generator.js': {
+    importers: /^node_modules\/zod\/v4\/core\/index\.js$/,
+    replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
+  },
+  './columns/all.js': {
+    importers: /^node_modules\/drizzle-orm\/pg-core\/table\.js$/,
+    replaced:
+      /^node_modules\/drizzle-orm\/pg-core\/columns\/(all|point|line|vector_extension|postgis_extension)/,
+  },
+}
+
+interface Metafile {
+  inputs: Record<string, { imports?: Array<{ path: string; original?: string }> }>
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>
+}
+
+function build(outdir: string): { bundle: string; metafile: Metafile } {
+  const metafilePath = join(outdir, 'meta.json')
+  execFileSync(
+    join(ROOT, 'node_modules', '.bin', 'wrangler'),
+    ['deploy', '--dry-run', '--outdir', outdir, '--metafile', metafilePath],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_SEND_METRICS: 'false' },
+    },
+  )
+  return { bundle: join(outdir, 'index.js'), metafile: JSON.parse(readFileSync(metafilePath, 'utf8')) }
+}
+
+/** Metafile paths are relative to the working directory wrangler ran in: make them repository-relative. */
+const repositoryPath = (path: string) => relative(ROOT, resolve(ROOT, path)).replaceAll('\\', '/')
+
+function aliasProblems(metafile: Metafile): string[] {
+  const config = parse(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')) as {
+    alias?: Record<string, string>
+  }
+  const aliases = config.alias ?? {}
+  const problems: string[] = []
+  const bundled = Object.keys(
+    Object.values(metafile.outputs).find((o) => Object.keys(o.inputs).length)?.inputs ?? {},
+  ).map(repositoryPath)
+  for (const [specifier, target] of Object.entries(aliases)) {
+    const expected = ALIASES[specifier]
+    if (!expected) {
+      problems.push(
+        `[alias] "${specifier}" is not known to scripts/bundle-check.ts: declare its importers there`,
+      )
+      continue
+    }
+    const importers = Object.entries(metafile.inputs)
+      .filter(([, input]) => input.imports?.some((entry) => entry.original === specifier))
+      .map(([path]) => repositoryPath(path))
+    if (importers.length === 0) problems.push(`[alias] "${specifier}" matches no import any more (${target})`)
+    for (const importer of importers.filter((path) => !expected.importers.test(path))) {
+      problems.push(`[alias] "${specifier}" also captures ${importer}'s import: make the alias precise`)
+    }
+    for (const path of bundled.filter((input) => expected.replaced.test(input))) {
+      problems.push(`[alias] "${specifier}": ${path} is still in the bundle`)
+    }
+  }
+  return problems
+}
+
+interface Answer {
+  status: number
+  contentType: string | null
+  body: unknown
+}
+
+/** Status, content type and body, without what differs per request (request id, instance). */
+async function answerOf(response: Response): Promise<Answer> {
+  const text = await response.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON: compared as text
+  }
+  if (body && typeof body === 'object') {
+    const { requestId: _id, instance: _instance, ...rest } = body as Record<string, unknown>
+    body = rest
+  }
+  return { status: response.status, contentType: response.headers.get('Content-Type'), body }
+}
+
+type Fetch = (request: Request, env: Bindings, ctx: ExecutionContext) => Promise<Response> | Response
+
+/** workerd's non-standard `crypto.subtle.timingSafeEqual` (the platform-key check uses it), for Node. */
+function provideTimingSafeEqual(): void {
+  type Bytes = ArrayBuffer | ArrayBufferView
+  const bytes = (value: Bytes) =>
+    ArrayBuffer.isView(value)
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : new Uint8Array(value)
+  const subtle = crypto.subtle as unknown as { timingSafeEqual?: (a: Bytes, b: Bytes) => boolean }
+  subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b))
+}
+
+/** The same requests to the bundled Worker and to the source app; returns the differences. */
+async function compareWithSource(bundle: string): Promise<{ problems: string[]; checked: string[] }> {
+  const copy = join(bundle, '..', 'worker.mjs')
+  copyFileSync(bundle, copy)
+  const config = parse(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')) as { vars: Record<string, string> }
+  const env = {
+    ...config.vars,
+    RATE_LIMITS: 'off',
+    DATABASE_URL: 'postgres://app_api:unused@127.0.0.1:1/neondb',
+    DATABASE_TIMEOUT_MS: '2000',
+    AUTH_JWT_SECRET: 'bundle-check-secret-0123456789-0123456789',
+    PLATFORM_API_KEY: 'bundle-check-platform-key',
+  } as unknown as Bindings
+  const ctx = {
+    waitUntil: () => {},
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext
+  const origin = 'http://127.0.0.1:8787'
+  // Each with the status it must get (so "alike" is not two alike failures).
+  const requests: Array<[string, RequestInit, number]> = [
+    ['/openapi.json', {}, 200],
+    ['/health', {}, 200],
+    ['/v1/no-such-route', {}, 404],
+    [
+      '/v1/organizations',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Platform-Key': 'bundle-check-platform-key' },
+        body: JSON.stringify({ name: '', plan: 'GOLD', admin: { email: 'not-an-email' }, extra: 1 }),
+      },
+      422,
+    ],
+    ['/ready', {}, 503],
+  ]
+  provideTimingSafeEqual()
+  const silence = ['log', 'info', 'warn', 'error'] as const
+  const saved = silence.map((name) => console[name])
+  for (const name of silence) console[name] = () => {}
+  try {
+    const worker = ((await import(pathToFileURL(copy).href)) as { default: { fetch: Fetch } }).default
+    const { createApp } = await import('../src/app')
+    const source = createApp()
+    const problems: string[] = []
+    for (const [path, init, status] of requests) {
+      const [bundled, original] = await Promise.all([
+        answerOf(await worker.fetch(new Request(`${origin}${path}`, init), env, ctx)),
+        answerOf(await source.fetch(new Request(`${origin}${path}`, init), env, ctx)),
+      ])
+      if (bundled.status !== status)
+        problems.push(`${init.method ?? 'GET'} ${path}: ${bundled.status}, not ${status}`)
+      if (JSON.stringify(bundled) !== JSON.stringify(original)) {
+        problems.push(
+          `${init.method ?? 'GET'} ${path}: the bundle answered ${JSON.stringify(bundled).slice(0, 300)}, ` +
+            `the source ${JSON.stringify(original).slice(0, 300)}`,
+        )
+      }
+    }
+    return {
+      problems,
+      checked: requests.map(([path, init, status]) => `${init.method ?? 'GET'} ${path} ${status}`),
+    }
+  } finally {
+    silence.forEach((name, i) => {
+      console[name] = saved[i] as (typeof console)[typeof name]
+    })
+  }
+}
+
+async function main(): Promise<number> {
+  const outdir = mkdtempSync(join(tmpdir(), 'orgapi-bundle-'))
+  try {
+    const { bundle, metafile } = build(outdir)
+    const code = readFileSync(bundle)
+    const gzip = gzipSync(code, { level: 9 }).length
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+    console.log(
+      `bundle: ${kib(code.length)} raw, ${kib(gzip)} gzip -9 (budget ${kib(BUDGET_GZIP_BYTES)}, ` +
+        `${kib(BUDGET_GZIP_BYTES - gzip)} left)`,
+    )
+    const problems: string[] = []
+    if (gzip > BUDGET_GZIP_BYTES) {
+      problems.push(`the bundle is ${kib(gzip)} gzipped, over its ${kib(BUDGET_GZIP_BYTES)} budget`)
+    }
+    const aliasIssues = aliasProblems(metafile)
+    problems.push(...aliasIssues)
+    if (aliasIssues.length === 0) console.log('aliases: each used only by the modules it replaces code for')
+    const comparison = await compareWithSource(bundle)
+    problems.push(...comparison.problems)
+    if (comparison.problems.length === 0) {
+      console.log(`the bundled Worker answers as the source does: ${comparison.checked.join(', ')}`)
+    }
+    if (process.argv.includes('--json')) {
+      console.log(JSON.stringify({ rawBytes: code.length, gzipBytes: gzip, budgetBytes: BUDGET_GZIP_BYTES }))
+    }
+    for (const problem of problems) console.error(`FAIL: ${problem}`)
+    return problems.length ? 1 : 0
+  } finally {
+    rmSync(outdir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )
+}
