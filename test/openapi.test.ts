@@ -7,7 +7,11 @@ interface Operation {
   description?: string
   security?: Array<Record<string, string[]>>
   'x-permission'?: { roles?: string[]; ownership?: Record<string, string>; platform?: boolean }
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>
+  parameters?: Array<{ name: string; in: string }>
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, { schema?: { $ref?: string } }> }
+  >
 }
 interface Document {
   openapi: string
@@ -76,6 +80,33 @@ describe('GET /openapi.json', () => {
       expect(operation.description, name).toContain(`Allowed roles: ${roles.join(', ')}.`)
       for (const role of Object.keys(permission?.ownership ?? {})) {
         expect(operation.description, name).toContain(`Ownership — ${role}:`)
+      }
+    }
+  })
+
+  it('declares on every response the headers the middleware sends with it', () => {
+    const headersOf = (operation: Operation, status: string) =>
+      Object.keys(operation.responses[status]?.headers ?? {}).map((name) => name.toLowerCase())
+    for (const { name, operation } of operations) {
+      const rateLimited = schemesOf(operation).includes('Bearer')
+      for (const status of Object.keys(operation.responses)) {
+        const where = `${name} ${status}`
+        const headers = headersOf(operation, status)
+        expect(headers, where).toContain('x-request-id')
+        if (rateLimited) expect(headers, where).toContain('ratelimit-policy')
+        if (status === '401') expect(headers, where).toContain('www-authenticate')
+        if (status === '412') expect(headers, where).toContain('etag')
+        const problem = operation.responses[status]?.content?.['application/problem+json'] !== undefined
+        if (problem && (status === '429' || status === '503')) expect(headers, where).toContain('retry-after')
+        if (status === '201' && rateLimited) expect(headers, where).toContain('location')
+      }
+      const takesKey = (operation.parameters ?? []).some(
+        (parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key',
+      )
+      for (const status of Object.keys(operation.responses).filter((status) => status.startsWith('2'))) {
+        expect(headersOf(operation, status).includes('idempotent-replayed'), `${name} ${status}`).toBe(
+          takesKey,
+        )
       }
     }
   })
