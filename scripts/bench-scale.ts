@@ -23,9 +23,9 @@
  * deepest page) and measure the next page.
  */
 import { resolve } from 'node:path'
-import { neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
 import type { Principal, PrincipalRole } from '../src/auth/principal'
+import { neonConfig } from '../src/db/neon-http'
 import { customerProfiles, tickets } from '../src/db/schema'
 import type { OwnershipRule } from '../src/db/tenant'
 import { TenantDb } from '../src/db/tenant'
