@@ -1,6 +1,6 @@
 import { secureHeaders } from 'hono/secure-headers'
 import { createRouter } from './lib/openapi'
-import { openApiDocumentConfig, registerDocumentRoutes } from './lib/openapi-document'
+import { openApiDocumentConfig, openApiDocumentHandler, registerDocumentRoutes } from './lib/openapi-document'
 import { allowedMethods } from './middleware/allowed-methods'
 import { corsForConfiguredOrigins } from './middleware/cors'
 import { databaseDeadline } from './middleware/database-deadline'
@@ -85,7 +85,7 @@ export function createApp() {
     description: 'Platform credential for provisioning organizations.',
   })
   registerDocumentRoutes(app, {
-    document: (c) => c.json(app.getOpenAPI31Document(openApiDocumentConfig(new URL(c.req.url).origin))),
+    document: openApiDocumentHandler(app),
     docs: docsPage,
   })
   return routes

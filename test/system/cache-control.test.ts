@@ -36,10 +36,19 @@ describe('Cache-Control: no-store', () => {
     }
   })
 
-  it('is on the public endpoints too (live status and a tiny document: nothing worth caching)', async () => {
-    for (const path of ['/health', '/ready', '/openapi.json', '/docs', '/no-such-route']) {
+  it('is on the public endpoints too (live status and a tiny page: nothing worth caching)', async () => {
+    for (const path of ['/health', '/ready', '/docs', '/no-such-route']) {
       const response = await api(path)
       expect(response.headers.get('Cache-Control'), path).toBe('no-store')
     }
+  })
+
+  it('except on the public document: no-cache, revalidated by its strong ETag (test/system/openapi-etag.test.ts)', async () => {
+    const response = await api('/openapi.json')
+    expect(response.headers.get('Cache-Control')).toBe('no-cache')
+    expect(response.headers.get('ETag')).toMatch(/^"[^"]+"$/)
+    // Only that path: a tenant route never gets anything but no-store.
+    const problem = await api('/openapi.json/../v1/organization')
+    expect(problem.headers.get('Cache-Control')).toBe('no-store')
   })
 })
