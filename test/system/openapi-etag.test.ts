@@ -23,7 +23,9 @@ describe('GET /openapi.json: built once, served with a strong ETag', () => {
     const [firstBody, secondBody] = [await first.text(), await second.text()]
     expect(secondBody).toBe(firstBody)
     // The document is what the generator makes of the routes, with this origin as its server.
-    expect(JSON.parse(firstBody)).toEqual(createApp().getOpenAPI31Document(openApiDocumentConfig('http://api.test')))
+    expect(JSON.parse(firstBody)).toEqual(
+      createApp().getOpenAPI31Document(openApiDocumentConfig('http://api.test')),
+    )
     // And the ETag is the digest of exactly those bytes.
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(firstBody)))
     const tag = btoa(String.fromCharCode(...digest.slice(0, 16)))
