@@ -226,6 +226,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       reason: 'OTHER',
     },
     'POST /v1/refunds': { customerId: tenant.customerId, amount: '5.00', currency: 'USD', reason: 'OTHER' },
+    'POST /v1/refunds/{refundId}/approve': { notes: 'Goodwill.' },
     'POST /v1/refunds/{refundId}/reject': { notes: 'No.' },
     'POST /v1/budgets': {
       name: `B ${crypto.randomUUID()}`,
