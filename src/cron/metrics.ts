@@ -95,7 +95,8 @@ export async function runMetricsCron(
           const requestId = metricsRequestId(scheduledTime, organizationId)
           try {
             const db = TenantDb.forSystem(env.DATABASE_URL, organizationId, requestId)
-            const result = await computeMetrics(db, range)
+            // Waits for a recompute of the same organization in progress (never two at once, never skipped).
+            const result = await computeMetrics(db, range, 'wait')
             summary.succeeded.push(organizationId)
             log('info', 'metrics computed', { requestId, organizationId, ...range, ...result })
           } catch (error) {

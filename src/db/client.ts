@@ -37,6 +37,19 @@ export function withDatabaseDeadline<T>(deadline: DatabaseDeadline, fn: () => T)
   return deadlines.run(deadline, fn)
 }
 
+/** How much longer than the request's deadline the database may work on one statement (network, queueing). */
+export const STATEMENT_TIMEOUT_MARGIN_MS = 500
+
+/**
+ * The server-side `statement_timeout` of the current request's batches (TenantDb sets it first in each batch):
+ * slightly above its deadline, so the database stops the work soon after the request gave up on it, instead of
+ * running on for nobody and holding a connection another tenant needs. Null outside a request (scripts, tests).
+ */
+export function statementTimeoutMs(): number | null {
+  const deadline = deadlines.getStore()
+  return deadline ? deadline.timeoutMs + STATEMENT_TIMEOUT_MARGIN_MS : null
+}
+
 /** DATABASE_TIMEOUT_MS in milliseconds: the default when unset; invalid values fall back to it (logged once). */
 export function databaseTimeoutMs(value: string | undefined): number {
   const trimmed = value?.trim()

@@ -10,7 +10,7 @@ import type {
 } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { planRefreshDue, rememberPlan } from '../lib/plan-cache'
-import { createDatabase, type Database } from './client'
+import { createDatabase, type Database, statementTimeoutMs } from './client'
 import { organizations } from './schema'
 
 /** Every table of a tenant: it has an `organization_id` column, and a version on every row. */
@@ -294,13 +294,14 @@ export class TenantDb {
 
   /**
    * The statement that opens every batch: binds the tenant, checks organization status and caller, and binds what
-   * the batch's events record (request id, Idempotency-Key, the actor of a call without a caller).
+   * the batch's events record (request id, Idempotency-Key, the actor of a call without a caller); and bounds each
+   * of the batch's statements on the server (`statementTimeoutMs`: the request's deadline plus a margin).
    */
   #begin(): Statement {
     const { organizationId, role, principalId, requestId, idempotency, actor } = this.context
     // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
-      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text)`,
+      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text), app_set_statement_timeout(${statementTimeoutMs()}::int)`,
     )
   }
 

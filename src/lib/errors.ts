@@ -208,6 +208,16 @@ export function apiErrorFromPostgres(
         'REPRESENTATIVE_INACTIVE',
         'The representative’s user account is deactivated: inactive people are never assigned.',
       )
+    case 'OA040':
+      // app_lock_metrics_recompute: another computation of the organization's metrics holds its lock. It ends
+      // within its statement timeout (DATABASE_TIMEOUT_MS plus a margin: 5.5 s by default).
+      return new ApiError(
+        409,
+        'RECOMPUTE_IN_PROGRESS',
+        'Conflict',
+        'A metrics computation of this organization is already running; retry when it is done.',
+        { headers: { 'Retry-After': '5' } },
+      )
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':

@@ -217,12 +217,28 @@ function teamMetricsStatement(db: TenantDb, range: MetricsRange) {
 }
 
 /**
- * The statements that compute and upsert the organization's metrics of a range: for ONE batch (one round trip,
- * one transaction), after the tenant binding. Results: the ids of the performance_metrics rows and of the
- * team_performance rows inserted or changed (unchanged rows are not rewritten, so they are not returned).
+ * How a computation meets another one of the same organization (app_lock_metrics_recompute): `refuse` (POST
+ * /v1/metrics/recompute: 409 RECOMPUTE_IN_PROGRESS at once, so a burst of recomputes holds one connection, not
+ * twelve) or `wait` (the daily cron: it runs after the one in progress).
  */
-export function computeMetricsStatements(db: TenantDb, range: MetricsRange): [Statement, Statement] {
-  return [organizationMetricsStatement(db, range), teamMetricsStatement(db, range)]
+export type MetricsLock = 'refuse' | 'wait'
+
+/**
+ * The statements that compute and upsert the organization's metrics of a range: for ONE batch (one round trip,
+ * one transaction), after the tenant binding. The first takes the organization's metrics lock; the others' results
+ * are the ids of the performance_metrics rows and of the team_performance rows inserted or changed (unchanged rows
+ * are not rewritten, so they are not returned).
+ */
+export function computeMetricsStatements(
+  db: TenantDb,
+  range: MetricsRange,
+  lock: MetricsLock,
+): [Statement, Statement, Statement] {
+  return [
+    db.raw(sql`select app_lock_metrics_recompute(${lock === 'wait'})`),
+    organizationMetricsStatement(db, range),
+    teamMetricsStatement(db, range),
+  ]
 }
 
 export interface ComputedMetrics {
@@ -231,8 +247,12 @@ export interface ComputedMetrics {
 }
 
 /** Computes and upserts the range's metrics of the tenant: one round trip. */
-export async function computeMetrics(db: TenantDb, range: MetricsRange): Promise<ComputedMetrics> {
-  const [organizationRows, teamRows] = await db.run(...computeMetricsStatements(db, range))
+export async function computeMetrics(
+  db: TenantDb,
+  range: MetricsRange,
+  lock: MetricsLock = 'wait',
+): Promise<ComputedMetrics> {
+  const [, organizationRows, teamRows] = await db.run(...computeMetricsStatements(db, range, lock))
   return {
     organizationRowsChanged: (organizationRows as { rows: unknown[] }).rows.length,
     teamRowsChanged: (teamRows as { rows: unknown[] }).rows.length,

@@ -42,6 +42,6 @@ export const metricsRouter = createRouter()
   })
   .openapi(routes.recomputeMetrics, async (c) => {
     const { from, to } = c.req.valid('json')
-    const result = await data.computeMetrics(authorized(c).db, { from, to, through: to })
+    const result = await data.computeMetrics(authorized(c).db, { from, to, through: to }, 'refuse')
     return c.json({ from, to, ...result }, 200)
   })

@@ -1,4 +1,4 @@
-import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { headerRef, jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
 import {
@@ -43,10 +43,18 @@ export const recomputeMetrics = protectedRoute(admins, {
   summary: 'Recompute the metrics of a date range (at most 92 days) from the source rows',
   description:
     'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, upserted exactly ' +
-    'as the daily cron does (a rerun over unchanged data changes nothing). One round trip.',
+    'as the daily cron does (a rerun over unchanged data changes nothing). One round trip. One computation per ' +
+    'organization at a time: while another runs (a recompute, or the daily cron), the answer is 409 ' +
+    '`RECOMPUTE_IN_PROGRESS` with `Retry-After`. The work is bounded like every request’s: it stops on the ' +
+    'database when the request’s deadline passes (503).',
   request: { body: jsonBody(RecomputeMetricsSchema) },
   responses: {
     200: jsonContent(RecomputeResultSchema, 'What was written.'),
-    ...problemResponses(413, 422),
+    ...problemResponses(409, 413, 422),
+    409: {
+      ...problemResponses(409)[409],
+      description: 'Another metrics computation of this organization is running (`RECOMPUTE_IN_PROGRESS`).',
+      headers: { 'Retry-After': headerRef('RetryAfter') },
+    },
   },
 })
