@@ -4,6 +4,10 @@ import type { RawResult, Statement } from './protocol'
 export interface TransactionSpec {
   begin: string
   role: string | null
+  /** Whose transaction it is, for fair admission to a shared server (fair-gate.ts): the tenant, else the caller. */
+  tenant?: string
+  /** Aborted when the HTTP client went away: a waiting transaction gives up its turn, a running one is cancelled. */
+  signal?: AbortSignal
 }
 
 /**

@@ -12,6 +12,7 @@ import pg from 'pg'
 import { assertBindableHost, Credentials, checkClient, confinementGuard } from './access'
 import { type DataDirLock, lockDataDir } from './data-dir-lock'
 import type { Executor } from './executor'
+import { fairnessKeyOf } from './fair-gate'
 import { createPgliteExecutor, PgliteExecutor } from './pglite-executor'
 import { createPostgresExecutor } from './postgres-executor'
 import {
@@ -145,10 +146,12 @@ function responseSizeGuard(request: SqlRequest): (result: RawResult) => void {
   }
 }
 
-async function runSql(executor: Executor, request: SqlRequest): Promise<unknown> {
+async function runSql(executor: Executor, request: SqlRequest, signal?: AbortSignal): Promise<unknown> {
   const spec = {
     begin: beginStatement(request),
     role: request.user === executor.sessionUser ? null : request.user,
+    tenant: fairnessKeyOf(request),
+    ...(signal ? { signal } : {}),
   }
   const sizeGuard = responseSizeGuard(request)
   // A user entered by SET LOCAL ROLE (app_api) must not leave it: each statement's tag is checked first.
@@ -199,7 +202,12 @@ async function handleSql(context: Context, req: IncomingMessage, res: ServerResp
     const { user, password } = parseConnectionString(req.headers)
     context.credentials.authenticate(user, password)
     const request = parseSqlRequest(req.headers, await readBody(req))
-    sendJson(res, 200, await runSql(context.executor, request), batchHeaders(request))
+    // The client went away before its answer (its deadline passed): its work stops (executor.ts, `signal`).
+    const abandoned = new AbortController()
+    res.on('close', () => {
+      if (!res.writableEnded) abandoned.abort(new ProxyError(499, 'the client closed the request'))
+    })
+    sendJson(res, 200, await runSql(context.executor, request, abandoned.signal), batchHeaders(request))
   } catch (error) {
     req.resume()
     sendError(res, error)

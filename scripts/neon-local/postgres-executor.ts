@@ -2,6 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import type { Executor, TransactionSpec } from './executor'
+import { FairGate } from './fair-gate'
 import { quoteIdentifier, type RawResult, type Statement } from './protocol'
 
 /** Every OID stays in Postgres' text format: the driver on the other side parses values itself. */
@@ -42,31 +43,79 @@ async function runStatement(client: pg.PoolClient, statement: Statement): Promis
   }
 }
 
-/** A Postgres server through a node-postgres pool: each request's transaction on its own pooled client. */
+/** Connections to the server, and how many of them one tenant may hold at once (the rest stay for the others). */
+export const POOL_SIZE = 10
+export const POOL_SHARE_PER_TENANT = 5
+
+/**
+ * A Postgres server through a node-postgres pool: each request's transaction on its own pooled client, admitted
+ * fairly (fair-gate.ts: at most POOL_SHARE_PER_TENANT connections per tenant, tenants served in turn), and
+ * cancelled on the server when its HTTP client goes away (as Neon's proxy does), so abandoned work frees its
+ * connection instead of running on.
+ */
 class PostgresExecutor implements Executor {
+  readonly gate = new FairGate(POOL_SIZE, POOL_SHARE_PER_TENANT)
+
   constructor(
     readonly pool: pg.Pool,
+    /** A separate connection for pg_cancel_backend: the pool may be full when a cancel is needed. */
+    readonly cancelPool: pg.Pool,
     readonly url: string,
     readonly sessionUser: string,
   ) {}
 
   async runTransaction(spec: TransactionSpec, statements: Statement[], check: (result: RawResult) => void) {
-    const client = await this.pool.connect()
+    const release = await this.gate.acquire(spec.tenant ?? '', spec.signal)
     try {
+      return await this.#run(spec, statements, check)
+    } finally {
+      release()
+    }
+  }
+
+  async #run(spec: TransactionSpec, statements: Statement[], check: (result: RawResult) => void) {
+    const client = await this.pool.connect()
+    let running = true
+    let cancelling: Promise<void> | undefined
+    const cancel = () => {
+      if (running) cancelling = this.#cancel(client)
+    }
+    spec.signal?.addEventListener('abort', cancel, { once: true })
+    const results: RawResult[] = []
+    let failure: { error: unknown } | undefined
+    try {
+      spec.signal?.throwIfAborted()
       await client.query(spec.begin)
       if (spec.role !== null) await client.query(`SET LOCAL ROLE ${quoteIdentifier(spec.role)}`)
-      const results: RawResult[] = []
       for (const statement of statements) {
         const result = await runStatement(client, statement)
         check(result)
         results.push(result)
       }
       await client.query('COMMIT')
+    } catch (error) {
+      failure = { error }
+    }
+    running = false
+    spec.signal?.removeEventListener('abort', cancel)
+    // A cancel already sent lands before the connection serves another request (it must not cancel theirs).
+    await cancelling
+    if (!failure) {
       client.release()
       return results
+    }
+    await this.#rollbackAndRelease(client)
+    throw failure.error
+  }
+
+  /** Cancels the statement the client's backend is running (if any); best effort. */
+  async #cancel(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID
+    if (pid === undefined) return
+    try {
+      await this.cancelPool.query('select pg_cancel_backend($1)', [pid])
     } catch (error) {
-      await this.#rollbackAndRelease(client)
-      throw error
+      console.error('[neon-local] could not cancel an abandoned statement:', (error as Error).message)
     }
   }
 
@@ -91,15 +140,24 @@ class PostgresExecutor implements Executor {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end()
+  async close(): Promise<void> {
+    await this.pool.end()
+    await this.cancelPool.end()
   }
 }
 
 export async function createPostgresExecutor(url: string): Promise<Executor> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: rawText, options: NEON_SESSION_OPTIONS })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    types: rawText,
+    options: NEON_SESSION_OPTIONS,
+  })
+  const cancelPool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 1_000 })
   // An idle client that loses its server (e.g. the database was dropped) must not crash the process.
-  pool.on('error', (error) => console.error('[neon-local] idle Postgres client error:', error.message))
+  for (const each of [pool, cancelPool]) {
+    each.on('error', (error) => console.error('[neon-local] idle Postgres client error:', error.message))
+  }
   const { rows } = await pool.query<{ user: string }>('select session_user as "user"')
-  return new PostgresExecutor(pool, url, rows[0]?.user ?? '')
+  return new PostgresExecutor(pool, cancelPool, url, rows[0]?.user ?? '')
 }
