@@ -42,6 +42,7 @@ export default defineConfig({
           TEST_OWNER_DATABASE_URL: inject('ownerDatabaseUrl'),
           TEST_NEON_LOCAL_URL: inject('neonLocalUrl'),
           TEST_BLACKHOLE_URL: inject('blackholeDatabaseUrl'),
+          TEST_WEBHOOK_RECEIVER_URL: inject('webhookReceiverUrl'),
           AUTH_JWT_SECRET: 'test-secret-0123456789-0123456789-abcdef',
           PLATFORM_API_KEY: 'test-platform-key-0123456789',
           CORS_ORIGINS: 'https://console.example, https://portal.example',

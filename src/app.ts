@@ -25,6 +25,7 @@ import { refundsRouter } from './resources/refunds/refunds.index'
 import { representativesRouter } from './resources/representatives/representatives.index'
 import { ticketsRouter } from './resources/tickets/tickets.index'
 import { usersRouter } from './resources/users/users.index'
+import { webhookEndpointsRouter } from './resources/webhook-endpoints/webhook-endpoints.index'
 
 /** The document as `npm run dev` serves it (scripts/openapi-check.ts); deployments name their own origin. */
 export const openApiInfo = openApiDocumentConfig('http://127.0.0.1:8787')
@@ -71,6 +72,7 @@ export function createApp() {
     .route('/', escalationsRouter)
     .route('/', metricsRouter)
     .route('/', eventsRouter)
+    .route('/', webhookEndpointsRouter)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { TestProject } from 'vitest/node'
+import { startWebhookReceiver } from './webhooks/receiver'
 import { type Backend, createScratchDatabase, startNeonLocal } from '../scripts/neon-local'
 
 declare module 'vitest' {
@@ -10,6 +11,8 @@ declare module 'vitest' {
     databaseBackend: string
     /** A database URL whose host accepts connections and never answers (deadline tests). */
     blackholeDatabaseUrl: string
+    /** The webhook receiver of the webhook tests (test/webhooks/receiver.ts). */
+    webhookReceiverUrl: string
   }
 }
 
@@ -30,12 +33,15 @@ export default async function setup(project: TestProject) {
   project.provide('neonLocalUrl', `http://127.0.0.1:${local.port}`)
   project.provide('databaseBackend', backend.kind)
   const blackhole = await startBlackhole()
+  const webhookReceiver = await startWebhookReceiver()
+  project.provide('webhookReceiverUrl', webhookReceiver.url)
   project.provide('blackholeDatabaseUrl', `postgres://app_api:x@127.0.0.1:${blackhole.port}/neondb`)
   console.log(
     `[test] database backend: ${backend.kind}${scratch ? ` (${new URL(scratch.url).pathname})` : ''}`,
   )
   return async () => {
     await blackhole.close()
+    await webhookReceiver.close()
     await local.close()
     await scratch?.drop()
   }

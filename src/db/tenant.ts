@@ -59,6 +59,11 @@ export interface TenantContext {
   requestId?: string | undefined
   /** Who acts when there is no caller (role null): an operator's platform operation, or the API's own jobs. */
   actor?: 'PLATFORM' | 'SYSTEM' | undefined
+  /**
+   * The request may write: each `run` batch also reads, as its last statement, the webhook deliveries its
+   * transaction created (app_fan_out_event), for the producer to enqueue after the commit (webhooks/dispatch.ts).
+   */
+  collectsDeliveries?: boolean | undefined
 }
 
 export interface IdempotencyClaim {
@@ -101,6 +106,7 @@ export class TenantDb {
       requestId?: string
       ownership?: readonly OwnershipRule[] | undefined
       idempotency?: IdempotencyClaim | undefined
+      collectsDeliveries?: boolean | undefined
     } = {},
   ): TenantDb {
     return new TenantDb(createDatabase(databaseUrl, options.requestId), {
@@ -110,6 +116,7 @@ export class TenantDb {
       ownership: options.ownership,
       idempotency: options.idempotency,
       requestId: options.requestId,
+      collectsDeliveries: options.collectsDeliveries,
     })
   }
 
@@ -337,19 +344,36 @@ export class TenantDb {
    */
   async run<T extends Statements>(...statements: T): Promise<BatchResponse<T>> {
     const claim = this.#claimStatements()
+    const report = this.context.collectsDeliveries
+      ? this.#db.execute(sql`select current_setting('app.webhook_deliveries', true) as ids`)
+      : undefined
     const batch: Statement[] = [
       this.#begin(),
       ...(claim ? [claim.claim] : []),
       ...statements,
       ...(claim ? [claim.complete] : []),
+      ...(report ? [report] : []),
     ]
     try {
       const results = await this.#batch(batch as [Statement, ...Statement[]])
+      if (report) this.#collectDeliveries(results.pop())
       return results.slice(claim ? 2 : 1, claim ? -1 : undefined) as BatchResponse<T>
     } catch (error) {
       if (claim) this.#claimed = false
       throw error
     }
+  }
+
+  #newDeliveries: string[] = []
+
+  #collectDeliveries(result: unknown): void {
+    const ids = (result as { rows?: Array<{ ids: string | null }> } | undefined)?.rows?.[0]?.ids
+    if (ids) this.#newDeliveries.push(...ids.split(','))
+  }
+
+  /** The webhook deliveries this request's committed batches created, once (webhooks/dispatch.ts sends them). */
+  takeNewDeliveries(): string[] {
+    return this.#newDeliveries.splice(0)
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Principal, PrincipalRole } from '../auth/principal'
 import { type OwnershipRule, TenantDb } from '../db/tenant'
 import type { AppEnv } from '../env'
 import { errors } from '../lib/errors'
+import { sendAfterCommit } from '../webhooks/dispatch'
 
 /**
  * A route's permission: the roles allowed, and per role an optional ownership rule that the
@@ -54,9 +55,20 @@ export const tenantDatabase = (permission: Permission) =>
         requestId: c.get('requestId'),
         ownership,
         idempotency: c.get('idempotency'),
+        collectsDeliveries: c.req.method !== 'GET' && c.req.method !== 'HEAD',
       }),
     )
     await next()
+    // The webhook deliveries the request's transactions created, enqueued after the response (no round trip).
+    const deliveries = c.get('tenantDb')?.takeNewDeliveries() ?? []
+    if (deliveries.length > 0) {
+      const sent = sendAfterCommit(c.env, principal.organizationId, deliveries)
+      try {
+        c.executionCtx.waitUntil(sent)
+      } catch {
+        await sent
+      }
+    }
   })
 
 /**

@@ -1,0 +1,83 @@
+import { errors } from '../../lib/errors'
+import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { createRouter } from '../../lib/openapi'
+import { authorized } from '../../middleware/authorize'
+import { sendAfterCommit } from '../../webhooks/dispatch'
+import { webhookUrlRefusal } from '../../webhooks/url-safety'
+import * as data from './webhook-endpoints.data'
+import * as routes from './webhook-endpoints.routes'
+import { toWebhookDelivery, toWebhookEndpoint } from './webhook-endpoints.schemas'
+
+/** The URL rule (webhooks/url-safety.ts) as a 422 on the field. */
+function checkUrl(url: string | undefined, appEnv: string | undefined): void {
+  const refusal = url === undefined ? undefined : webhookUrlRefusal(url, appEnv)
+  if (refusal) throw errors.unprocessable('WEBHOOK_URL_REFUSED', refusal, [{ path: 'url', message: refusal }])
+}
+
+export const webhookEndpointsRouter = createRouter()
+  .openapi(routes.listWebhookEndpoints, async (c) => {
+    const page = await data.listEndpoints(authorized(c).db, c.req.valid('query'))
+    return c.json({ data: page.data.map(toWebhookEndpoint), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.createWebhookEndpoint, async (c) => {
+    const input = c.req.valid('json')
+    checkUrl(input.url, c.env.APP_ENV)
+    const endpoint = await data.createEndpoint(authorized(c).db, input)
+    return c.json({ ...toWebhookEndpoint(endpoint), secret: endpoint.secret }, 201, {
+      ETag: etagOf(endpoint),
+      Location: `/v1/webhook-endpoints/${endpoint.id}`,
+    })
+  })
+  .openapi(routes.getWebhookEndpoint, async (c) => {
+    const endpoint = await data.getEndpoint(authorized(c).db, c.req.valid('param').endpointId)
+    return c.json(toWebhookEndpoint(endpoint), 200, { ETag: etagOf(endpoint) })
+  })
+  .openapi(routes.updateWebhookEndpoint, async (c) => {
+    const changes = c.req.valid('json')
+    checkUrl(changes.url, c.env.APP_ENV)
+    const endpoint = await data.updateEndpoint(
+      authorized(c).db,
+      c.req.valid('param').endpointId,
+      changes,
+      ifMatchVersions(c.req.valid('header')['if-match']),
+    )
+    return c.json(toWebhookEndpoint(endpoint), 200, { ETag: etagOf(endpoint) })
+  })
+  .openapi(routes.deleteWebhookEndpoint, async (c) => {
+    await data.deleteEndpoint(
+      authorized(c).db,
+      c.req.valid('param').endpointId,
+      ifMatchVersions(c.req.valid('header')['if-match']),
+    )
+    return c.body(null, 204)
+  })
+  .openapi(routes.rotateWebhookSecret, async (c) => {
+    const endpoint = await data.rotateSecret(
+      authorized(c).db,
+      c.req.valid('param').endpointId,
+      ifMatchVersions(c.req.valid('header')['if-match']),
+    )
+    return c.json({ ...toWebhookEndpoint(endpoint), secret: endpoint.secret }, 200, {
+      ETag: etagOf(endpoint),
+    })
+  })
+  .openapi(routes.listWebhookDeliveries, async (c) => {
+    const page = await data.listDeliveries(
+      authorized(c).db,
+      c.req.valid('param').endpointId,
+      c.req.valid('query'),
+    )
+    return c.json({ data: page.data.map(toWebhookDelivery), nextCursor: page.nextCursor }, 200)
+  })
+  .openapi(routes.redeliverWebhook, async (c) => {
+    const { db, principal } = authorized(c)
+    const { endpointId, deliveryId } = c.req.valid('param')
+    const delivery = await data.redeliver(db, endpointId, deliveryId)
+    const sent = sendAfterCommit(c.env, principal.organizationId, [delivery.id])
+    try {
+      c.executionCtx.waitUntil(sent)
+    } catch {
+      await sent
+    }
+    return c.json(toWebhookDelivery(delivery), 202)
+  })

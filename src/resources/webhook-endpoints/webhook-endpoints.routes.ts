@@ -1,0 +1,134 @@
+import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { protectedRoute } from '../../lib/routes'
+import type { Permission } from '../../middleware/authorize'
+import {
+  CreateWebhookEndpointSchema,
+  ListWebhookDeliveriesQuerySchema,
+  ListWebhookEndpointsQuerySchema,
+  UpdateWebhookEndpointSchema,
+  WebhookDeliveryPageSchema,
+  WebhookDeliveryParamsSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointIdParamsSchema,
+  WebhookEndpointPageSchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+} from './webhook-endpoints.schemas'
+
+/** docs/conversations.md: webhook endpoints, deliveries and redelivery are an ADMIN's. */
+const admins: Permission = { roles: ['ADMIN'] }
+const tags = ['Webhooks']
+
+const delivery =
+  'Deliveries follow Standard Webhooks (standardwebhooks.com): a POST of the event (as GET /v1/events/{id} shows it ' +
+  'to an ADMIN; over 64 KiB a thin one: id, type, object type and id, `thin: true`) with `webhook-id` (the event ' +
+  'id, the same on every retry: drop duplicates by it), `webhook-timestamp` (seconds) and `webhook-signature` ' +
+  '(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret; two signatures, space-separated, while ' +
+  'a rotated-out secret is still valid). At least once. A 2xx within 10 s is a success; anything else is retried ' +
+  'with exponential backoff and jitter for about a day (honouring Retry-After); a 410 disables the endpoint at once, ' +
+  'and 3 days of failures disable it too.'
+
+export const listWebhookEndpoints = protectedRoute(admins, {
+  method: 'get',
+  path: '/v1/webhook-endpoints',
+  tags,
+  summary: 'List webhook endpoints',
+  request: { query: ListWebhookEndpointsQuerySchema },
+  responses: { 200: jsonContent(WebhookEndpointPageSchema, 'A page of webhook endpoints.') },
+})
+
+export const createWebhookEndpoint = protectedRoute(admins, {
+  method: 'post',
+  path: '/v1/webhook-endpoints',
+  tags,
+  summary: 'Register a webhook endpoint (its signing secret is in this answer only)',
+  description: delivery,
+  request: { body: jsonBody(CreateWebhookEndpointSchema) },
+  responses: {
+    201: {
+      ...jsonContent(WebhookEndpointWithSecretSchema, 'The endpoint, with its secret.'),
+      headers: etagResponseHeader,
+    },
+    ...problemResponses(413, 422),
+  },
+})
+
+export const getWebhookEndpoint = protectedRoute(admins, {
+  method: 'get',
+  path: '/v1/webhook-endpoints/{endpointId}',
+  tags,
+  summary: 'Get a webhook endpoint (without its secret)',
+  request: { params: WebhookEndpointIdParamsSchema },
+  responses: {
+    200: { ...jsonContent(WebhookEndpointSchema, 'The endpoint.'), headers: etagResponseHeader },
+    ...problemResponses(404),
+  },
+})
+
+export const updateWebhookEndpoint = protectedRoute(admins, {
+  method: 'patch',
+  path: '/v1/webhook-endpoints/{endpointId}',
+  tags,
+  summary: 'Change a webhook endpoint (URL, events, description; enabled=true enables a disabled one again)',
+  request: {
+    params: WebhookEndpointIdParamsSchema,
+    headers: ifMatchHeaderSchema,
+    body: jsonBody(UpdateWebhookEndpointSchema),
+  },
+  responses: {
+    200: { ...jsonContent(WebhookEndpointSchema, 'The endpoint.'), headers: etagResponseHeader },
+    ...problemResponses(404, 412, 413, 422),
+  },
+})
+
+export const deleteWebhookEndpoint = protectedRoute(admins, {
+  method: 'delete',
+  path: '/v1/webhook-endpoints/{endpointId}',
+  tags,
+  summary: 'Delete a webhook endpoint (its pending deliveries are dropped)',
+  request: { params: WebhookEndpointIdParamsSchema, headers: ifMatchHeaderSchema },
+  responses: { 204: { description: 'Deleted.' }, ...problemResponses(404, 412) },
+})
+
+export const rotateWebhookSecret = protectedRoute(admins, {
+  method: 'post',
+  path: '/v1/webhook-endpoints/{endpointId}/rotate-secret',
+  tags,
+  summary: 'Rotate the signing secret (the previous one keeps signing for 24 hours)',
+  description:
+    'The new secret is in this answer only. For 24 hours deliveries carry two signatures, with the new and the ' +
+    'previous secret, so the receiver can switch without losing a delivery.',
+  request: { params: WebhookEndpointIdParamsSchema, headers: ifMatchHeaderSchema },
+  responses: {
+    200: {
+      ...jsonContent(WebhookEndpointWithSecretSchema, 'The endpoint, with its new secret.'),
+      headers: etagResponseHeader,
+    },
+    ...problemResponses(404, 412),
+  },
+})
+
+export const listWebhookDeliveries = protectedRoute(admins, {
+  method: 'get',
+  path: '/v1/webhook-endpoints/{endpointId}/deliveries',
+  tags,
+  summary: 'List an endpoint’s deliveries, each with every attempt (kept as long as their event: 30 days)',
+  request: { params: WebhookEndpointIdParamsSchema, query: ListWebhookDeliveriesQuerySchema },
+  responses: {
+    200: jsonContent(WebhookDeliveryPageSchema, 'A page of deliveries.'),
+    ...problemResponses(404),
+  },
+})
+
+export const redeliverWebhook = protectedRoute(admins, {
+  method: 'post',
+  path: '/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
+  tags,
+  summary: 'Deliver again now (same webhook-id); the attempt is recorded like any other',
+  request: { params: WebhookDeliveryParamsSchema },
+  responses: {
+    202: jsonContent(WebhookDeliverySchema, 'The delivery, pending and queued.'),
+    ...problemResponses(404, 409),
+  },
+})

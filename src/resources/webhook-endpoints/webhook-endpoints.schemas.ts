@@ -1,0 +1,194 @@
+import { z } from '@hono/zod-openapi'
+import {
+  type WebhookDelivery,
+  type WebhookDeliveryAttempt,
+  type WebhookEndpoint,
+  webhookDeliveryStatusValues,
+  webhookDisabledReasonValues,
+} from '../../db/schema'
+import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import { csvOf, idParams, isoTimestamp } from '../../lib/schemas'
+import { eventTypePatterns } from '../events/events.schemas'
+
+/** What an endpoint subscribes to: an event type, a whole resource (`ticket.*`), or everything (`*`). */
+export const enabledEventPatterns = ['*', ...eventTypePatterns] as const
+
+const enabledEvents = z
+  .array(z.enum(enabledEventPatterns))
+  .min(1)
+  .max(100)
+  .openapi({ description: 'Event types (`refund.approved`), resources (`ticket.*`) or `*` for every event.' })
+const url = z
+  .string()
+  .max(2048)
+  .openapi({
+    description:
+      'Where deliveries are POSTed: https to a public host (no loopback, private, link-local or metadata addresses; ' +
+      'checked again before every delivery). In development, http://127.0.0.1 and http://localhost are allowed too.',
+    example: 'https://hooks.example.com/organization-api',
+  })
+const description = z.string().trim().max(500)
+
+export const WebhookEndpointSchema = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    description: z.string().nullable(),
+    enabledEvents: z.array(z.string()),
+    enabled: z.boolean(),
+    disabledReason: z
+      .enum(webhookDisabledReasonValues)
+      .nullable()
+      .openapi({
+        description:
+          'Why it receives nothing: MANUAL (disabled through the API), GONE (it answered 410), FAILING (every attempt ' +
+          'failed for 3 days). PATCH enabled=true enables it again.',
+      }),
+    failingSince: isoTimestamp.nullable().openapi({ description: 'Since when every attempt has failed.' }),
+    previousSecretExpiresAt: isoTimestamp.nullable().openapi({
+      description:
+        'After a rotation: until then deliveries carry a second signature, with the previous secret.',
+    }),
+    version: z.number().int(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .openapi('WebhookEndpoint')
+
+export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
+  secret: z.string().openapi({
+    description: 'The signing secret (`whsec_…`). Shown only in this answer: store it now.',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  }),
+}).openapi('WebhookEndpointWithSecret')
+
+export const WebhookEndpointPageSchema = pageSchema(WebhookEndpointSchema, 'WebhookEndpointPage')
+
+export const WebhookDeliveryAttemptSchema = z
+  .object({
+    attempt: z.number().int(),
+    statusCode: z.number().int().nullable().openapi({ description: 'Null when no answer came.' }),
+    error: z.string().nullable(),
+    durationMs: z.number().int(),
+    createdAt: isoTimestamp,
+  })
+  .openapi('WebhookDeliveryAttempt')
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.uuid(),
+    endpointId: z.uuid(),
+    eventId: z
+      .uuid()
+      .openapi({ description: 'Also the `webhook-id` of every attempt: the same on every retry.' }),
+    eventType: z.string(),
+    status: z.enum(webhookDeliveryStatusValues).openapi({
+      description:
+        'PENDING (to be attempted), SUCCEEDED (a 2xx), FAILED (given up after ~24 h, or the endpoint was disabled).',
+    }),
+    attempts: z.number().int(),
+    nextAttemptAt: isoTimestamp,
+    lastAttemptAt: isoTimestamp.nullable(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    attemptLog: z
+      .array(WebhookDeliveryAttemptSchema)
+      .openapi({ description: 'Every attempt, oldest first.' }),
+    version: z.number().int(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .openapi('WebhookDelivery')
+
+export const WebhookDeliveryPageSchema = pageSchema(WebhookDeliverySchema, 'WebhookDeliveryPage')
+
+export const webhookSorts = ['-createdAt', 'createdAt'] as const
+export type WebhookSort = (typeof webhookSorts)[number]
+
+export const ListWebhookEndpointsQuerySchema = z.object({
+  ...pageQuerySchema,
+  sort: sortQuerySchema(webhookSorts, '-createdAt'),
+})
+
+export const ListWebhookDeliveriesQuerySchema = z.object({
+  ...pageQuerySchema,
+  sort: sortQuerySchema(webhookSorts, '-createdAt'),
+  status: csvOf(webhookDeliveryStatusValues),
+})
+
+export const WebhookEndpointIdParamsSchema = idParams('endpointId')
+export const WebhookDeliveryParamsSchema = idParams('endpointId').extend(idParams('deliveryId').shape)
+
+export const CreateWebhookEndpointSchema = z
+  .strictObject({
+    url,
+    description: description.optional(),
+    enabledEvents,
+    enabled: z.boolean().default(true),
+  })
+  .openapi('CreateWebhookEndpoint')
+
+export const UpdateWebhookEndpointSchema = z
+  .strictObject({
+    url: url.optional(),
+    description: description.nullable().optional(),
+    enabledEvents: enabledEvents.optional(),
+    enabled: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'false disables it (MANUAL); true enables it again.' }),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .openapi('UpdateWebhookEndpoint')
+
+export type CreateWebhookEndpointInput = z.output<typeof CreateWebhookEndpointSchema>
+export type UpdateWebhookEndpointInput = z.output<typeof UpdateWebhookEndpointSchema>
+export type ListWebhookEndpointsQuery = z.output<typeof ListWebhookEndpointsQuerySchema>
+export type ListWebhookDeliveriesQuery = z.output<typeof ListWebhookDeliveriesQuerySchema>
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+export function toWebhookEndpoint(row: WebhookEndpoint): z.output<typeof WebhookEndpointSchema> {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    enabledEvents: row.enabledEvents,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason as z.output<typeof WebhookEndpointSchema>['disabledReason'],
+    failingSince: iso(row.failingSince),
+    previousSecretExpiresAt: iso(row.previousSecretExpiresAt),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+export type WebhookDeliveryRow = WebhookDelivery & {
+  eventType: string
+  attemptLog: Array<
+    Pick<WebhookDeliveryAttempt, 'attempt' | 'statusCode' | 'error' | 'durationMs'> & { createdAt: string }
+  >
+}
+
+export function toWebhookDelivery(row: WebhookDeliveryRow): z.output<typeof WebhookDeliverySchema> {
+  return {
+    id: row.id,
+    endpointId: row.endpointId,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt.toISOString(),
+    lastAttemptAt: iso(row.lastAttemptAt),
+    lastStatusCode: row.lastStatusCode,
+    lastError: row.lastError,
+    attemptLog: row.attemptLog.map((attempt) => ({
+      ...attempt,
+      createdAt: new Date(attempt.createdAt).toISOString(),
+    })),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
