@@ -19,6 +19,7 @@ import { join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { parse } from 'smol-toml'
+import { signAccessToken } from '../src/auth/jwt'
 import type { Bindings } from '../src/env'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -34,8 +35,9 @@ const ALIASES: Record<string, { importers: RegExp; replaced: RegExp }> = {
     importers: /^node_modules\/drizzle-orm\/neon-http\/driver\.js$/,
     replaced: /^node_modules\/@neondatabase\/serverless\//,
   },
+  // zod/v4/mini/external.js: the MCP SDK's import of zod mini (src/resources/mcp), tree-shaken to nothing.
   '../locales/index.js': {
-    importers: /^node_modules\/zod\/v4\/(core\/index|classic\/external)\.js$/,
+    importers: /^node_modules\/zod\/v4\/(core\/index|classic\/external|mini\/external)\.js$/,
     replaced: /^node_modules\/zod\/v4\/locales\/(?!en\.js$)/,
   },
   './compile.js': {
@@ -60,12 +62,16 @@ const ALIASES: Record<string, { importers: RegExp; replaced: RegExp }> = {
     replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
   },
   '../core/json-schema-processors.js': {
-    importers: /^node_modules\/zod\/v4\/classic\/(schemas|external)\.js$/,
+    importers: /^node_modules\/zod\/v4\/(classic\/(schemas|external)|mini\/external)\.js$/,
     replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
   },
   './json-schema-generator.js': {
     importers: /^node_modules\/zod\/v4\/core\/index\.js$/,
     replaced: /^node_modules\/zod\/v4\/core\/json-schema-generator\.js$/,
+  },
+  '../validation/ajv-provider.js': {
+    importers: /^node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/server\/index\.js$/,
+    replaced: /^node_modules\/(ajv|ajv-formats|fast-uri)\/|\/sdk\/dist\/esm\/validation\/ajv-provider\.js$/,
   },
   './columns/all.js': {
     importers: /^node_modules\/drizzle-orm\/pg-core\/table\.js$/,
@@ -196,6 +202,32 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
       422,
     ],
     ['/ready', {}, 503],
+    // MCP's initialize needs no database: the bundled SDK server runs, without ajv (src/bundle/mcp-ajv-provider.ts).
+    [
+      '/mcp',
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${await signAccessToken(
+            { sub: crypto.randomUUID(), org: crypto.randomUUID(), role: 'AGENT' },
+            env.AUTH_JWT_SECRET as string,
+          )}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'check', version: '1' },
+          },
+        }),
+      },
+      200,
+    ],
   ]
   provideTimingSafeEqual()
   const silence = ['log', 'info', 'warn', 'error'] as const

@@ -17,6 +17,7 @@ import { docsPage } from './resources/docs/docs.index'
 import { escalationsRouter } from './resources/escalations/escalations.index'
 import { eventsRouter } from './resources/events/events.index'
 import { healthRouter } from './resources/health/health.index'
+import { mountMcp } from './resources/mcp/mcp.index'
 import { meRouter } from './resources/me/me.index'
 import { messagesRouter } from './resources/messages/messages.index'
 import { metricsRouter } from './resources/metrics/metrics.index'
@@ -90,6 +91,8 @@ export function createApp() {
     document: openApiDocumentHandler(app),
     docs: docsPage,
   })
+  // After every route: MCP's tools are the document's operations (resources/mcp).
+  mountMcp(app)
   return routes
 }
 

@@ -44,6 +44,8 @@ export interface Variables {
   idempotency?: IdempotencyClaim
   /** Database round trips of this request so far (counted by databaseDeadline, logged by requestLog). */
   databaseRoundTrips?: number
+  /** The operation a protocol request ran for its caller (an MCP tool call: operationId and REST status), logged. */
+  operation?: { operationId: string; status: number }
 }
 
 export interface AppEnv {

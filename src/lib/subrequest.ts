@@ -16,7 +16,11 @@ interface ParentRequest {
 /** The bindings to pass to `app.request(…)` for a subrequest of the request of `c`. */
 export function subrequestEnv(c: Context<AppEnv>): Bindings {
   const parent: ParentRequest = {
-    countRoundTrip: () => c.set('databaseRoundTrips', (c.get('databaseRoundTrips') ?? 0) + 1),
+    countRoundTrip: () => {
+      c.set('databaseRoundTrips', (c.get('databaseRoundTrips') ?? 0) + 1)
+      // A subrequest of a subrequest (an idempotent replay inside an MCP tool call) counts up to the logged line.
+      parentRequestOf(c.env)?.countRoundTrip()
+    },
   }
   return { ...c.env, [PARENT]: parent } as Bindings
 }

@@ -34,9 +34,16 @@ export const requestLog = () =>
         status: status ?? 500,
         durationMs: Date.now() - started,
         databaseRoundTrips: c.get('databaseRoundTrips') ?? 0,
+        ...operationFields(c),
       })
     }
   })
+
+/** What an MCP tool call ran (resources/mcp): the operation and the status REST answered it with. */
+function operationFields(c: Context<AppEnv>) {
+  const operation = c.get('operation')
+  return operation ? { operationId: operation.operationId, operationStatus: operation.status } : {}
+}
 
 /** The path pattern of the route that answered (`/v1/tickets/:ticketId`), or null when none matched (404). */
 function routePattern(c: Context<AppEnv>): string | null {

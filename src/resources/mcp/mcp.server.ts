@@ -1,0 +1,114 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js'
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker'
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { PrincipalRole } from '../../auth/principal'
+import type { AppEnv } from '../../env'
+import { ApiError } from '../../lib/errors'
+import { subrequestEnv } from '../../lib/subrequest'
+import { callOperation } from './mcp.dispatch'
+import { type OpenApiDocument, type OperationTool, operationTools, toolsFor } from './mcp.tools'
+
+/** Where the MCP server answers (mcp.index.ts mounts it); no tool stands for it. */
+export const MCP_PATH = '/mcp'
+
+const instructions = [
+  'The tools are the operations of the Organization API that your role may call, on your organization’s data.',
+  'Each runs exactly as its REST request: same permissions, validation and answers. A failure is a tool error ' +
+    'carrying an RFC 9457 problem (`status`, `code`, `detail`, `errors`).',
+  'Creating tools take an optional `idempotencyKey` (reuse it when retrying the same call, so it acts once); ' +
+    'tools that change a versioned resource take an optional `expectedVersion` (the `version` you last read).',
+].join('\n')
+
+/** Every tenant operation's tool, and the API's version (the server's, in `initialize`). */
+interface ServedTools {
+  tools: OperationTool[]
+  version: string
+}
+
+/** Derived once per isolate, on its first MCP request (a failure is retried by the next one). */
+let served: Promise<ServedTools> | undefined
+
+/** Answers one MCP message (mcp.index.ts checked the caller and read it) with a server of its own. */
+export async function serveMcp(
+  c: Context<AppEnv>,
+  app: OpenAPIHono<AppEnv>,
+  role: PrincipalRole,
+  message: unknown,
+): Promise<Response> {
+  served ??= loadTools(app, c).catch((error: unknown) => {
+    served = undefined
+    throw error
+  })
+  const server = mcpServer(c, app, await served, role)
+  const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
+  await server.connect(transport)
+  try {
+    return await problemIfRefused(await transport.handleRequest(c.req.raw, { parsedBody: message }))
+  } finally {
+    await server.close()
+  }
+}
+
+/** One request's MCP server: the caller role's tools; a call runs its operation as REST does. */
+function mcpServer(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>, served: ServedTools, role: PrincipalRole) {
+  const { tools: all, version } = served
+  const server = new Server(
+    { name: 'organization-api', title: 'Organization API', version },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions,
+      // Workers allow no eval: the SDK's default validator (ajv) compiles code (src/bundle/mcp-ajv-provider.ts).
+      jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+    },
+  )
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(all, role) }))
+  server.setRequestHandler(CallToolRequestSchema, (request) => {
+    // Every tenant operation is known; one the role may not call is refused by its route (403), as in REST.
+    const entry = all.find((candidate) => candidate.tool.name === request.params.name)
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
+    return callOperation(c, app, entry, request.params.arguments ?? {})
+  })
+  return server
+}
+
+/**
+ * The tools of the served OpenAPI document (GET /openapi.json through the app: the very document clients read,
+ * generated once per isolate).
+ */
+async function loadTools(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>): Promise<ServedTools> {
+  const response = await app.request(
+    new URL('/openapi.json', c.req.url),
+    { headers: { 'X-Request-Id': c.get('requestId') } },
+    subrequestEnv(c),
+  )
+  if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`)
+  const document = (await response.json()) as OpenApiDocument
+  return { tools: operationTools(document, [MCP_PATH]), version: document.info?.version ?? '0' }
+}
+
+const transportRefusals: Record<number, { code: string; title: string }> = {
+  400: { code: 'INVALID_MCP_MESSAGE', title: 'Bad Request' },
+  406: { code: 'NOT_ACCEPTABLE', title: 'Not Acceptable' },
+}
+
+/** The transport's own refusals (a JSON-RPC error body) as the problem+json every error of this API is. */
+async function problemIfRefused(response: Response): Promise<Response> {
+  if (response.status < 400) return response
+  const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined
+  const refusal = transportRefusals[response.status] ?? { code: 'MCP_REQUEST_REFUSED', title: 'Error' }
+  throw new ApiError(
+    response.status as ContentfulStatusCode,
+    refusal.code,
+    refusal.title,
+    body?.error?.message ?? 'The MCP request was refused.',
+  )
+}

@@ -1,0 +1,588 @@
+import { SELF } from 'cloudflare:test'
+import { McpError } from '@modelcontextprotocol/sdk/types.js'
+import { asc, eq } from 'drizzle-orm'
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
+import { escalations, organizations, refunds, tickets } from '../../src/db/schema'
+import { api, json } from '../support/api'
+import { neonLocalStats, ownerDb } from '../support/db'
+import { createTenant, type TestTenant } from '../support/tenants'
+import { callOk, callProblem, MCP_URL, mcpClient, operationIdsByRole } from './support'
+
+/**
+ * `/mcp` (src/resources/mcp, docs/conversations.md §7) through the official SDK client: the tools are the
+ * document's operations the caller's role may call, and a tool call is its REST request — same answer, same
+ * database state, same walls, same round trips.
+ */
+
+const ticketRowsOf = (tenant: TestTenant) =>
+  ownerDb
+    .select()
+    .from(tickets)
+    .where(eq(tickets.organizationId, tenant.organizationId))
+    .orderBy(asc(tickets.id))
+
+const newTicketArgs = (tenant: TestTenant) => ({
+  customerId: tenant.customerId,
+  subject: 'Printer on fire',
+  description: 'It is on fire.',
+  priority: 'HIGH',
+})
+
+/** The fields of a created resource that differ between two creations (identity and time). */
+function withoutIdentity(body: Record<string, unknown>) {
+  const { id: _id, ticketNumber: _n, createdAt: _c, updatedAt: _u, ...rest } = body
+  return rest
+}
+
+describe('MCP over Streamable HTTP', () => {
+  it('initializes a stateless server: capabilities, instructions, no session, JSON answers', async () => {
+    const tenant = await createTenant()
+    const { client, exchanges, close } = await mcpClient(tenant.tokens.AGENT)
+    expect(client.getServerVersion()).toMatchObject({ name: 'organization-api', version: '0.1.0' })
+    expect(client.getServerCapabilities()).toEqual({ tools: { listChanged: false } })
+    expect(client.getInstructions()).toContain('idempotencyKey')
+    // initialize, then the initialized notification (202); the SDK's attempt at a stream (GET, in the background)
+    // is 405, which it accepts.
+    expect(exchanges.slice(0, 2).map(({ method, status }) => `${method} ${status}`)).toEqual([
+      'POST 200',
+      'POST 202',
+    ])
+    expect(exchanges.filter(({ method }) => method === 'GET').every(({ status }) => status === 405)).toBe(
+      true,
+    )
+    const [initialize] = exchanges
+    expect(initialize?.responseHeaders.get('Content-Type')).toContain('application/json')
+    expect(initialize?.responseHeaders.get('Mcp-Session-Id')).toBeNull()
+    expect(initialize?.responseHeaders.get('RateLimit-Policy')).toBeTruthy()
+    await close()
+  })
+
+  it('GET and DELETE are 405 with Allow: POST (no stream, no session to end)', async () => {
+    for (const method of ['GET', 'DELETE', 'PUT']) {
+      const response = await SELF.fetch(MCP_URL, { method, headers: { Accept: 'text/event-stream' } })
+      expect(response.status, method).toBe(405)
+      expect(response.headers.get('Allow')).toBe('POST')
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      expect(await json(response)).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' })
+    }
+  })
+
+  it('401 with WWW-Authenticate without a valid token; 403 for a CUSTOMER; both before any database work', async () => {
+    const tenant = await createTenant()
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    })
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }
+    for (const authorization of [undefined, 'Bearer not-a-jwt', `Bearer ${tenant.tokens.AGENT}x`]) {
+      const requestId = `mcp-401-${crypto.randomUUID()}`
+      const response = await SELF.fetch(MCP_URL, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'X-Request-Id': requestId,
+          ...(authorization ? { Authorization: authorization } : {}),
+        },
+        body: initialize,
+      })
+      expect(response.status, authorization).toBe(401)
+      expect(response.headers.get('WWW-Authenticate')).toMatch(/^Bearer\b/)
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      expect(await json(response)).toMatchObject({ status: 401 })
+      expect(await neonLocalStats(requestId)).toBe(0)
+    }
+    const requestId = `mcp-403-${crypto.randomUUID()}`
+    const customer = await SELF.fetch(MCP_URL, {
+      method: 'POST',
+      headers: { ...headers, Authorization: `Bearer ${tenant.tokens.CUSTOMER}`, 'X-Request-Id': requestId },
+      body: initialize,
+    })
+    expect(customer.status).toBe(403)
+    expect(await json(customer)).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      detail: 'The role CUSTOMER may not perform this operation.',
+    })
+    expect(await neonLocalStats(requestId)).toBe(0)
+    // The SDK client sees the same refusals.
+    await expect(mcpClient(undefined)).rejects.toThrow(/401/)
+    await expect(mcpClient(tenant.tokens.CUSTOMER)).rejects.toThrow(/403/)
+  })
+
+  it('HTTP-level refusals are problem+json: batches, a missing Accept, a body that is not JSON', async () => {
+    const tenant = await createTenant()
+    const headers = {
+      Authorization: `Bearer ${tenant.tokens.AGENT}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    }
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' }
+    const cases: Array<[RequestInit, number, string]> = [
+      [{ headers, body: JSON.stringify([ping, { ...ping, id: 2 }]) }, 400, 'BATCH_NOT_SUPPORTED'],
+      [
+        { headers: { ...headers, Accept: 'application/json' }, body: JSON.stringify(ping) },
+        406,
+        'NOT_ACCEPTABLE',
+      ],
+      [{ headers, body: '{"jsonrpc": ' }, 400, 'MALFORMED_REQUEST'],
+      [{ headers, body: JSON.stringify({ hello: 'world' }) }, 400, 'INVALID_MCP_MESSAGE'],
+      [{ headers: { ...headers, 'Content-Type': 'text/plain' }, body: '{}' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ]
+    for (const [init, status, code] of cases) {
+      const response = await SELF.fetch(MCP_URL, { method: 'POST', ...init })
+      expect(response.status, code).toBe(status)
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      expect(await json(response)).toMatchObject({ status, code })
+    }
+  })
+})
+
+describe('tools/list', () => {
+  it('holds exactly the operations each role may call, from the permission declarations', async () => {
+    const tenant = await createTenant()
+    const expected = await operationIdsByRole()
+    for (const role of ['ADMIN', 'REPRESENTATIVE', 'AGENT'] as const) {
+      const { client, close } = await mcpClient(tenant.tokens[role])
+      const { tools } = await client.listTools()
+      expect(tools.map((tool) => tool.name).sort(), role).toEqual([...(expected.get(role) ?? [])].sort())
+      await close()
+    }
+    // Platform and public operations are no tools.
+    const all = [...expected.values()].flatMap((ids) => [...ids])
+    expect(all).not.toContain('createOrganization')
+    expect(all).not.toContain('getHealth')
+  })
+
+  it('derives each tool from its route: description, merged arguments, output schema, hints', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.ADMIN)
+    const { tools } = await client.listTools()
+    const byName = new Map(tools.map((tool) => [tool.name, tool]))
+    const document = await json<{
+      paths: Record<string, Record<string, { operationId: string; summary?: string; description?: string }>>
+    }>(await api('/openapi.json'))
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const tool = byName.get(operation.operationId)
+        if (!tool) continue
+        expect(tool.description).toBe([operation.summary, operation.description].filter(Boolean).join('\n\n'))
+        expect(tool.annotations?.readOnlyHint, operation.operationId).toBe(method === 'get')
+        for (const parameter of path.match(/\{(\w+)\}/g) ?? []) {
+          expect(tool.inputSchema.required, operation.operationId).toContain(parameter.slice(1, -1))
+        }
+      }
+    }
+    // Cancellations and deletions are destructive (docs/conversations.md §7), and a redaction, which deletes a
+    // message's body; no other write is.
+    const destructive = tools.filter((tool) => tool.annotations?.destructiveHint).map((tool) => tool.name)
+    const deletions = tools.filter((tool) => /^delete[A-Z]/.test(tool.name)).map((tool) => tool.name)
+    expect(deletions).toEqual(expect.arrayContaining(['deleteDecisionRule', 'deleteTicketAssignee']))
+    expect(destructive.sort()).toEqual(
+      [...deletions, 'cancelEscalation', 'cancelRefund', 'redactTicketMessage'].sort(),
+    )
+
+    const createTicket = byName.get('createTicket')
+    expect(Object.keys(createTicket?.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['subject', 'description', 'customerId', 'idempotencyKey']),
+    )
+    expect(createTicket?.inputSchema.required).toEqual(['subject', 'description'])
+    expect(createTicket?.outputSchema?.properties).toHaveProperty('ticketNumber')
+    const updateTicket = byName.get('updateTicket')
+    expect(updateTicket?.inputSchema.properties).toHaveProperty('expectedVersion')
+    expect(updateTicket?.inputSchema.properties).not.toHaveProperty('idempotencyKey')
+    expect(updateTicket?.inputSchema.required).toEqual(['ticketId'])
+    const listTickets = byName.get('listTickets')
+    expect(listTickets?.inputSchema.properties).toHaveProperty('limit')
+    expect(listTickets?.inputSchema.additionalProperties).toBe(false)
+    // 204: no structured content, so no output schema.
+    expect(byName.get('deleteDecisionRule')?.outputSchema).toBeUndefined()
+    // Schemas are standalone: every reference points into the schema's own $defs.
+    for (const tool of tools) {
+      for (const schema of [tool.inputSchema, tool.outputSchema]) {
+        const text = JSON.stringify(schema ?? {})
+        expect(text).not.toContain('#/components/')
+        for (const [, name] of text.matchAll(/"#\/\$defs\/([^"]+)"/g)) {
+          expect((schema as { $defs?: Record<string, unknown> }).$defs, tool.name).toHaveProperty(
+            name as string,
+          )
+        }
+      }
+    }
+    await close()
+  })
+})
+
+describe('tools/call runs the REST operation', () => {
+  it('createTicket: the REST answer and row; getTicket and listTickets read what REST reads', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const { body: created, result } = await callOk<Record<string, unknown>>(
+      client,
+      'createTicket',
+      newTicketArgs(tenant),
+    )
+    expect(result._meta).toMatchObject({
+      status: 201,
+      etag: `"${created.version}"`,
+      location: `/v1/tickets/${created.id}`,
+    })
+    expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(created) }])
+    const rest = await api(`/v1/tickets/${created.id}`, { token: tenant.tokens.AGENT })
+    expect(await json(rest)).toEqual(created)
+
+    // The same request over REST creates the same ticket (but for its identity and time).
+    const viaRest = await json(
+      await api('/v1/tickets', { method: 'POST', token: tenant.tokens.AGENT, body: newTicketArgs(tenant) }),
+    )
+    expect(withoutIdentity(created)).toEqual(withoutIdentity(viaRest))
+    const rows = await ticketRowsOf(tenant)
+    expect(rows).toHaveLength(2)
+    const row = rows.find((candidate) => candidate.id === created.id)
+    expect(row).toMatchObject({ customerId: tenant.customerId, subject: 'Printer on fire', priority: 'HIGH' })
+
+    const { body: read } = await callOk(client, 'getTicket', { ticketId: created.id })
+    expect(read).toEqual(created)
+    const { body: page } = await callOk<{ data: Array<{ id: string }> }>(client, 'listTickets', {
+      sort: 'createdAt',
+      limit: 1,
+    })
+    expect(page.data.map((ticket) => ticket.id)).toEqual([created.id])
+    const restPage = await json(
+      await api('/v1/tickets?sort=createdAt&limit=1', { token: tenant.tokens.AGENT }),
+    )
+    expect(page).toEqual(restPage)
+    await close()
+  })
+
+  it('createRefund: decided as over REST, with the same answer to a later read', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const args = {
+      customerId: tenant.customerId,
+      amount: '12.5',
+      currency: 'USD',
+      reason: 'DEFECTIVE_PRODUCT',
+    }
+    const { body: refund } = await callOk<{ id: string; status: string; amount: string }>(
+      client,
+      'createRefund',
+      args,
+    )
+    expect(refund).toMatchObject({ status: 'PENDING', amount: '12.50' })
+    expect(await json(await api(`/v1/refunds/${refund.id}`, { token: tenant.tokens.AGENT }))).toEqual(refund)
+    const [row] = await ownerDb.select().from(refunds).where(eq(refunds.id, refund.id))
+    expect(row).toMatchObject({
+      organizationId: tenant.organizationId,
+      customerId: tenant.customerId,
+      amount: '12.50',
+      status: 'PENDING',
+      requestedByRole: 'AGENT',
+      requestedById: tenant.agentId,
+    })
+    const viaRest = await json(
+      await api('/v1/refunds', { method: 'POST', token: tenant.tokens.AGENT, body: args }),
+    )
+    const differing = ['id', 'createdAt', 'updatedAt', 'decision']
+    const strip = (body: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(body).filter(([key]) => !differing.includes(key)))
+    expect(strip(refund)).toEqual(strip(viaRest))
+    await close()
+  })
+
+  it('createEscalation: the escalation REST would create, on the agent’s ticket', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const { body: ticket } = await callOk<{ id: string }>(client, 'createTicket', newTicketArgs(tenant))
+    const { body: escalation, result } = await callOk<{ id: string; ticketId: string; status: string }>(
+      client,
+      'createEscalation',
+      { ticketId: ticket.id, priority: 'HIGH', reason: 'LOW_CONFIDENCE', summary: 'Needs a human.' },
+    )
+    expect(result._meta).toMatchObject({ status: 201, location: `/v1/escalations/${escalation.id}` })
+    expect(escalation).toMatchObject({ ticketId: ticket.id })
+    expect(await json(await api(`/v1/escalations/${escalation.id}`, { token: tenant.tokens.AGENT }))).toEqual(
+      escalation,
+    )
+    const rows = await ownerDb.select().from(escalations).where(eq(escalations.ticketId, ticket.id))
+    expect(rows.map((row) => [row.id, row.agentConfigurationId, row.summary])).toEqual([
+      [escalation.id, tenant.agentId, 'Needs a human.'],
+    ])
+    await close()
+  })
+
+  it('idempotencyKey: a retry answers the first result (one row, same id); other arguments are 422', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const idempotencyKey = `mcp-${crypto.randomUUID()}`
+    const first = await callOk<{ id: string }>(client, 'createTicket', {
+      ...newTicketArgs(tenant),
+      idempotencyKey,
+    })
+    const retry = await callOk<{ id: string }>(client, 'createTicket', {
+      ...newTicketArgs(tenant),
+      idempotencyKey,
+    })
+    expect(retry.body).toEqual(first.body)
+    expect(first.result._meta).not.toHaveProperty('idempotentReplayed')
+    expect(retry.result._meta).toMatchObject({ status: 201, idempotentReplayed: true })
+    expect((await ticketRowsOf(tenant)).map((row) => row.id)).toEqual([first.body.id])
+
+    const { problem } = await callProblem(client, 'createTicket', {
+      ...newTicketArgs(tenant),
+      subject: 'Another request',
+      idempotencyKey,
+    })
+    expect(problem).toMatchObject({ status: 422 })
+    expect((await ticketRowsOf(tenant)).map((row) => row.id)).toEqual([first.body.id])
+    // The key is REST's header: the same key over REST replays the MCP call.
+    const replay = await api('/v1/tickets', {
+      method: 'POST',
+      token: tenant.tokens.AGENT,
+      body: newTicketArgs(tenant),
+      headers: { 'Idempotency-Key': `"${idempotencyKey}"` },
+    })
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await json(replay)).toEqual(first.body)
+    await close()
+  })
+
+  it('expectedVersion is If-Match: a stale version is a 412 tool error naming the current one', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.REPRESENTATIVE)
+    const { body: ticket } = await callOk<{ id: string; version: number }>(
+      client,
+      'createTicket',
+      newTicketArgs(tenant),
+    )
+    const { body: changed } = await callOk<{ version: number; priority: string }>(client, 'updateTicket', {
+      ticketId: ticket.id,
+      priority: 'LOW',
+      expectedVersion: ticket.version,
+    })
+    expect(changed).toMatchObject({ priority: 'LOW', version: ticket.version + 1 })
+    const { problem, result } = await callProblem(client, 'updateTicket', {
+      ticketId: ticket.id,
+      priority: 'URGENT',
+      expectedVersion: ticket.version,
+    })
+    expect(problem).toMatchObject({
+      status: 412,
+      code: 'PRECONDITION_FAILED',
+      currentEtag: `"${changed.version}"`,
+    })
+    expect(result._meta).toMatchObject({ status: 412 })
+    const [row] = await ownerDb.select().from(tickets).where(eq(tickets.id, ticket.id))
+    expect(row).toMatchObject({ priority: 'LOW', version: changed.version })
+    await close()
+  })
+
+  it('failures are tool errors with the problem, never JSON-RPC errors: validation, 404, bad arguments', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const invalid = await callProblem(client, 'createTicket', { customerId: tenant.customerId, subject: '' })
+    expect(invalid.problem).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' })
+    expect(invalid.problem.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'description' })]),
+    )
+    const missing = await callProblem(client, 'getTicket', { ticketId: crypto.randomUUID() })
+    expect(missing.problem).toMatchObject({ status: 404, code: 'NOT_FOUND' })
+    const noPath = await callProblem(client, 'getTicket', {})
+    expect(noPath.problem).toMatchObject({
+      status: 400,
+      code: 'INVALID_PARAMETERS',
+      errors: [{ path: 'ticketId', message: 'Required: a path parameter of this operation (a string).' }],
+    })
+    const unknownFilter = await callProblem(client, 'listTickets', { colour: 'red' })
+    expect(unknownFilter.problem).toMatchObject({ status: 400, code: 'UNKNOWN_PARAMETERS' })
+    const noKeyHere = await callProblem(client, 'getTicket', {
+      ticketId: crypto.randomUUID(),
+      idempotencyKey: 'k',
+    })
+    expect(noKeyHere.problem).toMatchObject({
+      status: 400,
+      errors: [{ path: 'idempotencyKey', message: 'getTicket takes no idempotencyKey.' }],
+    })
+    const badKey = await callProblem(client, 'createTicket', {
+      ...newTicketArgs(tenant),
+      idempotencyKey: 'é',
+    })
+    expect(badKey.problem).toMatchObject({ status: 400, code: 'INVALID_IDEMPOTENCY_KEY' })
+    expect(await ticketRowsOf(tenant)).toEqual([])
+    await close()
+  })
+
+  it('a tool the role may not call is not listed, and calling it is a 403 tool error that changes nothing', async () => {
+    const tenant = await createTenant()
+    const { client, useRequestId, close } = await mcpClient(tenant.tokens.AGENT)
+    const { tools } = await client.listTools()
+    expect(tools.map((tool) => tool.name)).not.toContain('updateOrganization')
+    const organizationRow = () =>
+      ownerDb.select().from(organizations).where(eq(organizations.id, tenant.organizationId))
+    const before = await organizationRow()
+    const requestId = `mcp-forbidden-${crypto.randomUUID()}`
+    useRequestId(requestId)
+    const { problem } = await callProblem(client, 'updateOrganization', { name: 'Taken over' })
+    expect(problem).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      detail: 'The role AGENT may not perform this operation.',
+      requestId,
+    })
+    expect(await organizationRow()).toEqual(before)
+    // Refused before the database, as over REST.
+    expect(await neonLocalStats(requestId)).toBe(0)
+    await close()
+  })
+
+  it('an unknown tool (or a platform operation) is a JSON-RPC InvalidParams error', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.ADMIN)
+    for (const name of ['noSuchTool', 'createOrganization', 'getHealth']) {
+      const call = client.callTool({ name, arguments: {} })
+      await expect(call, name).rejects.toBeInstanceOf(McpError)
+      await expect(call, name).rejects.toMatchObject({ code: -32602 })
+    }
+    await close()
+  })
+})
+
+describe('the same walls as REST', () => {
+  let spies: MockInstance[] = []
+  let raw: string[] = []
+  beforeEach(() => {
+    raw = []
+    spies = (['log', 'info'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        raw.push(args.map(String).join(' '))
+      }),
+    )
+  })
+  afterEach(() => {
+    for (const spy of spies) spy.mockRestore()
+  })
+  const requestLines = (requestId: string) =>
+    raw.flatMap((text) => {
+      try {
+        const line = JSON.parse(text) as Record<string, unknown>
+        return line.message === 'request' && line.requestId === requestId ? [line] : []
+      } catch {
+        return []
+      }
+    })
+
+  it('a tool call costs the round trips of its REST call, logged once on the /mcp line', async () => {
+    const tenant = await createTenant()
+    const testClient = await mcpClient(tenant.tokens.AGENT)
+    const listId = `mcp-rt-list-${crypto.randomUUID()}`
+    testClient.useRequestId(listId)
+    await testClient.client.listTools()
+    expect(await neonLocalStats(listId)).toBe(0)
+
+    const calls: Array<
+      [
+        string,
+        (ticketId: string) => Record<string, unknown>,
+        string,
+        (id: string) => RequestInit & { path: string },
+      ]
+    > = [
+      [
+        'createTicket',
+        () => newTicketArgs(tenant),
+        'POST',
+        () => ({ path: '/v1/tickets', method: 'POST', body: JSON.stringify(newTicketArgs(tenant)) }),
+      ],
+      ['getTicket', (id) => ({ ticketId: id }), 'GET', (id) => ({ path: `/v1/tickets/${id}` })],
+      [
+        'updateTicket',
+        (id) => ({ ticketId: id, status: 'IN_PROGRESS' }),
+        'PATCH',
+        (id) => ({
+          path: `/v1/tickets/${id}`,
+          method: 'PATCH',
+          body: JSON.stringify({ status: 'IN_PROGRESS' }),
+        }),
+      ],
+    ]
+    const { body: ticket } = await callOk<{ id: string }>(
+      testClient.client,
+      'createTicket',
+      newTicketArgs(tenant),
+    )
+    const { body: other } = await callOk<{ id: string }>(
+      testClient.client,
+      'createTicket',
+      newTicketArgs(tenant),
+    )
+    for (const [tool, args, , restOf] of calls) {
+      const mcpId = `mcp-rt-${tool}-${crypto.randomUUID()}`
+      testClient.useRequestId(mcpId)
+      await callOk(testClient.client, tool, args(ticket.id))
+      const restId = `rest-rt-${tool}-${crypto.randomUUID()}`
+      const { path, ...init } = restOf(other.id)
+      const rest = await api(path, {
+        method: init.method ?? 'GET',
+        token: tenant.tokens.AGENT,
+        body: init.body,
+        headers: { 'X-Request-Id': restId },
+      })
+      expect(rest.ok).toBe(true)
+      const [mcpTrips, restTrips] = [await neonLocalStats(mcpId), await neonLocalStats(restId)]
+      expect(mcpTrips, tool).toBe(restTrips)
+      expect(mcpTrips, tool).toBeGreaterThan(0)
+      // One line for the /mcp request, with the tool, its REST status and the round trips.
+      const [mcpLine, ...more] = requestLines(mcpId)
+      expect(more).toEqual([])
+      expect(mcpLine).toMatchObject({
+        route: '/mcp',
+        method: 'POST',
+        status: 200,
+        role: 'AGENT',
+        organizationId: tenant.organizationId,
+        operationId: tool,
+        operationStatus: tool === 'createTicket' ? 201 : 200,
+        databaseRoundTrips: restTrips,
+      })
+      expect(requestLines(restId)).toMatchObject([{ databaseRoundTrips: restTrips }])
+    }
+
+    // A replayed key reads the stored answer through the app (middleware/idempotency.ts): those round trips are
+    // the /mcp line's too.
+    const idempotencyKey = `mcp-rt-${crypto.randomUUID()}`
+    await callOk(testClient.client, 'createTicket', { ...newTicketArgs(tenant), idempotencyKey })
+    const replayId = `mcp-rt-replay-${crypto.randomUUID()}`
+    testClient.useRequestId(replayId)
+    const replay = await callOk(testClient.client, 'createTicket', {
+      ...newTicketArgs(tenant),
+      idempotencyKey,
+    })
+    expect(replay.result._meta).toMatchObject({ idempotentReplayed: true })
+    expect(requestLines(replayId)).toMatchObject([
+      { route: '/mcp', operationId: 'createTicket', databaseRoundTrips: await neonLocalStats(replayId) },
+    ])
+    await testClient.close()
+  })
+
+  it('rate limits count one per /mcp request; the tool call inside is not counted again', async () => {
+    const tenant = await createTenant()
+    await ownerDb
+      .update(organizations)
+      .set({ plan: 'FREE' })
+      .where(eq(organizations.id, tenant.organizationId))
+    // Wait for a fresh window when this one is nearly over (the emulator's windows follow the clock).
+    const remaining = 60_000 - (Date.now() % 60_000)
+    if (remaining < 15_000) await new Promise((resolve) => setTimeout(resolve, remaining + 250))
+    // The first request teaches this isolate the plan (FREE: 3 per caller, vitest.config.ts).
+    expect((await api('/v1/me', { token: tenant.tokens.AGENT })).status).toBe(200)
+    // initialize (1) and the initialized notification (2); the SDK's GET is 405 before any limit.
+    const { client, exchanges, close } = await mcpClient(tenant.tokens.AGENT)
+    await callOk(client, 'getMe', {})
+    await expect(client.callTool({ name: 'getMe', arguments: {} })).rejects.toThrow(/429/)
+    const refused = exchanges.at(-1)
+    expect(refused?.status).toBe(429)
+    expect(refused?.responseHeaders.get('Retry-After')).toBe('60')
+    await close()
+  })
+})
