@@ -1,16 +1,6 @@
-/**
- * `npm run bench [-- --duration 5 --connections 10]`: load-tests the API under `wrangler dev` on loopback.
- * Local Neon endpoint on an in-memory PGlite (or, with BENCH_DATABASE_URL=postgres://…, on a fresh scratch
- * database of that server, dropped at the end) + migrations + seed + `wrangler dev` on a free port, then one
- * autocannon run per scenario. Prints requests, non-2xx, req/s, latency percentiles and the database round trips
- * each API request cost (counted by the endpoint). Any non-2xx answer or connection error fails the script.
- * `npm run bench -- --scale` is the list-latency benchmark at 10³ and 10⁶ rows instead (scripts/bench-scale.ts).
- */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -18,18 +8,22 @@ import autocannon from 'autocannon'
 import { sql } from 'drizzle-orm'
 import type { PrincipalRole } from '../src/auth/principal'
 import { createDatabase } from '../src/db/client'
+import {
+  assertLoopback,
+  BENCH_SECRET,
+  HOST,
+  OutputTail,
+  sleep,
+  startWrangler,
+  Teardown,
+} from './lib/bench-harness'
 import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
 
-const HOST = '127.0.0.1'
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-// Throwaway credentials: the Worker only ever runs on loopback here.
-const SECRET = 'bench-secret-only-for-loopback-0123456789'
-const PLATFORM_KEY = 'bench-platform-key'
-const READY_TIMEOUT_MS = 90_000
+const SECRET = BENCH_SECRET
 
 interface Options {
   duration: number
@@ -60,37 +54,6 @@ interface Row {
   statusCodes: string
 }
 
-type Step = { name: string; run: () => Promise<void> }
-
-/** Teardown steps, run once in reverse order (from `finally` or on SIGINT, whichever comes first). */
-class Teardown {
-  readonly #steps: Step[] = []
-  #running: Promise<boolean> | undefined
-
-  add(name: string, run: () => Promise<void>): void {
-    this.#steps.push({ name, run })
-  }
-
-  /** Resolves to false when a step failed (each step still runs). */
-  run(): Promise<boolean> {
-    this.#running ??= this.#runAll()
-    return this.#running
-  }
-
-  async #runAll(): Promise<boolean> {
-    let ok = true
-    for (const step of [...this.#steps].reverse()) {
-      try {
-        await step.run()
-      } catch (error) {
-        ok = false
-        console.error(`teardown: ${step.name} failed:`, error)
-      }
-    }
-    return ok
-  }
-}
-
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -110,26 +73,6 @@ function positiveInteger(text: string, flag: string): number {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
   return value
 }
-
-function assertLoopback(url: string, what: string): void {
-  const host = new URL(url).hostname
-  if (!LOOPBACK_HOSTS.has(host)) throw new Error(`${what} must point at this machine (got host "${host}").`)
-}
-
-/** A port the OS reports free on 127.0.0.1 right now (then released for wrangler to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolvePort(port) : reject(new Error('no free port'))))
-    })
-  })
-}
-
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms))
 
 /** The backend: in-memory PGlite, or a fresh scratch database on the server of BENCH_DATABASE_URL. */
 async function chooseBackend(teardown: Teardown): Promise<Backend> {
@@ -172,89 +115,6 @@ async function addPendingRefunds(owner: ReturnType<typeof createDatabase>): Prom
   await owner.execute(sql`insert into refunds (id, organization_id, customer_id, amount, currency, reason, status)
     select overlay(overlay(md5('bench-refund-' || n) placing '4' from 13) placing '8' from 17)::uuid, ${organizations.acme}, ${users.acmeCustomerJane}, 0.01, 'USD', 'OTHER', 'PENDING'
     from generate_series(0, ${PENDING_REFUNDS - 1}) as n`)
-}
-
-/** The last lines wrangler printed, shown only when something goes wrong. */
-class OutputTail {
-  readonly #lines: string[] = []
-  constructor(readonly max: number) {}
-
-  push(chunk: Buffer): void {
-    this.#lines.push(...chunk.toString().split('\n').filter(Boolean))
-    this.#lines.splice(0, Math.max(0, this.#lines.length - this.max))
-  }
-
-  toString(): string {
-    return this.#lines.join('\n')
-  }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null
-}
-
-/** wrangler runs in its own process group, so workerd (its child) stops with it. */
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid
-  if (pid === undefined) return
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal)
-    } catch {
-      // the group is gone already
-    }
-  }
-  if (!exited(child)) {
-    const gone = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()))
-    signalGroup('SIGTERM')
-    await Promise.race([gone, sleep(5_000)])
-  }
-  // Whatever of the group outlived the SIGTERM (or wrangler itself when it did not exit in time).
-  signalGroup('SIGKILL')
-}
-
-async function startWrangler(databaseUrl: string, teardown: Teardown, output: OutputTail): Promise<string> {
-  const [port, inspectorPort] = [await freePort(), await freePort()]
-  // Own state folder: no sharing of .wrangler/state with a `npm run dev` running at the same time.
-  const persistDir = await mkdtemp(join(tmpdir(), 'orgapi-bench-'))
-  teardown.add('remove the wrangler state folder', () => rm(persistDir, { recursive: true, force: true }))
-  const args = ['dev', '--ip', HOST, '--port', String(port), '--inspector-port', String(inspectorPort)]
-  args.push('--persist-to', persistDir, '--show-interactive-dev-session=false', '--log-level', 'warn')
-  for (const [key, value] of Object.entries({
-    DATABASE_URL: databaseUrl,
-    AUTH_JWT_SECRET: SECRET,
-    PLATFORM_API_KEY: PLATFORM_KEY,
-    // The benchmark measures the API, not the per-plan limits (acme is PROFESSIONAL: 300 per caller per minute).
-    RATE_LIMITS: 'off',
-  })) {
-    args.push('--var', `${key}:${value}`)
-  }
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_SEND_METRICS: 'false' },
-  })
-  teardown.add('stop wrangler', () => stopProcessGroup(child))
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk))
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk))
-  const url = `http://${HOST}:${port}`
-  await waitForReady(url, child, output)
-  return url
-}
-
-async function waitForReady(url: string, child: ChildProcess, output: OutputTail): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (exited(child)) throw new Error(`wrangler exited before it was ready:\n${output}`)
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return
-    } catch {
-      // still starting
-    }
-    await sleep(300)
-  }
-  throw new Error(`the API was not ready within ${READY_TIMEOUT_MS / 1000}s:\n${output}`)
 }
 
 function scenarios(): Scenario[] {
@@ -494,6 +354,10 @@ async function main(): Promise<number> {
   if (argv.includes('--scale')) {
     const { runScaleBench } = await import('./bench-scale')
     return runScaleBench(argv)
+  }
+  if (argv.includes('--fairness')) {
+    const { runFairnessBench } = await import('./bench-fairness')
+    return runFairnessBench(argv)
   }
   const options = parseOptions(argv)
   const teardown = new Teardown()

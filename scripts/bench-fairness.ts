@@ -1,0 +1,264 @@
+/**
+ * `npm run bench -- --fairness [--tickets 200000] [--duration 10] [--connections 4]`: no tenant can starve another
+ * (issue 17). On PostgreSQL 15 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test: a fresh
+ * scratch database of that server, dropped at the end) behind the local Neon endpoint and `wrangler dev`, as
+ * `npm run bench` runs:
+ *
+ *   tenant A (acme, grown to --tickets tickets over 120 days) fires waves of 12 parallel 92-day
+ *   POST /v1/metrics/recompute, back to back, while tenant B (globex) reads GET /v1/tickets?limit=25 at
+ *   --connections. B's latency is measured alone first (quiet), then under A's burst.
+ *
+ * Prints B's p50/p99 quiet and under the burst, their ratio, what A's calls answered, and one 92-day recompute of A
+ * alone. Fails when B's p99 under the burst is more than 2× its quiet p99, or when any of B's reads failed.
+ */
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { createDatabase } from '../src/db/client'
+import {
+  assertLoopback,
+  BENCH_SECRET,
+  HOST,
+  OutputTail,
+  sleep,
+  startWrangler,
+  Teardown,
+} from './lib/bench-harness'
+import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { seedIds } from './seed/data'
+import { seed } from './seed/seed'
+import { mintSeedTokens } from './token'
+
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
+const WAVE = 12
+const MAX_RATIO = 2
+
+interface Options {
+  tickets: number
+  duration: number
+  connections: number
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== '--fairness'),
+    options: {
+      tickets: { type: 'string', default: '200000' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '4' },
+    },
+  })
+  const positive = (text: string, flag: string) => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
+    return value
+  }
+  return {
+    tickets: positive(values.tickets, '--tickets'),
+    duration: positive(values.duration, '--duration'),
+    connections: positive(values.connections, '--connections'),
+  }
+}
+
+/** A fresh scratch database on the benchmark's PostgreSQL server (never PGlite: fairness needs real concurrency). */
+async function startDatabase(teardown: Teardown): Promise<{ local: NeonLocal; url: string }> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
+  assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
+  const scratch = await createScratchDatabase(adminUrl, 'orgapi_fairness')
+  teardown.add('drop the scratch database', scratch.drop)
+  const backend: Backend = { kind: 'postgres', url: scratch.url }
+  const local = await startNeonLocal({ backend, host: HOST })
+  teardown.add('stop the local endpoint', () => local.close())
+  await local.migrate()
+  await seed(createDatabase(local.connectionString(local.ownerUser)))
+  return { local, url: scratch.url }
+}
+
+/**
+ * Tenant A's history: `count` tickets over the last 120 days (most closed, a tenth open), half first-answered by a
+ * person and a quarter by an agent, one in twenty escalated. Loaded as the owner with triggers off (a bulk load,
+ * not API traffic: no events, no search terms).
+ */
+async function growTenantA(url: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { acme } = seedIds.organizations
+    const { acmeCustomerJane, acmeCustomerRaj, acmeCustomerLi, acmeRepSam } = seedIds.users
+    const { acmeSam, acmePriya } = seedIds.representatives
+    await client.query('begin')
+    await client.query('set local session_replication_role = replica')
+    await client.query(
+      `insert into tickets (id, organization_id, ticket_number, customer_id, assigned_representative_id, subject,
+         description, status, created_at, updated_at, first_response_at, first_response_by_type, first_response_by_id,
+         resolved_at, closed_at)
+       select gen_random_uuid(), $1, 'TICKET-' || (900000 + n), (array[$2, $3, $4]::uuid[])[1 + n % 3],
+         case when n % 4 = 0 then null when n % 2 = 0 then $5::uuid else $6::uuid end,
+         'Bench ticket ' || n, 'Grown by npm run bench -- --fairness.',
+         (case when n % 10 = 0 then 'OPEN' else 'CLOSED' end)::ticket_status,
+         created, created, responded,
+         (case when responded is null then null when n % 4 = 1 then 'AGENT' else 'REPRESENTATIVE' end)::message_author_type,
+         case when responded is null then null when n % 4 = 1 then $7::uuid else $8::uuid end,
+         resolved, case when n % 10 = 0 then null else resolved + interval '1 hour' end
+       from generate_series(1, $9::int) as n,
+         lateral (select now() - (n % 120) * interval '1 day' - (n % 86400) * interval '1 second' as created) c,
+         lateral (select case when n % 4 = 3 then null else created + (n % 3600) * interval '1 second' end as responded,
+                         case when n % 10 = 0 then null else created + (n % 7200) * interval '1 second' end as resolved) t`,
+      [
+        acme,
+        acmeCustomerJane,
+        acmeCustomerRaj,
+        acmeCustomerLi,
+        acmeSam,
+        acmePriya,
+        seedIds.agentConfigurations.acmeTriage,
+        acmeRepSam,
+        count,
+      ],
+    )
+    await client.query(
+      `insert into escalations (organization_id, ticket_id, reason, created_at, updated_at)
+       select organization_id, id, 'COMPLEX_ISSUE', created_at + interval '5 minutes', created_at + interval '5 minutes'
+       from tickets where organization_id = $1 and ticket_number like 'TICKET-9%' and (substr(ticket_number, 8)::int % 20) = 0`,
+      [acme],
+    )
+    await client.query('commit')
+    await client.query('analyze tickets')
+    await client.query('analyze escalations')
+  } finally {
+    await client.end()
+  }
+}
+
+interface Latency {
+  requests: number
+  failed: number
+  p50: number
+  p99: number
+  statuses: string
+}
+
+/** B's reads for `duration` seconds. */
+function measureReads(url: string, token: string, options: Options): Promise<Latency> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/tickets?limit=25`,
+        connections: options.connections,
+        duration: options.duration,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (error: unknown, result) => {
+        if (error) return reject(error)
+        resolve({
+          requests: result.requests.total,
+          failed: result.non2xx + result.errors,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          statuses: Object.entries(result.statusCodeStats ?? {})
+            .map(([code, stats]) => `${code}×${stats.count ?? 0}`)
+            .join(' '),
+        })
+      },
+    )
+  })
+}
+
+function recomputeRange(): { from: string; to: string } {
+  const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10)
+  return { from: day(91), to: day(0) }
+}
+
+async function recompute(url: string, token: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now()
+  const response = await fetch(`${url}/v1/metrics/recompute`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(recomputeRange()),
+  })
+  await response.arrayBuffer()
+  return { status: response.status, ms: performance.now() - started }
+}
+
+/** Waves of WAVE parallel recomputes of A, back to back, until `stop` resolves; counts the answers by status. */
+async function burst(url: string, token: string, stop: Promise<unknown>): Promise<Map<number, number>> {
+  const statuses = new Map<number, number>()
+  let done = false
+  void stop.then(() => {
+    done = true
+  })
+  while (!done) {
+    const wave = await Promise.all(Array.from({ length: WAVE }, () => recompute(url, token)))
+    for (const { status } of wave) statuses.set(status, (statuses.get(status) ?? 0) + 1)
+  }
+  return statuses
+}
+
+export async function runFairnessBench(argv: string[]): Promise<number> {
+  const options = parseOptions(argv)
+  const teardown = new Teardown()
+  const stop = () => void teardown.run().finally(() => process.exit(130))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    const { local, url: databaseUrl } = await startDatabase(teardown)
+    const started = performance.now()
+    await growTenantA(databaseUrl, options.tickets)
+    console.log(
+      `tenant A: ${options.tickets} tickets loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    )
+    const api = await startWrangler(local.connectionString('app_api'), teardown, new OutputTail(60))
+    assertLoopback(api, 'the API URL')
+    const tokens = await mintSeedTokens(BENCH_SECRET)
+    const tokenOf = (org: string, role: string) => {
+      const token = tokens.find((t) => t.org === org && t.role === role)?.token
+      if (!token) throw new Error(`no seeded ${org} ${role}`)
+      return token
+    }
+    const [adminA, readerB] = [tokenOf('acme', 'ADMIN'), tokenOf('globex', 'REPRESENTATIVE')]
+
+    const alone = await recompute(api, adminA)
+    if (alone.status !== 200) throw new Error(`a 92-day recompute of A answered ${alone.status}`)
+    // Warm-up of B's path (isolate, plan cache), then B alone.
+    await measureReads(api, readerB, { ...options, duration: 2 })
+    const quiet = await measureReads(api, readerB, options)
+    // B again, while A bursts.
+    const measuring = measureReads(api, readerB, options)
+    const [loaded, statusesOfA] = await Promise.all([
+      measuring,
+      burst(
+        api,
+        adminA,
+        measuring.then(() => sleep(0)),
+      ),
+    ])
+    const ratio = loaded.p99 / Math.max(quiet.p99, 1)
+
+    const answersOfA = [...statusesOfA].map(([status, count]) => `${status}×${count}`).join(' ')
+    console.log(
+      [
+        '',
+        `PostgreSQL behind the local Neon endpoint (fair admission: ≤ 5 of 10 connections per tenant), wrangler dev`,
+        `tenant A: ${options.tickets} tickets; one 92-day POST /v1/metrics/recompute alone: ${alone.ms.toFixed(0)} ms`,
+        `tenant A during the burst: waves of ${WAVE} parallel 92-day recomputes, answered ${answersOfA}`,
+        '',
+        `| tenant B GET /v1/tickets?limit=25 (${options.connections} connections, ${options.duration} s) | requests | failed | p50 ms | p99 ms |`,
+        '|---|---:|---:|---:|---:|',
+        `| quiet (B alone) | ${quiet.requests} | ${quiet.failed} | ${quiet.p50.toFixed(1)} | ${quiet.p99.toFixed(1)} |`,
+        `| during A's burst | ${loaded.requests} | ${loaded.failed} | ${loaded.p50.toFixed(1)} | ${loaded.p99.toFixed(1)} |`,
+        '',
+        `B's p99 under A's burst ÷ quiet p99: ${ratio.toFixed(2)}× (limit ${MAX_RATIO}×)`,
+      ].join('\n'),
+    )
+    const problems: string[] = []
+    if (quiet.failed || loaded.failed)
+      problems.push(`B's reads failed: quiet ${quiet.statuses}; loaded ${loaded.statuses}`)
+    if ([...statusesOfA.keys()].some((status) => status >= 500))
+      problems.push(`A's recomputes answered ${answersOfA}`)
+    if (ratio > MAX_RATIO) problems.push(`B's p99 grew ${ratio.toFixed(2)}× under A's burst`)
+    for (const problem of problems) console.error(`FAIL: ${problem}`)
+    return problems.length ? 1 : 0
+  } finally {
+    if (!(await teardown.run())) process.exitCode = 1
+  }
+}
