@@ -12,8 +12,11 @@ const deliverWebhooks = webhookQueueHandler()
 /** The app's type, for `hono/client`. */
 export type AppType = typeof app
 
-/** wrangler.toml [triggers] crons: the webhook sweeper every minute; the rest daily. */
-export const WEBHOOK_SWEEP_CRON = '* * * * *'
+/**
+ * wrangler.toml [triggers] crons: the webhook sweeper every minute; the rest daily. Not exported: workerd takes
+ * every export of the main module for a handler and refuses to start on anything else (a string).
+ */
+const WEBHOOK_SWEEP_CRON = '* * * * *'
 
 /**
  * HTTP requests go to the app. Cron triggers: every minute the webhook sweeper; daily (any other cron) the metrics
