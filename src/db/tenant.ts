@@ -40,6 +40,22 @@ export type OwnershipRule =
   | { table: TenantTable; key: string; rows?: undefined }
   | { table: TenantTable; key?: undefined; rows: (principalId: string) => SQL }
 
+/**
+ * The condition the ownership rules put on `table`'s rows for the caller (undefined: no rule for that table). The
+ * SQL names the table itself, so it holds wherever the table is read under its own name (TenantDb's statements,
+ * and each level of a read plan, src/reads/planner.ts).
+ */
+export function ownershipCondition(
+  rules: readonly OwnershipRule[] | undefined,
+  table: TenantTable,
+  principalId: string | null,
+): SQL | undefined {
+  const rule = rules?.find((candidate) => candidate.table === table)
+  if (!rule) return undefined
+  if (rule.rows) return rule.rows(principalId ?? '')
+  return eq((table as unknown as Record<string, PgColumn>)[rule.key] as PgColumn, principalId)
+}
+
 export type Statement = BatchItem<'pg'>
 type Statements = readonly [Statement, ...Statement[]]
 
@@ -153,19 +169,11 @@ export class TenantDb {
     return { key: rule.key, column: (table as unknown as Record<string, PgColumn>)[rule.key] as PgColumn }
   }
 
-  /** The ownership rule's row condition when it applies to `table` (a rule that is not one column). */
-  #ownedRows(table: TenantTable): SQL | undefined {
-    const rule = this.context.ownership?.find((candidate) => candidate.table === table)
-    return rule?.rows ? rule.rows(this.context.principalId ?? '') : undefined
-  }
-
   /** `organization_id = <tenant>`, the caller's ownership rule on this table, and the given conditions. */
   where<T extends TenantTable>(table: T, ...conditions: Array<SQL | undefined>): SQL {
-    const owned = this.#ownedColumn(table)
     return and(
       eq(table.organizationId, this.organizationId),
-      owned ? eq(owned.column, this.context.principalId) : undefined,
-      this.#ownedRows(table),
+      ownershipCondition(this.context.ownership, table, this.context.principalId),
       ...conditions,
     ) as SQL
   }

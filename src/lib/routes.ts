@@ -122,7 +122,7 @@ function bodyProblems(spec: RouteSpec) {
  * database: deny by default.
  */
 export function protectedRoute<const R extends RouteSpec>(permission: Permission, spec: R) {
-  return createRoute({
+  const route = createRoute({
     ...spec,
     operationId: operationIdOf(spec.method, spec.path),
     description: [spec.description, describePermission(permission)].filter(Boolean).join('\n\n'),
@@ -150,6 +150,21 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
       { rateLimited: true, createdHasLocation: true, idempotent: takesIdempotencyKey(spec) },
     ),
   })
+  declaredPermissions.set(route, permission)
+  return route
+}
+
+/** The permission each protected route was declared with (its roles and ownership rules), by route. */
+const declaredPermissions = new WeakMap<object, Permission>()
+
+/**
+ * The permission a protected route declares: surfaces that read a resource another way (`expand`, GraphQL) apply
+ * that resource's own GET route's roles and ownership rules, never a copy of them.
+ */
+export function permissionOf(route: object): Permission {
+  const permission = declaredPermissions.get(route)
+  if (!permission) throw new Error('permissionOf: not a protectedRoute')
+  return permission
 }
 
 /** A platform operation: guarded by the platform credential (X-Platform-Key), not by a tenant token. */

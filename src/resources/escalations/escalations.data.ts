@@ -122,7 +122,7 @@ export function requeueEscalationsStatement(db: TenantDb, representativeId: SQL,
 /** An escalation row with the caller's representative profile id (for `allowedActions`). */
 export type EscalationRow = Escalation & { callerRepresentativeId: string | null }
 
-const sortOrders: Record<EscalationSort, SortOrder> = {
+export const sortOrders: Record<EscalationSort, SortOrder> = {
   // priority_rank is 1 for CRITICAL … 4 for LOW: "priority desc, oldest first" is one ascending keyset.
   queue: { columns: [escalations.priorityRank, escalations.createdAt, escalations.id], direction: 'asc' },
   '-createdAt': { columns: [escalations.createdAt, escalations.id], direction: 'desc' },
@@ -131,38 +131,40 @@ const sortOrders: Record<EscalationSort, SortOrder> = {
 
 const priorityRanks: Record<EscalationPriority, number> = { CRITICAL: 1, HIGH: 2, MEDIUM: 3, LOW: 4 }
 
+/** The fields of an escalation row: its columns and the caller's representative id (for `allowedActions`). */
+export function escalationFields(db: TenantDb) {
+  return { ...getTableColumns(escalations), callerRepresentativeId: callerRepresentativeSql(db) }
+}
+
 /** Escalations with the caller's representative id (a scalar subquery Postgres runs once): one statement. */
 function selectEscalations(db: TenantDb, ...conditions: Array<SQL | undefined>) {
-  return db.selectFields(
-    escalations,
-    { ...getTableColumns(escalations), callerRepresentativeId: callerRepresentativeSql(db) },
-    ...conditions,
-  )
+  return db.selectFields(escalations, escalationFields(db), ...conditions)
+}
+
+/** The list's filters (GET /v1/escalations, and the same arguments of expand and GraphQL, src/reads). */
+export function filtersOf(query: Omit<ListEscalationsQuery, 'limit' | 'sort'>): Array<SQL | undefined> {
+  const assignee = query.assignedRepresentativeId
+  return [
+    query.status ? inArray(escalations.status, query.status) : undefined,
+    // The rank, not the enum: the queue indexes hold it.
+    query.priority
+      ? inArray(
+          escalations.priorityRank,
+          query.priority.map((priority) => priorityRanks[priority]),
+        )
+      : undefined,
+    query.reason ? inArray(escalations.reason, query.reason) : undefined,
+    assignee === 'none' ? isNull(escalations.assignedRepresentativeId) : undefined,
+    assignee && assignee !== 'none' ? eq(escalations.assignedRepresentativeId, assignee) : undefined,
+    query.agentConfigurationId ? eq(escalations.agentConfigurationId, query.agentConfigurationId) : undefined,
+    query.ticketId ? eq(escalations.ticketId, query.ticketId) : undefined,
+  ]
 }
 
 /** The representative queue: one page, filtered, in the queue order by default. One round trip. */
 export function listEscalations(db: TenantDb, query: ListEscalationsQuery) {
-  const assignee = query.assignedRepresentativeId
   return listView<ListEscalationsQuery['sort'], EscalationRow>(db, query, sortOrders, (after) =>
-    selectEscalations(
-      db,
-      after,
-      query.status ? inArray(escalations.status, query.status) : undefined,
-      // The rank, not the enum: the queue indexes hold it.
-      query.priority
-        ? inArray(
-            escalations.priorityRank,
-            query.priority.map((priority) => priorityRanks[priority]),
-          )
-        : undefined,
-      query.reason ? inArray(escalations.reason, query.reason) : undefined,
-      assignee === 'none' ? isNull(escalations.assignedRepresentativeId) : undefined,
-      assignee && assignee !== 'none' ? eq(escalations.assignedRepresentativeId, assignee) : undefined,
-      query.agentConfigurationId
-        ? eq(escalations.agentConfigurationId, query.agentConfigurationId)
-        : undefined,
-      query.ticketId ? eq(escalations.ticketId, query.ticketId) : undefined,
-    ),
+    selectEscalations(db, after, ...filtersOf(query)),
   )
 }
 

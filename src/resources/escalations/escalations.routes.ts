@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi'
 import { escalations } from '../../db/schema'
 import {
   actionHeadersSchema,
@@ -8,11 +9,12 @@ import {
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { expandedPageSchema, expandedSchema } from '../../reads/expanded-schemas'
+import { expandParameter } from '../../reads/relations'
 import {
   AssignEscalationSchema,
   CreateEscalationSchema,
   EscalationIdParamsSchema,
-  EscalationPageSchema,
   EscalationSchema,
   ListEscalationsQuerySchema,
   ResolveEscalationSchema,
@@ -44,7 +46,12 @@ export const listEscalations = protectedRoute(readers, {
   tags,
   summary: 'The representative queue: escalations by priority (CRITICAL first), oldest first',
   request: { query: ListEscalationsQuerySchema },
-  responses: { 200: jsonContent(EscalationPageSchema, 'A page of escalations.') },
+  responses: {
+    200: jsonContent(
+      expandedPageSchema('Escalation'),
+      'A page of escalations (with what `expand` asked for).',
+    ),
+  },
 })
 
 export const createEscalation = protectedRoute(openers, {
@@ -71,8 +78,14 @@ export const getEscalation = protectedRoute(readers, {
   path: '/v1/escalations/{escalationId}',
   tags,
   summary: 'Get an escalation',
-  request: { params: EscalationIdParamsSchema },
-  responses: { 200: one('The escalation.'), ...problemResponses(404) },
+  request: { params: EscalationIdParamsSchema, query: z.object({ expand: expandParameter('Escalation') }) },
+  responses: {
+    200: {
+      ...jsonContent(expandedSchema('Escalation'), 'The escalation (with what `expand` asked for).'),
+      headers: etagResponseHeader,
+    },
+    ...problemResponses(404),
+  },
 })
 
 export const updateEscalation = protectedRoute(managers, {

@@ -7,6 +7,7 @@ import {
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampFields } from '../../lib/schemas'
+import { expandParameter } from '../../reads/relations'
 import { escalationActionValues } from './escalation-actions'
 
 const summary = z.string().trim().min(1).max(5_000)
@@ -50,6 +51,7 @@ export const ListEscalationsQuerySchema = z.object({
     .openapi({ description: 'A representative id, or `none` for unassigned escalations.' }),
   agentConfigurationId: z.uuid().optional().openapi({ description: 'Escalations opened by this agent.' }),
   ticketId: z.uuid().optional(),
+  expand: expandParameter('Escalation'),
 })
 
 export const CreateEscalationSchema = z

@@ -23,10 +23,10 @@ import type { CreateMessageInput, ListMessagesQuery, MessageRow } from './messag
  */
 
 /** The conversation's order, oldest first; `backward` reads it from the other end. */
-const forward: SortOrder = { columns: [messages.createdAt, messages.id], direction: 'asc' }
+export const forward: SortOrder = { columns: [messages.createdAt, messages.id], direction: 'asc' }
 const backward: SortOrder = { ...forward, direction: 'desc' }
 /** One cursor format for both directions: a cursor names a position in the conversation. */
-const POSITION = 'createdAt'
+export const POSITION = 'createdAt'
 
 /**
  * What a CUSTOMER may read of messages: PUBLIC ones of its own tickets (the route's ownership rule). The database
@@ -48,7 +48,7 @@ const attachmentsOfMessage = sql<MessageRow['attachments']>`coalesce((
   where a.organization_id = ${messages.organizationId} and a.message_id = ${messages.id}
 ), '[]'::json)`
 
-const messageFields = { ...getTableColumns(messages), attachments: attachmentsOfMessage }
+export const messageFields = { ...getTableColumns(messages), attachments: attachmentsOfMessage }
 
 function selectMessages(db: TenantDb, ...conditions: Array<SQL | undefined>) {
   return db.selectFields(messages, messageFields, ...conditions)

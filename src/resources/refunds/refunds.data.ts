@@ -21,14 +21,14 @@ import { insertTicketStatement } from '../tickets/tickets.data'
 import { type RefundAction, refundActionSource } from './refund-actions'
 import type { CreateRefundInput, ListRefundsQuery, RefundSort } from './refunds.schemas'
 
-const sortOrders: Record<RefundSort, SortOrder> = {
+export const sortOrders: Record<RefundSort, SortOrder> = {
   '-createdAt': { columns: [refunds.createdAt, refunds.id], direction: 'desc' },
   createdAt: { columns: [refunds.createdAt, refunds.id], direction: 'asc' },
 }
 
-/** One page of the tenant's refunds (a CUSTOMER's own only: the route's ownership rule and RLS). */
-export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
-  return listTable<typeof refunds, RefundSort, Refund>(db, refunds, query, sortOrders, [
+/** The list's filters (GET /v1/refunds, and the same arguments of expand and GraphQL, src/reads). */
+export function filtersOf(query: Omit<ListRefundsQuery, 'limit' | 'sort'>) {
+  return [
     query.status ? inArray(refunds.status, query.status) : undefined,
     query.reason ? inArray(refunds.reason, query.reason) : undefined,
     query.customerId ? eq(refunds.customerId, query.customerId) : undefined,
@@ -38,7 +38,12 @@ export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
     query.amountMax ? lte(refunds.amount, query.amountMax) : undefined,
     query.createdFrom ? gte(refunds.createdAt, query.createdFrom) : undefined,
     query.createdTo ? lt(refunds.createdAt, query.createdTo) : undefined,
-  ])
+  ]
+}
+
+/** One page of the tenant's refunds (a CUSTOMER's own only: the route's ownership rule and RLS). */
+export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
+  return listTable<typeof refunds, RefundSort, Refund>(db, refunds, query, sortOrders, filtersOf(query))
 }
 
 export function getRefund(db: TenantDb, refundId: string): Promise<Refund> {

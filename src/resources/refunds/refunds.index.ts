@@ -5,6 +5,7 @@ import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
+import { readListExpanded, readNodes, readOneExpanded } from '../../reads/expand'
 import { allowedRefundActions } from './refund-actions'
 import { refundOutcome } from './refund-outcome'
 import * as data from './refunds.data'
@@ -22,7 +23,14 @@ export const toRefund = (row: Refund, principal: Principal) =>
 export const refundsRouter = createRouter()
   .openapi(routes.listRefunds, async (c) => {
     const { db, principal } = authorized(c)
-    const page = await data.listRefunds(db, c.req.valid('query'))
+    const query = c.req.valid('query')
+    if (query.expand !== undefined) {
+      return c.json(
+        (await readListExpanded(db, principal, readNodes.Refund, query, query.expand)) as never,
+        200,
+      )
+    }
+    const page = await data.listRefunds(db, query)
     return c.json(
       { data: page.data.map((row) => toRefund(row, principal)), nextCursor: page.nextCursor },
       200,
@@ -30,6 +38,17 @@ export const refundsRouter = createRouter()
   })
   .openapi(routes.getRefund, async (c) => {
     const { db, principal } = authorized(c)
+    const { expand } = c.req.valid('query')
+    if (expand !== undefined) {
+      const read = await readOneExpanded(
+        db,
+        principal,
+        readNodes.Refund,
+        c.req.valid('param').refundId,
+        expand,
+      )
+      return c.json(read.body as never, 200, { ETag: etagOf(read.row as { version: number }) })
+    }
     const refund = await data.getRefund(db, c.req.valid('param').refundId)
     return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
   })

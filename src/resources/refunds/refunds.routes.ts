@@ -1,14 +1,16 @@
+import { z } from '@hono/zod-openapi'
 import { refunds } from '../../db/schema'
 import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, optionalJsonBody, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { expandedPageSchema, expandedSchema } from '../../reads/expanded-schemas'
+import { expandParameter } from '../../reads/relations'
 import {
   CreateRefundSchema,
   ListRefundsQuerySchema,
   RefundActionNotesSchema,
   RefundIdParamsSchema,
-  RefundPageSchema,
   RefundSchema,
   RejectRefundSchema,
 } from './refunds.schemas'
@@ -33,7 +35,9 @@ export const listRefunds = protectedRoute(everyone, {
   tags,
   summary: 'List refunds (filters status, reason, customerId, ticketId, currency, amount and date ranges)',
   request: { query: ListRefundsQuerySchema },
-  responses: { 200: jsonContent(RefundPageSchema, 'A page of refunds.') },
+  responses: {
+    200: jsonContent(expandedPageSchema('Refund'), 'A page of refunds (with what `expand` asked for).'),
+  },
 })
 
 export const getRefund = protectedRoute(everyone, {
@@ -41,8 +45,14 @@ export const getRefund = protectedRoute(everyone, {
   path: '/v1/refunds/{refundId}',
   tags,
   summary: 'Get a refund, with its decision trace and allowed actions',
-  request: { params: RefundIdParamsSchema },
-  responses: { 200: refundResponse('The refund.'), ...problemResponses(404) },
+  request: { params: RefundIdParamsSchema, query: z.object({ expand: expandParameter('Refund') }) },
+  responses: {
+    200: {
+      ...jsonContent(expandedSchema('Refund'), 'The refund (with what `expand` asked for).'),
+      headers: etagResponseHeader,
+    },
+    ...problemResponses(404),
+  },
 })
 
 export const createRefund = protectedRoute(everyone, {

@@ -13,6 +13,7 @@ import {
   timestampFields,
   timestampInput,
 } from '../../lib/schemas'
+import { expandParameter } from '../../reads/relations'
 import { getBudget } from '../budgets/budgets.routes'
 import { getRule } from '../decision-rules/decision-rules.routes'
 import { RefundDecisionSchema } from '../decision-rules/refund-decision'
@@ -95,6 +96,7 @@ export const ListRefundsQuerySchema = z.object({
   amountMax: moneyInput.optional().openapi({ description: 'Amount at most (inclusive).' }),
   createdFrom: timestampInput.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
   createdTo: timestampInput.optional().openapi({ description: 'Created before (ISO 8601).' }),
+  expand: expandParameter('Refund'),
 })
 
 export const CreateRefundSchema = z

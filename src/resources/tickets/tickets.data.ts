@@ -15,7 +15,7 @@ import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
 
-const sortOrders: Record<TicketSort, SortOrder> = {
+export const sortOrders: Record<TicketSort, SortOrder> = {
   '-createdAt': { columns: [tickets.createdAt, tickets.id], direction: 'desc' },
   createdAt: { columns: [tickets.createdAt, tickets.id], direction: 'asc' },
   '-updatedAt': { columns: [tickets.updatedAt, tickets.id], direction: 'desc' },
@@ -29,7 +29,7 @@ const sortOrders: Record<TicketSort, SortOrder> = {
 /** tickets.priority_level of each priority (the generated column's CASE). */
 const priorityLevels: Record<TicketPriority, number> = { LOW: 1, MEDIUM: 2, HIGH: 3, URGENT: 4 }
 
-function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
+export function filtersOf(query: ListTicketsQuery): Array<SQL | undefined> {
   const assignee = query.assignedRepresentativeId
   return [
     query.status ? inArray(tickets.status, query.status) : undefined,

@@ -1,15 +1,17 @@
+import { z } from '@hono/zod-openapi'
 import { tickets } from '../../db/schema'
 import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { expandedPageSchema, expandedSchema } from '../../reads/expanded-schemas'
+import { expandParameter } from '../../reads/relations'
 import { ticketAssigners } from './ticket-status'
 import {
   AssignTicketSchema,
   CreateTicketSchema,
   ListTicketsQuerySchema,
   TicketIdParamsSchema,
-  TicketPageSchema,
   TicketSchema,
   UpdateTicketSchema,
 } from './tickets.schemas'
@@ -34,7 +36,9 @@ export const listTickets = protectedRoute(ticketUsers, {
   tags: ['Tickets'],
   summary: 'List tickets (cursor pagination, filters, sorts)',
   request: { query: ListTicketsQuerySchema },
-  responses: { 200: jsonContent(TicketPageSchema, 'A page of tickets.') },
+  responses: {
+    200: jsonContent(expandedPageSchema('Ticket'), 'A page of tickets (with what `expand` asked for).'),
+  },
 })
 
 export const getTicket = protectedRoute(ticketUsers, {
@@ -42,9 +46,12 @@ export const getTicket = protectedRoute(ticketUsers, {
   path: '/v1/tickets/{ticketId}',
   tags: ['Tickets'],
   summary: 'Get a ticket',
-  request: { params: TicketIdParamsSchema },
+  request: { params: TicketIdParamsSchema, query: z.object({ expand: expandParameter('Ticket') }) },
   responses: {
-    200: { ...jsonContent(TicketSchema, 'The ticket.'), headers: etagResponseHeader },
+    200: {
+      ...jsonContent(expandedSchema('Ticket'), 'The ticket (with what `expand` asked for).'),
+      headers: etagResponseHeader,
+    },
     ...problemResponses(404),
   },
 })

@@ -9,6 +9,7 @@ import {
 import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import { represent, rolesOf, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
 import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
+import { expandParameter } from '../../reads/relations'
 import { getRepresentative } from '../representatives/representatives.routes'
 import { allowedTicketActions, ticketActionValues } from './ticket-status'
 
@@ -101,6 +102,7 @@ export const ListTicketsQuerySchema = z.object({
   customerId: z.uuid().optional(),
   createdFrom: timestampInput.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
   createdTo: timestampInput.optional().openapi({ description: 'Created before (ISO 8601).' }),
+  expand: expandParameter('Ticket'),
 })
 
 export const TicketIdParamsSchema = idParams('ticketId')

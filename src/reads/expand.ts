@@ -1,0 +1,105 @@
+import type { Principal } from '../auth/principal'
+import { foundOr404 } from '../db/crud'
+import type { TenantDb } from '../db/tenant'
+import { ApiError } from '../lib/errors'
+import { type ReadNode, readNodes } from './graph'
+import { authorizeEdge, type PlanBranch, readPlans } from './planner'
+import { type ReadNodeName, readLimits } from './relations'
+
+/*
+ * REST `expand` (Stripe-style dotted paths) on a resource's GET and list operations: the paths become a read plan's
+ * branches (src/reads/planner.ts), so the resource and everything expanded come in ONE database round trip.
+ */
+
+function invalidExpand(message: string): ApiError {
+  return new ApiError(400, 'INVALID_PARAMETERS', 'Bad Request', `The request query is invalid: ${message}`, {
+    errors: [{ path: 'expand', message }],
+  })
+}
+
+/** The branches of `expand=a,b.c` from `root`: each path checked (known, deep and many enough, readable). */
+export function expandBranches(principal: Principal, root: ReadNodeName, expand: string): PlanBranch[] {
+  const paths = [...new Set(expand.split(',').map((path) => path.trim()))]
+  if (paths.some((path) => path === '')) throw invalidExpand('An empty path.')
+  if (paths.length > readLimits.expandPaths) {
+    throw invalidExpand(`At most ${readLimits.expandPaths} paths (got ${paths.length}).`)
+  }
+  const branches: PlanBranch[] = []
+  for (const path of paths) {
+    const segments = path.split('.')
+    if (segments.length > readLimits.expandDepth) {
+      throw invalidExpand(`\`${path}\` is deeper than ${readLimits.expandDepth}.`)
+    }
+    let from = root
+    let siblings = branches
+    segments.forEach((segment, index) => {
+      const dotted = segments.slice(0, index + 1).join('.')
+      let branch = siblings.find((candidate) => candidate.key === segment)
+      if (!branch) {
+        if (!/^[A-Za-z]+$/.test(segment)) throw invalidExpand(`Unknown relation \`${dotted}\`.`)
+        const { edge, node } = authorizeEdgeOr400(principal, from, segment, dotted)
+        branch = {
+          key: segment,
+          from,
+          edgeName: segment,
+          edge,
+          node,
+          limit: readLimits.nestedPage,
+          filters: [],
+          params: {},
+          children: [],
+          path: dotted,
+        }
+        siblings.push(branch)
+      }
+      from = branch.node.name
+      siblings = branch.children
+    })
+  }
+  return branches
+}
+
+/** authorizeEdge, with an unknown relation reported as the query's error (`expand`). */
+function authorizeEdgeOr400(principal: Principal, from: ReadNodeName, segment: string, dotted: string) {
+  try {
+    return authorizeEdge(principal, from, segment, dotted)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400)
+      throw invalidExpand(`Unknown relation \`${dotted}\`.`)
+    throw error
+  }
+}
+
+/** GET one with `expand`: the resource (404 as without expand) and its expansions, one round trip. */
+export async function readOneExpanded(
+  db: TenantDb,
+  principal: Principal,
+  node: ReadNode,
+  id: string,
+  expand: string,
+) {
+  const children = expandBranches(principal, node.name, expand)
+  const [result] = await readPlans(db, principal, [{ node, kind: 'one', id, children }])
+  const row = foundOr404(result?.rows ?? [], node.name.toLowerCase())
+  return { body: result?.items[0] as Record<string, unknown>, row }
+}
+
+/** A list with `expand`: the page the list route gives for `query` (its filters, sort, cursor), expanded. */
+export async function readListExpanded(
+  db: TenantDb,
+  principal: Principal,
+  node: ReadNode,
+  query: { limit: number; cursor?: string | undefined } & Record<string, unknown>,
+  expand: string,
+) {
+  const list = node.list
+  if (!list) throw new Error(`${node.name} has no list`)
+  const children = expandBranches(principal, node.name, expand)
+  const { filters, sort } = list.plan(query)
+  const [result] = await readPlans(db, principal, [
+    { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },
+  ])
+  return { data: result?.items ?? [], nextCursor: result?.nextCursor ?? null }
+}
+
+export { readNodes }
