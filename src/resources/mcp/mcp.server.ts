@@ -34,8 +34,8 @@ interface ServedTools {
   version: string
 }
 
-/** Derived once per isolate, on its first MCP request (a failure is retried by the next one). */
-let served: Promise<ServedTools> | undefined
+/** Derived once per isolate and app, on its first MCP request (a failure is retried by the next one). */
+const servedTools = new WeakMap<OpenAPIHono<AppEnv>, Promise<ServedTools>>()
 
 /** Answers one MCP message (mcp.index.ts checked the caller and read it) with a server of its own. */
 export async function serveMcp(
@@ -44,10 +44,14 @@ export async function serveMcp(
   role: PrincipalRole,
   message: unknown,
 ): Promise<Response> {
-  served ??= loadTools(app, c).catch((error: unknown) => {
-    served = undefined
-    throw error
-  })
+  let served = servedTools.get(app)
+  if (!served) {
+    served = loadTools(app, c).catch((error: unknown) => {
+      servedTools.delete(app)
+      throw error
+    })
+    servedTools.set(app, served)
+  }
   const server = mcpServer(c, app, await served, role)
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
   await server.connect(transport)

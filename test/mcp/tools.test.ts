@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest'
+import { type OpenApiDocument, operationTools, toolsFor } from '../../src/resources/mcp/mcp.tools'
+
+/** The derivation of tools from an OpenAPI document (src/resources/mcp/mcp.tools.ts), on small documents. */
+
+const bearer = [{ Bearer: [] }]
+const ok = (schema: Record<string, unknown>) => ({
+  200: { description: 'ok', content: { 'application/json': { schema } } },
+})
+
+function documentWith(paths: Record<string, Record<string, unknown>>): OpenApiDocument {
+  return {
+    info: { version: '1.2.3' },
+    paths,
+    components: {
+      schemas: {
+        Node: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/components/schemas/Node' } },
+          },
+        },
+        CreateNode: {
+          type: 'object',
+          properties: { name: { type: 'string' }, parent: { $ref: '#/components/schemas/Node' } },
+          required: ['name'],
+          additionalProperties: false,
+        },
+      },
+      parameters: { Limit: { name: 'limit', in: 'query', schema: { type: 'integer' } } },
+    },
+  }
+}
+
+describe('operationTools', () => {
+  it('merges path, query and body parameters, resolving references into standalone $defs', () => {
+    const [list, create] = operationTools(
+      documentWith({
+        '/v1/nodes/{nodeId}/children': {
+          get: {
+            operationId: 'listNodeChildren',
+            summary: 'Children',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN', 'AGENT'] },
+            parameters: [
+              { name: 'nodeId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+              { $ref: '#/components/parameters/Limit' },
+            ],
+            responses: ok({ $ref: '#/components/schemas/Node' }),
+          },
+          post: {
+            operationId: 'createNodeChild',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN'] },
+            parameters: [
+              { name: 'nodeId', in: 'path', required: true, schema: { type: 'string' } },
+              { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
+              { name: 'if-match', in: 'header', schema: { type: 'string' } },
+            ],
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateNode' } } },
+            },
+            responses: { 204: { description: 'done' } },
+          },
+        },
+      }),
+    )
+    expect(list?.tool).toMatchObject({
+      name: 'listNodeChildren',
+      title: 'Children',
+      description: 'Children',
+      inputSchema: {
+        type: 'object',
+        properties: { nodeId: { type: 'string', format: 'uuid' }, limit: { type: 'integer' } },
+        required: ['nodeId'],
+        additionalProperties: false,
+      },
+      outputSchema: {
+        type: 'object',
+        properties: { children: { items: { $ref: '#/$defs/Node' } } },
+        $defs: { Node: { properties: { children: { items: { $ref: '#/$defs/Node' } } } } },
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    })
+    expect(list?.operation).toEqual({
+      method: 'GET',
+      path: '/v1/nodes/{nodeId}/children',
+      pathParameters: ['nodeId'],
+      queryParameters: ['limit'],
+      body: undefined,
+      idempotencyKey: false,
+      expectedVersion: false,
+    })
+    expect(create?.tool.inputSchema).toMatchObject({
+      properties: {
+        nodeId: { type: 'string' },
+        idempotencyKey: { type: 'string' },
+        expectedVersion: { type: 'integer', minimum: 1 },
+        name: { type: 'string' },
+        parent: { $ref: '#/$defs/Node' },
+      },
+      required: ['nodeId', 'name'],
+      additionalProperties: false,
+      $defs: { Node: { type: 'object' } },
+    })
+    expect(create?.tool.outputSchema).toBeUndefined()
+    expect(create?.tool.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
+    expect(create?.operation).toMatchObject({
+      body: { required: true },
+      idempotencyKey: true,
+      expectedVersion: true,
+    })
+    expect(JSON.stringify([list?.tool, create?.tool])).not.toContain('#/components/')
+  })
+
+  it('a body that ignores unknown members leaves the arguments open; only bearer operations are tools', () => {
+    const tools = operationTools(
+      documentWith({
+        '/v1/things': {
+          patch: {
+            operationId: 'updateThings',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN'] },
+            requestBody: {
+              content: {
+                'application/json': { schema: { type: 'object', properties: { a: { type: 'string' } } } },
+              },
+            },
+            responses: ok({ type: 'object' }),
+          },
+          delete: {
+            operationId: 'deleteThings',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN'] },
+            responses: ok({ type: 'object' }),
+          },
+        },
+        '/v1/things/{thingId}/cancel': {
+          post: {
+            operationId: 'cancelThing',
+            security: bearer,
+            'x-permission': { roles: ['AGENT'] },
+            parameters: [{ name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }],
+            responses: ok({ type: 'object' }),
+          },
+        },
+        '/v1/platform': {
+          post: { operationId: 'createPlatform', security: [{ PlatformKey: [] }], responses: {} },
+        },
+        '/health': { get: { operationId: 'getHealth', security: [], responses: {} } },
+      }),
+    )
+    expect(tools.map((entry) => entry.tool.name)).toEqual(['deleteThings', 'updateThings', 'cancelThing'])
+    const [remove, update, cancel] = tools
+    // An optional body: none of its members is required; unknown ones go to the route's own schema.
+    expect(update?.tool.inputSchema).toEqual({ type: 'object', properties: { a: { type: 'string' } } })
+    expect(update?.operation.body).toEqual({ required: false })
+    expect(remove?.tool.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true })
+    expect(cancel?.tool.annotations).toMatchObject({ destructiveHint: true, idempotentHint: false })
+    expect(toolsFor(tools, 'AGENT').map((tool) => tool.name)).toEqual(['cancelThing'])
+    expect(toolsFor(tools, 'CUSTOMER')).toEqual([])
+  })
+
+  it('refuses what it cannot make a faithful tool of: a name taken twice, a header no argument stands for', () => {
+    const operation = (parameters: unknown[], body?: Record<string, unknown>) =>
+      documentWith({
+        '/v1/things/{thingId}': {
+          put: {
+            operationId: 'replaceThing',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN'] },
+            parameters,
+            ...(body ? { requestBody: { content: { 'application/json': { schema: body } } } } : {}),
+            responses: ok({ type: 'object' }),
+          },
+        },
+      })
+    const path = { name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }
+    expect(() =>
+      operationTools(operation([path], { type: 'object', properties: { thingId: { type: 'string' } } })),
+    ).toThrow('replaceThing: the argument thingId is declared twice')
+    expect(() => operationTools(operation([path, { name: 'X-Trace', in: 'header' }]))).toThrow(
+      'replaceThing: no tool argument stands for its header parameter X-Trace',
+    )
+    expect(() => operationTools(operation([path], { type: 'array', items: {} }))).toThrow(
+      'replaceThing: its JSON body is not an object of named properties',
+    )
+  })
+})
