@@ -8,6 +8,7 @@ import {
   customerProfiles,
   decisionRules,
   escalations,
+  events,
   messages,
   organizations,
   performanceMetrics,
@@ -16,6 +17,8 @@ import {
   teamPerformance,
   tickets,
   users,
+  webhookDeliveries,
+  webhookEndpoints,
 } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
@@ -885,6 +888,136 @@ async function expectProblem(response: Response, status: number, code: string): 
   expect(response.headers.get('Content-Type')).toContain('application/problem+json')
   expect(await json(response)).toMatchObject({ status, code })
 }
+
+/* Events (docs: README "Events") and webhook endpoints, an ADMIN's. */
+const readers = { ADMIN: ok, REPRESENTATIVE: ok, AGENT: ok }
+const webhookRows = ({ tenant }: Fixture) =>
+  ownerDb
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.organizationId, tenant.organizationId))
+    .orderBy(asc(webhookEndpoints.id))
+const deliveryRows = ({ tenant }: Fixture) =>
+  ownerDb
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.organizationId, tenant.organizationId))
+    .orderBy(asc(webhookDeliveries.id))
+/** An endpoint for every event (created through the API as the ADMIN), and a delivery to it of a ticket change. */
+const preparedEndpoint = async (f: Fixture) => {
+  const response = await api('/v1/webhook-endpoints', {
+    method: 'POST',
+    token: f.tenant.tokens.ADMIN,
+    body: { url: 'https://hooks.example.com/matrix', enabledEvents: ['*'] },
+  })
+  expect(response.status, await response.clone().text()).toBe(201)
+  const endpointId = (await json<{ id: string }>(response)).id
+  await ownerDb
+    .update(tickets)
+    .set({ tags: ['matrix'] })
+    .where(eq(tickets.id, f.ticketId))
+  const [delivery] = await ownerDb
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.endpointId, endpointId))
+  return { endpointId, deliveryId: delivery?.id as string }
+}
+const endpointPath = (f: Fixture, suffix = '') => `/v1/webhook-endpoints/${f.ids.endpointId}${suffix}`
+
+routes.push(
+  {
+    operation: 'GET /v1/events',
+    call: (f, actor) => ({ method: 'GET', path: '/v1/events', token: tokenOf(f, actor) }),
+    check: (body, f) =>
+      expect((body as { data: Array<{ objectId: string }> }).data.map((e) => e.objectId)).toContain(
+        f.ticketId,
+      ),
+    expected: only(readers),
+  },
+  {
+    operation: 'GET /v1/events/{eventId}',
+    prepare: async (f) => {
+      const [event] = await ownerDb.select().from(events).where(eq(events.objectId, f.ticketId))
+      return { eventId: event?.id as string }
+    },
+    call: (f, actor) => ({ method: 'GET', path: `/v1/events/${f.ids.eventId}`, token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.eventId, objectId: f.ticketId }),
+    expected: only(readers),
+  },
+  {
+    operation: 'GET /v1/webhook-endpoints',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({ method: 'GET', path: '/v1/webhook-endpoints', token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ data: [{ id: f.ids.endpointId }] }),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'POST /v1/webhook-endpoints',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/v1/webhook-endpoints',
+      token: tokenOf(f, actor),
+      body: { url: 'https://hooks.example.com/new', enabledEvents: ['ticket.*'] },
+    }),
+    state: webhookRows,
+    expected: only({ ADMIN: created }),
+  },
+  {
+    operation: 'GET /v1/webhook-endpoints/{endpointId}',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({ method: 'GET', path: endpointPath(f), token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.endpointId }),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'PATCH /v1/webhook-endpoints/{endpointId}',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({
+      method: 'PATCH',
+      path: endpointPath(f),
+      token: tokenOf(f, actor),
+      body: { description: `Edited by ${actor}` },
+    }),
+    state: webhookRows,
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'DELETE /v1/webhook-endpoints/{endpointId}',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({ method: 'DELETE', path: endpointPath(f), token: tokenOf(f, actor) }),
+    state: webhookRows,
+    expected: only({ ADMIN: { status: 204 } }),
+  },
+  {
+    operation: 'POST /v1/webhook-endpoints/{endpointId}/rotate-secret',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({
+      method: 'POST',
+      path: endpointPath(f, '/rotate-secret'),
+      token: tokenOf(f, actor),
+    }),
+    state: webhookRows,
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'GET /v1/webhook-endpoints/{endpointId}/deliveries',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({ method: 'GET', path: endpointPath(f, '/deliveries'), token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ data: [{ id: f.ids.deliveryId }] }),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'POST /v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({
+      method: 'POST',
+      path: endpointPath(f, `/deliveries/${f.ids.deliveryId}/redeliver`),
+      token: tokenOf(f, actor),
+    }),
+    state: deliveryRows,
+    expected: only({ ADMIN: { status: 202 } }),
+  },
+)
 
 describe('permission matrix: every /v1 tenant route × every caller', () => {
   for (const route of routes) {
