@@ -51,9 +51,58 @@ export function bindingsOf(envTs: string): Binding[] {
 }
 
 type Vars = Record<string, unknown>
+interface QueuesConfig {
+  producers?: Array<{ binding?: string; queue?: string }>
+  consumers?: Array<{ queue?: string; dead_letter_queue?: string; max_retries?: number }>
+}
+
 interface WranglerConfig {
   vars?: Vars
-  env?: Record<string, { vars?: Vars }>
+  queues?: QueuesConfig
+  triggers?: { crons?: string[] }
+  env?: Record<string, { vars?: Vars; queues?: QueuesConfig; triggers?: { crons?: string[] } }>
+}
+
+/** The webhook queue (src/webhooks/) and the crons src/index.ts dispatches on: every environment needs its own. */
+const WEBHOOK_QUEUE_BINDING = 'WEBHOOK_QUEUE'
+const REQUIRED_CRONS = ['5 0 * * *', '* * * * *']
+
+/**
+ * Queues and cron triggers are not inherited by [env.*] either: each environment must produce to WEBHOOK_QUEUE,
+ * consume that same queue with a dead-letter queue of its own, and have the daily and per-minute crons; two
+ * environments must not share a queue (one's consumer would deliver the other's webhooks).
+ */
+export function checkQueues(wranglerToml: string): string[] {
+  const config = parseToml(wranglerToml) as WranglerConfig
+  const problems: string[] = []
+  const owners = new Map<string, string>()
+  const environments = [
+    { name: '', queues: config.queues, triggers: config.triggers },
+    ...Object.entries(config.env ?? {}).map(([name, env]) => ({ ...env, name })),
+  ]
+  for (const { name, queues, triggers } of environments) {
+    const where = name ? `[env.${name}]` : 'the top level'
+    const producer = queues?.producers?.find((p) => p.binding === WEBHOOK_QUEUE_BINDING)
+    if (!producer?.queue) {
+      problems.push(
+        `${where} has no [[queues.producers]] binding ${WEBHOOK_QUEUE_BINDING} (queues are not inherited)`,
+      )
+      continue
+    }
+    const consumer = queues?.consumers?.find((c) => c.queue === producer.queue)
+    if (!consumer) problems.push(`${where} does not consume its webhook queue ${producer.queue}`)
+    else if (!consumer.dead_letter_queue)
+      problems.push(`${where}: the consumer of ${producer.queue} has no dead_letter_queue`)
+    const owner = owners.get(producer.queue)
+    // The top level (wrangler dev, local only) may name production's queue: it never deploys as its own Worker.
+    if (owner !== undefined && owner !== '' && name !== '')
+      problems.push(`${where} shares the queue ${producer.queue} with [env.${owner}]`)
+    owners.set(producer.queue, name)
+    for (const cron of REQUIRED_CRONS) {
+      if (!triggers?.crons?.includes(cron)) problems.push(`${where} lacks the cron "${cron}" (src/index.ts)`)
+    }
+  }
+  return problems
 }
 
 /** [vars] of the top level ("" = what `wrangler dev` and `npm run build` use) and of each [env.X]. */
@@ -179,6 +228,7 @@ export function checkWrangler(sources: Pick<Sources, 'wranglerToml' | 'envTs'>):
         problems.push(`wrangler.toml line ${index + 1} holds a long random-looking value (a secret?)`)
     }
   }
+  problems.push(...checkQueues(sources.wranglerToml))
   return problems
 }
 
@@ -284,6 +334,28 @@ function check(): boolean {
 }
 
 const BREAKS: Array<{ what: string; expect: RegExp; apply: (s: Sources) => Sources }> = [
+  {
+    what: 'staging without its webhook queue consumer',
+    expect: /does not consume its webhook queue/,
+    apply: (s) => ({
+      ...s,
+      wranglerToml: s.wranglerToml.replace(
+        '[[env.staging.queues.consumers]]\nqueue = "organization-api-webhooks-staging"',
+        '[[env.staging.queues.consumers]]\nqueue = "somewhere-else"',
+      ),
+    }),
+  },
+  {
+    what: 'preview without the per-minute cron',
+    expect: /\[env\.preview\] lacks the cron "\* \* \* \* \*"/,
+    apply: (s) => ({
+      ...s,
+      wranglerToml: s.wranglerToml.replace(
+        '[env.preview.triggers]\ncrons = ["5 0 * * *", "* * * * *"]',
+        '[env.preview.triggers]\ncrons = ["5 0 * * *"]',
+      ),
+    }),
+  },
   {
     what: 'DATABASE_URL as a var of staging',
     expect: /has the secret DATABASE_URL/,
