@@ -109,9 +109,12 @@ function inputChecks(spec: RouteSpec, options: { idempotency: boolean }) {
   ]
 }
 
-/** The problems of reading a body (lib/routes.ts inputChecks), on the routes that take one. */
+/**
+ * The problems of reading a body (lib/routes.ts inputChecks), on the routes that take one: 413, 415, and 422 for a
+ * body that is unsafe (input hygiene) or fails its schema (lib/openapi.ts createRouter's validation hook).
+ */
 function bodyProblems(spec: RouteSpec) {
-  return spec.request?.body ? problemResponses(413, 415) : {}
+  return spec.request?.body ? problemResponses(413, 415, 422) : {}
 }
 
 /**
