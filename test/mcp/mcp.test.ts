@@ -28,6 +28,12 @@ const newTicketArgs = (tenant: TestTenant) => ({
   priority: 'HIGH',
 })
 
+interface RestCall {
+  path: string
+  method?: string
+  body?: unknown
+}
+
 /** The fields of a created resource that differ between two creations (identity and time). */
 function withoutIdentity(body: Record<string, unknown>) {
   const { id: _id, ticketNumber: _n, createdAt: _c, updatedAt: _u, ...rest } = body
@@ -480,31 +486,35 @@ describe('the same walls as REST', () => {
     await testClient.client.listTools()
     expect(await neonLocalStats(listId)).toBe(0)
 
+    /** Each tool with its arguments, and the same request over REST, on a ticket of its own. */
+    const refund = { customerId: tenant.customerId, amount: '5.00', currency: 'USD', reason: 'LATE_DELIVERY' }
+    const escalation = (ticketId: string) => ({
+      ticketId,
+      priority: 'LOW',
+      reason: 'LOW_CONFIDENCE',
+      summary: 's',
+    })
     const calls: Array<
-      [
-        string,
-        (ticketId: string) => Record<string, unknown>,
-        string,
-        (id: string) => RequestInit & { path: string },
-      ]
+      [string, (ticketId: string) => Record<string, unknown>, (ticketId: string) => RestCall]
     > = [
       [
         'createTicket',
         () => newTicketArgs(tenant),
-        'POST',
-        () => ({ path: '/v1/tickets', method: 'POST', body: JSON.stringify(newTicketArgs(tenant)) }),
+        () => ({ path: '/v1/tickets', body: newTicketArgs(tenant) }),
       ],
-      ['getTicket', (id) => ({ ticketId: id }), 'GET', (id) => ({ path: `/v1/tickets/${id}` })],
+      ['getTicket', (id) => ({ ticketId: id }), (id) => ({ path: `/v1/tickets/${id}` })],
+      [
+        'listTickets',
+        () => ({ status: 'OPEN', limit: 5 }),
+        () => ({ path: '/v1/tickets?status=OPEN&limit=5' }),
+      ],
       [
         'updateTicket',
         (id) => ({ ticketId: id, status: 'IN_PROGRESS' }),
-        'PATCH',
-        (id) => ({
-          path: `/v1/tickets/${id}`,
-          method: 'PATCH',
-          body: JSON.stringify({ status: 'IN_PROGRESS' }),
-        }),
+        (id) => ({ path: `/v1/tickets/${id}`, method: 'PATCH', body: { status: 'IN_PROGRESS' } }),
       ],
+      ['createRefund', () => refund, () => ({ path: '/v1/refunds', body: refund })],
+      ['createEscalation', escalation, (id) => ({ path: '/v1/escalations', body: escalation(id) })],
     ]
     const { body: ticket } = await callOk<{ id: string }>(
       testClient.client,
@@ -516,16 +526,16 @@ describe('the same walls as REST', () => {
       'createTicket',
       newTicketArgs(tenant),
     )
-    for (const [tool, args, , restOf] of calls) {
+    for (const [tool, args, restOf] of calls) {
       const mcpId = `mcp-rt-${tool}-${crypto.randomUUID()}`
       testClient.useRequestId(mcpId)
       await callOk(testClient.client, tool, args(ticket.id))
       const restId = `rest-rt-${tool}-${crypto.randomUUID()}`
-      const { path, ...init } = restOf(other.id)
+      const { path, method, body } = restOf(other.id)
       const rest = await api(path, {
-        method: init.method ?? 'GET',
+        method: method ?? (body ? 'POST' : 'GET'),
         token: tenant.tokens.AGENT,
-        body: init.body,
+        body,
         headers: { 'X-Request-Id': restId },
       })
       expect(rest.ok).toBe(true)
@@ -542,7 +552,7 @@ describe('the same walls as REST', () => {
         role: 'AGENT',
         organizationId: tenant.organizationId,
         operationId: tool,
-        operationStatus: tool === 'createTicket' ? 201 : 200,
+        operationStatus: tool.startsWith('create') ? 201 : 200,
         databaseRoundTrips: restTrips,
       })
       expect(requestLines(restId)).toMatchObject([{ databaseRoundTrips: restTrips }])

@@ -87,9 +87,13 @@ interface DocumentOperation {
   operationId?: string
   security?: Array<Record<string, unknown>>
   'x-permission'?: { roles?: string[] }
+  requestBody?: { content?: Record<string, unknown> }
 }
 
-/** The operationIds each role may call, read from the served /openapi.json's permission declarations. */
+/**
+ * The operationIds each role may call, read from the served /openapi.json's permission declarations; file uploads
+ * (a request body that is not JSON) are REST only.
+ */
 export async function operationIdsByRole(): Promise<Map<string, Set<string>>> {
   const document = await json<{ paths: Record<string, Record<string, DocumentOperation>> }>(
     await api('/openapi.json'),
@@ -98,6 +102,8 @@ export async function operationIdsByRole(): Promise<Map<string, Set<string>>> {
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
       if (!JSON.stringify(operation.security ?? []).includes('"Bearer"')) continue
+      const content = operation.requestBody?.content
+      if (content && !('application/json' in content)) continue
       for (const role of operation['x-permission']?.roles ?? []) {
         const ids = byRole.get(role) ?? new Set<string>()
         ids.add(operation.operationId as string)

@@ -35,7 +35,10 @@ function documentWith(paths: Record<string, Record<string, unknown>>): OpenApiDo
 
 describe('operationTools', () => {
   it('merges path, query and body parameters, resolving references into standalone $defs', () => {
-    const [list, create] = operationTools(
+    const {
+      tools: [list, create],
+      unfaithful,
+    } = operationTools(
       documentWith({
         '/v1/nodes/{nodeId}/children': {
           get: {
@@ -113,10 +116,11 @@ describe('operationTools', () => {
       expectedVersion: true,
     })
     expect(JSON.stringify([list?.tool, create?.tool])).not.toContain('#/components/')
+    expect(unfaithful).toEqual([])
   })
 
   it('a body that ignores unknown members leaves the arguments open; only bearer operations are tools', () => {
-    const tools = operationTools(
+    const { tools } = operationTools(
       documentWith({
         '/v1/things': {
           patch: {
@@ -163,29 +167,36 @@ describe('operationTools', () => {
     expect(toolsFor(tools, 'CUSTOMER')).toEqual([])
   })
 
-  it('refuses what it cannot make a faithful tool of: a name taken twice, a header no argument stands for', () => {
-    const operation = (parameters: unknown[], body?: Record<string, unknown>) =>
+  it('leaves out and reports what it cannot make a faithful tool of; the other tools stay', () => {
+    const path = { name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }
+    const operation = (operationId: string, parameters: unknown[], body?: Record<string, unknown>) => ({
+      operationId,
+      security: bearer,
+      'x-permission': { roles: ['ADMIN'] },
+      parameters,
+      ...(body ? { requestBody: { content: { 'application/json': { schema: body } } } } : {}),
+      responses: ok({ type: 'object' }),
+    })
+    const { tools, unfaithful } = operationTools(
       documentWith({
         '/v1/things/{thingId}': {
-          put: {
-            operationId: 'replaceThing',
-            security: bearer,
-            'x-permission': { roles: ['ADMIN'] },
-            parameters,
-            ...(body ? { requestBody: { content: { 'application/json': { schema: body } } } } : {}),
-            responses: ok({ type: 'object' }),
-          },
+          get: operation('getThing', [path]),
+          put: operation('replaceThing', [path], {
+            type: 'object',
+            properties: { thingId: { type: 'string' } },
+          }),
+          post: operation('traceThing', [path, { name: 'X-Trace', in: 'header' }]),
+          patch: operation('updateThing', [path], { type: 'array', items: {} }),
+          delete: operation('deleteThing', [path], { $ref: '#/components/schemas/Missing' }),
         },
-      })
-    const path = { name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }
-    expect(() =>
-      operationTools(operation([path], { type: 'object', properties: { thingId: { type: 'string' } } })),
-    ).toThrow('replaceThing: the argument thingId is declared twice')
-    expect(() => operationTools(operation([path, { name: 'X-Trace', in: 'header' }]))).toThrow(
-      'replaceThing: no tool argument stands for its header parameter X-Trace',
+      }),
     )
-    expect(() => operationTools(operation([path], { type: 'array', items: {} }))).toThrow(
-      'replaceThing: its JSON body is not an object of named properties',
-    )
+    expect(tools.map((entry) => entry.tool.name)).toEqual(['getThing'])
+    expect(unfaithful).toEqual([
+      { operationId: 'replaceThing', reason: 'the argument thingId is declared twice' },
+      { operationId: 'traceThing', reason: 'no tool argument stands for its header parameter X-Trace' },
+      { operationId: 'deleteThing', reason: 'unresolved schema reference #/components/schemas/Missing' },
+      { operationId: 'updateThing', reason: 'its JSON body is not an object of named properties' },
+    ])
   })
 })

@@ -27,7 +27,7 @@ export async function callOperation(
     const request = restRequestOf(c, entry, args)
     const response = await app.request(request, undefined, subrequestEnv(c), executionContextOf(c))
     c.set('operation', { operationId: entry.tool.name, status: response.status })
-    return await toolResultOf(response)
+    return await toolResultOf(request.url, response)
   } catch (error) {
     const apiError = toApiError(error)
     if (apiError.status >= 500) {
@@ -131,15 +131,23 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
   return new Request(new URL(`${path}${search}`, c.req.url), { method: operation.method, headers, body })
 }
 
-/** A 2xx JSON answer as structured content (and its text); anything else as a tool error with the problem. */
-async function toolResultOf(response: Response): Promise<CallToolResult> {
-  const text = await response.text()
+/**
+ * A 2xx JSON answer as structured content (and its text); a file (a download) as an embedded resource with its
+ * bytes in base64; anything else as a tool error with the problem.
+ */
+async function toolResultOf(url: string, response: Response): Promise<CallToolResult> {
   const meta = {
     status: response.status,
     ...headerMeta(response, 'ETag', 'etag'),
     ...headerMeta(response, 'Location', 'location'),
     ...(response.headers.get('Idempotent-Replayed') === 'true' ? { idempotentReplayed: true } : {}),
   }
+  const mediaType = response.headers.get('Content-Type')?.split(';')[0]?.trim().toLowerCase()
+  if (response.ok && mediaType && !JSON_MEDIA_TYPE.test(mediaType)) {
+    const blob = base64Of(new Uint8Array(await response.arrayBuffer()))
+    return { content: [{ type: 'resource', resource: { uri: url, mimeType: mediaType, blob } }], _meta: meta }
+  }
+  const text = await response.text()
   if (!response.ok) {
     return {
       isError: true,
@@ -154,6 +162,17 @@ async function toolResultOf(response: Response): Promise<CallToolResult> {
     ...(structured ? { structuredContent: payload as Record<string, unknown> } : {}),
     _meta: meta,
   }
+}
+
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.!#$&^_-]+\+)?json$/
+
+function base64Of(bytes: Uint8Array): string {
+  let binary = ''
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  for (let offset = 0; offset < bytes.length; offset += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000))
+  }
+  return btoa(binary)
 }
 
 function headerMeta(response: Response, header: string, key: string): Record<string, string> {

@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { PrincipalRole } from '../../auth/principal'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
+import { log } from '../../lib/log'
 import { subrequestEnv } from '../../lib/subrequest'
 import { callOperation } from './mcp.dispatch'
 import { type OpenApiDocument, type OperationTool, operationTools, toolsFor } from './mcp.tools'
@@ -96,7 +97,11 @@ async function loadTools(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>): Promise<
   )
   if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`)
   const document = (await response.json()) as OpenApiDocument
-  return { tools: operationTools(document, [MCP_PATH]), version: document.info?.version ?? '0' }
+  const { tools, unfaithful } = operationTools(document, [MCP_PATH])
+  for (const { operationId, reason } of unfaithful) {
+    log('error', 'an operation is no MCP tool: its tool would not be its REST call', { operationId, reason })
+  }
+  return { tools, version: document.info?.version ?? '0' }
 }
 
 const transportRefusals: Record<number, { code: string; title: string }> = {

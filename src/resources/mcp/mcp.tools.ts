@@ -80,24 +80,49 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const
 /** Cancellations and deletions (docs/conversations.md §7), and a redaction, which deletes a message's body. */
 const DESTRUCTIVE = /^(cancel|delete|redact)[A-Z]/
 
+/** What the derivation made of a document: its tools, and the operations it could not make faithful tools of. */
+export interface DerivedTools {
+  tools: OperationTool[]
+  /** A route change MCP must learn about (a parameter name taken twice, a header no argument stands for…). */
+  unfaithful: Array<{ operationId: string; reason: string }>
+}
+
+/** An operation whose tool would not be its REST call. */
+class UnfaithfulOperation extends Error {}
+
 /**
- * Every tool of the document, in document order. Throws when an operation cannot be made a faithful tool
- * (a parameter name taken twice, a header no argument stands for): a route change that MCP must learn about.
+ * Every tool of the document, in document order: one per operation a bearer token may call, except file uploads
+ * (a body that is not JSON: tool arguments are JSON, the file goes over REST). An operation that cannot be made a
+ * faithful tool is left out and reported, not guessed at, and not allowed to take the other tools down.
  */
 export function operationTools(
   document: OpenApiDocument,
   excludedPaths: readonly string[] = [],
-): OperationTool[] {
-  const tools: OperationTool[] = []
+): DerivedTools {
+  const derived: DerivedTools = { tools: [], unfaithful: [] }
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     if (excludedPaths.includes(path)) continue
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined
-      if (!operation || !isBearerOperation(operation)) continue
-      tools.push(operationTool(document, method, path, operation))
+      if (!operation || !isBearerOperation(operation) || isFileUpload(operation)) continue
+      try {
+        derived.tools.push(operationTool(document, method, path, operation))
+      } catch (error) {
+        if (!(error instanceof UnfaithfulOperation)) throw error
+        derived.unfaithful.push({
+          operationId: operation.operationId ?? `${method} ${path}`,
+          reason: error.message,
+        })
+      }
     }
   }
-  return tools
+  return derived
+}
+
+/** An operation whose request body is a file, in one of the media types it takes, not JSON. */
+export function isFileUpload(operation: { requestBody?: { content?: Record<string, unknown> } }): boolean {
+  const content = operation.requestBody?.content
+  return content !== undefined && !('application/json' in content)
 }
 
 /** A tenant operation: a bearer token's, with the roles it allows (platform and public routes are no tools). */
@@ -113,12 +138,12 @@ function operationTool(
   operation: OperationObject,
 ): OperationTool {
   const name = operation.operationId
-  if (!name) throw new Error(`${method.toUpperCase()} ${path} has no operationId to name its tool`)
+  if (!name) throw new UnfaithfulOperation('it has no operationId to name its tool')
   const definitions = new Definitions(document.components?.schemas ?? {})
   const properties: Record<string, JsonSchema> = {}
   const required: string[] = []
   const add = (property: string, schema: JsonSchema, isRequired: boolean) => {
-    if (property in properties) throw new Error(`${name}: the argument ${property} is declared twice`)
+    if (property in properties) throw new UnfaithfulOperation(`the argument ${property} is declared twice`)
     properties[property] = schema
     if (isRequired) required.push(property)
   }
@@ -140,7 +165,9 @@ function operationTool(
     } else if (parameter.in === 'header' && HEADER_ARGUMENTS[parameter.name.toLowerCase()]) {
       headers[HEADER_ARGUMENTS[parameter.name.toLowerCase()] as keyof typeof headers] = true
     } else {
-      throw new Error(`${name}: no tool argument stands for its ${parameter.in} parameter ${parameter.name}`)
+      throw new UnfaithfulOperation(
+        `no tool argument stands for its ${parameter.in} parameter ${parameter.name}`,
+      )
     }
   }
   if (headers.idempotencyKey) add(IDEMPOTENCY_KEY_ARGUMENT, idempotencyKeySchema, false)
@@ -151,10 +178,9 @@ function operationTool(
   let closed = true
   if (content) {
     const declared = content['application/json']?.schema
-    if (!declared) throw new Error(`${name}: its request body is not JSON`)
-    const body = definitions.resolve(declared)
+    const body = declared ? definitions.resolve(declared) : {}
     if (body.type !== 'object' || typeof body.properties !== 'object' || body.properties === null) {
-      throw new Error(`${name}: its JSON body is not an object of named properties`)
+      throw new UnfaithfulOperation('its JSON body is not an object of named properties')
     }
     const bodyRequiredNames = new Set(Array.isArray(body.required) ? (body.required as string[]) : [])
     for (const [property, schema] of Object.entries(body.properties as Record<string, JsonSchema>)) {
@@ -241,7 +267,7 @@ function parameterOf(document: OpenApiDocument, entry: ParameterObject | { $ref:
   if (!('$ref' in entry)) return entry
   const name = entry.$ref.replace('#/components/parameters/', '')
   const parameter = document.components?.parameters?.[name] as ParameterObject | undefined
-  if (!parameter) throw new Error(`unresolved parameter reference ${entry.$ref}`)
+  if (!parameter) throw new UnfaithfulOperation(`unresolved parameter reference ${entry.$ref}`)
   return parameter
 }
 
@@ -273,7 +299,7 @@ class Definitions {
 
   private component(ref: string): JsonSchema {
     const schema = this.components[ref.slice(COMPONENT.length)]
-    if (!schema) throw new Error(`unresolved schema reference ${ref}`)
+    if (!schema) throw new UnfaithfulOperation(`unresolved schema reference ${ref}`)
     return schema
   }
 
