@@ -610,7 +610,8 @@ export const seedPerformanceMetrics: NewPerformanceMetrics[] = [0, 1, 2, 3, 4, 5
     escalationsCreated: 1 + (i % 3),
     avgFirstResponseSeconds: 540 + i * 35,
     avgResolutionSeconds: 14_400 + i * 600,
-    csatScore: (88 + (i % 4) * 1.5).toFixed(2),
+    // The API records no satisfaction ratings (docs/domain.md §5): CSAT is null, as the computed rows have it.
+    csatScore: null,
     escalationRate: ((1 + (i % 3)) / created).toFixed(4),
     aiResolutionRate: (0.55 + i * 0.02).toFixed(4),
     refundsCount: 2 + (i % 2),
@@ -633,7 +634,6 @@ function weekly(
     handled: number
     responseSeconds: number
     resolutionSeconds: number
-    csat: string
     trend: PerformanceTrend
   },
 ): NewTeamPerformance {
@@ -647,7 +647,8 @@ function weekly(
     ticketsResolved: Math.floor(stats.handled * 0.85),
     avgResponseSeconds: stats.responseSeconds,
     avgResolutionSeconds: stats.resolutionSeconds,
-    csatScore: stats.csat,
+    // No satisfaction ratings are recorded (docs/domain.md §5): null, as computed rows have it.
+    csatScore: null,
     trend: stats.trend,
     ...stamped(`${week.periodEnd}T23:30:00Z`),
   }
@@ -659,42 +660,36 @@ export const seedTeamPerformance: NewTeamPerformance[] = [
     handled: 31,
     responseSeconds: 610,
     resolutionSeconds: 12_600,
-    csat: '92.50',
     trend: 'STABLE',
   }),
   weekly(2, rep.acmeSam, week2, {
     handled: 35,
     responseSeconds: 540,
     resolutionSeconds: 11_900,
-    csat: '94.00',
     trend: 'IMPROVING',
   }),
   weekly(3, rep.acmePriya, week1, {
     handled: 28,
     responseSeconds: 820,
     resolutionSeconds: 15_300,
-    csat: '90.00',
     trend: 'STABLE',
   }),
   weekly(4, rep.acmePriya, week2, {
     handled: 27,
     responseSeconds: 800,
     resolutionSeconds: 15_600,
-    csat: '90.25',
     trend: 'STABLE',
   }),
   weekly(5, rep.acmeMarco, week1, {
     handled: 19,
     responseSeconds: 1_150,
     resolutionSeconds: 19_800,
-    csat: '86.00',
     trend: 'STABLE',
   }),
   weekly(6, rep.acmeMarco, week2, {
     handled: 14,
     responseSeconds: 1_420,
     resolutionSeconds: 23_400,
-    csat: '81.50',
     trend: 'DECLINING',
   }),
 ]

@@ -22,8 +22,10 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  * - avgResolutionSeconds: mean of resolved_at − created_at over tickets resolved in it;
  *   (durations below zero count as 0; means are rounded to whole seconds, halves away from zero)
  * - escalationsCreated: escalations created in it; escalationRate = escalationsCreated ÷ ticketsCreated;
- * - aiResolutionRate = tickets resolved in it that never had an escalation and no human first response
- *   (a first response while a representative is assigned) ÷ ticketsResolved;
+ * - aiResolutionRate = tickets resolved in it that never had an escalation and whose first response was not a
+ *   person's ÷ ticketsResolved. Who answered first is recorded on the ticket (first_response_by_type: the first
+ *   public message's author, or the first staff status change's actor; an AGENT's is the AI's); tickets answered
+ *   before that was recorded count a first response while a representative is assigned as a person's;
  * - refunds: those requested (created_at) in it, by current status and currency (`refundsByCurrency`);
  *   refundsCount all of them, refundsApprovedCount the APPROVED or PROCESSED ones, refundsTotalAmount their
  *   approved (APPROVED + PROCESSED) amount in `currency`, the currency most of them were requested in (ties:
@@ -32,7 +34,10 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  *   first-responded or resolved in it; ticketsResolved, avgResponseSeconds, avgResolutionSeconds as above;
  *   trend compares avgResolutionSeconds with the previous period of the same kind: more than 5% lower
  *   IMPROVING, more than 5% higher DECLINING, otherwise (or either unknown) STABLE;
- * - rates are rounded to four decimals; a zero denominator gives NULL; CSAT stays NULL (no ratings are recorded).
+ * - rates are rounded to four decimals; a zero denominator gives NULL; CSAT stays NULL: the API records no
+ *   satisfaction ratings, so there is no score to compute (the seeded sample rows are null too).
+ * Cost: one pass over the tickets with an event in the range's span per statement (ticketStatsCtes), bounded like
+ * every request by the statement timeout; one computation per organization at a time (app_lock_metrics_recompute).
  */
 
 /** What to compute: DAY rows for every day in [from, to]; WEEK and MONTH rows for each one meeting [from, through]. */
@@ -59,7 +64,8 @@ function periodsCte(range: MetricsRange): SQL {
     select period, period_start, period_end,
       period_start::timestamp at time zone 'UTC' as starts_at,
       (period_end + 1)::timestamp at time zone 'UTC' as ends_at,
-      (period_start::timestamp - length) at time zone 'UTC' as previous_starts_at
+      (period_start::timestamp - length) at time zone 'UTC' as previous_starts_at,
+      (period_start::timestamp - length)::date as previous_start
     from periods
   )`
 }
@@ -77,39 +83,64 @@ const rate = (numerator: string, denominator: string) =>
   sql`case when ${sql.raw(denominator)} = 0 then null else round(${sql.raw(numerator)}::numeric / ${sql.raw(denominator)}, 4) end`
 
 /**
- * A CTE `name(period, period_start[, representative_id], created, resolved, closed, handled, avg_first_response,
- * avg_resolution, ai_resolved)`: the tenant's tickets aggregated per period of `bounds` (the range
- * [startsAt, endsAt) of each), per assigned representative when `perRepresentative`. One pass over the tickets:
- * each joins the periods it falls in (by creation, first response, resolution or closing).
+ * A person gave the ticket's first response: recorded by who answered (first_response_by_type, set by the first
+ * public message or the first staff status change); for tickets answered before that was recorded, a first response
+ * while a representative is assigned.
  */
-function ticketStatsCte(
+const humanFirstResponse = sql`coalesce(tk.first_response_by_type = 'REPRESENTATIVE',
+  tk.first_response_at is not null and tk.assigned_representative_id is not null)`
+
+/**
+ * CTEs `ticket_span`, `ticket_events`, `ticket_buckets` and `ticket_stats(period, period_start, representative_id,
+ * created, resolved, closed, handled, avg_first_response, avg_resolution, ai_resolved)`: the tenant's tickets
+ * aggregated per period (DAY, WEEK, MONTH) starting in the span of `bounds` (from its earliest `spanStart`), per
+ * assigned representative when `perRepresentative` (else representative_id is null).
+ *
+ * The cost is one pass over the tickets that have an event (creation, first response, resolution, closing) in the
+ * span: each event is bucketed into its UTC day, ISO week and month by date_trunc, never matched against every
+ * period (which cost periods × tickets: a 92-day recompute compared each ticket with ~110 periods).
+ */
+function ticketStatsCtes(
   db: TenantDb,
-  name: string,
-  startsAt: string,
-  endsAt: string,
-  perRepresentative = false,
+  spanStart: 'starts_at' | 'previous_starts_at',
+  perRepresentative: boolean,
 ) {
-  const created = within('tk.created_at', startsAt, endsAt)
-  const responded = within('tk.first_response_at', startsAt, endsAt)
-  const resolved = within('tk.resolved_at', startsAt, endsAt)
-  const closed = within('tk.closed_at', startsAt, endsAt)
-  const escalated = sql`exists (select 1 from ${escalations} x where x.organization_id = ${db.organizationId} and x.ticket_id = tk.id)`
-  const humanFirstResponse = sql`(tk.first_response_at is not null and tk.assigned_representative_id is not null)`
-  const representative = perRepresentative ? sql.raw(', tk.assigned_representative_id') : sql``
-  return sql`${sql.identifier(name)} as (
-    select b.period, b.period_start ${perRepresentative ? sql.raw(', tk.assigned_representative_id as representative_id') : sql``},
-      count(*) filter (where ${created})::int as created,
-      count(*) filter (where ${resolved})::int as resolved,
-      count(*) filter (where ${closed})::int as closed,
-      count(*) filter (where ${created} or ${responded} or ${resolved})::int as handled,
-      ${meanSeconds('tk.first_response_at', 'tk.created_at', responded)} as avg_first_response,
-      ${meanSeconds('tk.resolved_at', 'tk.created_at', resolved)} as avg_resolution,
-      count(*) filter (where ${resolved} and not ${escalated} and not ${humanFirstResponse})::int as ai_resolved
-    from bounds b
-    join ${tickets} tk on tk.organization_id = ${db.organizationId}
+  const org = db.organizationId
+  const inSpan = (column: string) =>
+    sql`(${sql.raw(column)} >= s.starts_at and ${sql.raw(column)} < s.ends_at)`
+  const escalated = sql`exists (select 1 from ${escalations} x where x.organization_id = ${org} and x.ticket_id = tk.id)`
+  return sql`ticket_span as (
+    select min(${sql.raw(spanStart)}) as starts_at, max(ends_at) as ends_at from bounds
+  ),
+  ticket_events as (
+    select tk.id, ${perRepresentative ? sql`tk.assigned_representative_id` : sql`null::uuid`} as representative_id,
+      e.kind, e.at, tk.created_at, tk.first_response_at, tk.resolved_at,
+      (e.kind = 'resolved' and not ${escalated} and not ${humanFirstResponse}) as ai_resolved
+    from ticket_span s
+    join ${tickets} tk on tk.organization_id = ${org}
       ${perRepresentative ? sql`and tk.assigned_representative_id is not null` : sql``}
-      and (${created} or ${responded} or ${resolved} or ${closed})
-    group by b.period, b.period_start ${representative}
+      and (${inSpan('tk.created_at')} or ${inSpan('tk.first_response_at')} or ${inSpan('tk.resolved_at')}
+        or ${inSpan('tk.closed_at')})
+    cross join lateral (values ('created', tk.created_at), ('responded', tk.first_response_at),
+      ('resolved', tk.resolved_at), ('closed', tk.closed_at)) as e(kind, at)
+    where ${inSpan('e.at')}
+  ),
+  ticket_buckets as (
+    select k.period, date_trunc(k.unit, ev.at at time zone 'UTC')::date as period_start, ev.*
+    from ticket_events ev
+    cross join (values ('DAY'::metric_period, 'day'), ('WEEK', 'week'), ('MONTH', 'month')) as k(period, unit)
+  ),
+  ticket_stats as (
+    select period, period_start, representative_id,
+      count(*) filter (where kind = 'created')::int as created,
+      count(*) filter (where kind = 'resolved')::int as resolved,
+      count(*) filter (where kind = 'closed')::int as closed,
+      count(distinct id) filter (where kind <> 'closed')::int as handled,
+      ${meanSeconds('first_response_at', 'created_at', sql`kind = 'responded'`)} as avg_first_response,
+      ${meanSeconds('resolved_at', 'created_at', sql`kind = 'resolved'`)} as avg_resolution,
+      count(*) filter (where ai_resolved)::int as ai_resolved
+    from ticket_buckets
+    group by period, period_start, representative_id
   )`
 }
 
@@ -156,7 +187,7 @@ function upsertSet(target: string, columns: string[]) {
 function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
   return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${ticketStatsCte(db, 'ticket_stats', 'b.starts_at', 'b.ends_at')},
+    ${ticketStatsCtes(db, 'starts_at', false)},
     stats as (
       select b.period, b.period_start, b.period_end,
         coalesce(t.created, 0) as created, coalesce(t.resolved, 0) as resolved, coalesce(t.closed, 0) as closed,
@@ -196,8 +227,7 @@ function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
 function teamMetricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
   return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${ticketStatsCte(db, 'current_stats', 'b.starts_at', 'b.ends_at', true)},
-    ${ticketStatsCte(db, 'previous_stats', 'b.previous_starts_at', 'b.starts_at', true)}
+    ${ticketStatsCtes(db, 'previous_starts_at', true)}
     insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
     select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
       coalesce(cur.handled, 0), coalesce(cur.resolved, 0), cur.avg_first_response, cur.avg_resolution, null::numeric,
@@ -208,10 +238,10 @@ function teamMetricsStatement(db: TenantDb, range: MetricsRange) {
         else 'STABLE' end)::performance_trend
     from bounds b
     join ${representatives} rep on rep.organization_id = ${org}
-    left join current_stats cur
+    left join ticket_stats cur
       on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
-    left join previous_stats prev
-      on prev.period = b.period and prev.period_start = b.period_start and prev.representative_id = rep.id
+    left join ticket_stats prev
+      on prev.period = b.period and prev.period_start = b.previous_start and prev.representative_id = rep.id
     on conflict (organization_id, representative_id, period, period_start) do update set ${upsertSet('tp', teamColumns)}
     returning tp.id`)
 }

@@ -144,19 +144,34 @@ function resolvedAtFor(to: TicketStatus) {
   return sql`case when ${tickets.status} = 'RESOLVED' then ${tickets.resolvedAt} else now() end`
 }
 
+/** Who acts on a ticket for the team: a person (REPRESENTATIVE, admins too) or an AI agent, with their id. */
+export interface Responder {
+  type: 'REPRESENTATIVE' | 'AGENT'
+  id: string
+}
+
 /**
- * Server-set timestamps of a status change, in SQL so they compare with the row's current status.
+ * Server-set timestamps of a status change, in SQL so they compare with the row's current status (every SET
+ * expression reads the row as it was). A status change by the team is a first response when there was none yet:
+ * it records when, and who (an AGENT's counts as the AI's, not a person's: metrics' aiResolutionRate).
  * Undefined entries are left out of the UPDATE by drizzle.
  */
-function statusTimestamps(to: UpdateTicketInput['status'], byStaff: boolean) {
+function statusTimestamps(to: UpdateTicketInput['status'], responder: Responder | null) {
   if (!to) return {}
+  const firstResponse = responder !== null && to !== 'OPEN'
+  const answersNow = sql`${tickets.status} <> ${to} and ${tickets.firstResponseAt} is null`
   return {
     resolvedAt: resolvedAtFor(to),
     closedAt: to === 'CLOSED' ? sql`coalesce(${tickets.closedAt}, now())` : undefined,
-    firstResponseAt:
-      byStaff && to !== 'OPEN'
-        ? sql`case when ${tickets.status} <> ${to} then coalesce(${tickets.firstResponseAt}, now()) else ${tickets.firstResponseAt} end`
-        : undefined,
+    firstResponseAt: firstResponse
+      ? sql`case when ${answersNow} then now() else ${tickets.firstResponseAt} end`
+      : undefined,
+    firstResponseByType: firstResponse
+      ? sql`case when ${answersNow} then ${responder.type}::message_author_type else ${tickets.firstResponseByType} end`
+      : undefined,
+    firstResponseById: firstResponse
+      ? sql`case when ${answersNow} then ${responder.id}::uuid else ${tickets.firstResponseById} end`
+      : undefined,
   }
 }
 
@@ -168,14 +183,14 @@ export function updateTicket(
   db: TenantDb,
   ticketId: string,
   changes: UpdateTicketInput,
-  options: { versions: number[] | undefined; byStaff: boolean },
+  options: { versions: number[] | undefined; responder: Responder | null },
 ): Promise<Ticket> {
   const { status, ...fields } = changes
   return updateVersioned<typeof tickets, Ticket>(
     db,
     tickets,
     ticketId,
-    { ...fields, ...(status ? { status } : {}), ...statusTimestamps(status, options.byStaff) },
+    { ...fields, ...(status ? { status } : {}), ...statusTimestamps(status, options.responder) },
     {
       what: 'ticket',
       versions: options.versions,

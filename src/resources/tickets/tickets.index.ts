@@ -76,7 +76,10 @@ export const ticketsRouter = createRouter()
     if (refusal) throw refusal
     const ticket = await data.updateTicket(db, c.req.valid('param').ticketId, changes, {
       versions: ifMatchVersions(c.req.valid('header')['if-match']),
-      byStaff: !isCustomer,
+      // A customer's change is no response; the team's is, by a person or (AGENT) the AI.
+      responder: isCustomer
+        ? null
+        : { type: principal.role === 'AGENT' ? 'AGENT' : 'REPRESENTATIVE', id: principal.subject },
     })
     return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })

@@ -82,7 +82,9 @@ export const updateTicket = protectedRoute(ticketUsers, {
   description:
     'Status moves: OPEN → IN_PROGRESS ↔ WAITING_ON_CUSTOMER → RESOLVED → CLOSED, IN_PROGRESS → RESOLVED, ' +
     'RESOLVED → OPEN (reopen); anything else is 409. firstResponseAt, resolvedAt and closedAt are set by the ' +
-    'server. A CUSTOMER may change subject and description of their own tickets and reopen them.',
+    'server: the team’s first status change is a first response when there was none, recorded with who gave it ' +
+    '(an AGENT’s is the AI’s, not a person’s: metrics’ aiResolutionRate). A CUSTOMER may change subject and ' +
+    'description of their own tickets and reopen them.',
   request: {
     params: TicketIdParamsSchema,
     headers: ifMatchHeaderSchema,
