@@ -1,7 +1,10 @@
+/// <reference types="vite/client" />
+
 import { SELF } from 'cloudflare:test'
 import { McpError } from '@modelcontextprotocol/sdk/types.js'
 import { asc, eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
+import readme from '../../README.md?raw'
 import { escalations, organizations, refunds, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
@@ -159,6 +162,31 @@ describe('tools/list', () => {
     const all = [...expected.values()].flatMap((ids) => [...ids])
     expect(all).not.toContain('createOrganization')
     expect(all).not.toContain('getHealth')
+  })
+
+  it('is what the README says each role gets', async () => {
+    const tenant = await createTenant()
+    const section = readme.slice(readme.indexOf('## AI agents over MCP'))
+    const row = (role: string) => {
+      const line = section.split('\n').find((text) => text.startsWith(`| ${role} (`)) ?? ''
+      const count = Number(/\((\d+)\)/.exec(line)?.[1])
+      return { count, names: [...line.matchAll(/`(\w+)`/g)].map((match) => match[1] as string) }
+    }
+    const agent = row('AGENT')
+    const representative = row('REPRESENTATIVE')
+    const admin = row('ADMIN')
+    const documented = {
+      AGENT: agent,
+      REPRESENTATIVE: { count: representative.count, names: [...agent.names, ...representative.names] },
+      ADMIN: { count: admin.count, names: [...agent.names, ...representative.names, ...admin.names] },
+    }
+    for (const role of ['AGENT', 'REPRESENTATIVE', 'ADMIN'] as const) {
+      const { client, close } = await mcpClient(tenant.tokens[role])
+      const listed = (await client.listTools()).tools.map((tool) => tool.name).sort()
+      expect(documented[role].names.sort(), `README, "AI agents over MCP": ${role}`).toEqual(listed)
+      expect(documented[role].count, role).toBe(listed.length)
+      await close()
+    }
   })
 
   it('derives each tool from its route: description, merged arguments, output schema, hints', async () => {

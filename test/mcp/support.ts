@@ -88,11 +88,12 @@ interface DocumentOperation {
   security?: Array<Record<string, unknown>>
   'x-permission'?: { roles?: string[] }
   requestBody?: { content?: Record<string, unknown> }
+  'x-mcp'?: boolean
 }
 
 /**
  * The operationIds each role may call, read from the served /openapi.json's permission declarations; file uploads
- * (a request body that is not JSON) are REST only.
+ * (a request body that is not JSON) are REST only, and an operation may declare itself no tool (`x-mcp: false`).
  */
 export async function operationIdsByRole(): Promise<Map<string, Set<string>>> {
   const document = await json<{ paths: Record<string, Record<string, DocumentOperation>> }>(
@@ -103,7 +104,7 @@ export async function operationIdsByRole(): Promise<Map<string, Set<string>>> {
     for (const operation of Object.values(item)) {
       if (!JSON.stringify(operation.security ?? []).includes('"Bearer"')) continue
       const content = operation.requestBody?.content
-      if (content && !('application/json' in content)) continue
+      if ((content && !('application/json' in content)) || operation['x-mcp'] === false) continue
       for (const role of operation['x-permission']?.roles ?? []) {
         const ids = byRole.get(role) ?? new Set<string>()
         ids.add(operation.operationId as string)

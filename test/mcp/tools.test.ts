@@ -119,7 +119,7 @@ describe('operationTools', () => {
     expect(unfaithful).toEqual([])
   })
 
-  it('a body that ignores unknown members leaves the arguments open; only bearer operations are tools', () => {
+  it('a body that ignores unknown members leaves the arguments open; bearer operations are tools, unless files or x-mcp: false', () => {
     const { tools } = operationTools(
       documentWith({
         '/v1/things': {
@@ -154,6 +154,15 @@ describe('operationTools', () => {
           post: { operationId: 'createPlatform', security: [{ PlatformKey: [] }], responses: {} },
         },
         '/health': { get: { operationId: 'getHealth', security: [], responses: {} } },
+        '/v1/protocol': {
+          post: {
+            operationId: 'createProtocol',
+            security: bearer,
+            'x-permission': { roles: ['ADMIN'] },
+            'x-mcp': false,
+            responses: ok({ type: 'object' }),
+          },
+        },
       }),
     )
     expect(tools.map((entry) => entry.tool.name)).toEqual(['deleteThings', 'updateThings', 'cancelThing'])

@@ -38,6 +38,8 @@ interface OperationObject {
   description?: string
   security?: Array<Record<string, unknown>>
   'x-permission'?: { roles?: PrincipalRole[] }
+  /** `false`: the operation is no tool (a route declares it, e.g. a protocol endpoint of its own). */
+  'x-mcp'?: boolean
   parameters?: Array<ParameterObject | { $ref: string }>
   requestBody?: { required?: boolean; content?: Record<string, MediaTypeObject> }
   responses?: Record<string, { content?: Record<string, MediaTypeObject> }>
@@ -92,7 +94,8 @@ class UnfaithfulOperation extends Error {}
 
 /**
  * Every tool of the document, in document order: one per operation a bearer token may call, except file uploads
- * (a body that is not JSON: tool arguments are JSON, the file goes over REST). An operation that cannot be made a
+ * (a body that is not JSON: tool arguments are JSON, the file goes over REST) and operations declared
+ * `'x-mcp': false`. An operation that cannot be made a
  * faithful tool is left out and reported, not guessed at, and not allowed to take the other tools down.
  */
 export function operationTools(
@@ -105,6 +108,7 @@ export function operationTools(
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined
       if (!operation || !isBearerOperation(operation) || isFileUpload(operation)) continue
+      if (operation['x-mcp'] === false) continue
       try {
         derived.tools.push(operationTool(document, method, path, operation))
       } catch (error) {
