@@ -67,12 +67,26 @@ function periodsCte(range: MetricsRange): SQL {
       (period_start::timestamp - length) at time zone 'UTC' as previous_starts_at,
       (period_start::timestamp - length)::date as previous_start
     from periods
-  )`
+  ),
+  period_units(period, unit) as (values ('DAY'::metric_period, 'day'), ('WEEK', 'week'), ('MONTH', 'month'))`
 }
 
-/** `column` falls in [startsAt, endsAt). */
-const within = (column: SQL | string, startsAt: string, endsAt: string) =>
-  sql`(${typeof column === 'string' ? sql.raw(column) : column} >= ${sql.raw(startsAt)} and ${typeof column === 'string' ? sql.raw(column) : column} < ${sql.raw(endsAt)})`
+/**
+ * A CTE `span(starts_at, ends_at)`: what the range's periods cover, from the earliest `spanStart` of `bounds`
+ * (`previous_starts_at` when the previous periods are needed too). Source rows are read once, for that span.
+ */
+const spanCte = (spanStart: 'starts_at' | 'previous_starts_at') =>
+  sql`span as (select min(${sql.raw(spanStart)}) as starts_at, max(ends_at) as ends_at from bounds)`
+
+/** `column` falls in the span (alias `s`). */
+const inSpan = (column: string) => sql`(${sql.raw(column)} >= s.starts_at and ${sql.raw(column)} < s.ends_at)`
+
+/**
+ * The start of the period of kind `u.period` (alias `u`, from period_units) an instant falls in: its UTC day, ISO
+ * week (from Monday) or month, as a date. Bucketing by date_trunc is what keeps the cost one pass over the source
+ * rows; matching each row against every period cost periods × rows (~110 × for 92 days).
+ */
+const bucket = (column: string) => sql`date_trunc(u.unit, ${sql.raw(column)} at time zone 'UTC')::date`
 
 /** Mean of `later − earlier` in whole seconds (never below 0 per row), over the rows `filter` keeps. */
 const meanSeconds = (later: string, earlier: string, filter: SQL) =>
@@ -91,32 +105,22 @@ const humanFirstResponse = sql`coalesce(tk.first_response_by_type = 'REPRESENTAT
   tk.first_response_at is not null and tk.assigned_representative_id is not null)`
 
 /**
- * CTEs `ticket_span`, `ticket_events`, `ticket_buckets` and `ticket_stats(period, period_start, representative_id,
- * created, resolved, closed, handled, avg_first_response, avg_resolution, ai_resolved)`: the tenant's tickets
- * aggregated per period (DAY, WEEK, MONTH) starting in the span of `bounds` (from its earliest `spanStart`), per
- * assigned representative when `perRepresentative` (else representative_id is null).
- *
- * The cost is one pass over the tickets that have an event (creation, first response, resolution, closing) in the
- * span: each event is bucketed into its UTC day, ISO week and month by date_trunc, never matched against every
- * period (which cost periods × tickets: a 92-day recompute compared each ticket with ~110 periods).
+ * CTEs `ticket_events` and `ticket_stats(period, period_start, representative_id, created, resolved, closed,
+ * handled, avg_first_response, avg_resolution, ai_resolved)`: the tenant's tickets aggregated per period of every
+ * kind starting in the span, per assigned representative when `perRepresentative` (else representative_id is
+ * null). One pass over the tickets with an event (creation, first response, resolution, closing) in the span.
+ * `handled` counts a ticket once per period: an event counts unless an earlier event of the ticket (creation, then
+ * first response) falls in the same period.
  */
-function ticketStatsCtes(
-  db: TenantDb,
-  spanStart: 'starts_at' | 'previous_starts_at',
-  perRepresentative: boolean,
-) {
+function ticketStatsCtes(db: TenantDb, perRepresentative: boolean) {
   const org = db.organizationId
-  const inSpan = (column: string) =>
-    sql`(${sql.raw(column)} >= s.starts_at and ${sql.raw(column)} < s.ends_at)`
   const escalated = sql`exists (select 1 from ${escalations} x where x.organization_id = ${org} and x.ticket_id = tk.id)`
-  return sql`ticket_span as (
-    select min(${sql.raw(spanStart)}) as starts_at, max(ends_at) as ends_at from bounds
-  ),
-  ticket_events as (
+  const inSpanBucket = (column: string) => sql`case when ${inSpan(column)} then ${bucket(column)} end`
+  return sql`ticket_events as (
     select tk.id, ${perRepresentative ? sql`tk.assigned_representative_id` : sql`null::uuid`} as representative_id,
       e.kind, e.at, tk.created_at, tk.first_response_at, tk.resolved_at,
       (e.kind = 'resolved' and not ${escalated} and not ${humanFirstResponse}) as ai_resolved
-    from ticket_span s
+    from span s
     join ${tickets} tk on tk.organization_id = ${org}
       ${perRepresentative ? sql`and tk.assigned_representative_id is not null` : sql``}
       and (${inSpan('tk.created_at')} or ${inSpan('tk.first_response_at')} or ${inSpan('tk.resolved_at')}
@@ -125,22 +129,22 @@ function ticketStatsCtes(
       ('resolved', tk.resolved_at), ('closed', tk.closed_at)) as e(kind, at)
     where ${inSpan('e.at')}
   ),
-  ticket_buckets as (
-    select k.period, date_trunc(k.unit, ev.at at time zone 'UTC')::date as period_start, ev.*
-    from ticket_events ev
-    cross join (values ('DAY'::metric_period, 'day'), ('WEEK', 'week'), ('MONTH', 'month')) as k(period, unit)
-  ),
   ticket_stats as (
-    select period, period_start, representative_id,
+    select u.period, ${bucket('ev.at')} as period_start, ev.representative_id,
       count(*) filter (where kind = 'created')::int as created,
       count(*) filter (where kind = 'resolved')::int as resolved,
       count(*) filter (where kind = 'closed')::int as closed,
-      count(distinct id) filter (where kind <> 'closed')::int as handled,
-      ${meanSeconds('first_response_at', 'created_at', sql`kind = 'responded'`)} as avg_first_response,
-      ${meanSeconds('resolved_at', 'created_at', sql`kind = 'resolved'`)} as avg_resolution,
+      count(*) filter (where kind = 'created'
+        or (kind = 'responded' and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.created_at')})
+        or (kind = 'resolved' and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.created_at')}
+          and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.first_response_at')}))::int as handled,
+      ${meanSeconds('ev.first_response_at', 'ev.created_at', sql`kind = 'responded'`)} as avg_first_response,
+      ${meanSeconds('ev.resolved_at', 'ev.created_at', sql`kind = 'resolved'`)} as avg_resolution,
       count(*) filter (where ai_resolved)::int as ai_resolved
-    from ticket_buckets
-    group by period, period_start, representative_id
+    from ticket_events ev
+    cross join span s
+    cross join period_units u
+    group by u.period, ${bucket('ev.at')}, ev.representative_id
   )`
 }
 
@@ -187,20 +191,31 @@ function upsertSet(target: string, columns: string[]) {
 function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
   return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${ticketStatsCtes(db, 'starts_at', false)},
+    ${spanCte('starts_at')},
+    ${ticketStatsCtes(db, false)},
+    escalation_stats as (
+      select u.period, ${bucket('x.created_at')} as period_start, count(*)::int as escalated
+      from span s
+      join ${escalations} x on x.organization_id = ${org} and ${inSpan('x.created_at')}
+      cross join period_units u
+      group by u.period, ${bucket('x.created_at')}
+    ),
     stats as (
       select b.period, b.period_start, b.period_end,
         coalesce(t.created, 0) as created, coalesce(t.resolved, 0) as resolved, coalesce(t.closed, 0) as closed,
         t.avg_first_response, t.avg_resolution, coalesce(t.ai_resolved, 0) as ai_resolved,
-        (select count(*)::int from ${escalations} x
-          where x.organization_id = ${org} and ${within('x.created_at', 'b.starts_at', 'b.ends_at')}) as escalated
+        coalesce(e.escalated, 0) as escalated
       from bounds b
       left join ticket_stats t on t.period = b.period and t.period_start = b.period_start
+      left join escalation_stats e on e.period = b.period and e.period_start = b.period_start
     ),
     refund_totals as (
-      select b.period, b.period_start, r.currency, r.status, count(*)::int as n, sum(r.amount) as amount
-      from bounds b join ${refunds} r on r.organization_id = ${org} and ${within('r.created_at', 'b.starts_at', 'b.ends_at')}
-      group by b.period, b.period_start, r.currency, r.status
+      select u.period, ${bucket('r.created_at')} as period_start, r.currency, r.status, count(*)::int as n,
+        sum(r.amount) as amount
+      from span s
+      join ${refunds} r on r.organization_id = ${org} and ${inSpan('r.created_at')}
+      cross join period_units u
+      group by u.period, ${bucket('r.created_at')}, r.currency, r.status
     )
     insert into ${performanceMetrics} as pm (organization_id, period, period_start, ${sql.raw(metricColumns.join(', '))})
     select ${org}::uuid, s.period, s.period_start, s.period_end,
@@ -227,7 +242,8 @@ function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
 function teamMetricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
   return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${ticketStatsCtes(db, 'previous_starts_at', true)}
+    ${spanCte('previous_starts_at')},
+    ${ticketStatsCtes(db, true)}
     insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
     select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
       coalesce(cur.handled, 0), coalesce(cur.resolved, 0), cur.avg_first_response, cur.avg_resolution, null::numeric,
