@@ -6,6 +6,7 @@ import { asc, eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
 import readme from '../../README.md?raw'
 import { escalations, organizations, refunds, tickets } from '../../src/db/schema'
+import { approveSmall, budgetState, createBudget, createRule } from '../refunds/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
@@ -601,6 +602,30 @@ describe('the same walls as REST', () => {
       { route: '/mcp', operationId: 'createTicket', databaseRoundTrips: await neonLocalStats(replayId) },
     ])
     await testClient.close()
+  })
+
+  it('20 simultaneous retries of one refund request (one idempotencyKey): one refund, one charge, one answer', async () => {
+    const tenant = await createTenant()
+    await createRule(tenant, approveSmall)
+    const budget = await createBudget(tenant, '100.00')
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const args = {
+      customerId: tenant.customerId,
+      amount: '10.00',
+      currency: 'USD',
+      reason: 'LATE_DELIVERY',
+      idempotencyKey: crypto.randomUUID(),
+    }
+    const results = await Promise.all(Array.from({ length: 20 }, () => callOk(client, 'createRefund', args)))
+    expect(new Set(results.map(({ body }) => JSON.stringify(body))).size).toBe(1)
+    expect(results[0]?.body).toMatchObject({ status: 'APPROVED', amount: '10.00' })
+    expect(results.filter(({ result }) => result._meta?.idempotentReplayed)).toHaveLength(19)
+    const rows = await ownerDb.select().from(refunds).where(eq(refunds.organizationId, tenant.organizationId))
+    expect(rows).toHaveLength(1)
+    const { budget: after, usage } = await budgetState(budget.id)
+    expect(usage).toHaveLength(1)
+    expect(after?.spent).toBe('10.00')
+    await close()
   })
 
   it('rate limits count one per /mcp request; the tool call inside is not counted again', async () => {
