@@ -19,6 +19,7 @@ import { eventsRouter } from './resources/events/events.index'
 import { healthRouter } from './resources/health/health.index'
 import { mountMcp } from './resources/mcp/mcp.index'
 import { meRouter } from './resources/me/me.index'
+import { attachmentsRouter } from './resources/messages/attachments.index'
 import { messagesRouter } from './resources/messages/messages.index'
 import { metricsRouter } from './resources/metrics/metrics.index'
 import { organizationsRouter } from './resources/organizations/organizations.index'
@@ -70,6 +71,7 @@ export function createApp() {
     .route('/', budgetsRouter)
     .route('/', ticketsRouter)
     .route('/', messagesRouter)
+    .route('/', attachmentsRouter)
     .route('/', escalationsRouter)
     .route('/', metricsRouter)
     .route('/', eventsRouter)

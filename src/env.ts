@@ -32,6 +32,13 @@ export interface Bindings extends RateLimitBindings {}
 /** Workers Static Assets (wrangler.toml [assets]): the /docs UI's files and their manifest (resources/docs). */
 export interface Bindings extends DocsAssetsBindings {}
 
+/** The R2 bucket of message attachments (wrangler.toml r2_buckets; resources/messages/attachments.ts). */
+export interface Bindings extends AttachmentsBindings {}
+interface AttachmentsBindings {
+  /** Private: objects are read only through the API, under tenant-prefixed keys. Missing: attachments answer 503. */
+  ATTACHMENTS?: R2Bucket
+}
+
 /**
  * Per-request values set by middleware. `principal` and `tenantDb` exist only on routes declared with
  * `protectedRoute`; handlers reach them through `authorized(c)`, which refuses when they are missing.

@@ -438,6 +438,134 @@ describe('database round trips per request', () => {
     }
   })
 
+  it('every conversation route costs exactly one: messages read, posted (ticket effects included), redacted', async () => {
+    const tenant = await createTenant()
+    const ticket = await json<{ id: string }>(
+      await api('/v1/tickets', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { customerId: tenant.customerId, subject: 's', description: 'd' },
+      }),
+    )
+    const messages = `/v1/tickets/${ticket.id}/messages`
+    const note = await json<{ id: string }>(
+      await api(messages, {
+        method: 'POST',
+        token: tenant.tokens.REPRESENTATIVE,
+        body: { body: 'A note', visibility: 'INTERNAL' },
+      }),
+    )
+    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+      [
+        'POST …/messages (customer: reopens, moves updatedAt)',
+        messages,
+        { method: 'POST', token: tenant.tokens.CUSTOMER, body: { body: 'Hello' } },
+        201,
+      ],
+      [
+        'POST …/messages (agent: first response, metadata, Idempotency-Key)',
+        messages,
+        {
+          method: 'POST',
+          token: tenant.tokens.AGENT,
+          headers: { 'Idempotency-Key': crypto.randomUUID() },
+          body: { body: 'Hi', metadata: { confidence: 0.5 } },
+        },
+        201,
+      ],
+      ['GET …/messages', `${messages}?visibility=PUBLIC&limit=1`, { token: tenant.tokens.CUSTOMER }, 200],
+      [
+        'GET …/messages (backward)',
+        `${messages}?direction=backward&limit=1`,
+        { token: tenant.tokens.AGENT },
+        200,
+      ],
+      ['GET …/messages/{id}', `${messages}/${note.id}`, { token: tenant.tokens.REPRESENTATIVE }, 200],
+      [
+        'GET …/messages/{id} (a note, to a customer: 404)',
+        `${messages}/${note.id}`,
+        { token: tenant.tokens.CUSTOMER },
+        404,
+      ],
+      [
+        'POST …/redact',
+        `${messages}/${note.id}/redact`,
+        { method: 'POST', token: tenant.tokens.REPRESENTATIVE },
+        200,
+      ],
+      [
+        'POST …/redact (409)',
+        `${messages}/${note.id}/redact`,
+        { method: 'POST', token: tenant.tokens.ADMIN },
+        409,
+      ],
+      ['GET /v1/tickets?q=', '/v1/tickets?q=hello', { token: tenant.tokens.CUSTOMER }, 200],
+    ]
+    for (const [name, url, request, status] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(url, {
+        ...request,
+        headers: { ...request?.headers, 'X-Request-Id': requestId },
+      })
+      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+      expect(await neonLocalStats(requestId), name).toBe(1)
+    }
+  })
+
+  it('attachments: upload 2 (the check before storing, then the write), metadata and download 1', async () => {
+    const tenant = await createTenant()
+    const ticket = await json<{ id: string }>(
+      await api('/v1/tickets', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { customerId: tenant.customerId, subject: 's', description: 'd' },
+      }),
+    )
+    const reply = await json<{ id: string }>(
+      await api(`/v1/tickets/${ticket.id}/messages`, {
+        method: 'POST',
+        token: tenant.tokens.CUSTOMER,
+        body: { body: 'See attached' },
+      }),
+    )
+    const files = `/v1/tickets/${ticket.id}/messages/${reply.id}/attachments`
+    const requestId = `rt-${crypto.randomUUID()}`
+    const uploaded = await api(`${files}?fileName=a.txt`, {
+      method: 'POST',
+      token: tenant.tokens.CUSTOMER,
+      headers: { 'Content-Type': 'text/plain', 'X-Request-Id': requestId },
+      body: 'hello',
+    })
+    expect(uploaded.status, await uploaded.clone().text()).toBe(201)
+    expect(await neonLocalStats(requestId)).toBe(2)
+    const { id } = await json<{ id: string }>(uploaded)
+    const calls: Array<[string, string, number]> = [
+      ['GET …/attachments/{id}', `${files}/${id}`, 200],
+      ['GET …/attachments/{id}/content', `${files}/${id}/content`, 200],
+      ['GET …/attachments/{id}/content (404)', `${files}/${crypto.randomUUID()}/content`, 404],
+    ]
+    for (const [name, url, status] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(url, {
+        token: tenant.tokens.CUSTOMER,
+        headers: { 'X-Request-Id': requestId },
+      })
+      expect(response.status, name).toBe(status)
+      await response.arrayBuffer()
+      expect(await neonLocalStats(requestId), name).toBe(1)
+    }
+    // A refused upload stores nothing and costs its one check.
+    const refusedId = `rt-${crypto.randomUUID()}`
+    const refused = await api(`${files}?fileName=b.txt`, {
+      method: 'POST',
+      token: tenant.tokens.AGENT,
+      headers: { 'Content-Type': 'text/plain', 'X-Request-Id': refusedId },
+      body: 'not the author',
+    })
+    expect(refused.status).toBe(403)
+    expect(await neonLocalStats(refusedId)).toBe(1)
+  })
+
   it('a refused request (401, 403 by role, 400 validation) costs none', async () => {
     const tenant = await createTenant()
     const calls: Array<[string, Parameters<typeof api>[1], number]> = [

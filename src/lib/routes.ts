@@ -88,7 +88,8 @@ function queryNamesOf(spec: RouteSpec): ReadonlySet<string> {
 function bodyOf(spec: RouteSpec) {
   const body = spec.request?.body
   if (!body) return undefined
-  return { mediaTypes: Object.keys(body.content), required: body.required === true }
+  const maxBytes = (body as { 'x-max-bytes'?: number })['x-max-bytes']
+  return { mediaTypes: Object.keys(body.content), required: body.required === true, maxBytes }
 }
 
 /**

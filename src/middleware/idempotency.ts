@@ -28,8 +28,13 @@ export function parseIdempotencyKey(header: string): string {
   return key
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+/** SHA-256 of the request line and the body's bytes (bytes, not text: an uploaded file is not UTF-8). */
+async function fingerprintOf(requestLine: string, body: Uint8Array): Promise<string> {
+  const line = new TextEncoder().encode(requestLine)
+  const bytes = new Uint8Array(line.byteLength + body.byteLength)
+  bytes.set(line)
+  bytes.set(body, line.byteLength)
+  const digest = await crypto.subtle.digest('SHA-256', bytes)
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
@@ -46,8 +51,8 @@ export const idempotencyClaim = (options: { body: boolean }) =>
     if (c.req.method !== 'POST' || header === undefined) return next()
     const key = parseIdempotencyKey(header)
     const url = new URL(c.req.url)
-    const body = options.body ? await c.req.text() : ''
-    const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${body}`)
+    const body = options.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0)
+    const fingerprint = await fingerprintOf(`${c.req.method} ${url.pathname}${url.search}\n`, body)
     c.set('idempotency', { key, fingerprint, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } satisfies IdempotencyClaim)
     await next()
   })

@@ -11,9 +11,12 @@ export interface BodyDeclaration {
   mediaTypes: readonly string[]
   /** False when the client may omit the body. */
   required: boolean
+  /** The most bytes it may have, when not MAX_BODY_BYTES: a file upload's (the body's `x-max-bytes`). */
+  maxBytes?: number | undefined
 }
 
-const tooLarge = () => errors.payloadTooLarge(`Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+const tooLarge = (maxBytes: number) =>
+  errors.payloadTooLarge(`Request bodies are limited to ${maxBytes} bytes.`)
 
 /**
  * The one place a request body is read from the network, on the routes that declare one (lib/routes.ts puts it
@@ -30,9 +33,10 @@ export const requestBody = (declaration: BodyDeclaration) =>
     if (contentType !== undefined && !declaration.mediaTypes.some((type) => accepts(type, contentType))) {
       throw errors.unsupportedMediaType(declaration.mediaTypes)
     }
+    const maxBytes = declaration.maxBytes ?? MAX_BODY_BYTES
     const declaredLength = c.req.header('Content-Length')
-    if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) throw tooLarge()
-    const bytes = await readAtMost(c.req.raw.body, MAX_BODY_BYTES)
+    if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes)
+    const bytes = await readAtMost(c.req.raw.body, maxBytes)
     // No Content-Type: acceptable only for an optional body that is really absent.
     if (contentType === undefined && (declaration.required || bytes.byteLength > 0)) {
       throw errors.unsupportedMediaType(declaration.mediaTypes)
@@ -58,7 +62,7 @@ async function readAtMost(stream: ReadableStream<Uint8Array> | null, maxBytes: n
       const { done, value } = await reader.read()
       if (done) break
       size += value.byteLength
-      if (size > maxBytes) throw tooLarge()
+      if (size > maxBytes) throw tooLarge(maxBytes)
       chunks.push(value)
     }
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   decisionRules,
   escalations,
   events,
+  messageAttachments,
   messages,
   organizations,
   performanceMetrics,
@@ -54,6 +55,8 @@ interface Call {
   path: string
   token: string
   body?: unknown
+  /** A body that is not JSON says its media type (a file upload). */
+  contentType?: string
 }
 
 interface RouteCase {
@@ -859,6 +862,74 @@ routes.push(
   },
 )
 
+/* Attachments: as the message they belong to (the author uploads; whoever reads the message reads them). */
+const attachmentRows = ({ tenant }: Fixture) =>
+  ownerDb
+    .select()
+    .from(messageAttachments)
+    .where(eq(messageAttachments.organizationId, tenant.organizationId))
+    .orderBy(asc(messageAttachments.id))
+const fileOf = (text: string) => ({ body: text, contentType: 'text/plain' })
+/** A reply by each kind of author on the fixture's ticket (an upload goes to the caller's own message). */
+const repliesByEveryone = async (f: Fixture) => {
+  const replyBy = async (token: string) => {
+    const response = await api(ticketPath(f, '/messages'), { method: 'POST', token, body: { body: 'Reply' } })
+    expect(response.status, await response.clone().text()).toBe(201)
+    return (await json<{ id: string }>(response)).id
+  }
+  return {
+    ADMIN: await replyBy(f.tenant.tokens.ADMIN),
+    REPRESENTATIVE: await replyBy(f.tenant.tokens.REPRESENTATIVE),
+    AGENT: await replyBy(f.tenant.tokens.AGENT),
+    CUSTOMER: await replyBy(f.tenant.tokens.CUSTOMER),
+  }
+}
+/** A PUBLIC reply of the representative with one attachment. */
+const preparedAttachment = async (f: Fixture) => {
+  const { replyId } = await preparedConversation(f)
+  const response = await api(ticketPath(f, `/messages/${replyId}/attachments?fileName=log.txt`), {
+    method: 'POST',
+    token: f.tenant.tokens.REPRESENTATIVE,
+    headers: { 'Content-Type': 'text/plain' },
+    body: 'log line',
+  })
+  expect(response.status, await response.clone().text()).toBe(201)
+  return { replyId, attachmentId: (await json<{ id: string }>(response)).id }
+}
+const attachmentPath = (f: Fixture, suffix = '') =>
+  ticketPath(f, `/messages/${f.ids.replyId}/attachments/${f.ids.attachmentId}${suffix}`)
+
+routes.push(
+  {
+    operation: 'POST /v1/tickets/{ticketId}/messages/{messageId}/attachments',
+    prepare: repliesByEveryone,
+    call: (f, actor) => {
+      const author = actor.startsWith('CUSTOMER') ? 'CUSTOMER' : actor
+      return {
+        method: 'POST',
+        path: ticketPath(f, `/messages/${f.ids[author]}/attachments?fileName=note.txt`),
+        token: tokenOf(f, actor),
+        ...fileOf(`Uploaded by ${actor}`),
+      }
+    },
+    state: attachmentRows,
+    expected: exceptOtherCustomer(created),
+  },
+  {
+    operation: 'GET /v1/tickets/{ticketId}/messages/{messageId}/attachments/{attachmentId}',
+    prepare: preparedAttachment,
+    call: (f, actor) => ({ method: 'GET', path: attachmentPath(f), token: tokenOf(f, actor) }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.attachmentId, fileName: 'log.txt' }),
+    expected: exceptOtherCustomer(ok),
+  },
+  {
+    operation: 'GET /v1/tickets/{ticketId}/messages/{messageId}/attachments/{attachmentId}/content',
+    prepare: preparedAttachment,
+    call: (f, actor) => ({ method: 'GET', path: attachmentPath(f, '/content'), token: tokenOf(f, actor) }),
+    expected: exceptOtherCustomer(ok),
+  },
+)
+
 async function createFixture(): Promise<Fixture> {
   const tenant = await createTenant()
   const response = await api('/v1/tickets', {
@@ -880,7 +951,7 @@ function send(call: Call, requestId: string): Promise<Response> {
     method: call.method,
     token: call.token,
     body: call.body,
-    headers: { 'X-Request-Id': requestId },
+    headers: { 'X-Request-Id': requestId, ...(call.contentType ? { 'Content-Type': call.contentType } : {}) },
   })
 }
 

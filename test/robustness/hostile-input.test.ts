@@ -208,6 +208,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
   const validBodies = (): Record<string, Record<string, unknown>> => ({
     'POST /v1/tickets': { customerId: tenant.customerId, subject: 'Subject', description: 'Description' },
     'PATCH /v1/tickets/{ticketId}': { priority: 'HIGH' },
+    'POST /v1/tickets/{ticketId}/messages': { body: 'Hello', visibility: 'PUBLIC', format: 'MARKDOWN' },
     'PUT /v1/tickets/{ticketId}/assignee': { representativeId: tenant.representativeId },
     'PATCH /v1/organization': { name: 'Renamed' },
     'PUT /v1/me/status': { status: 'AWAY' },

@@ -24,6 +24,9 @@ interface Operation {
   anonymous: boolean
   queryNames: string[]
   takesBody: boolean
+  /** The body's declared media types (JSON, or a file upload's allow-list) and its size limit. */
+  mediaTypes: string[]
+  maxBytes: number
   responses: Record<string, { content?: Record<string, unknown> }>
 }
 
@@ -31,7 +34,7 @@ interface DocumentOperation {
   security?: Array<Record<string, string[]>>
   'x-permission'?: { roles?: Role[]; platform?: boolean }
   parameters?: Array<{ name: string; in: string }>
-  requestBody?: { content: Record<string, unknown> }
+  requestBody?: { content: Record<string, unknown>; 'x-max-bytes'?: number }
   responses: Record<string, { content?: Record<string, unknown> }>
 }
 
@@ -64,6 +67,8 @@ beforeAll(async () => {
       anonymous: (operation.security ?? []).length === 0,
       queryNames: (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
       takesBody: operation.requestBody !== undefined,
+      mediaTypes: Object.keys(operation.requestBody?.content ?? {}),
+      maxBytes: operation.requestBody?.['x-max-bytes'] ?? 64 * 1024,
       responses: operation.responses,
     })),
   )
@@ -74,6 +79,16 @@ beforeAll(async () => {
     expect.arrayContaining(['GET /health', 'GET /ready', 'GET /openapi.json', 'GET /docs']),
   )
 })
+
+/** A body the operation takes the media type of: `{}` as JSON, or a file (an upload route). */
+function acceptedBody(
+  operation: Operation,
+  content: string | object = {},
+): { body: unknown; headers: Record<string, string> } {
+  if (operation.mediaTypes.includes('application/json')) return { body: content, headers: {} }
+  const text = typeof content === 'string' ? content : 'x'
+  return { body: text, headers: { 'Content-Type': operation.mediaTypes[0] as string } }
+}
 
 /** The path with random ids (no check here reaches a database, so no id needs to exist). */
 const concrete = (path: string) => path.replace(/\{\w+\}/g, () => crypto.randomUUID())
@@ -111,7 +126,7 @@ describe('unknown query parameters', () => {
       const query = `${known ? `${known}=x&` : ''}notAParameter=1&ticket_id=2`
       const { response, roundTrips } = await call(operation, {
         query,
-        ...(operation.takesBody ? { body: {} } : {}),
+        ...(operation.takesBody ? acceptedBody(operation) : {}),
       })
       expect(response.status, operation.name).toBe(400)
       expect(response.headers.get('Content-Type'), operation.name).toContain('application/problem+json')
@@ -253,7 +268,7 @@ describe('request bodies', () => {
       expect(await problem(response), operation.name).toMatchObject({
         status: 415,
         code: 'UNSUPPORTED_MEDIA_TYPE',
-        detail: 'Send the request body as application/json (with that Content-Type header).',
+        detail: `Send the request body as ${operation.mediaTypes.join(' or ')} (with that Content-Type header).`,
       })
       expect(await roundTrips(), operation.name).toBe(0)
     }
@@ -310,13 +325,22 @@ describe('request bodies', () => {
 
   it('over the limit are 413 on every operation that takes one, and 401 without a credential', async () => {
     for (const operation of operations.filter((op) => op.takesBody)) {
-      const body = { padding: 'x'.repeat(70 * 1024) }
+      // One byte over the operation's limit (64 KiB; a file upload declares its own, `x-max-bytes`).
+      const { body, headers } = acceptedBody(operation, {
+        padding: 'x'.repeat(operation.maxBytes - '{"padding":""}'.length + 1),
+      })
+      const oversized =
+        typeof body === 'string' ? { body: 'x'.repeat(operation.maxBytes + 1), headers } : { body, headers }
       if (!operation.anonymous) {
-        const refused = await call(operation, { body, token: null, headers: { 'X-Platform-Key': '' } })
+        const refused = await call(operation, {
+          ...oversized,
+          token: null,
+          headers: { ...headers, 'X-Platform-Key': '' },
+        })
         expect(refused.response.status, operation.name).toBe(401)
         await refused.response.body?.cancel()
       }
-      const { response, roundTrips } = await call(operation, { body })
+      const { response, roundTrips } = await call(operation, oversized)
       expect(response.status, operation.name).toBe(413)
       expect((await problem(response)).code, operation.name).toBe('PAYLOAD_TOO_LARGE')
       expect(await roundTrips(), operation.name).toBe(0)

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, ne, not, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgInsertSelectQueryBuilder, PgTable } from 'drizzle-orm/pg-core'
 import type { PrincipalRole } from '../../auth/principal'
-import { foundOr404, updateWhere } from '../../db/crud'
+import { foundOr404, refusalOf } from '../../db/crud'
 import {
   type Message,
   type MessageAuthorType,
@@ -12,6 +12,7 @@ import {
 } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
+import { versionMatches } from '../../lib/etag'
 import { afterCursor, cursorOf, decodeCursor, orderByOf, type SortOrder } from '../../lib/pagination'
 import type { CreateMessageInput, ListMessagesQuery, MessageRow } from './messages.schemas'
 
@@ -38,14 +39,24 @@ export function customerMessages(customerId: string): SQL {
     and ${tickets.customerId} = ${customerId})`
 }
 
-/** A message's attachments as JSON (metadata only), oldest first: read with the message, same round trip. */
+/** What a CUSTOMER may read of attachments: those of the messages it may read (`customerMessages`). */
+export function customerAttachments(customerId: string): SQL {
+  return sql`exists (select 1 from ${messages} where ${messages.organizationId} = ${messageAttachments.organizationId}
+    and ${messages.id} = ${messageAttachments.messageId} and ${customerMessages(customerId)})`
+}
+
+/**
+ * A message's attachments as JSON (metadata only), oldest first: read with the message, same round trip. The outer
+ * row is named in the text (`messages.id`): drizzle writes a single-table select list's columns unqualified, which a
+ * subquery would take for its own.
+ */
 const attachmentsOfMessage = sql<MessageRow['attachments']>`coalesce((
   select json_agg(json_build_object(
     'id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'sizeBytes', a.size_bytes,
     'sha256', a.sha256, 'createdAt', to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   ) order by a.created_at, a.id)
   from ${messageAttachments} a
-  where a.organization_id = ${messages.organizationId} and a.message_id = ${messages.id}
+  where a.organization_id = messages.organization_id and a.message_id = messages.id
 ), '[]'::json)`
 
 export const messageFields = { ...getTableColumns(messages), attachments: attachmentsOfMessage }
@@ -152,7 +163,7 @@ function ticketEffects(author: Author, input: CreateMessageInput) {
  * An INSERT … SELECT's select list: drizzle lists every column of the table, in the table's order, so the values
  * are given by column key and put in that order here.
  */
-function inTableOrder<T extends PgTable>(table: T, values: Record<keyof T['$inferSelect'], SQL>) {
+export function inTableOrder<T extends PgTable>(table: T, values: Record<keyof T['$inferSelect'], SQL>) {
   const columns = getTableColumns(table) as Record<string, PgColumn>
   return Object.fromEntries(
     Object.keys(columns).map((key) => [key, (values as Record<string, SQL>)[key] as SQL]),
@@ -214,34 +225,52 @@ export async function createMessage(
 }
 
 /**
- * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger), the
- * fact, who and when stay. A REPRESENTATIVE redacts its own messages, an ADMIN any (`ownMessagesOnly`). One round
- * trip; a refusal is explained from the row as it is after the UPDATE.
+ * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger) and so
+ * do its attachments (their objects are deleted after the commit: `storageKeys`); the fact, who and when stay. A
+ * REPRESENTATIVE redacts its own messages, an ADMIN any (`ownMessagesOnly`). One round trip; a refusal is explained
+ * from the row as it is after the UPDATE (crud.ts refusalOf).
  */
 export async function redactMessage(
   db: TenantDb,
   ticketId: string,
   messageId: string,
   options: { redactorId: string; ownMessagesOnly: boolean; versions: number[] | undefined },
-): Promise<MessageRow> {
+): Promise<{ message: MessageRow; storageKeys: string[] }> {
   const which = and(eq(messages.ticketId, ticketId), eq(messages.id, messageId)) as SQL
   const own = options.ownMessagesOnly ? eq(messages.authorUserId, options.redactorId) : undefined
-  return updateWhere<typeof messages, Message, MessageRow>(
-    db,
-    messages,
-    which,
-    { body: null, redactedAt: sql`now()`, redactedByUserId: options.redactorId },
-    {
+  const [[updated], removed, [current], [view]] = (await db.run(
+    db
+      .update(
+        messages,
+        { body: null, redactedAt: sql`now()`, redactedByUserId: options.redactorId },
+        which,
+        versionMatches(messages.version, options.versions),
+        own,
+        sql`${messages.redactedAt} is null`,
+      )
+      .returning({ id: messages.id }),
+    // Only once the message is redacted (by this batch's UPDATE, or an earlier redaction that left none).
+    db
+      .delete(
+        messageAttachments,
+        eq(messageAttachments.messageId, messageId),
+        sql`exists (select 1 from ${messages} where ${which} and ${messages.redactedAt} is not null)`,
+      )
+      .returning({ storageKey: messageAttachments.storageKey }),
+    db.select(messages, which),
+    selectMessages(db, which),
+  )) as unknown as [Array<{ id: string }>, Array<{ storageKey: string }>, Message[], MessageRow[]]
+  if (!updated || !view) {
+    throw refusalOf<Message>(current, {
       what: 'message',
       versions: options.versions,
-      conditions: [own, sql`${messages.redactedAt} is null`],
-      explain: (current) => {
-        if (options.ownMessagesOnly && current.authorUserId !== options.redactorId)
+      explain: (row) => {
+        if (options.ownMessagesOnly && row.authorUserId !== options.redactorId)
           return errors.forbidden('FORBIDDEN', 'A representative may redact only its own messages.')
-        if (current.redactedAt) return errors.conflict('ALREADY_REDACTED', 'The message is already redacted.')
+        if (row.redactedAt) return errors.conflict('ALREADY_REDACTED', 'The message is already redacted.')
         return undefined
       },
-      view: selectMessages(db, which),
-    },
-  )
+    })
+  }
+  return { message: view, storageKeys: removed.map((row) => row.storageKey) }
 }

@@ -3,6 +3,7 @@ import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
+import { attachmentsBucket } from './attachments'
 import * as data from './messages.data'
 import * as routes from './messages.routes'
 import { toMessage } from './messages.schemas'
@@ -41,10 +42,12 @@ export const messagesRouter = createRouter()
     const { db, principal } = authorized(c)
     const { ticketId, messageId } = c.req.valid('param')
     db.expectChanged(messages, `/v1/tickets/${ticketId}/messages/${messageId}`, messageId)
-    const message = await data.redactMessage(db, ticketId, messageId, {
+    const { message, storageKeys } = await data.redactMessage(db, ticketId, messageId, {
       redactorId: principal.subject,
       ownMessagesOnly: principal.role !== 'ADMIN',
       versions: ifMatchVersions(c.req.valid('header')['if-match']),
     })
+    // The attachments' rows went with the redaction; their objects go after the commit.
+    if (storageKeys.length > 0) c.executionCtx.waitUntil(attachmentsBucket(c.env).delete(storageKeys))
     return c.json(toMessage(message, principal), 200, { ETag: etagOf(message) })
   })

@@ -1,9 +1,9 @@
-import { messages, tickets } from '../../db/schema'
+import { messageAttachments, messages, tickets } from '../../db/schema'
 import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
-import { customerMessages } from './messages.data'
+import { customerAttachments, customerMessages } from './messages.data'
 import {
   CreateMessageSchema,
   ListMessagesQuerySchema,
@@ -20,12 +20,13 @@ const customerOwnsConversation = {
     rules: [
       { table: tickets, key: 'customerId' },
       { table: messages, rows: customerMessages },
+      { table: messageAttachments, rows: customerAttachments },
     ],
   },
 }
 
 /** docs/conversations.md §1: everyone of the organization reads and posts, a CUSTOMER on its own tickets. */
-const conversationUsers: Permission = {
+export const conversationUsers: Permission = {
   roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'],
   ownership: customerOwnsConversation,
 }

@@ -151,3 +151,37 @@ export function toMessage(row: MessageRow, viewer: Viewer): z.output<typeof Mess
     viewer,
   )
 }
+
+export const AttachmentParamsSchema = MessageParamsSchema.extend(idParams('attachmentId').shape)
+
+export const UploadAttachmentQuerySchema = z.object({
+  fileName: z
+    .string()
+    .min(1)
+    .max(1024)
+    .openapi({
+      description:
+        'The file’s name. Stored sanitized: the last path segment, without control, invisible or reserved ' +
+        'characters or leading dots, at most 255 characters.',
+      example: 'receipt.pdf',
+    }),
+})
+
+/** The representation of an attachment (metadata; the content is read at `…/content`). */
+export function toAttachment(row: {
+  id: string
+  fileName: string
+  contentType: string
+  sizeBytes: number
+  sha256: string
+  createdAt: Date
+}): z.output<typeof AttachmentSchema> {
+  return {
+    id: row.id,
+    fileName: row.fileName,
+    contentType: row.contentType,
+    sizeBytes: row.sizeBytes,
+    sha256: row.sha256,
+    createdAt: row.createdAt.toISOString(),
+  }
+}

@@ -1,0 +1,114 @@
+/*
+ * What an attachment may be (SPEC-surfaces "Messages"): an allow-listed media type whose content really is of that
+ * type (signature or UTF-8 text), at most MAX_ATTACHMENT_BYTES, under a sanitized name, stored in the private R2
+ * bucket under a tenant-prefixed key. Browsers never render one from our origin: downloads are `attachment`s, with
+ * `nosniff` (secure headers) and no-store.
+ */
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_MESSAGE } from '../../db/schema'
+import { errors } from '../../lib/errors'
+
+export { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_MESSAGE }
+
+/** The media types an attachment may have: images, PDF, plain text and CSV. No HTML, SVG or scripts. */
+export const attachmentContentTypes = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+] as const
+export type AttachmentContentType = (typeof attachmentContentTypes)[number]
+
+const ascii = (text: string) => Array.from(text, (char) => char.charCodeAt(0))
+const startsWith = (bytes: Uint8Array, signature: number[], offset = 0) =>
+  signature.every((byte, index) => bytes[offset + index] === byte)
+
+/** Whether the content is of the declared type: the format's signature, or (text) valid UTF-8 without NUL. */
+export function contentMatches(type: AttachmentContentType, bytes: Uint8Array): boolean {
+  switch (type) {
+    case 'image/png':
+      return startsWith(bytes, [0x89, ...ascii('PNG\r\n\u001a\n')])
+    case 'image/jpeg':
+      return startsWith(bytes, [0xff, 0xd8, 0xff])
+    case 'image/gif':
+      return startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))
+    case 'image/webp':
+      return startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)
+    case 'application/pdf':
+      return startsWith(bytes, ascii('%PDF-'))
+    case 'text/plain':
+    case 'text/csv':
+      return isUtf8Text(bytes)
+  }
+}
+
+function isUtf8Text(bytes: Uint8Array): boolean {
+  try {
+    return !new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes).includes('\u0000')
+  } catch {
+    return false
+  }
+}
+
+// C0/C1 controls, zero-width characters, bidirectional overrides and isolates (a name must read as it is).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
+// Characters that are reserved or awkward in file names on common systems.
+const RESERVED = /["*:<>?|]/g
+const MAX_NAME_CHARACTERS = 255
+
+/**
+ * A safe display and download name from what the client sent: the last path segment only, no invisible or control
+ * characters, no reserved characters, no leading dots, whitespace collapsed, at most 255 characters (the extension
+ * kept); `attachment` when nothing is left.
+ */
+export function sanitizeFileName(raw: string): string {
+  const lastSegment = raw.normalize('NFC').split(/[/\\]/).pop() ?? ''
+  const cleaned = lastSegment
+    .replace(INVISIBLE, '')
+    .replace(RESERVED, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '')
+    .trim()
+  const characters = Array.from(cleaned)
+  if (characters.length <= MAX_NAME_CHARACTERS) return cleaned || 'attachment'
+  const dot = cleaned.lastIndexOf('.')
+  const extension = dot > 0 ? Array.from(cleaned.slice(dot)).slice(0, 16).join('') : ''
+  return characters.slice(0, MAX_NAME_CHARACTERS - Array.from(extension).length).join('') + extension
+}
+
+/** The object's key: the tenant first, so a key can never name another tenant's object. */
+export function storageKeyOf(ids: {
+  organizationId: string
+  ticketId: string
+  messageId: string
+  attachmentId: string
+}): string {
+  return `${ids.organizationId}/tickets/${ids.ticketId}/messages/${ids.messageId}/${ids.attachmentId}`
+}
+
+/** `Content-Disposition: attachment` with an ASCII fallback name and the exact one (RFC 6266, RFC 8187). */
+export function contentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
+  const exact = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes)
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** The attachments bucket (wrangler.toml r2_buckets); a deployment without it answers 503, never a crash. */
+export function attachmentsBucket(env: { ATTACHMENTS?: R2Bucket | undefined }): R2Bucket {
+  if (!env.ATTACHMENTS)
+    throw errors.unavailable('Attachments are not configured (no ATTACHMENTS bucket).', 60)
+  return env.ATTACHMENTS
+}
