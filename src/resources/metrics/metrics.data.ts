@@ -68,33 +68,38 @@ function periodsCte(range: MetricsRange): SQL {
       (period_start::timestamp - length)::date as previous_start
     from periods
   ),
-  period_units(period, unit) as (values ('DAY'::metric_period, 'day'), ('WEEK', 'week'), ('MONTH', 'month'))`
+  period_units(period) as (values ('DAY'::metric_period), ('WEEK'), ('MONTH'))`
 }
 
 /**
- * A CTE `span(starts_at, ends_at)`: what the range's periods cover, from the earliest `spanStart` of `bounds`
- * (`previous_starts_at` when the previous periods are needed too). Source rows are read once, for that span.
+ * A CTE `span(starts_at, ends_at)`: what the range's periods and their previous periods cover. Source rows are
+ * read once, for that span.
  */
-const spanCte = (spanStart: 'starts_at' | 'previous_starts_at') =>
-  sql`span as (select min(${sql.raw(spanStart)}) as starts_at, max(ends_at) as ends_at from bounds)`
+const spanCte = sql`span as (select min(previous_starts_at) as starts_at, max(ends_at) as ends_at from bounds)`
 
 /** `column` falls in the span (alias `s`). */
 const inSpan = (column: string) => sql`(${sql.raw(column)} >= s.starts_at and ${sql.raw(column)} < s.ends_at)`
 
-/**
- * The start of the period of kind `u.period` (alias `u`, from period_units) an instant falls in: its UTC day, ISO
- * week (from Monday) or month, as a date. Bucketing by date_trunc is what keeps the cost one pass over the source
- * rows; matching each row against every period cost periods × rows (~110 × for 92 days).
- */
-const bucket = (column: string) => sql`date_trunc(u.unit, ${sql.raw(column)} at time zone 'UTC')::date`
+/** The UTC calendar day of an instant. */
+const utcDay = (column: string) => sql`(${sql.raw(column)} at time zone 'UTC')::date`
+/** The Monday (ISO week) and the first of the month of a date. */
+const weekOf = (day: SQL) => sql`(${day} - (extract(isodow from ${day})::int - 1))`
+const monthOf = (day: SQL) => sql`(${day} - (extract(day from ${day})::int - 1))`
 
-/** Mean of `later − earlier` in whole seconds (never below 0 per row), over the rows `filter` keeps. */
-const meanSeconds = (later: string, earlier: string, filter: SQL) =>
-  sql`round(avg(greatest(extract(epoch from ${sql.raw(later)} - ${sql.raw(earlier)}), 0)) filter (where ${filter}))::int`
+/**
+ * The start of the period of kind `u.period` (alias `u`, from period_units) a day falls in. Rows are first counted
+ * per day, then days per period: one pass over the source rows, whatever the number of periods (matching each row
+ * against every period cost periods × rows, ~110 × for 92 days).
+ */
+const periodOf = (day: string) =>
+  sql`case u.period when 'DAY' then ${sql.raw(day)} when 'WEEK' then ${weekOf(sql.raw(day))} else ${monthOf(sql.raw(day))} end`
 
 /** `numerator ÷ denominator` to four decimals, NULL when the denominator is 0. */
 const rate = (numerator: string, denominator: string) =>
   sql`case when ${sql.raw(denominator)} = 0 then null else round(${sql.raw(numerator)}::numeric / ${sql.raw(denominator)}, 4) end`
+
+/** A mean in whole seconds (halves away from zero) from a sum and a count; NULL when the count is 0. */
+const meanOf = (sum: string, count: string) => sql`round(${sql.raw(sum)} / nullif(${sql.raw(count)}, 0))::int`
 
 /**
  * A person gave the ticket's first response: recorded by who answered (first_response_by_type, set by the first
@@ -105,46 +110,68 @@ const humanFirstResponse = sql`coalesce(tk.first_response_by_type = 'REPRESENTAT
   tk.first_response_at is not null and tk.assigned_representative_id is not null)`
 
 /**
- * CTEs `ticket_events` and `ticket_stats(period, period_start, representative_id, created, resolved, closed,
- * handled, avg_first_response, avg_resolution, ai_resolved)`: the tenant's tickets aggregated per period of every
- * kind starting in the span, per assigned representative when `perRepresentative` (else representative_id is
- * null). One pass over the tickets with an event (creation, first response, resolution, closing) in the span.
- * `handled` counts a ticket once per period: an event counts unless an earlier event of the ticket (creation, then
- * first response) falls in the same period.
+ * An event is the first of its ticket in its period of each kind (what `handled` counts, once per ticket and
+ * period): creation always; a first response unless the ticket was created in the same period; a resolution
+ * unless it was created or first answered in the same period.
  */
-function ticketStatsCtes(db: TenantDb, perRepresentative: boolean) {
+function firstInPeriod(periodOfDay: (day: SQL) => SQL) {
+  const [at, created, responded] = [sql.raw('day'), sql.raw('created_day'), sql.raw('responded_day')]
+  return sql`(kind = 'created'
+    or (kind = 'responded' and ${periodOfDay(at)} is distinct from ${periodOfDay(created)})
+    or (kind = 'resolved' and ${periodOfDay(at)} is distinct from ${periodOfDay(created)}
+      and ${periodOfDay(at)} is distinct from ${periodOfDay(responded)}))`
+}
+
+/**
+ * CTEs over the tenant's tickets with an event (creation, first response, resolution, closing) in the span:
+ * `ticket_events` (one row per event, with its day), `ticket_days` (per day and assigned representative: counts,
+ * sums of durations, and per period kind the tickets it is the first event of) and `ticket_periods` (the same per
+ * period, from the days). Durations below zero count as 0.
+ */
+function ticketCtes(db: TenantDb) {
   const org = db.organizationId
   const escalated = sql`exists (select 1 from ${escalations} x where x.organization_id = ${org} and x.ticket_id = tk.id)`
-  const inSpanBucket = (column: string) => sql`case when ${inSpan(column)} then ${bucket(column)} end`
+  const identity = (day: SQL) => day
   return sql`ticket_events as (
-    select tk.id, ${perRepresentative ? sql`tk.assigned_representative_id` : sql`null::uuid`} as representative_id,
-      e.kind, e.at, tk.created_at, tk.first_response_at, tk.resolved_at,
+    select tk.assigned_representative_id as representative_id, e.kind, ${utcDay('e.at')} as day,
+      ${utcDay('tk.created_at')} as created_day, ${utcDay('tk.first_response_at')} as responded_day,
+      case e.kind
+        when 'responded' then greatest(extract(epoch from tk.first_response_at - tk.created_at), 0)
+        when 'resolved' then greatest(extract(epoch from tk.resolved_at - tk.created_at), 0)
+      end as seconds,
       (e.kind = 'resolved' and not ${escalated} and not ${humanFirstResponse}) as ai_resolved
     from span s
     join ${tickets} tk on tk.organization_id = ${org}
-      ${perRepresentative ? sql`and tk.assigned_representative_id is not null` : sql``}
       and (${inSpan('tk.created_at')} or ${inSpan('tk.first_response_at')} or ${inSpan('tk.resolved_at')}
         or ${inSpan('tk.closed_at')})
     cross join lateral (values ('created', tk.created_at), ('responded', tk.first_response_at),
       ('resolved', tk.resolved_at), ('closed', tk.closed_at)) as e(kind, at)
     where ${inSpan('e.at')}
   ),
-  ticket_stats as (
-    select u.period, ${bucket('ev.at')} as period_start, ev.representative_id,
-      count(*) filter (where kind = 'created')::int as created,
-      count(*) filter (where kind = 'resolved')::int as resolved,
-      count(*) filter (where kind = 'closed')::int as closed,
-      count(*) filter (where kind = 'created'
-        or (kind = 'responded' and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.created_at')})
-        or (kind = 'resolved' and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.created_at')}
-          and ${bucket('ev.at')} is distinct from ${inSpanBucket('ev.first_response_at')}))::int as handled,
-      ${meanSeconds('ev.first_response_at', 'ev.created_at', sql`kind = 'responded'`)} as avg_first_response,
-      ${meanSeconds('ev.resolved_at', 'ev.created_at', sql`kind = 'resolved'`)} as avg_resolution,
-      count(*) filter (where ai_resolved)::int as ai_resolved
-    from ticket_events ev
-    cross join span s
+  ticket_days as (
+    select day, representative_id,
+      count(*) filter (where kind = 'created') as created,
+      count(*) filter (where kind = 'resolved') as resolved,
+      count(*) filter (where kind = 'closed') as closed,
+      count(*) filter (where kind = 'responded') as responded,
+      sum(seconds) filter (where kind = 'responded') as response_seconds,
+      sum(seconds) filter (where kind = 'resolved') as resolution_seconds,
+      count(*) filter (where ai_resolved) as ai_resolved,
+      count(*) filter (where ${firstInPeriod(identity)}) as first_of_day,
+      count(*) filter (where ${firstInPeriod(weekOf)}) as first_of_week,
+      count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month
+    from ticket_events
+    group by day, representative_id
+  ),
+  ticket_periods as (
+    select u.period, ${periodOf('d.day')} as period_start, d.representative_id,
+      sum(created) as created, sum(resolved) as resolved, sum(closed) as closed, sum(responded) as responded,
+      sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds,
+      sum(ai_resolved) as ai_resolved,
+      sum(case u.period when 'DAY' then first_of_day when 'WEEK' then first_of_week else first_of_month end) as handled
+    from ticket_days d
     cross join period_units u
-    group by u.period, ${bucket('ev.at')}, ev.representative_id
+    group by 1, 2, 3
   )`
 }
 
@@ -187,18 +214,33 @@ function upsertSet(target: string, columns: string[]) {
     where (${list(target)}) is distinct from (${list('excluded')})`
 }
 
-/** The organization's performance_metrics rows of the range (one statement). */
-function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
+/**
+ * The organization's performance_metrics rows and team_performance rows of the range, in ONE statement (the
+ * source rows are read once for both): returns how many rows of each were inserted or changed.
+ */
+function metricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
-  return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${spanCte('starts_at')},
-    ${ticketStatsCtes(db, false)},
-    escalation_stats as (
-      select u.period, ${bucket('x.created_at')} as period_start, count(*)::int as escalated
+  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with ${periodsCte(range)},
+    ${spanCte},
+    ${ticketCtes(db)},
+    organization_tickets as (
+      select period, period_start, sum(created)::int as created, sum(resolved)::int as resolved,
+        sum(closed)::int as closed, sum(ai_resolved)::int as ai_resolved,
+        ${meanOf('sum(response_seconds)', 'sum(responded)')} as avg_first_response,
+        ${meanOf('sum(resolution_seconds)', 'sum(resolved)')} as avg_resolution
+      from ticket_periods
+      group by period, period_start
+    ),
+    escalation_days as (
+      select ${utcDay('x.created_at')} as day, count(*) as escalated
       from span s
       join ${escalations} x on x.organization_id = ${org} and ${inSpan('x.created_at')}
-      cross join period_units u
-      group by u.period, ${bucket('x.created_at')}
+      group by 1
+    ),
+    escalation_periods as (
+      select u.period, ${periodOf('day')} as period_start, sum(escalated)::int as escalated
+      from escalation_days cross join period_units u
+      group by 1, 2
     ),
     stats as (
       select b.period, b.period_start, b.period_end,
@@ -206,60 +248,67 @@ function organizationMetricsStatement(db: TenantDb, range: MetricsRange) {
         t.avg_first_response, t.avg_resolution, coalesce(t.ai_resolved, 0) as ai_resolved,
         coalesce(e.escalated, 0) as escalated
       from bounds b
-      left join ticket_stats t on t.period = b.period and t.period_start = b.period_start
-      left join escalation_stats e on e.period = b.period and e.period_start = b.period_start
+      left join organization_tickets t on t.period = b.period and t.period_start = b.period_start
+      left join escalation_periods e on e.period = b.period and e.period_start = b.period_start
     ),
-    refund_totals as (
-      select u.period, ${bucket('r.created_at')} as period_start, r.currency, r.status, count(*)::int as n,
-        sum(r.amount) as amount
+    refund_days as (
+      select ${utcDay('r.created_at')} as day, r.currency, r.status, count(*) as n, sum(r.amount) as amount
       from span s
       join ${refunds} r on r.organization_id = ${org} and ${inSpan('r.created_at')}
-      cross join period_units u
-      group by u.period, ${bucket('r.created_at')}, r.currency, r.status
+      group by 1, 2, 3
+    ),
+    refund_totals as (
+      select u.period, ${periodOf('day')} as period_start, currency, status, sum(n)::int as n, sum(amount) as amount
+      from refund_days cross join period_units u
+      group by 1, 2, 3, 4
+    ),
+    organization_rows as (
+      insert into ${performanceMetrics} as pm (organization_id, period, period_start, ${sql.raw(metricColumns.join(', '))})
+      select ${org}::uuid, s.period, s.period_start, s.period_end,
+        s.created, s.resolved, s.closed, s.escalated,
+        s.avg_first_response, s.avg_resolution, null::numeric,
+        ${rate('s.escalated', 's.created')}, ${rate('s.ai_resolved', 's.resolved')},
+        rf.count, rf.approved, coalesce(main.amount, 0), coalesce(main.currency, 'USD'), rf.by_currency
+      from stats s
+      cross join lateral (select
+          coalesce(sum(n), 0)::int as count,
+          coalesce(sum(n) filter (where status in ('APPROVED', 'PROCESSED')), 0)::int as approved,
+          coalesce(jsonb_agg(jsonb_build_object('currency', currency, 'status', status, 'count', n, 'amount', amount::text)
+            order by currency, status), '[]'::jsonb) as by_currency
+        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start) rf
+      left join lateral (select currency,
+          sum(amount) filter (where status in ('APPROVED', 'PROCESSED')) as amount
+        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start
+        group by currency order by sum(n) desc, currency limit 1) main on true
+      on conflict (organization_id, period, period_start) do update set ${upsertSet('pm', metricColumns)}
+      returning 1
+    ),
+    team_rows as (
+      insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
+      select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
+        coalesce(cur.handled, 0), coalesce(cur.resolved, 0),
+        ${meanOf('cur.response_seconds', 'cur.responded')}, ${meanOf('cur.resolution_seconds', 'cur.resolved')},
+        null::numeric,
+        (case
+          when cur.resolved is null or prev.resolved is null
+            or ${meanOf('cur.resolution_seconds', 'cur.resolved')} is null
+            or ${meanOf('prev.resolution_seconds', 'prev.resolved')} is null then 'STABLE'
+          when ${meanOf('cur.resolution_seconds', 'cur.resolved')}::bigint * 100
+            < ${meanOf('prev.resolution_seconds', 'prev.resolved')}::bigint * 95 then 'IMPROVING'
+          when ${meanOf('cur.resolution_seconds', 'cur.resolved')}::bigint * 100
+            > ${meanOf('prev.resolution_seconds', 'prev.resolved')}::bigint * 105 then 'DECLINING'
+          else 'STABLE' end)::performance_trend
+      from bounds b
+      join ${representatives} rep on rep.organization_id = ${org}
+      left join ticket_periods cur
+        on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
+      left join ticket_periods prev
+        on prev.period = b.period and prev.period_start = b.previous_start and prev.representative_id = rep.id
+      on conflict (organization_id, representative_id, period, period_start) do update set ${upsertSet('tp', teamColumns)}
+      returning 1
     )
-    insert into ${performanceMetrics} as pm (organization_id, period, period_start, ${sql.raw(metricColumns.join(', '))})
-    select ${org}::uuid, s.period, s.period_start, s.period_end,
-      s.created, s.resolved, s.closed, s.escalated,
-      s.avg_first_response, s.avg_resolution, null::numeric,
-      ${rate('s.escalated', 's.created')}, ${rate('s.ai_resolved', 's.resolved')},
-      rf.count, rf.approved, coalesce(main.amount, 0), coalesce(main.currency, 'USD'), rf.by_currency
-    from stats s
-    cross join lateral (select
-        coalesce(sum(n), 0)::int as count,
-        coalesce(sum(n) filter (where status in ('APPROVED', 'PROCESSED')), 0)::int as approved,
-        coalesce(jsonb_agg(jsonb_build_object('currency', currency, 'status', status, 'count', n, 'amount', amount::text)
-          order by currency, status), '[]'::jsonb) as by_currency
-      from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start) rf
-    left join lateral (select currency,
-        sum(amount) filter (where status in ('APPROVED', 'PROCESSED')) as amount
-      from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start
-      group by currency order by sum(n) desc, currency limit 1) main on true
-    on conflict (organization_id, period, period_start) do update set ${upsertSet('pm', metricColumns)}
-    returning pm.id`)
-}
-
-/** The organization's team_performance rows of the range, one per representative and period (one statement). */
-function teamMetricsStatement(db: TenantDb, range: MetricsRange) {
-  const org = db.organizationId
-  return db.raw<{ id: string }>(sql`with ${periodsCte(range)},
-    ${spanCte('previous_starts_at')},
-    ${ticketStatsCtes(db, true)}
-    insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
-    select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
-      coalesce(cur.handled, 0), coalesce(cur.resolved, 0), cur.avg_first_response, cur.avg_resolution, null::numeric,
-      (case
-        when cur.avg_resolution is null or prev.avg_resolution is null then 'STABLE'
-        when cur.avg_resolution::bigint * 100 < prev.avg_resolution::bigint * 95 then 'IMPROVING'
-        when cur.avg_resolution::bigint * 100 > prev.avg_resolution::bigint * 105 then 'DECLINING'
-        else 'STABLE' end)::performance_trend
-    from bounds b
-    join ${representatives} rep on rep.organization_id = ${org}
-    left join ticket_stats cur
-      on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
-    left join ticket_stats prev
-      on prev.period = b.period and prev.period_start = b.previous_start and prev.representative_id = rep.id
-    on conflict (organization_id, representative_id, period, period_start) do update set ${upsertSet('tp', teamColumns)}
-    returning tp.id`)
+    select (select count(*) from organization_rows)::int as organization_rows,
+      (select count(*) from team_rows)::int as team_rows`)
 }
 
 /**
@@ -271,20 +320,16 @@ export type MetricsLock = 'refuse' | 'wait'
 
 /**
  * The statements that compute and upsert the organization's metrics of a range: for ONE batch (one round trip,
- * one transaction), after the tenant binding. The first takes the organization's metrics lock; the others' results
- * are the ids of the performance_metrics rows and of the team_performance rows inserted or changed (unchanged rows
- * are not rewritten, so they are not returned).
+ * one transaction), after the tenant binding. The first takes the organization's metrics lock; the second writes
+ * the performance_metrics and team_performance rows and counts those inserted or changed (unchanged rows are not
+ * rewritten).
  */
 export function computeMetricsStatements(
   db: TenantDb,
   range: MetricsRange,
   lock: MetricsLock,
-): [Statement, Statement, Statement] {
-  return [
-    db.raw(sql`select app_lock_metrics_recompute(${lock === 'wait'})`),
-    organizationMetricsStatement(db, range),
-    teamMetricsStatement(db, range),
-  ]
+): [Statement, Statement] {
+  return [db.raw(sql`select app_lock_metrics_recompute(${lock === 'wait'})`), metricsStatement(db, range)]
 }
 
 export interface ComputedMetrics {
@@ -298,11 +343,9 @@ export async function computeMetrics(
   range: MetricsRange,
   lock: MetricsLock = 'wait',
 ): Promise<ComputedMetrics> {
-  const [, organizationRows, teamRows] = await db.run(...computeMetricsStatements(db, range, lock))
-  return {
-    organizationRowsChanged: (organizationRows as { rows: unknown[] }).rows.length,
-    teamRowsChanged: (teamRows as { rows: unknown[] }).rows.length,
-  }
+  const [, written] = await db.run(...computeMetricsStatements(db, range, lock))
+  const [counts] = (written as { rows: Array<{ organization_rows: number; team_rows: number }> }).rows
+  return { organizationRowsChanged: counts?.organization_rows ?? 0, teamRowsChanged: counts?.team_rows ?? 0 }
 }
 
 /** By period start, then the period kind (DAY, WEEK, MONTH …), then id: a total, stable order. */
