@@ -126,8 +126,15 @@ describe('events written with the change', () => {
     })
     const events = await storedEvents(tenant.organizationId, ticket.id)
     expect(events.map((e) => e.type)).toEqual(['ticket.created', 'ticket.status_changed'])
-    // first_response_at is set by the staff's move: it changed too (from null). No version, no updated_at.
-    expect(events[1]?.previous).toEqual({ status: 'OPEN', subject: 'Broken', first_response_at: null })
+    // The first response (when, by whom) is set by the staff's move: it changed too (from null). No version, no
+    // updated_at.
+    expect(events[1]?.previous).toEqual({
+      status: 'OPEN',
+      subject: 'Broken',
+      first_response_at: null,
+      first_response_by_type: null,
+      first_response_by_id: null,
+    })
     expect(events[1]?.object).toMatchObject({ status: 'IN_PROGRESS', subject: 'Still broken', version: 2 })
   })
 })
