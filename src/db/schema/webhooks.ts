@@ -99,12 +99,15 @@ export const webhookDeliveries = pgTable(
     unique('webhook_deliveries_organization_id_id_key').on(t.organizationId, t.id),
     unique('webhook_deliveries_endpoint_id_event_id_key').on(t.organizationId, t.endpointId, t.eventId),
     // An endpoint's deliveries, newest first; the event foreign key's index.
-    index('webhook_deliveries_endpoint_created_at_id_idx').on(t.organizationId, t.endpointId, t.createdAt, t.id),
+    index('webhook_deliveries_endpoint_created_at_id_idx').on(
+      t.organizationId,
+      t.endpointId,
+      t.createdAt,
+      t.id,
+    ),
     index('webhook_deliveries_organization_id_event_id_idx').on(t.organizationId, t.eventId),
     // The sweeper: due pending deliveries of every tenant, oldest due first.
-    index('webhook_deliveries_pending_due_idx')
-      .on(t.nextAttemptAt)
-      .where(sql`status = 'PENDING'`),
+    index('webhook_deliveries_pending_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
     check('webhook_deliveries_status_known', sql`status in ('PENDING', 'SUCCEEDED', 'FAILED')`),
     check('webhook_deliveries_attempts_non_negative', sql`attempts >= 0`),
     tenantIsolationPolicy(),
