@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { TestProject } from 'vitest/node'
-import { startWebhookReceiver } from './webhooks/receiver'
 import { type Backend, createScratchDatabase, startNeonLocal } from '../scripts/neon-local'
+import { startWebhookReceiver } from './webhooks/receiver'
 
 declare module 'vitest' {
   export interface ProvidedContext {

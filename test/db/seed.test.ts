@@ -26,7 +26,7 @@ describe('seed', () => {
       budgets: 1,
       budgetUsageRecords: 3,
       agentConfigurations: 4,
-      decisionRules: 4,
+      decisionRules: 5,
       performanceMetrics: 7,
       teamPerformance: 6,
     })

@@ -308,7 +308,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
         }
       }
     }
-  })
+  }, 240_000) // Sequential: every field of every body × every hostile class (~3,000 requests), not a timing claim.
 
   it('bodies: a valid body with one or two fields made hostile (so it reaches the database), any role', async () => {
     for (const operation of all.filter((op) => op.bodyFields.length > 0)) {

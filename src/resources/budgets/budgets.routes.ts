@@ -59,7 +59,7 @@ export const updateBudget = protectedRoute(writers, {
   request: { params: BudgetIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateBudgetSchema) },
   responses: {
     200: { ...jsonContent(BudgetSchema, 'The updated budget.'), headers: etagResponseHeader },
-    ...problemResponses(404, 412, 413, 422),
+    ...problemResponses(404, 409, 412, 413, 422),
   },
 })
 

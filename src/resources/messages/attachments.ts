@@ -53,8 +53,8 @@ function isUtf8Text(bytes: Uint8Array): boolean {
 }
 
 // C0/C1 controls, zero-width characters, bidirectional overrides and isolates (a name must read as it is).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
 // Characters that are reserved or awkward in file names on common systems.
 const RESERVED = /["*:<>?|]/g
