@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { tickets } from '../../src/db/schema'
+import { SEARCH_CANDIDATES } from '../../src/resources/tickets/ticket-search'
 import { openTicket, post } from '../messages/support'
 import { api, json } from '../support/api'
-import { neonLocalStats } from '../support/db'
+import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 
 /** GET /v1/tickets?q=: the ids found, in order (asserting 200). */
@@ -103,6 +105,28 @@ describe('GET /v1/tickets?q= (full-text search)', () => {
     })
     expect(await search(t.tokens.CUSTOMER, q('escalated'))).toEqual([])
     expect(await search(t.tokens.ADMIN, q('escalated'))).toEqual([own])
+  })
+
+  it('reads a bounded number of candidates per term, yet counts every term a candidate holds', async () => {
+    const t = await createTenant()
+    // An old ticket with a rare and a common word, then more recent tickets with the common word than one term may
+    // contribute (SEARCH_CANDIDATES shared between the two terms).
+    const old = await ticketOf(t, 'Alpha zulu', 'The oldest one')
+    const rows = Array.from({ length: SEARCH_CANDIDATES + 10 }, (_, i) => ({
+      organizationId: t.organizationId,
+      ticketNumber: `TICKET-${5000 + i}`,
+      customerId: t.customerId,
+      subject: `Alpha number ${i}`,
+      description: 'common',
+      createdAt: new Date(Date.now() + 60_000 + i * 1000),
+    }))
+    await ownerDb.insert(tickets).values(rows)
+    const alpha = await search(t.tokens.ADMIN, q('alpha', '&limit=100'))
+    expect(alpha).toHaveLength(SEARCH_CANDIDATES)
+    expect(alpha).not.toContain(old)
+    // Found through "zulu", credited with "alpha" too: it holds both terms, so it ranks first.
+    const both = await search(t.tokens.ADMIN, q('alpha zulu', '&limit=3'))
+    expect(both[0]).toBe(old)
   })
 
   it('is per tenant: another organization’s identical words never match', async () => {

@@ -10,14 +10,19 @@ import type { SortOrder } from '../../lib/pagination'
  * Full-text search of tickets under row-level security (DATABASE.md, "Search"). `@@` is not LEAKPROOF, so under
  * RLS no index could serve it for app_api; the search reads instead the inverted index `ticket_search_terms`
  * (kept by triggers from subjects, descriptions and messages) with text equality, which is LEAKPROOF and served
- * by btrees. Each query term reads at most POSTINGS_PER_TERM postings, most recently mentioned first, so a search
- * costs the same at 10³ and 10⁶ messages; tickets are ranked by how many of the query's terms they hold, then by
- * how recently one was mentioned. A CUSTOMER reads its own tickets' public postings only (the database's policy
- * `customer_public_terms` says the same).
+ * by btrees. Two steps, each of bounded work whatever the tenant's history (flat from 10³ to 10⁶ messages):
+ * 1. candidates: SEARCH_CANDIDATES tickets shared among the query terms, each term's most recently mentioned;
+ * 2. rank: for each candidate, the query terms it holds, counted exactly (primary-key probes), so a ticket found
+ *    through one term gets credit for the others even when they are too common to have found it.
+ * Tickets rank by the number of query terms they hold, then by their latest mention of one. A CUSTOMER reads its own
+ * tickets' public postings only (the database's policy `customer_public_terms` says the same).
  */
 
-/** Postings read per query term: what bounds a search's work, whatever the size of the tenant's history. */
-export const POSTINGS_PER_TERM = 1000
+/**
+ * Candidate tickets of a search, shared among its terms (each contributes its most recently mentioned ones): what
+ * bounds a search's work, whatever the size of the tenant's history.
+ */
+export const SEARCH_CANDIDATES = 100
 /** Query terms used, after normalization (stemmed, stop words dropped). */
 export const MAX_QUERY_TERMS = 8
 /** The text search configuration, the index's (drizzle/0012, app_search_terms_add). */
@@ -68,23 +73,41 @@ export function ticketListSort<S extends string>(
  */
 function rankedMatches(db: TenantDb, text: string) {
   const { role, principalId } = db.context
-  // A customer's own public postings: served by (organization_id, customer_id, internal, lexeme, last_mentioned_at).
-  const customerOnly =
-    role === 'CUSTOMER' ? sql`and s.customer_id = ${principalId} and s.internal = false` : sql``
+  // A customer's own public postings: served by (organization_id, customer_id, internal, lexeme, last_mentioned_at),
+  // and probed in the public audience only; staff probe both.
+  const customer = role === 'CUSTOMER'
+  const ownPostings = customer ? sql`and s.customer_id = ${principalId} and s.internal = false` : sql``
+  // The rank probes the primary key (organization_id, ticket_id, internal, lexeme) for a candidate's own postings of the
+  // terms, one audience at a time: with "internal = any (…)" the planner may pick a scan of every posting of a term.
+  const audiences = customer ? [false] : [false, true]
   const ranked = sql`
-    select w.ticket_id, count(distinct w.lexeme)::int as matched_terms, max(w.last_mentioned_at) as last_match_at
-    from (
+    with q as (
       select l.lexeme
       from unnest(tsvector_to_array(to_tsvector(${CONFIGURATION}::regconfig, ${text}))) as l(lexeme)
       limit ${MAX_QUERY_TERMS}
-    ) q
+    ),
+    candidates as (
+      select distinct w.ticket_id from q
+      cross join lateral (
+        select s.ticket_id from ${ticketSearchTerms} s
+        where s.organization_id = ${db.organizationId} and s.lexeme = q.lexeme ${ownPostings}
+        order by s.last_mentioned_at desc
+        limit (select ceil(${SEARCH_CANDIDATES}::numeric / count(*))::int from q)
+      ) w
+    )
+    select c.ticket_id, m.matched_terms, m.last_match_at
+    from candidates c
     cross join lateral (
-      select s.ticket_id, s.lexeme, s.last_mentioned_at from ${ticketSearchTerms} s
-      where s.organization_id = ${db.organizationId} and s.lexeme = q.lexeme ${customerOnly}
-      order by s.last_mentioned_at desc
-      limit ${POSTINGS_PER_TERM}
-    ) w
-    group by w.ticket_id`
+      select count(distinct p.lexeme)::int as matched_terms, max(p.last_mentioned_at) as last_match_at
+      from (${sql.join(
+        audiences.map(
+          (internal) => sql`select s.lexeme, s.last_mentioned_at from ${ticketSearchTerms} s
+            where s.organization_id = ${db.organizationId} and s.ticket_id = c.ticket_id
+              and s.internal = ${sql.raw(String(internal))} and s.lexeme = any (array(select q.lexeme from q))`,
+        ),
+        sql` union all `,
+      )}) p
+    ) m`
   // A subquery aliased as the `searchRank` shape, so that its columns are part of the query for drizzle.
   return new Subquery(ranked, { ticketId: searchRank.ticketId }, 'search_rank')
 }
