@@ -105,7 +105,12 @@ function build(outdir: string): { bundle: string; metafile: Metafile } {
 }
 
 /** Metafile paths are relative to the working directory wrangler ran in: make them repository-relative. */
-const repositoryPath = (path: string) => relative(ROOT, resolve(ROOT, path)).replaceAll('\\', '/')
+function repositoryPath(path: string): string {
+  const relativePath = relative(ROOT, resolve(ROOT, path)).replaceAll('\\', '/')
+  // node_modules may be a link (a git worktree sharing a clone's): name a package's files from node_modules/ on.
+  const packages = relativePath.indexOf('node_modules/')
+  return packages > 0 ? relativePath.slice(packages) : relativePath
+}
 
 function aliasProblems(metafile: Metafile): string[] {
   const config = parse(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')) as {

@@ -1,13 +1,12 @@
 import { createApp } from './app'
 import { purgeExpiredEvents } from './cron/events'
-import { metricsScheduledHandler } from './cron/metrics'
+import { fanOutMetrics } from './cron/metrics-fan-out'
 import type { Bindings } from './env'
-import { type WebhookMessage, webhookQueueHandler } from './webhooks/delivery'
+import { queueHandler, type WorkMessage } from './queue'
 import { sweepWebhookDeliveries } from './webhooks/dispatch'
 
 const app = createApp()
-const computeMetrics = metricsScheduledHandler()
-const deliverWebhooks = webhookQueueHandler()
+const handleQueue = queueHandler()
 
 /** The app's type, for `hono/client`. */
 export type AppType = typeof app
@@ -20,22 +19,23 @@ const WEBHOOK_SWEEP_CRON = '* * * * *'
 
 /**
  * HTTP requests go to the app. Cron triggers: every minute the webhook sweeper; daily (any other cron) the metrics
- * and the event retention purge, independent of each other (one failing does not stop the other; the run still
- * fails). The queue consumer (WEBHOOK_QUEUE) delivers webhooks.
+ * (one queue message per organization: cron/metrics-fan-out.ts) and the event retention purge, independent of each
+ * other (one failing does not stop the other; the run still fails). The queue consumer (src/queue.ts) delivers
+ * webhooks and computes each organization's metrics.
  */
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
+  async scheduled(controller, env) {
     if (controller.cron === WEBHOOK_SWEEP_CRON) {
       await sweepWebhookDeliveries(env, `webhook-sweep-${controller.scheduledTime}`)
       return
     }
     const jobs = await Promise.allSettled([
-      computeMetrics(controller, env, ctx),
+      fanOutMetrics(env, controller.scheduledTime),
       purgeExpiredEvents(env, `events-purge-${controller.scheduledTime}`),
     ])
     const failed = jobs.find((job) => job.status === 'rejected')
     if (failed) throw failed.reason
   },
-  queue: (batch, env, ctx) => deliverWebhooks(batch as MessageBatch<WebhookMessage>, env, ctx),
+  queue: (batch, env, ctx) => handleQueue(batch as MessageBatch<WorkMessage>, env, ctx),
 } satisfies ExportedHandler<Bindings>

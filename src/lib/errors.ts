@@ -105,6 +105,18 @@ export const errors = {
     }),
   internal: () =>
     new ApiError(500, 'INTERNAL_ERROR', 'Internal Server Error', 'An unexpected error occurred.'),
+  /**
+   * Another computation of the organization's metrics is running (app_lock_metrics_recompute, or one this isolate
+   * is running). It ends within its statement timeout (DATABASE_TIMEOUT_MS plus a margin: 5.5 s by default).
+   */
+  recomputeInProgress: () =>
+    new ApiError(
+      409,
+      'RECOMPUTE_IN_PROGRESS',
+      'Conflict',
+      'A metrics computation of this organization is already running; retry when it is done.',
+      { headers: { 'Retry-After': '5' } },
+    ),
 }
 
 /** A deployment problem (credentials, an RLS-bypassing role): 503 for the caller, the detail only in logs. */
@@ -209,15 +221,8 @@ export function apiErrorFromPostgres(
         'The representative’s user account is deactivated: inactive people are never assigned.',
       )
     case 'OA040':
-      // app_lock_metrics_recompute: another computation of the organization's metrics holds its lock. It ends
-      // within its statement timeout (DATABASE_TIMEOUT_MS plus a margin: 5.5 s by default).
-      return new ApiError(
-        409,
-        'RECOMPUTE_IN_PROGRESS',
-        'Conflict',
-        'A metrics computation of this organization is already running; retry when it is done.',
-        { headers: { 'Retry-After': '5' } },
-      )
+      // app_lock_metrics_recompute: another computation of the organization's metrics holds its lock.
+      return errors.recomputeInProgress()
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':

@@ -272,32 +272,37 @@ export async function deliverWebhook(
 }
 
 /**
- * The Worker's `queue` handler for WEBHOOK_QUEUE: each message acknowledged or retried on its own. A message whose
- * handling throws (the database unreachable) is retried by the queue with its default delay and, after the
- * consumer's max_retries, kept by the dead-letter queue.
+ * One webhook message, acknowledged or retried on its own. A message whose handling throws (the database
+ * unreachable) is retried by the queue with its retry_delay and, after the consumer's max_retries, kept by the
+ * dead-letter queue.
  */
+export async function processWebhookMessage(
+  message: Message<WebhookMessage>,
+  env: Bindings,
+  options: DeliveryOptions = {},
+): Promise<void> {
+  try {
+    const decision = await deliverWebhook(env, message.body, options)
+    if (decision.ack) message.ack()
+    else message.retry({ delaySeconds: decision.delaySeconds })
+  } catch (error) {
+    log('error', 'webhook delivery could not be processed; the queue retries it', {
+      deliveryId: message.body?.deliveryId,
+      attempts: message.attempts,
+      sqlState: postgresErrorOf(error)?.code,
+      error: error instanceof Error ? error.name : 'unknown',
+    })
+    message.retry()
+  }
+}
+
+/** A queue handler for webhook messages only (the Worker's `queue` handler routes by kind: src/queue.ts). */
 export function webhookQueueHandler(options: DeliveryOptions = {}) {
   return async (
     batch: MessageBatch<WebhookMessage>,
     env: Bindings,
     _ctx?: ExecutionContext,
   ): Promise<void> => {
-    await Promise.all(
-      batch.messages.map(async (message) => {
-        try {
-          const decision = await deliverWebhook(env, message.body, options)
-          if (decision.ack) message.ack()
-          else message.retry({ delaySeconds: decision.delaySeconds })
-        } catch (error) {
-          log('error', 'webhook delivery could not be processed; the queue retries it', {
-            deliveryId: message.body?.deliveryId,
-            attempts: message.attempts,
-            sqlState: postgresErrorOf(error)?.code,
-            error: error instanceof Error ? error.name : 'unknown',
-          })
-          message.retry()
-        }
-      }),
-    )
+    await Promise.all(batch.messages.map((message) => processWebhookMessage(message, env, options)))
   }
 }

@@ -8,7 +8,7 @@ import { apiErrorFromPostgres } from '../../src/lib/errors'
 import { toApiError } from '../../src/middleware/error-handler'
 import { computeMetrics } from '../../src/resources/metrics/metrics.data'
 import { api, json } from '../support/api'
-import { ownerDb, ownerSql } from '../support/db'
+import { neonLocalStats, ownerDb, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { tenantB } from './fixture'
 
@@ -54,6 +54,37 @@ describe('one metrics computation per organization at a time', () => {
     }>(await api('/openapi.json'))
     const conflict = document.paths['/v1/metrics/recompute']?.post?.responses['409']
     expect(conflict?.headers).toHaveProperty('Retry-After')
+  })
+
+  it('a recompute this isolate is already running for the organization refuses the next at once, without database work', async () => {
+    const { tenant } = await tenantB()
+    const requestIds = Array.from({ length: 6 }, () => `recompute-${crypto.randomUUID()}`)
+    const responses = await Promise.all(
+      requestIds.map((requestId) =>
+        api('/v1/metrics/recompute', {
+          method: 'POST',
+          token: tenant.tokens.ADMIN,
+          headers: { 'X-Request-Id': requestId },
+          body: { from: '2026-08-18', to: '2026-11-17' },
+        }),
+      ),
+    )
+    const statuses = responses.map((response) => response.status)
+    expect(
+      statuses.filter((status) => status !== 200 && status !== 409),
+      statuses.join(),
+    ).toEqual([])
+    expect(statuses).toContain(200)
+    expect(statuses, 'the six overlap: all but the first are refused').toContain(409)
+    for (const [index, response] of responses.entries()) {
+      if (response.status !== 409) continue
+      expect(await json(response)).toMatchObject({ code: 'RECOMPUTE_IN_PROGRESS' })
+      expect(response.headers.get('Retry-After')).toBe('5')
+      // Refused by the isolate (PGlite never contends the database lock: one transaction at a time), or by the
+      // database lock in its first batch (PostgreSQL): never more than that one round trip.
+      const trips = await neonLocalStats(requestIds[index] as string)
+      expect(trips).toBeLessThanOrEqual(onPostgres ? 1 : 0)
+    }
   })
 
   it.runIf(onPostgres)(

@@ -1,4 +1,5 @@
 import type { PerformanceMetrics, TeamPerformance } from '../../db/schema'
+import { errors } from '../../lib/errors'
 import { createRouter } from '../../lib/openapi'
 import { represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
@@ -7,6 +8,9 @@ import * as routes from './metrics.routes'
 import { MetricsSchema, TeamMetricsSchema } from './metrics.schemas'
 
 const decimal = (value: string | null) => (value === null ? null : Number(value))
+
+/** The organizations whose metrics this isolate is recomputing now. */
+const recomputing = new Set<string>()
 
 const toMetrics = (row: PerformanceMetrics, viewer: Viewer) =>
   represent(
@@ -42,6 +46,15 @@ export const metricsRouter = createRouter()
   })
   .openapi(routes.recomputeMetrics, async (c) => {
     const { from, to } = c.req.valid('json')
-    const result = await data.computeMetrics(authorized(c).db, { from, to, through: to }, 'refuse')
-    return c.json({ from, to, ...result }, 200)
+    const { db } = authorized(c)
+    // The database lock decides across isolates; a recompute this isolate is already running is refused before
+    // any database work (a burst of them costs the database nothing).
+    if (recomputing.has(db.organizationId)) throw errors.recomputeInProgress()
+    recomputing.add(db.organizationId)
+    try {
+      const result = await data.computeMetrics(db, { from, to, through: to }, 'refuse')
+      return c.json({ from, to, ...result }, 200)
+    } finally {
+      recomputing.delete(db.organizationId)
+    }
   })

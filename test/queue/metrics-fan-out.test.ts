@@ -1,0 +1,62 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { cronRange } from '../../src/cron/metrics'
+import { fanOutMetrics, type MetricsMessage } from '../../src/cron/metrics-fan-out'
+import worker from '../../src/index'
+import { ownerSql } from '../support/db'
+import { createTenant } from '../support/tenants'
+
+/*
+ * The daily metrics through the queue: the cron sends one message per organization, the consumer computes one
+ * organization per message. A simulation at 10⁴ organizations checks the cron's work against the platform's limits
+ * (Workers: 1 000 subrequests per invocation on the paid plan; each sendBatch is one, the listing another).
+ */
+
+const SUBREQUEST_LIMIT = 1_000
+
+describe('metrics fan-out', () => {
+  it('10⁴ organizations: one listing round trip and 100 sendBatch calls of ≤ 100 messages, each organization once', async () => {
+    const organizations = Array.from({ length: 10_000 }, () => crypto.randomUUID())
+    const sent: MetricsMessage[] = []
+    let calls = 0
+    const queue = {
+      sendBatch: async (batch: Array<{ body: MetricsMessage }>) => {
+        calls += 1
+        expect(batch.length).toBeLessThanOrEqual(100)
+        sent.push(...batch.map((message) => message.body))
+      },
+    }
+    const started = performance.now()
+    const summary = await fanOutMetrics(
+      { ...env, WEBHOOK_QUEUE: queue } as unknown as typeof env,
+      Date.UTC(2026, 10, 18, 0, 5),
+      async () => organizations,
+    )
+    const elapsedMs = performance.now() - started
+    expect(summary).toEqual({ organizations: 10_000, sendBatches: 100 })
+    expect(calls).toBe(100)
+    expect(calls + 1).toBeLessThan(SUBREQUEST_LIMIT)
+    expect(new Set(sent.map((message) => message.organizationId))).toEqual(new Set(organizations))
+    expect(sent.every((message) => message.kind === 'metrics')).toBe(true)
+    console.log(
+      `fan-out of 10⁴ organizations: ${calls} sendBatch calls, ${elapsedMs.toFixed(0)} ms in the cron`,
+    )
+  })
+
+  it('the queue consumer computes one organization per message, as Workers invoke it', async () => {
+    const tenant = await createTenant()
+    const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
+    const message: MetricsMessage = { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime }
+    const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks', [
+      { id: 'metrics-1', timestamp: new Date(), attempts: 1, body: message },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as MessageBatch<unknown>, env, ctx)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.explicitAcks).toEqual(['metrics-1'])
+    const { from } = cronRange(scheduledTime)
+    const rows = await ownerSql`select period::text, period_start::text as start from performance_metrics
+      where organization_id = ${tenant.organizationId} order by period`
+    expect(rows).toEqual(expect.arrayContaining([{ period: 'DAY', start: from }]))
+  })
+})
