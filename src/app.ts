@@ -9,6 +9,7 @@ import { idempotency } from './middleware/idempotency'
 import { noStore } from './middleware/no-store'
 import { requestId } from './middleware/request-id'
 import { requestLog } from './middleware/request-log'
+import { graphqlRouter } from './reads/graphql/graphql.index'
 import { agentsRouter } from './resources/agents/agents.index'
 import { budgetsRouter } from './resources/budgets/budgets.index'
 import { customersRouter } from './resources/customers/customers.index'
@@ -76,6 +77,7 @@ export function createApp() {
     .route('/', metricsRouter)
     .route('/', eventsRouter)
     .route('/', webhookEndpointsRouter)
+    .route('/', graphqlRouter)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

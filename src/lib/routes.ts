@@ -119,6 +119,22 @@ function bodyProblems(spec: RouteSpec) {
 }
 
 /**
+ * The route's responses with the problems every route may answer (`merged`, in which the problems win); where the
+ * route declares its own media types for one of those statuses (GraphQL answers its 400 in GraphQL's format), both
+ * are declared.
+ */
+function withRouteContent<T extends Responses>(own: Responses, merged: T): T {
+  const result: Responses = { ...merged }
+  for (const [status, problem] of Object.entries(merged)) {
+    const mine = own[status]
+    if (!mine || mine === problem || '$ref' in mine || !mine.content || !problem || '$ref' in problem)
+      continue
+    result[status] = { ...problem, content: { ...problem.content, ...mine.content } } as ResponseEntry
+  }
+  return result as T
+}
+
+/**
  * The one way to declare a tenant route: bearer authentication, the per-caller and per-tenant rate limit (before
  * any database work), the route's permission, then the input checks (the body is read only now), then the
  * tenant database for the handler; all of it visible in the OpenAPI document (`security`, the description,
@@ -145,12 +161,12 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
       ),
     },
     responses: withSentHeaders(
-      {
+      withRouteContent(spec.responses, {
         ...spec.responses,
         ...problemResponses(400, 401, 403, 500, 503),
         ...bodyProblems(spec),
         ...tooManyRequests,
-      },
+      }),
       { rateLimited: true, createdHasLocation: true, idempotent: takesIdempotencyKey(spec) },
     ),
   })

@@ -1090,6 +1090,51 @@ routes.push(
   },
 )
 
+/** GraphQL (src/reads/graphql): every role is let in; what it reads is what its REST reads return. */
+const ticketQuery = (f: Fixture) => `{ ticket(id: "${f.ticketId}") { id } }`
+const checkTicketQuery = (body: unknown, f: Fixture, actor: Actor) => {
+  const answer = body as {
+    data: { ticket: { id: string } | null }
+    errors?: Array<{ extensions: { code: string } }>
+  }
+  if (actor === 'CUSTOMER (other’s)') {
+    expect(answer.data.ticket).toBeNull()
+    expect(answer.errors?.[0]?.extensions.code).toBe('NOT_FOUND')
+  } else {
+    expect(answer).toEqual({ data: { ticket: { id: f.ticketId } } })
+  }
+}
+const everyoneOk: Record<Actor, Outcome> = {
+  ADMIN: ok,
+  REPRESENTATIVE: ok,
+  AGENT: ok,
+  'CUSTOMER (own)': ok,
+  'CUSTOMER (other’s)': ok,
+}
+routes.push(
+  {
+    operation: 'POST /graphql',
+    call: (f, actor) => ({
+      method: 'POST',
+      path: '/graphql',
+      token: tokenOf(f, actor),
+      body: { query: ticketQuery(f) },
+    }),
+    check: checkTicketQuery,
+    expected: everyoneOk,
+  },
+  {
+    operation: 'GET /graphql',
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent(ticketQuery(f))}`,
+      token: tokenOf(f, actor),
+    }),
+    check: checkTicketQuery,
+    expected: everyoneOk,
+  },
+)
+
 describe('permission matrix: every /v1 tenant route × every caller', () => {
   for (const route of routes) {
     describe(route.operation, () => {

@@ -1,0 +1,141 @@
+import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv } from '../../env'
+import { createRouter, problemResponses } from '../../lib/openapi'
+import { protectedRoute } from '../../lib/routes'
+import { authorized, type Permission } from '../../middleware/authorize'
+import { readLimits } from '../relations'
+import { type GraphQLAnswer, type GraphQLRequestBody, runGraphQL } from './execute'
+
+/*
+ * GraphQL over HTTP (POST, and GET for queries) at /graphql, behind the same bearer authentication, rate limit and
+ * tenant binding as every /v1 operation (protectedRoute). Failures before GraphQL runs (401, 403, 413 of the body,
+ * 415, 429) are problem+json like everywhere in the API; everything GraphQL reports is a GraphQL response whose
+ * errors carry `extensions.code`, the REST problem code of the same failure.
+ */
+
+/** Everyone of the organization: each role reads through GraphQL exactly what its REST reads return. */
+const everyone: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT', 'CUSTOMER'] }
+
+const GraphQLErrorSchema = z
+  .object({
+    message: z.string(),
+    locations: z.array(z.object({ line: z.number().int(), column: z.number().int() })).optional(),
+    path: z.array(z.union([z.string(), z.number().int()])).optional(),
+    extensions: z
+      .object({
+        code: z.string().openapi({
+          description:
+            'The REST problem code of the same failure: INVALID_PARAMETERS (the document, its variables or ' +
+            'arguments), QUERY_TOO_COMPLEX (depth or cost), PAYLOAD_TOO_LARGE, NOT_FOUND, FORBIDDEN, ' +
+            'INVALID_CURSOR, INTERNAL_ERROR.',
+        }),
+      })
+      .passthrough(),
+  })
+  .openapi('GraphQLError')
+
+const GraphQLResponseSchema = z
+  .object({
+    data: z.record(z.string(), z.unknown()).nullable().optional(),
+    errors: z.array(GraphQLErrorSchema).optional(),
+  })
+  .openapi('GraphQLResponse')
+
+const GraphQLRequestSchema = z
+  .object({
+    query: z.string().openapi({
+      description: `The document (at most ${readLimits.graphqlDocumentBytes} bytes), one query operation to run.`,
+    }),
+    variables: z.record(z.string(), z.unknown()).nullable().optional(),
+    operationName: z.string().nullable().optional(),
+    extensions: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .openapi('GraphQLRequest')
+
+const graphqlContent = {
+  'application/graphql-response+json': { schema: GraphQLResponseSchema },
+  'application/json': { schema: GraphQLResponseSchema },
+}
+
+const description =
+  'Queries over tickets, messages, escalations, refunds, customers, representatives, users and agents, nested ' +
+  'along their relations, each read in ONE database round trip. The schema is derived from the REST ' +
+  'representations and is per role: a field or relation the role’s REST reads leave out is not in its schema. ' +
+  `Limits: document ${readLimits.graphqlDocumentBytes} bytes, depth ${readLimits.graphqlDepth}, at most ` +
+  `${readLimits.graphqlCost} rows (each list counted at its page size times its parents’), nested lists ` +
+  `${readLimits.nestedPage} per page. One operation per request (no batching). A response is ` +
+  '`application/graphql-response+json` unless the client accepts only `application/json`; with the former, a ' +
+  'request the server does not execute (syntax, validation, limits, variables) is 400 (413 for the size).'
+
+const responses = {
+  200: {
+    description: 'The result (field errors, e.g. NOT_FOUND, in `errors` with `data`).',
+    content: graphqlContent,
+  },
+  400: { description: 'The document was not executed (see `errors`).', content: graphqlContent },
+  413: { description: 'The document is too large.', content: graphqlContent },
+  ...problemResponses(422),
+}
+
+export const postGraphql = protectedRoute(everyone, {
+  method: 'post',
+  path: '/graphql',
+  tags: ['GraphQL'],
+  summary: 'Run a GraphQL query',
+  description,
+  // Not an MCP tool: a tool is one REST operation (src/resources/mcp); GraphQL reads the same resources.
+  'x-mcp': false,
+  request: { body: { content: { 'application/json': { schema: GraphQLRequestSchema } }, required: true } },
+  responses,
+})
+
+export const getGraphql = protectedRoute(everyone, {
+  method: 'get',
+  path: '/graphql',
+  tags: ['GraphQL'],
+  summary: 'Run a GraphQL query (GraphQL over HTTP GET)',
+  description,
+  'x-mcp': false,
+  request: {
+    query: z.object({
+      query: z
+        .string()
+        .max(readLimits.graphqlDocumentBytes * 4)
+        .openapi({ description: 'The document.' }),
+      variables: z.string().max(16_384).optional().openapi({ description: 'The variables, as JSON.' }),
+      operationName: z.string().max(200).optional(),
+    }),
+  },
+  responses,
+})
+
+/** The answer in the media type the client accepts (application/json: always 200, as the spec allows). */
+function answer(c: Context<AppEnv>, result: GraphQLAnswer) {
+  const accept = c.req.header('Accept') ?? ''
+  const legacy = accept.includes('application/json') && !accept.includes('application/graphql-response+json')
+  return c.body(JSON.stringify(result.body), legacy ? 200 : result.status, {
+    'Content-Type': legacy
+      ? 'application/json; charset=utf-8'
+      : 'application/graphql-response+json; charset=utf-8',
+  })
+}
+
+export const graphqlRouter = createRouter()
+  .openapi(postGraphql, async (c) => {
+    const { db, principal } = authorized(c)
+    return answer(c, await runGraphQL(db, principal, c.req.valid('json') as GraphQLRequestBody)) as never
+  })
+  .openapi(getGraphql, async (c) => {
+    const { db, principal } = authorized(c)
+    const { query, variables, operationName } = c.req.valid('query')
+    let parsed: unknown
+    try {
+      parsed = variables === undefined ? undefined : JSON.parse(variables)
+    } catch {
+      parsed = 'not JSON'
+    }
+    const result = await runGraphQL(db, principal, { query, variables: parsed, operationName })
+    // GET runs queries only: a mutation would be refused as any non-query operation is.
+    return answer(c, result) as never
+  })

@@ -1,0 +1,28 @@
+import { printSchema } from 'graphql'
+import { describe, expect, it } from 'vitest'
+import published from '../../schema.graphql?raw'
+import { schemaFor } from '../../src/reads/graphql/schema'
+
+describe('schema.graphql', () => {
+  it('is the schema /graphql serves (the ADMIN role’s): regenerate with npm run graphql:schema', () => {
+    expect(published).toBe(`${printSchema(schemaFor('ADMIN'))}\n`)
+  })
+
+  it('every other role’s schema is a subset: the fields and relations its REST reads leave out are absent', () => {
+    const admin = schemaFor('ADMIN')
+    for (const role of ['REPRESENTATIVE', 'AGENT', 'CUSTOMER'] as const) {
+      const schema = schemaFor(role)
+      for (const [name, type] of Object.entries(schema.getTypeMap())) {
+        if (name.startsWith('__') || !('getFields' in type)) continue
+        const wider = admin.getType(name) as typeof type
+        for (const field of Object.keys(type.getFields()))
+          expect(wider.getFields(), `${role} ${name}.${field}`).toHaveProperty(field)
+      }
+    }
+    const customer = schemaFor('CUSTOMER')
+    const ticket = customer.getType('Ticket') as unknown as { getFields(): Record<string, unknown> }
+    expect(Object.keys(ticket.getFields())).not.toContain('tags')
+    expect(Object.keys(ticket.getFields())).not.toContain('escalations')
+    expect(customer.getQueryType()?.getFields()).not.toHaveProperty('escalations')
+  })
+})
