@@ -13,6 +13,10 @@ export function allowedOrigins(value: string | undefined): string[] {
 /**
  * CORS for the configured UI origins only: exact matches, never `*` (requests carry bearer tokens).
  * Exposes the headers a UI needs (ETag for If-Match, the request id, Location, Retry-After, RateLimit-Policy).
+ * Browser-based MCP clients (/mcp, Streamable HTTP) send `Mcp-Protocol-Version` after initialize, and may send
+ * `Mcp-Session-Id` and `Last-Event-ID`; they read `Mcp-Session-Id`/`Mcp-Protocol-Version` and, on a 401, the
+ * `WWW-Authenticate` challenge. This server is stateless and never issues a session id, but a client that sends
+ * one must not be stopped by the preflight.
  */
 export const corsForConfiguredOrigins = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -20,7 +24,16 @@ export const corsForConfiguredOrigins = () =>
     return cors({
       origin: (origin) => (origins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'If-Match',
+        'Idempotency-Key',
+        'X-Request-Id',
+        'Mcp-Protocol-Version',
+        'Mcp-Session-Id',
+        'Last-Event-ID',
+      ],
       exposeHeaders: [
         'ETag',
         'Location',
@@ -28,6 +41,9 @@ export const corsForConfiguredOrigins = () =>
         'X-Request-Id',
         'Idempotent-Replayed',
         'RateLimit-Policy',
+        'WWW-Authenticate',
+        'Mcp-Session-Id',
+        'Mcp-Protocol-Version',
       ],
       maxAge: 600,
     })(c, next)

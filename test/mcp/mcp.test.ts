@@ -149,6 +149,49 @@ describe('MCP over Streamable HTTP', () => {
   })
 })
 
+describe('MCP-Protocol-Version (Streamable HTTP, 2025-06-18 §Protocol Version Header)', () => {
+  it('an unsupported version after initialize is 400; a supported one, or none (assumed 2025-03-26), is served', async () => {
+    const tenant = await createTenant()
+    const post = (body: unknown, version?: string) =>
+      SELF.fetch(MCP_URL, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${tenant.tokens.AGENT}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          ...(version ? { 'Mcp-Protocol-Version': version } : {}),
+        },
+        body: JSON.stringify(body),
+      })
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' }
+    for (const version of ['1999-01-01', 'latest', '2025-06-18; drop table']) {
+      const refused = await post(ping, version)
+      expect(refused.status, version).toBe(400)
+      expect(refused.headers.get('Content-Type')).toContain('application/problem+json')
+      const problem = await json<{ code: string; detail: string }>(refused)
+      expect(problem.code).toBe('INVALID_MCP_MESSAGE')
+      expect(problem.detail).toContain('Unsupported protocol version')
+    }
+    for (const version of ['2025-06-18', '2025-03-26', undefined]) {
+      const served = await post(ping, version)
+      expect(served.status, String(version)).toBe(200)
+      expect(await served.json()).toMatchObject({ jsonrpc: '2.0', id: 1, result: {} })
+    }
+    // initialize negotiates in its body (the header is sent only after it): a version the server does not know is
+    // answered with the server's own latest one, never refused.
+    const initialize = await post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '1999-01-01', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    })
+    expect(initialize.status).toBe(200)
+    const { result } = (await initialize.json()) as { result: { protocolVersion: string } }
+    expect(result.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    expect(result.protocolVersion).not.toBe('1999-01-01')
+  })
+})
+
 describe('tools/list', () => {
   it('holds exactly the operations each role may call, from the permission declarations', async () => {
     const tenant = await createTenant()

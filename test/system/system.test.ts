@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { api, json } from '../support/api'
 import { neonLocalStats } from '../support/db'
@@ -124,6 +124,63 @@ describe('CORS', () => {
     const simple = await api('/health', { headers: { Origin: 'https://console.example' } })
     expect(simple.headers.get('Access-Control-Allow-Origin')).toBe('https://console.example')
     expect(simple.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
+  })
+
+  it('lets a browser MCP client through: the MCP headers are allowed in a preflight and exposed', async () => {
+    const preflight = await SELF.fetch('http://api.test/mcp', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://console.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers':
+          'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('https://console.example')
+    expect(preflight.headers.get('Access-Control-Allow-Methods')).toContain('POST')
+    const allowed = (preflight.headers.get('Access-Control-Allow-Headers') ?? '')
+      .toLowerCase()
+      .split(/\s*,\s*/)
+    for (const header of [
+      'authorization',
+      'content-type',
+      'mcp-protocol-version',
+      'mcp-session-id',
+      'last-event-id',
+    ]) {
+      expect(allowed, header).toContain(header)
+    }
+    // The answer itself (here the 401 an agent without a token gets) is readable from that origin, with the
+    // headers a client acts on: the challenge, and the MCP session and protocol headers.
+    const response = await SELF.fetch('http://api.test/mcp', {
+      method: 'POST',
+      headers: {
+        Origin: 'https://console.example',
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Protocol-Version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe('https://console.example')
+    const exposed = (response.headers.get('Access-Control-Expose-Headers') ?? '')
+      .toLowerCase()
+      .split(/\s*,\s*/)
+    for (const header of ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version']) {
+      expect(exposed, header).toContain(header)
+    }
+    // An origin that is not configured still gets nothing, MCP or not.
+    const foreign = await SELF.fetch('http://api.test/mcp', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://evil.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'mcp-protocol-version',
+      },
+    })
+    expect(foreign.headers.get('Access-Control-Allow-Origin')).toBeNull()
   })
 
   it('grants nothing to any other origin', async () => {
