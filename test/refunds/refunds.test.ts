@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { agentConfigurations, budgetUsageRecords } from '../../src/db/schema'
+import { agentConfigurations, budgetUsageRecords, refunds, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { ownerDb } from '../support/db'
+import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
 import {
   approveSmall,
@@ -121,6 +121,66 @@ describe('refunds decided by the rules', () => {
     const [escalation] = await escalationsOfTicket(ticket.id)
     expect(escalation).toMatchObject({ reason: 'POLICY_EXCEPTION', priority: 'MEDIUM' })
     expect((await ticketRow(ticket.id))?.priority).toBe('MEDIUM')
+  })
+
+  it('ESCALATE on a RESOLVED or CLOSED ticket: 409 TICKET_NOT_OPEN, nothing written; other decisions are recorded on it', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '1000.00')
+    await ownerDb
+      .update(agentConfigurations)
+      .set({ thresholds: { maxAutoRefundAmount: '20.00' } })
+      .where(eq(agentConfigurations.id, t.agentId))
+    await createRule(t, {
+      name: 'Escalate outages',
+      priority: 1,
+      action: 'ESCALATE',
+      conditions: { all: [{ fact: 'refund.reason', operator: 'equal', value: 'SERVICE_OUTAGE' }] },
+    })
+    await createRule(t, approveSmall)
+    const refundsOfCustomer = () => ownerDb.select().from(refunds).where(eq(refunds.customerId, t.customerId))
+    for (const status of ['RESOLVED', 'CLOSED'] as const) {
+      const created = await api('/v1/tickets', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: { customerId: t.customerId, subject: 'Outage', description: 'Down all day', priority: 'LOW' },
+      })
+      const ticket = await json<{ id: string }>(created)
+      await ownerDb.update(tickets).set({ status }).where(eq(tickets.id, ticket.id))
+      const before = await ticketRow(ticket.id)
+      const refundsBefore = await refundsOfCustomer()
+      // A rule that escalates (POLICY_EXCEPTION) and the agent's limit (REFUND_OVER_LIMIT): both need an open ticket.
+      for (const body of [
+        { amount: '99.00', reason: 'SERVICE_OUTAGE' },
+        { amount: '30.00', reason: 'DEFECTIVE_PRODUCT' },
+      ]) {
+        const requestId = `refund-not-open-${crypto.randomUUID()}`
+        const response = await api('/v1/refunds', {
+          method: 'POST',
+          token: t.tokens.AGENT,
+          headers: { 'X-Request-Id': requestId },
+          body: { customerId: t.customerId, currency: 'USD', ticketId: ticket.id, ...body },
+        })
+        expect(response.status, `${status} ${body.reason}: ${await response.clone().text()}`).toBe(409)
+        expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+        const problem = await json<{ code: string; detail: string }>(response)
+        expect(problem.code).toBe('TICKET_NOT_OPEN')
+        expect(problem.detail).toContain('escalat')
+        // The facts, then the write batch that found the ticket not open (and wrote nothing).
+        expect(await neonLocalStats(requestId)).toBe(2)
+      }
+      expect(await refundsOfCustomer(), `${status}: no refund written`).toEqual(refundsBefore)
+      expect(await escalationsOfTicket(ticket.id), status).toEqual([])
+      expect(await ticketRow(ticket.id), `${status} ticket unchanged`).toEqual(before)
+      // A decision that escalates nothing is recorded on the ticket as before: a refund after the resolution.
+      const approved = await requestRefund(t, { amount: '10.00', ticketId: ticket.id })
+      expect(approved).toMatchObject({ status: 'APPROVED', ticketId: ticket.id })
+      // Without a ticket, the escalation opens a REFUND_REQUEST ticket of its own.
+      const escalated = await requestRefund(t, { amount: '99.00', reason: 'SERVICE_OUTAGE' })
+      expect(escalated.status).toBe('PENDING')
+      expect(escalated.ticketId).not.toBe(ticket.id)
+      expect(await escalationsOfTicket(escalated.ticketId as string)).toHaveLength(1)
+    }
+    expect((await budgetState(budget.id)).usage).toHaveLength(2)
   })
 
   it('AUTO_REJECT → REJECTED with decidedAt; no rule matches → REQUIRE_APPROVAL (PENDING); missing facts never fire', async () => {

@@ -87,11 +87,28 @@ export async function createRefund(
       const refund = await writeDecidedRefund(db, principal, input, id, decision, settled)
       return { refund, decision }
     } catch (error) {
+      if (escalatedTicketNotOpen(error)) {
+        throw errors.conflict(
+          'TICKET_NOT_OPEN',
+          'The rules escalate this refund, and an escalation needs an open ticket: this one is RESOLVED or ' +
+            'CLOSED. Nothing was written. Reopen a RESOLVED ticket (PATCH /v1/tickets/{ticketId} with ' +
+            '{"status": "OPEN"}) or request the refund without ticketId (a REFUND_REQUEST ticket is then opened).',
+        )
+      }
       const fresh = settled ? changedRefundFactsOf(error) : undefined
       if (!fresh) throw error
       context = withCustomerRefundFacts(context, fresh)
     }
   }
+}
+
+/**
+ * The escalation of the refund's own ticket found it RESOLVED or CLOSED (openEscalationStatements with
+ * requireOpenTicket: a NULL ticket_id, 23502). refunds.ticket_id is nullable, so only the escalation's can fail so.
+ */
+function escalatedTicketNotOpen(error: unknown): boolean {
+  const pg = postgresErrorOf(error)
+  return pg?.code === '23502' && pg.column === 'ticket_id' && (pg.table ?? 'escalations') === 'escalations'
 }
 
 /** The fresh facts app_settle_refund_facts found when they no longer decide as assumed (OA020). */
@@ -167,6 +184,9 @@ async function writeDecidedRefund(
               : 'a rule escalated it'
           }.`,
           agentConfigurationId: agentId ?? null,
+          // A ticket the caller named must still be open (locked FOR SHARE, so a concurrent resolve waits): a
+          // RESOLVED or CLOSED one fails the whole batch, reported as 409 TICKET_NOT_OPEN (createRefund).
+          requireOpenTicket: !opensTicket,
         })
       : []),
     db.select(refunds, eq(refunds.id, id)),

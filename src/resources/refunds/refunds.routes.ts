@@ -64,9 +64,12 @@ export const createRefund = protectedRoute(everyone, {
     'AUTO_APPROVE charges the budget (APPROVED; or PENDING with NO_BUDGET / BUDGET_EXHAUSTED in the trace); ' +
     'AUTO_REJECT → REJECTED; REQUIRE_APPROVAL → PENDING; ESCALATE → PENDING plus an escalation (and a ' +
     'REFUND_REQUEST ticket when the refund has none). An AGENT’s maxAutoRefundAmount turns an AUTO_APPROVE above ' +
-    'it into ESCALATE (REFUND_OVER_LIMIT). A CUSTOMER requests only for itself.',
+    'it into ESCALATE (REFUND_OVER_LIMIT). A CUSTOMER requests only for itself. The escalation is on the ' +
+    'refund’s `ticketId`, which must then be open: when the decision escalates and that ticket is RESOLVED or ' +
+    'CLOSED, the request is 409 TICKET_NOT_OPEN and nothing is written (reopen a RESOLVED ticket, or request ' +
+    'without `ticketId`); a decision that escalates nothing is recorded on any ticket of the customer.',
   request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateRefundSchema) },
-  responses: { 201: refundResponse('The refund as decided.'), ...problemResponses(413, 422) },
+  responses: { 201: refundResponse('The refund as decided.'), ...problemResponses(409, 413, 422) },
 })
 
 export const approveRefund = protectedRoute(deciders, {
