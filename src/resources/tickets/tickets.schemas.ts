@@ -89,10 +89,11 @@ export const ListTicketsQuerySchema = z.object({
     }),
   ticketNumber: z
     .string()
-    .regex(/^TICKET-\d{1,10}$/i, 'A ticket number, e.g. TICKET-1042.')
+    // Any case, spelled out: a JSON Schema `pattern` has no flags, and the generator would emit `/i` as text.
+    .regex(/^[Tt][Ii][Cc][Kk][Ee][Tt]-[0-9]{1,10}$/, 'A ticket number, e.g. TICKET-1042.')
     .transform((text) => text.toUpperCase())
     .optional()
-    .openapi({ description: 'The ticket with this number (e.g. TICKET-1042).' }),
+    .openapi({ description: 'The ticket with this number (e.g. TICKET-1042, any case).' }),
   status: csvOf(ticketStatusValues),
   priority: csvOf(ticketPriorityValues),
   category: csvOf(ticketCategoryValues),
