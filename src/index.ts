@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { sweepOrphanedAttachments } from './cron/attachments-sweep'
 import { purgeExpiredEvents } from './cron/events'
 import { fanOutMetrics } from './cron/metrics-fan-out'
 import type { Bindings } from './env'
@@ -19,8 +20,9 @@ const WEBHOOK_SWEEP_CRON = '* * * * *'
 
 /**
  * HTTP requests go to the app. Cron triggers: every minute the webhook sweeper; daily (any other cron) the metrics
- * (one queue message per organization: cron/metrics-fan-out.ts) and the event retention purge, independent of each
- * other (one failing does not stop the other; the run still fails). The queue consumer (src/queue.ts) delivers
+ * (one queue message per organization: cron/metrics-fan-out.ts), the event retention purge and the sweep of orphaned
+ * attachment objects (cron/attachments-sweep.ts), independent of each other (one failing does not stop the others;
+ * the run still fails). The queue consumer (src/queue.ts) delivers
  * webhooks and computes each organization's metrics.
  */
 export default {
@@ -33,6 +35,7 @@ export default {
     const jobs = await Promise.allSettled([
       fanOutMetrics(env, controller.scheduledTime),
       purgeExpiredEvents(env, `events-purge-${controller.scheduledTime}`),
+      sweepOrphanedAttachments(env, `attachments-sweep-${controller.scheduledTime}`),
     ])
     const failed = jobs.find((job) => job.status === 'rejected')
     if (failed) throw failed.reason
