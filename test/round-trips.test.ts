@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { api, json } from './support/api'
 import { neonLocalStats } from './support/db'
@@ -564,6 +565,107 @@ describe('database round trips per request', () => {
     })
     expect(refused.status).toBe(403)
     expect(await neonLocalStats(refusedId)).toBe(1)
+  })
+
+  it('events and webhooks: every route costs one, a change with subscribed endpoints too; an event redelivery 1, its replay 2', async () => {
+    const tenant = await createTenant()
+    const admin = tenant.tokens.ADMIN
+    const receiver = env.TEST_WEBHOOK_RECEIVER_URL
+    const endpoint = await json<{ id: string; version: number }>(
+      await api('/v1/webhook-endpoints', {
+        method: 'POST',
+        token: admin,
+        body: { url: `${receiver}/hooks/rt-${crypto.randomUUID()}`, enabledEvents: ['*'] },
+      }),
+    )
+    const ticket = await json<{ id: string }>(
+      await api('/v1/tickets', {
+        method: 'POST',
+        token: admin,
+        body: { customerId: tenant.customerId, subject: 's', description: 'd' },
+      }),
+    )
+    const events = await json<{ data: Array<{ id: string }> }>(
+      await api(`/v1/events?objectId=${ticket.id}`, { token: admin }),
+    )
+    const eventId = events.data[0]?.id as string
+    const deliveries = await json<{ data: Array<{ id: string }> }>(
+      await api(`/v1/events/${eventId}/deliveries`, { token: admin }),
+    )
+    const deliveryId = deliveries.data[0]?.id as string
+    const key = { 'Idempotency-Key': `rt-${crypto.randomUUID()}` }
+    const calls: Array<[string, string, Parameters<typeof api>[1], number, number]> = [
+      [
+        'PATCH /v1/tickets/{id} (its event, delivered to an endpoint)',
+        `/v1/tickets/${ticket.id}`,
+        { method: 'PATCH', token: admin, body: { priority: 'HIGH' } },
+        200,
+        1,
+      ],
+      ['GET /v1/events', '/v1/events?type=ticket.*', { token: admin }, 200, 1],
+      ['GET /v1/events/{id}', `/v1/events/${eventId}`, { token: tenant.tokens.REPRESENTATIVE }, 200, 1],
+      ['GET /v1/events/{id}/deliveries', `/v1/events/${eventId}/deliveries`, { token: admin }, 200, 1],
+      [
+        'POST /v1/events/{id}/redeliver',
+        `/v1/events/${eventId}/redeliver`,
+        { method: 'POST', token: admin, headers: key },
+        202,
+        1,
+      ],
+      [
+        'POST /v1/events/{id}/redeliver (replayed: the claim, then the GET)',
+        `/v1/events/${eventId}/redeliver`,
+        { method: 'POST', token: admin, headers: key },
+        202,
+        2,
+      ],
+      [
+        'POST /v1/events/{id}/redeliver (refused: unknown endpointId, 422)',
+        `/v1/events/${eventId}/redeliver`,
+        { method: 'POST', token: admin, body: { endpointId: crypto.randomUUID() } },
+        422,
+        1,
+      ],
+      ['GET /v1/webhook-endpoints', '/v1/webhook-endpoints', { token: admin }, 200, 1],
+      ['GET /v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${endpoint.id}`, { token: admin }, 200, 1],
+      [
+        'GET /v1/webhook-endpoints/{id}/deliveries',
+        `/v1/webhook-endpoints/${endpoint.id}/deliveries`,
+        { token: admin },
+        200,
+        1,
+      ],
+      [
+        'POST …/deliveries/{id}/redeliver',
+        `/v1/webhook-endpoints/${endpoint.id}/deliveries/${deliveryId}/redeliver`,
+        { method: 'POST', token: admin },
+        202,
+        1,
+      ],
+      [
+        'PATCH /v1/webhook-endpoints/{id}',
+        `/v1/webhook-endpoints/${endpoint.id}`,
+        { method: 'PATCH', token: admin, body: { enabled: false } },
+        200,
+        1,
+      ],
+      [
+        'POST /v1/events/{id}/redeliver (refused: endpoint disabled, 409)',
+        `/v1/events/${eventId}/redeliver`,
+        { method: 'POST', token: admin },
+        409,
+        1,
+      ],
+    ]
+    for (const [name, path, request, status, trips] of calls) {
+      const requestId = `rt-${crypto.randomUUID()}`
+      const response = await api(path, {
+        ...request,
+        headers: { ...request?.headers, 'X-Request-Id': requestId },
+      })
+      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+      expect(await neonLocalStats(requestId), name).toBe(trips)
+    }
   })
 
   it('a refused request (401, 403 by role, 400 validation) costs none', async () => {

@@ -93,12 +93,14 @@ export interface IdempotencyClaim {
  * What a keyed request's work produces, declared by its handler before the work runs: the status it answers
  * and the resource it writes (table + id), read from `path` on a replay.
  */
-export interface IdempotentResult {
-  status: 200 | 201
+export type IdempotentResult = {
+  status: 200 | 201 | 202
   path: string
-  table: TenantTable
-  id: string
-}
+} & (
+  | { table: TenantTable; id: string }
+  /** Work that writes several rows: a condition, true in the work's transaction when it wrote any. */
+  | { written: SQL }
+)
 
 /**
  * The only way route code reaches the database. Every builder adds `organization_id` to what it
@@ -412,7 +414,10 @@ export class TenantDb {
     const { key, fingerprint, ttlSeconds } = idempotency
     // The work wrote the resource ⇔ its row version is this transaction's (xmin): a refused conditional write
     // (404/409/412) leaves the key uncompleted, so a retry runs again instead of replaying a failure.
-    const written = sql`exists (select 1 from ${result.table} where ${result.table.id} = ${result.id}
+    const written =
+      'written' in result
+        ? result.written
+        : sql`exists (select 1 from ${result.table} where ${result.table.id} = ${result.id}
       and xmin = pg_current_xact_id()::xid)`
     return {
       claim: this.#db.execute(

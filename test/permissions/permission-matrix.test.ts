@@ -994,6 +994,15 @@ const preparedEndpoint = async (f: Fixture) => {
   return { endpointId, deliveryId: delivery?.id as string }
 }
 const endpointPath = (f: Fixture, suffix = '') => `/v1/webhook-endpoints/${f.ids.endpointId}${suffix}`
+/** preparedEndpoint, and the event of its delivery. */
+const preparedEvent = async (f: Fixture) => {
+  const ids = await preparedEndpoint(f)
+  const [delivery] = await ownerDb
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.id, ids.deliveryId))
+  return { ...ids, eventId: delivery?.eventId as string }
+}
 
 routes.push(
   {
@@ -1085,6 +1094,29 @@ routes.push(
       path: endpointPath(f, `/deliveries/${f.ids.deliveryId}/redeliver`),
       token: tokenOf(f, actor),
     }),
+    state: deliveryRows,
+    expected: only({ ADMIN: { status: 202 } }),
+  },
+  {
+    operation: 'GET /v1/events/{eventId}/deliveries',
+    prepare: preparedEvent,
+    call: (f, actor) => ({
+      method: 'GET',
+      path: `/v1/events/${f.ids.eventId}/deliveries`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ data: [{ id: f.ids.deliveryId }] }),
+    expected: only({ ADMIN: ok }),
+  },
+  {
+    operation: 'POST /v1/events/{eventId}/redeliver',
+    prepare: preparedEvent,
+    call: (f, actor) => ({
+      method: 'POST',
+      path: `/v1/events/${f.ids.eventId}/redeliver`,
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ data: [{ id: f.ids.deliveryId, status: 'PENDING' }] }),
     state: deliveryRows,
     expected: only({ ADMIN: { status: 202 } }),
   },

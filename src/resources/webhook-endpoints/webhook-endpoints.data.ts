@@ -7,7 +7,7 @@ import {
   webhookDeliveryAttempts,
   webhookEndpoints,
 } from '../../db/schema'
-import type { Statement, TenantDb } from '../../db/tenant'
+import type { Statement, TenantDb, TenantTable } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
@@ -194,4 +194,96 @@ export async function redeliver(
       'The endpoint is disabled; enable it (PATCH enabled=true) first.',
     )
   return row
+}
+
+/** Rows of webhook_deliveries this transaction wrote (inserted or updated). */
+const writtenHere = sql`${webhookDeliveries}.xmin = pg_current_xact_id()::xid`
+
+/** The condition an Idempotency-Key of POST /v1/events/{id}/redeliver completes on: the work queued a delivery. */
+export const eventRedelivered = (eventId: string) =>
+  sql`exists (select 1 from ${webhookDeliveries} where ${webhookDeliveries.eventId} = ${eventId} and ${writtenHere})`
+
+/** An event's deliveries (one per endpoint at most), optionally one endpoint's; 404 for an unknown event. */
+export async function eventDeliveries(
+  db: TenantDb,
+  eventId: string,
+  endpointId?: string,
+): Promise<WebhookDeliveryRow[]> {
+  const [event, rows] = await db.run(
+    db.selectFields(events as unknown as TenantTable, { id: events.id }, eq(events.id, eventId)),
+    selectDeliveries(
+      db,
+      eq(webhookDeliveries.eventId, eventId),
+      endpointId ? eq(webhookDeliveries.endpointId, endpointId) : undefined,
+    ).orderBy(webhookDeliveries.createdAt, webhookDeliveries.id) as Statement,
+  )
+  foundOr404(event, 'event')
+  return rows as unknown as WebhookDeliveryRow[]
+}
+
+/**
+ * POST /v1/events/{id}/redeliver: the event delivered again to every enabled endpoint subscribed to its type (the
+ * fan-out's rule, 0019 app_fan_out_event), or to `endpointId` only, in one round trip. Each endpoint has one
+ * delivery of an event (unique endpoint, event): an existing one is re-opened exactly as the per-delivery
+ * redelivery does (pending, due now, attempts continue from its count; same webhook-id), a missing one (the
+ * endpoint was created or subscribed after the event) is created. The caller enqueues the returned deliveries.
+ * 404 for an unknown event; 422 for an unknown endpointId; 409 when nothing can be delivered (the endpoint is
+ * disabled or not subscribed to the type, or no enabled endpoint is).
+ */
+export async function redeliverEvent(
+  db: TenantDb,
+  eventId: string,
+  endpointId: string | undefined,
+): Promise<WebhookDeliveryRow[]> {
+  const subscribed = sql`e.enabled_events ?| array['*', ev.type, ev.object_type || '.*']`
+  const onlyEndpoint = endpointId ? sql`and e.id = ${endpointId}` : sql``
+  const queue = db.raw(sql`insert into ${webhookDeliveries} as d
+      (organization_id, endpoint_id, event_id, next_attempt_at, enqueued_at)
+    select ev.organization_id, e.id, ev.id, now(), now()
+    from ${events} ev join ${webhookEndpoints} e on e.organization_id = ev.organization_id
+    where ev.organization_id = ${db.organizationId} and ev.id = ${eventId} and e.enabled and ${subscribed}
+      ${onlyEndpoint}
+    on conflict (organization_id, endpoint_id, event_id) do update
+      set status = 'PENDING', next_attempt_at = now(), enqueued_at = now()
+    returning d.id`)
+  // Why nothing was queued, read in the same batch: the event, and the named endpoint with its subscription.
+  const why = db.raw(sql`select ev.id as event_id, e.id as endpoint_id, e.enabled,
+      coalesce(e.enabled_events ?| array['*', ev.type, ev.object_type || '.*'], false) as subscribed
+    from ${events} ev left join ${webhookEndpoints} e
+      on e.organization_id = ev.organization_id and e.id = ${endpointId ?? null}::uuid
+    where ev.organization_id = ${db.organizationId} and ev.id = ${eventId}`)
+  const [, reasons, rows] = await db.run(
+    queue,
+    why,
+    selectDeliveries(db, eq(webhookDeliveries.eventId, eventId), writtenHere).orderBy(
+      webhookDeliveries.createdAt,
+      webhookDeliveries.id,
+    ) as Statement,
+  )
+  const reason = (
+    reasons as unknown as {
+      rows: Array<{ endpoint_id: string | null; enabled: boolean | null; subscribed: boolean }>
+    }
+  ).rows[0]
+  if (!reason) throw errors.notFound('No such event.')
+  const queued = rows as unknown as WebhookDeliveryRow[]
+  if (queued.length > 0) return queued
+  if (endpointId === undefined)
+    throw errors.conflict(
+      'NO_SUBSCRIBED_ENDPOINT',
+      'No enabled webhook endpoint subscribes to this event’s type: create or enable one (or name one with endpointId).',
+    )
+  if (reason.endpoint_id === null) {
+    const message = 'No such webhook endpoint.'
+    throw errors.unprocessable('UNKNOWN_WEBHOOK_ENDPOINT', message, [{ path: 'endpointId', message }])
+  }
+  if (!reason.enabled)
+    throw errors.conflict(
+      'ENDPOINT_DISABLED',
+      'The endpoint is disabled; enable it (PATCH enabled=true) first.',
+    )
+  throw errors.conflict(
+    'ENDPOINT_NOT_SUBSCRIBED',
+    'The endpoint does not subscribe to this event’s type (enabledEvents); add it first.',
+  )
 }

@@ -1,3 +1,4 @@
+import type { Bindings } from '../../env'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
@@ -12,6 +13,20 @@ import { toWebhookDelivery, toWebhookEndpoint } from './webhook-endpoints.schema
 function checkUrl(url: string | undefined, appEnv: string | undefined): void {
   const refusal = url === undefined ? undefined : webhookUrlRefusal(url, appEnv)
   if (refusal) throw errors.unprocessable('WEBHOOK_URL_REFUSED', refusal, [{ path: 'url', message: refusal }])
+}
+
+/** Redelivered deliveries go to the queue after the response (the producer's path: webhooks/dispatch.ts). */
+async function enqueueAfterResponse(
+  c: { env: Bindings; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
+  organizationId: string,
+  deliveryIds: string[],
+): Promise<void> {
+  const sent = sendAfterCommit(c.env, organizationId, deliveryIds)
+  try {
+    c.executionCtx.waitUntil(sent)
+  } catch {
+    await sent
+  }
 }
 
 export const webhookEndpointsRouter = createRouter()
@@ -73,11 +88,26 @@ export const webhookEndpointsRouter = createRouter()
     const { db, principal } = authorized(c)
     const { endpointId, deliveryId } = c.req.valid('param')
     const delivery = await data.redeliver(db, endpointId, deliveryId)
-    const sent = sendAfterCommit(c.env, principal.organizationId, [delivery.id])
-    try {
-      c.executionCtx.waitUntil(sent)
-    } catch {
-      await sent
-    }
+    await enqueueAfterResponse(c, principal.organizationId, [delivery.id])
     return c.json(toWebhookDelivery(delivery), 202)
+  })
+  .openapi(routes.listEventDeliveries, async (c) => {
+    const { eventId } = c.req.valid('param')
+    const rows = await data.eventDeliveries(authorized(c).db, eventId, c.req.valid('query').endpointId)
+    return c.json({ data: rows.map(toWebhookDelivery) }, 200)
+  })
+  .openapi(routes.redeliverEvent, async (c) => {
+    const { db, principal } = authorized(c)
+    const { eventId } = c.req.valid('param')
+    const { endpointId } = c.req.valid('json') ?? {}
+    // A replay reads the event's deliveries (to the one endpoint when named) through GET.
+    const path = `/v1/events/${eventId}/deliveries${endpointId ? `?endpointId=${endpointId}` : ''}`
+    db.expectResult({ status: 202, path, written: data.eventRedelivered(eventId) })
+    const deliveries = await data.redeliverEvent(db, eventId, endpointId)
+    await enqueueAfterResponse(
+      c,
+      principal.organizationId,
+      deliveries.map((delivery) => delivery.id),
+    )
+    return c.json({ data: deliveries.map(toWebhookDelivery) }, 202)
   })

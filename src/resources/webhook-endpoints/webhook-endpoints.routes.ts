@@ -1,12 +1,16 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
-import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
+import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { jsonBody, jsonContent, optionalJsonBody, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { EventIdParamsSchema } from '../events/events.schemas'
 import {
   CreateWebhookEndpointSchema,
+  EventDeliveriesQuerySchema,
   ListWebhookDeliveriesQuerySchema,
   ListWebhookEndpointsQuerySchema,
+  RedeliverEventSchema,
   UpdateWebhookEndpointSchema,
+  WebhookDeliveryListSchema,
   WebhookDeliveryPageSchema,
   WebhookDeliveryParamsSchema,
   WebhookDeliverySchema,
@@ -129,6 +133,41 @@ export const redeliverWebhook = protectedRoute(admins, {
   request: { params: WebhookDeliveryParamsSchema },
   responses: {
     202: jsonContent(WebhookDeliverySchema, 'The delivery, pending and queued.'),
+    ...problemResponses(404, 409),
+  },
+})
+
+export const listEventDeliveries = protectedRoute(admins, {
+  method: 'get',
+  path: '/v1/events/{eventId}/deliveries',
+  tags,
+  summary: 'List an event’s webhook deliveries (one per endpoint it was sent to), each with every attempt',
+  request: { params: EventIdParamsSchema, query: EventDeliveriesQuerySchema },
+  responses: {
+    200: jsonContent(WebhookDeliveryListSchema, 'The event’s deliveries, oldest first.'),
+    ...problemResponses(404),
+  },
+})
+
+export const redeliverEvent = protectedRoute(admins, {
+  method: 'post',
+  path: '/v1/events/{eventId}/redeliver',
+  tags,
+  summary: 'Deliver an event again, now, to every enabled endpoint subscribed to its type (or to one)',
+  description:
+    'Each endpoint has one delivery of an event: an existing one is delivered again as by the per-delivery ' +
+    'redeliver (pending and due now, attempts continue from its count, the same `webhook-id`: the event id), and one ' +
+    'is created for an endpoint that subscribed after the event. The answer lists the deliveries queued. ' +
+    'A replay of the Idempotency-Key answers the event’s deliveries as they are then (GET …/deliveries). 409 when ' +
+    'nothing can be delivered: no enabled endpoint subscribes to the type, or the one named is disabled or not ' +
+    'subscribed; 422 when `endpointId` names no endpoint.',
+  request: {
+    params: EventIdParamsSchema,
+    headers: idempotencyKeyHeaderSchema,
+    body: optionalJsonBody(RedeliverEventSchema),
+  },
+  responses: {
+    202: jsonContent(WebhookDeliveryListSchema, 'The deliveries queued (pending).'),
     ...problemResponses(404, 409),
   },
 })

@@ -117,6 +117,31 @@ export const ListWebhookDeliveriesQuerySchema = z.object({
 })
 
 export const WebhookEndpointIdParamsSchema = idParams('endpointId')
+
+/** Which endpoints an event is delivered to again: every enabled one subscribed to its type, or one. */
+export const RedeliverEventSchema = z
+  .strictObject({
+    endpointId: z
+      .uuid()
+      .optional()
+      .openapi({
+        description:
+          'Only this endpoint (enabled, and subscribed to the event’s type). Without it: every enabled endpoint ' +
+          'subscribed to the event’s type.',
+      }),
+  })
+  .openapi('RedeliverEvent')
+
+export const EventDeliveriesQuerySchema = z.object({
+  endpointId: z.uuid().optional().openapi({ description: 'Only the delivery to this endpoint.' }),
+})
+
+/** An event's deliveries: at most one per endpoint (no page: an organization's endpoints are few). */
+export const WebhookDeliveryListSchema = z
+  .object({ data: z.array(WebhookDeliverySchema) })
+  .openapi('WebhookDeliveryList')
+
+export type RedeliverEventInput = z.output<typeof RedeliverEventSchema>
 export const WebhookDeliveryParamsSchema = idParams('endpointId').extend(idParams('deliveryId').shape)
 
 export const CreateWebhookEndpointSchema = z
