@@ -1,6 +1,8 @@
 import { asc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { principalRoles } from '../../src/auth/principal'
 import { escalations, refunds, tickets } from '../../src/db/schema'
+import { schemaFor } from '../../src/reads/graphql/schema'
 import { readLimits } from '../../src/reads/relations'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
@@ -10,6 +12,7 @@ import {
   expectRefused,
   type GraphQLBody,
   graphql,
+  operations,
   withoutNulls as stripNulls,
 } from './graphql-support'
 
@@ -278,6 +281,29 @@ describe('GraphQL mutations run the REST operations', () => {
     const [row] = await ownerDb.select().from(tickets).where(eq(tickets.id, theirs.id))
     expect(row).toMatchObject({ priority: 'HIGH', version: theirs.version })
     expect(await ownerDb.select().from(escalations).where(eq(escalations.ticketId, theirs.id))).toEqual([])
+  })
+})
+
+describe('the mutations of each role', () => {
+  it('are exactly the write operations its REST permission admits (x-permission), one each', () => {
+    const writes = operations.filter((entry) => entry.operation.method !== 'GET')
+    expect(writes.length).toBeGreaterThan(30)
+    for (const role of principalRoles) {
+      const fields = schemaFor(role, operations).getMutationType()?.getFields() ?? {}
+      const expected = writes.filter((entry) => entry.roles.has(role)).map((entry) => entry.tool.name)
+      expect(Object.keys(fields).sort(), role).toEqual(expected.sort())
+      for (const name of expected) {
+        const entry = writes.find((candidate) => candidate.tool.name === name)
+        const args = (fields[name]?.args ?? []).map((arg) => arg.name)
+        expect(args, name).toEqual(
+          expect.arrayContaining([
+            ...(entry?.operation.pathParameters ?? []),
+            ...(entry?.operation.idempotencyKey ? ['idempotencyKey'] : []),
+            ...(entry?.operation.expectedVersion ? ['ifMatch'] : []),
+          ]),
+        )
+      }
+    }
   })
 })
 
