@@ -77,7 +77,10 @@ export function createApp() {
     .route('/', metricsRouter)
     .route('/', eventsRouter)
     .route('/', webhookEndpointsRouter)
-    .route('/', graphqlRouter)
+    .route(
+      '/',
+      graphqlRouter(() => app),
+    )
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -25,8 +25,9 @@ import { parentRequestOf } from '../lib/subrequest'
 export const rateLimit = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal')
-    // A subrequest (lib/subrequest.ts) was counted as the request it serves.
-    if (!principal || !rateLimitsEnabled(c.env) || parentRequestOf(c.env)) return next()
+    // A subrequest (lib/subrequest.ts) was counted as the request it serves, unless it is to count on its own.
+    const parent = parentRequestOf(c.env)
+    if (!principal || !rateLimitsEnabled(c.env) || (parent && !parent.rateLimited)) return next()
     const known = knownPlan(principal.organizationId)
     const plan = known ?? PLAN_WHEN_UNKNOWN
     const policies = rateLimitTable(c.env)[plan]

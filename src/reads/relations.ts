@@ -186,6 +186,8 @@ export const readLimits = {
   graphqlCost: 5_000,
   /** GraphQL: the document's size (UTF-8 bytes). */
   graphqlDocumentBytes: 16 * 1024,
+  /** GraphQL: mutation fields of one document (each is its REST request, run one after the other). */
+  graphqlMutations: 10,
 } as const
 
 /** The dotted paths `expand` accepts from a resource: every chain of edges up to the depth limit. */

@@ -95,6 +95,8 @@ describe('operationTools', () => {
       body: undefined,
       idempotencyKey: false,
       expectedVersion: false,
+      // The component the success answers (GraphQL types a mutation's result by it).
+      result: 'Node',
     })
     expect(create?.tool.inputSchema).toMatchObject({
       properties: {

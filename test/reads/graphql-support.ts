@@ -7,11 +7,19 @@ import {
   isScalarType,
 } from 'graphql'
 import { expect } from 'vitest'
+import { createApp, openApiInfo } from '../../src/app'
 import type { PrincipalRole } from '../../src/auth/principal'
+import { documentOperations } from '../../src/lib/operations'
 import { schemaFor } from '../../src/reads/graphql/schema'
 import { readEdges, readNodeNames } from '../../src/reads/relations'
+import type { OpenApiDocument } from '../../src/resources/mcp/mcp.tools'
 import { api, json } from '../support/api'
 import { neonLocalStats } from '../support/db'
+
+/** The tenant operations as /graphql derives its mutations from them (the document the app serves). */
+export const operations = documentOperations(
+  createApp().getOpenAPI31Document(openApiInfo) as unknown as OpenApiDocument,
+)
 
 export interface GraphQLBody {
   data?: Record<string, unknown> | null

@@ -114,6 +114,34 @@ describe('rate limits', () => {
     }
   })
 
+  it('a GraphQL document’s mutations count as their REST requests: each after the first is one more', async () => {
+    const tenant = await tenantOn('FREE')
+    await insideOneWindow()
+    expect((await api('/v1/me', { token: tenant.tokens.ADMIN })).status).toBe(200) // the isolate learns the plan
+    const create = (alias: string) =>
+      `${alias}: createTicket(input: { customerId: "${tenant.customerId}", subject: "s", description: "d" }) { id }`
+    // The /graphql request counts 1 (its first mutation is that request), m1 and m2 bring the caller to its 3,
+    // m3 is refused as its REST request would be; the others ran.
+    const response = await api('/graphql', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { query: `mutation { ${['m0', 'm1', 'm2', 'm3'].map(create).join(' ')} }` },
+    })
+    expect(response.status).toBe(200)
+    const body = await json<{
+      data: Record<string, { id: string } | null>
+      errors: Array<{ path: string[]; extensions: { code: string; status: number } }>
+    }>(response)
+    expect(Object.entries(body.data).map(([key, value]) => [key, value !== null])).toEqual([
+      ['m0', true],
+      ['m1', true],
+      ['m2', true],
+      ['m3', false],
+    ])
+    expect(body.errors).toMatchObject([{ path: ['m3'], extensions: { code: 'RATE_LIMITED', status: 429 } }])
+    expect((await api('/v1/me', { token: tenant.tokens.ADMIN })).status).toBe(429)
+  })
+
   it('can be turned off for local load tests (RATE_LIMITS=off), never in a deployment', async () => {
     const tenant = await tenantOn('FREE')
     await insideOneWindow()

@@ -7,6 +7,7 @@ import {
   GraphQLError,
   type GraphQLField,
   GraphQLIncludeDirective,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   GraphQLSkipDirective,
   getArgumentValues,
@@ -24,10 +25,14 @@ import {
 import type { Principal } from '../../auth/principal'
 import type { TenantDb } from '../../db/tenant'
 import { ApiError } from '../../lib/errors'
+import { log } from '../../lib/log'
 import { fieldErrorsOf } from '../../lib/openapi'
+import { toApiError } from '../../middleware/error-handler'
+import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { type ReadNode, readNodes } from '../graph'
 import { nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
 import { type ReadNodeName, readEdges, readLimits } from '../relations'
+import type { MutationContext } from './mutations'
 import { schemaFor } from './schema'
 
 /*
@@ -47,8 +52,22 @@ export interface GraphQLRequestBody {
 
 /** What the route answers: an HTTP status (400 for request errors) and the GraphQL response. */
 export interface GraphQLAnswer {
-  status: 200 | 400 | 413
+  status: 200 | 400 | 405 | 413
   body: ExecutionResult
+  headers?: Record<string, string>
+}
+
+/** How the request came (GET runs queries only) and how it runs the write operations (its mutations). */
+export interface GraphQLOptions {
+  method: 'GET' | 'POST'
+  /** The tenant operations (lib/operations.ts servedOperations); without them the schema has no mutations. */
+  operations?: readonly OperationTool[]
+  /** Runs one operation as its REST request (lib/operations.ts runOperation). */
+  run?: (
+    entry: OperationTool,
+    args: Record<string, unknown>,
+    options: { rateLimited: boolean },
+  ) => Promise<{ response: Response }>
 }
 
 /** A GraphQL error whose `extensions.code` is the REST problem code of the same failure. */
@@ -259,11 +278,27 @@ function errorOf(error: ApiError, path: readonly (string | number)[]): GraphQLEr
   return graphqlError(error.code, detail ? `${error.message} ${detail}` : error.message, { path })
 }
 
+/** A REST problem as a GraphQL error: its detail (and field errors) as the message, its code and status. */
+function problemError(problem: Record<string, unknown>, status: number): GraphQLError {
+  const fieldErrors = Array.isArray(problem.errors) ? (problem.errors as Array<Record<string, unknown>>) : []
+  const detail = fieldErrors.map((item) => `${item.path}: ${item.message}`).join('; ')
+  const message = typeof problem.detail === 'string' ? problem.detail : `HTTP ${status}`
+  return new GraphQLError(detail ? `${message} ${detail}` : message, {
+    extensions: {
+      code: typeof problem.code === 'string' ? problem.code : status >= 500 ? 'INTERNAL_ERROR' : 'ERROR',
+      status,
+      ...(fieldErrors.length > 0 ? { errors: fieldErrors } : {}),
+      ...(typeof problem.currentEtag === 'string' ? { currentEtag: problem.currentEtag } : {}),
+    },
+  })
+}
+
 /** Runs one GraphQL request for `principal` (its role's schema), reading through `db` in one round trip. */
 export async function runGraphQL(
   db: TenantDb,
   principal: Principal,
   request: GraphQLRequestBody,
+  options: GraphQLOptions = { method: 'POST' },
 ): Promise<GraphQLAnswer> {
   const { query, variables, operationName } = request
   if (typeof query !== 'string' || query.trim() === '') {
@@ -293,7 +328,23 @@ export async function runGraphQL(
     const message = error instanceof GraphQLError ? error.message : 'The document does not parse.'
     return requestError('INVALID_PARAMETERS', message)
   }
-  const schema = schemaFor(principal.role)
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  )
+  const operation = operationName
+    ? operations.find((candidate) => candidate.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined
+  // GraphQL over HTTP: a mutation is never run for a GET (which must be safe).
+  if (operation?.operation === 'mutation' && options.method === 'GET') {
+    return {
+      ...requestError('METHOD_NOT_ALLOWED', 'Mutations are sent with POST.'),
+      status: 405,
+      headers: { Allow: 'POST' },
+    }
+  }
+  const schema = schemaFor(principal.role, options.operations)
   const invalid = validate(schema, document, specifiedRules, { maxErrors: 20 })
   if (invalid.length > 0) {
     return {
@@ -309,22 +360,14 @@ export async function runGraphQL(
       },
     }
   }
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  )
-  const operation = operationName
-    ? operations.find((candidate) => candidate.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined
   if (!operation) {
     return requestError(
       'INVALID_PARAMETERS',
       operationName ? `No operation named ${operationName}.` : 'Name the operation to run (`operationName`).',
     )
   }
-  if (operation.operation !== 'query') {
-    return requestError('INVALID_PARAMETERS', 'Only queries are served (use the REST operations to write).')
+  if (operation.operation === 'subscription') {
+    return requestError('INVALID_PARAMETERS', 'Subscriptions are not served (see the events and webhooks).')
   }
   const coerced = getVariableValues(
     schema,
@@ -356,6 +399,9 @@ export async function runGraphQL(
       .map((fragment) => [fragment.name.value, fragment]),
   )
   const compiler: Compiler = { schema, fragments, variables: coerced.coerced, principal, cost: 0 }
+  if (operation.operation === 'mutation') {
+    return runMutations(db, compiler, document, operation, options)
+  }
   const rootValue: Record<string, unknown> = {}
   const compiled: CompiledRoot[] = []
   try {
@@ -409,6 +455,109 @@ export async function runGraphQL(
     rootValue,
     operationName: operation.name?.value,
     variableValues: coerced.coerced,
+  })) as ExecutionResult
+  return { status: 200, body: { ...result, errors: result.errors?.map(withCode) } }
+}
+
+/** A mutation's result that is a resource, and the relations its selection reads after the write. */
+interface MutationReads {
+  node: ReadNode
+  children: PlanBranch[]
+}
+
+/**
+ * A mutation operation: its fields run in order (graphql-js executes mutation fields serially), each one the REST
+ * request of its operation (mutations.ts, lib/operations.ts), so it costs what that request costs: its own
+ * database round trips, and a rate-limit count for each mutation after the document's first (the /graphql request
+ * counted once). None runs in the read planner's round trip; the relations a resource result selects are read
+ * after its write, in one more round trip. Limits before anything runs: mutations per document, depth, cost.
+ */
+async function runMutations(
+  db: TenantDb,
+  compiler: Compiler,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  options: GraphQLOptions,
+): Promise<GraphQLAnswer> {
+  const mutationType = compiler.schema.getMutationType()
+  const reads = new Map<string, MutationReads>()
+  try {
+    let count = 0
+    for (const [key, fieldNodes] of collectFields(
+      operation.selectionSet,
+      compiler.fragments,
+      compiler.variables,
+    )) {
+      const name = (fieldNodes[0] as FieldNode).name.value
+      if (name.startsWith('__')) continue
+      if (++count > readLimits.graphqlMutations) {
+        throw new LimitError(`At most ${readLimits.graphqlMutations} mutations per document.`)
+      }
+      const depth = depthOf(compiler, fieldNodes)
+      if (depth > readLimits.graphqlDepth) {
+        throw new LimitError(`\`${key}\` is ${depth} fields deep; at most ${readLimits.graphqlDepth}.`)
+      }
+      const resultType = mutationType?.getFields()[name]?.type
+      const nodeName = resultType ? getNamedType(resultType).name : ''
+      if (!Object.hasOwn(readNodes, nodeName)) continue
+      addCost(compiler, 1)
+      const children = branchesOf(compiler, nodeName as ReadNodeName, fieldNodes, 1, key)
+      if (children.length > 0) reads.set(key, { node: readNodes[nodeName as ReadNodeName], children })
+    }
+  } catch (error) {
+    if (error instanceof LimitError) return requestError('QUERY_TOO_COMPLEX', error.message)
+    if (error instanceof GraphQLError) {
+      return { status: 400, body: { errors: [graphqlError('INVALID_PARAMETERS', error.message)] } }
+    }
+    throw error
+  }
+  let calls = 0
+  const context: MutationContext = {
+    mutate: async (entry, args, info: GraphQLResolveInfo) => {
+      if (!options.run) throw graphqlError('INTERNAL_ERROR', 'Mutations are not served here.')
+      let response: Response
+      try {
+        ;({ response } = await options.run(entry, args, { rateLimited: calls++ > 0 }))
+      } catch (error) {
+        const apiError = toApiError(error)
+        if (apiError.status >= 500) {
+          log('error', 'a GraphQL mutation failed', {
+            operationId: entry.tool.name,
+            error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+          })
+        }
+        throw problemError({ ...apiError, detail: apiError.message, code: apiError.code }, apiError.status)
+      }
+      const text = await response.text()
+      let body: unknown
+      try {
+        body = text ? JSON.parse(text) : undefined
+      } catch {
+        body = undefined
+      }
+      if (!response.ok) throw problemError((body ?? {}) as Record<string, unknown>, response.status)
+      if (body === undefined) return true
+      const read = reads.get(String(info.path.key))
+      const id = (body as { id?: unknown }).id
+      if (read && typeof id === 'string') {
+        const [result] = await readPlans(db, compiler.principal, [
+          { node: read.node, kind: 'one', id, children: read.children },
+        ])
+        const item = result?.items[0]
+        for (const child of read.children) {
+          ;(body as Record<string, unknown>)[child.key] =
+            item?.[child.key] ?? (child.edge.kind === 'many' ? { data: [], nextCursor: null } : null)
+        }
+      }
+      return body
+    },
+  }
+  const result = (await execute({
+    schema: compiler.schema,
+    document,
+    contextValue: context,
+    operationName: operation.name?.value,
+    variableValues: compiler.variables,
   })) as ExecutionResult
   return { status: 200, body: { ...result, errors: result.errors?.map(withCode) } }
 }

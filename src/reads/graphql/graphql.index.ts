@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
-import type { Context } from 'hono'
+import type { Context, Hono } from 'hono'
 import type { AppEnv } from '../../env'
 import { createRouter, problemResponses } from '../../lib/openapi'
+import { runOperation, servedOperations } from '../../lib/operations'
 import { protectedRoute } from '../../lib/routes'
 import { authorized, type Permission } from '../../middleware/authorize'
 import { readLimits } from '../relations'
@@ -27,8 +28,12 @@ const GraphQLErrorSchema = z
         code: z.string().openapi({
           description:
             'The REST problem code of the same failure: INVALID_PARAMETERS (the document, its variables or ' +
-            'arguments), QUERY_TOO_COMPLEX (depth or cost), PAYLOAD_TOO_LARGE, NOT_FOUND, FORBIDDEN, ' +
-            'INVALID_CURSOR, INTERNAL_ERROR.',
+            'arguments), QUERY_TOO_COMPLEX (depth, cost or mutations), PAYLOAD_TOO_LARGE, NOT_FOUND, ' +
+            'FORBIDDEN, INVALID_CURSOR, METHOD_NOT_ALLOWED (a mutation sent with GET), INTERNAL_ERROR; a ' +
+            'mutation’s failure carries its REST problem’s code (e.g. PRECONDITION_FAILED, IDEMPOTENCY_KEY_REUSED).',
+        }),
+        status: z.number().int().optional().openapi({
+          description: 'A mutation’s failure: the HTTP status its REST request answered.',
         }),
       })
       .passthrough(),
@@ -45,7 +50,7 @@ const GraphQLResponseSchema = z
 const GraphQLRequestSchema = z
   .object({
     query: z.string().openapi({
-      description: `The document (at most ${readLimits.graphqlDocumentBytes} bytes), one query operation to run.`,
+      description: `The document (at most ${readLimits.graphqlDocumentBytes} bytes): one query or mutation operation to run.`,
     }),
     variables: z.record(z.string(), z.unknown()).nullable().optional(),
     operationName: z.string().nullable().optional(),
@@ -62,6 +67,9 @@ const description =
   'Queries over tickets, messages, escalations, refunds, customers, representatives, users and agents, nested ' +
   'along their relations, each read in ONE database round trip. The schema is derived from the REST ' +
   'representations and is per role: a field or relation the role’s REST reads leave out is not in its schema. ' +
+  'Mutations: one per write operation the role may call, named by its operationId; each runs as its REST ' +
+  'request (same permissions, idempotency, If-Match, events) and costs what it costs, one after the other, at ' +
+  `most ${readLimits.graphqlMutations} per document (POST only: a mutation sent with GET is 405). ` +
   `Limits: document ${readLimits.graphqlDocumentBytes} bytes, depth ${readLimits.graphqlDepth}, at most ` +
   `${readLimits.graphqlCost} rows (each list counted at its page size times its parents’), nested lists ` +
   `${readLimits.nestedPage} per page. One operation per request (no batching). A response is ` +
@@ -78,13 +86,23 @@ const responses = {
   ...problemResponses(422),
 }
 
+/** GET serves queries only (GraphQL over HTTP): a mutation is 405, with `Allow: POST`. */
+const getResponses = {
+  ...responses,
+  405: {
+    description: 'The document’s operation is a mutation: send it with POST.',
+    headers: { Allow: { description: '`POST`.', schema: { type: 'string' as const } } },
+    content: graphqlContent,
+  },
+}
+
 export const postGraphql = protectedRoute(everyone, {
   method: 'post',
   path: '/graphql',
   tags: ['GraphQL'],
-  summary: 'Run a GraphQL query',
+  summary: 'Run a GraphQL query or mutation',
   description,
-  // Not an MCP tool: a tool is one REST operation (src/resources/mcp); GraphQL reads the same resources.
+  // Not an MCP tool: a tool is one REST operation (src/resources/mcp); GraphQL runs the same operations.
   'x-mcp': false,
   request: { body: { content: { 'application/json': { schema: GraphQLRequestSchema } }, required: true } },
   responses,
@@ -107,35 +125,50 @@ export const getGraphql = protectedRoute(everyone, {
       operationName: z.string().max(200).optional(),
     }),
   },
-  responses,
+  responses: getResponses,
 })
 
 /** The answer in the media type the client accepts (application/json: always 200, as the spec allows). */
 function answer(c: Context<AppEnv>, result: GraphQLAnswer) {
   const accept = c.req.header('Accept') ?? ''
   const legacy = accept.includes('application/json') && !accept.includes('application/graphql-response+json')
-  return c.body(JSON.stringify(result.body), legacy ? 200 : result.status, {
+  // 405 whatever the media type: the request was not one this method serves.
+  const status = legacy && result.status !== 405 ? 200 : result.status
+  return c.body(JSON.stringify(result.body), status, {
+    ...result.headers,
     'Content-Type': legacy
       ? 'application/json; charset=utf-8'
       : 'application/graphql-response+json; charset=utf-8',
   })
 }
 
-export const graphqlRouter = createRouter()
-  .openapi(postGraphql, async (c) => {
+/**
+ * The /graphql routes of `app` (the app itself runs a mutation: each is its REST request through it). The schema,
+ * with its mutations, is derived once per isolate from the served document's operations (lib/operations.ts).
+ */
+export function graphqlRouter(app: () => Hono<AppEnv>) {
+  const run = async (c: Context<AppEnv>, body: GraphQLRequestBody, method: 'GET' | 'POST') => {
     const { db, principal } = authorized(c)
-    return answer(c, await runGraphQL(db, principal, c.req.valid('json') as GraphQLRequestBody)) as never
-  })
-  .openapi(getGraphql, async (c) => {
-    const { db, principal } = authorized(c)
-    const { query, variables, operationName } = c.req.valid('query')
-    let parsed: unknown
-    try {
-      parsed = variables === undefined ? undefined : JSON.parse(variables)
-    } catch {
-      parsed = 'not JSON'
-    }
-    const result = await runGraphQL(db, principal, { query, variables: parsed, operationName })
-    // GET runs queries only: a mutation would be refused as any non-query operation is.
-    return answer(c, result) as never
-  })
+    const { tools } = await servedOperations(app(), c)
+    return runGraphQL(db, principal, body, {
+      method,
+      operations: tools,
+      run: (entry, args, options) => runOperation(c, app(), entry, args, options),
+    })
+  }
+  return createRouter()
+    .openapi(postGraphql, async (c) => {
+      return answer(c, await run(c, c.req.valid('json') as GraphQLRequestBody, 'POST')) as never
+    })
+    .openapi(getGraphql, async (c) => {
+      const { query, variables, operationName } = c.req.valid('query')
+      let parsed: unknown
+      try {
+        parsed = variables === undefined ? undefined : JSON.parse(variables)
+      } catch {
+        parsed = 'not JSON'
+      }
+      // GET runs queries only: a mutation is 405 (GraphQL over HTTP).
+      return answer(c, await run(c, { query, variables: parsed, operationName }, 'GET')) as never
+    })
+}

@@ -18,8 +18,10 @@ import {
 } from 'graphql'
 import type { PrincipalRole } from '../../auth/principal'
 import { mayView } from '../../lib/representation'
+import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { nodePermission, type ReadNode, readNodes } from '../graph'
-import { type ReadNodeName, readEdges, readLimits } from '../relations'
+import { type ReadNodeName, readEdges, readLimits, readNodeNames } from '../relations'
+import { mutationType } from './mutations'
 
 /*
  * The GraphQL schema, derived (never written by hand): each resource's type from its response schema (the zod
@@ -44,7 +46,7 @@ type ZodDef = {
 }
 type ZodLike = { def: ZodDef; format?: string | null; shape?: Record<string, ZodLike> }
 
-const json = new GraphQLScalarType({
+export const json = new GraphQLScalarType({
   name: 'JSON',
   description: 'A JSON value (free-form: preferences, settings, a decision trace).',
   serialize: (value) => value,
@@ -76,18 +78,26 @@ interface ReadPageSource {
   nextUrl?: string | null
 }
 
-const pascal = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+export const pascal = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 const ENUM_VALUE = /^[_A-Za-z][_0-9A-Za-z]*$/
 
 /** Builds one role's types; enum and object types are shared within it by name. */
-class SchemaBuilder {
+export class SchemaBuilder {
   readonly role: PrincipalRole
   readonly #enums = new Map<string, GraphQLEnumType>()
   readonly #objects = new Map<string, GraphQLObjectType>()
   readonly #connections = new Map<string, GraphQLObjectType>()
+  readonly #enumNames: ReadonlyMap<string, string> | undefined
 
-  constructor(role: PrincipalRole) {
+  /** `enumNames`: the names another role's schema gave its enums (by their values), so every role's agree. */
+  constructor(role: PrincipalRole, enumNames?: ReadonlyMap<string, string>) {
     this.role = role
+    this.#enumNames = enumNames
+  }
+
+  /** The names of the enums built so far, by their values. */
+  enumNames(): Map<string, string> {
+    return new Map([...this.#enums].map(([key, type]) => [key, type.name]))
   }
 
   enumOf(values: readonly string[], name: string): GraphQLEnumType | undefined {
@@ -96,7 +106,7 @@ class SchemaBuilder {
     const known = this.#enums.get(key)
     if (known) return known
     const type = new GraphQLEnumType({
-      name,
+      name: this.#enumNames?.get(key) ?? name,
       values: Object.fromEntries(values.map((value) => [value, { value }])),
     })
     this.#enums.set(key, type)
@@ -306,13 +316,51 @@ function queryType(builder: SchemaBuilder): GraphQLObjectType {
   return new GraphQLObjectType({ name: 'Query', fields })
 }
 
-const schemas = new Map<PrincipalRole, GraphQLSchema>()
+/** A role's schema, the names of its enums, and the type names its queries and resources take. */
+interface BuiltSchema {
+  schema: GraphQLSchema
+  enumNames: ReadonlyMap<string, string>
+  reserved: ReadonlySet<string>
+}
 
-/** The role's schema, built once per isolate. */
-export function schemaFor(role: PrincipalRole): GraphQLSchema {
-  const known = schemas.get(role)
+const schemas = new WeakMap<readonly OperationTool[], Map<PrincipalRole, BuiltSchema>>()
+const NO_OPERATIONS: readonly OperationTool[] = []
+
+/**
+ * The role's schema, built once per isolate and set of operations: the queries, and a mutation for each write
+ * operation of `operations` the role may call (mutations.ts; none without operations).
+ */
+export function schemaFor(
+  role: PrincipalRole,
+  operations: readonly OperationTool[] = NO_OPERATIONS,
+): GraphQLSchema {
+  return built(role, operations).schema
+}
+
+function built(role: PrincipalRole, operations: readonly OperationTool[]): BuiltSchema {
+  let byRole = schemas.get(operations)
+  if (!byRole) {
+    byRole = new Map()
+    schemas.set(operations, byRole)
+  }
+  const known = byRole.get(role)
   if (known) return known
-  const schema = new GraphQLSchema({ query: queryType(new SchemaBuilder(role)) })
-  schemas.set(role, schema)
-  return schema
+  // Every role names its types as the ADMIN schema (the widest, schema.graphql) does: one name, one type.
+  const admin = role === 'ADMIN' ? undefined : built('ADMIN', operations)
+  const builder = new SchemaBuilder(role, admin?.enumNames)
+  const query = queryType(builder)
+  // The names the queries and the resources (which mutations answer with their query types) take; the types
+  // derived from the operations' own schemas take others.
+  const reserved =
+    admin?.reserved ??
+    new Set(
+      Object.keys(
+        new GraphQLSchema({ query, types: readNodeNames.map((name) => builder.node(name)) }).getTypeMap(),
+      ),
+    )
+  const mutation = operations.length > 0 ? mutationType(builder, operations, new Set(reserved)) : undefined
+  const schema = new GraphQLSchema({ query, mutation })
+  const result = { schema, enumNames: builder.enumNames(), reserved }
+  byRole.set(role, result)
+  return result
 }

@@ -13,10 +13,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { PrincipalRole } from '../../auth/principal'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
-import { log } from '../../lib/log'
-import { subrequestEnv } from '../../lib/subrequest'
+import { type ServedOperations, servedOperations } from '../../lib/operations'
 import { callOperation } from './mcp.dispatch'
-import { type OpenApiDocument, type OperationTool, operationTools, toolsFor } from './mcp.tools'
+import { toolsFor } from './mcp.tools'
 
 /** Where the MCP server answers (mcp.index.ts mounts it); no tool stands for it. */
 export const MCP_PATH = '/mcp'
@@ -29,15 +28,6 @@ const instructions = [
     'tools that change a versioned resource take an optional `expectedVersion` (the `version` you last read).',
 ].join('\n')
 
-/** Every tenant operation's tool, and the API's version (the server's, in `initialize`). */
-interface ServedTools {
-  tools: OperationTool[]
-  version: string
-}
-
-/** Derived once per isolate and app, on its first MCP request (a failure is retried by the next one). */
-const servedTools = new WeakMap<OpenAPIHono<AppEnv>, Promise<ServedTools>>()
-
 /** Answers one MCP message (mcp.index.ts checked the caller and read it) with a server of its own. */
 export async function serveMcp(
   c: Context<AppEnv>,
@@ -45,15 +35,7 @@ export async function serveMcp(
   role: PrincipalRole,
   message: unknown,
 ): Promise<Response> {
-  let served = servedTools.get(app)
-  if (!served) {
-    served = loadTools(app, c).catch((error: unknown) => {
-      servedTools.delete(app)
-      throw error
-    })
-    servedTools.set(app, served)
-  }
-  const server = mcpServer(c, app, await served, role)
+  const server = mcpServer(c, app, await servedOperations(app, c), role)
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
   await server.connect(transport)
   try {
@@ -64,7 +46,12 @@ export async function serveMcp(
 }
 
 /** One request's MCP server: the caller role's tools; a call runs its operation as REST does. */
-function mcpServer(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>, served: ServedTools, role: PrincipalRole) {
+function mcpServer(
+  c: Context<AppEnv>,
+  app: OpenAPIHono<AppEnv>,
+  served: ServedOperations,
+  role: PrincipalRole,
+) {
   const { tools: all, version } = served
   const server = new Server(
     { name: 'organization-api', title: 'Organization API', version },
@@ -83,25 +70,6 @@ function mcpServer(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>, served: ServedT
     return callOperation(c, app, entry, request.params.arguments ?? {})
   })
   return server
-}
-
-/**
- * The tools of the served OpenAPI document (GET /openapi.json through the app: the very document clients read,
- * generated once per isolate).
- */
-async function loadTools(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>): Promise<ServedTools> {
-  const response = await app.request(
-    new URL('/openapi.json', c.req.url),
-    { headers: { 'X-Request-Id': c.get('requestId') } },
-    subrequestEnv(c),
-  )
-  if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`)
-  const document = (await response.json()) as OpenApiDocument
-  const { tools, unfaithful } = operationTools(document, [MCP_PATH])
-  for (const { operationId, reason } of unfaithful) {
-    log('error', 'an operation is no MCP tool: its tool would not be its REST call', { operationId, reason })
-  }
-  return { tools, version: document.info?.version ?? '0' }
 }
 
 const transportRefusals: Record<number, { code: string; title: string }> = {

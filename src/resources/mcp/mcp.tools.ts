@@ -58,6 +58,8 @@ export interface ToolOperation {
   idempotencyKey: boolean
   /** Takes `If-Match`: the `expectedVersion` argument. */
   expectedVersion: boolean
+  /** The component its success answers (`#/components/schemas/<name>`), if it names one (GraphQL types it). */
+  result?: string
 }
 
 /** A tool, the roles that may call it (from `x-permission`) and the operation it runs. */
@@ -231,6 +233,7 @@ function operationTool(
       queryParameters,
       body: content ? { required: bodyRequired } : undefined,
       ...headers,
+      ...resultComponentOf(operation),
     },
   }
 }
@@ -253,12 +256,22 @@ const expectedVersionSchema: JsonSchema = {
     'while the resource still has that version, else a 412 error names the current one.',
 }
 
-/** The JSON body of the operation's success (its lowest 2xx status), as an object schema; none for 204. */
-function outputSchemaOf(document: OpenApiDocument, operation: OperationObject): Tool['outputSchema'] {
+/** The declared JSON body of the operation's success (its lowest 2xx status); none for 204. */
+function successSchemaOf(operation: OperationObject): JsonSchema | undefined {
   const success = Object.keys(operation.responses ?? {})
     .filter((status) => /^2\d\d$/.test(status))
     .sort()[0]
-  const schema = success ? operation.responses?.[success]?.content?.['application/json']?.schema : undefined
+  return success ? operation.responses?.[success]?.content?.['application/json']?.schema : undefined
+}
+
+function resultComponentOf(operation: OperationObject): { result?: string } {
+  const ref = successSchemaOf(operation)?.$ref
+  return typeof ref === 'string' && ref.startsWith(COMPONENT) ? { result: ref.slice(COMPONENT.length) } : {}
+}
+
+/** The JSON body of the operation's success, as an object schema; none for 204. */
+function outputSchemaOf(document: OpenApiDocument, operation: OperationObject): Tool['outputSchema'] {
+  const schema = successSchemaOf(operation)
   if (!schema) return undefined
   const definitions = new Definitions(document.components?.schemas ?? {})
   const root = definitions.standalone(definitions.resolve(schema))
