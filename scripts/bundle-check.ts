@@ -261,8 +261,35 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     props: {},
   } as unknown as ExecutionContext
   const origin = 'http://127.0.0.1:8787'
-  // Each with the status it must get (so "alike" is not two alike failures).
-  const requests: Array<[string, RequestInit, number]> = [
+  const bearer = `Bearer ${await signAccessToken(
+    { sub: crypto.randomUUID(), org: crypto.randomUUID(), role: 'AGENT' },
+    env.AUTH_JWT_SECRET as string,
+  )}`
+  const initialize = {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'check', version: '1' },
+  }
+  const mcp = (message: { method: string; params: object }): RequestInit => ({
+    method: 'POST',
+    headers: {
+      Authorization: bearer,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }),
+  })
+  const graphql = (query: string): RequestInit => ({
+    method: 'POST',
+    headers: {
+      Authorization: bearer,
+      'Content-Type': 'application/json',
+      Accept: 'application/graphql-response+json',
+    },
+    body: JSON.stringify({ query }),
+  })
+  // Each with the status it must get (so "alike" is not two alike failures), and for some what its body must hold.
+  const requests: Array<[string, RequestInit, number, ((body: unknown) => boolean)?]> = [
     ['/openapi.json', {}, 200],
     ['/health', {}, 200],
     ['/v1/no-such-route', {}, 404],
@@ -277,31 +304,26 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     ],
     ['/ready', {}, 503],
     // MCP's initialize needs no database: the bundled SDK server runs, without ajv (src/bundle/mcp-ajv-provider.ts).
+    ['/mcp', mcp({ method: 'initialize', params: initialize }), 200],
+    // The tools, derived from the built document (src/resources/mcp/mcp.tools.ts).
     [
       '/mcp',
-      {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${await signAccessToken(
-            { sub: crypto.randomUUID(), org: crypto.randomUUID(), role: 'AGENT' },
-            env.AUTH_JWT_SECRET as string,
-          )}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'check', version: '1' },
-          },
-        }),
-      },
+      mcp({ method: 'tools/list', params: {} }),
       200,
+      (body) => ((body as { result?: { tools?: unknown[] } }).result?.tools?.length ?? 0) > 20,
     ],
+    // GraphQL's schema, derived from the zod representations (descriptions included), before any database work:
+    // an introspection and a document it refuses.
+    [
+      '/graphql',
+      graphql(
+        '{ __schema { types { name description fields { name description args { name description } } } } }',
+      ),
+      200,
+      (body) =>
+        ((body as { data?: { __schema?: { types?: unknown[] } } }).data?.__schema?.types?.length ?? 0) > 20,
+    ],
+    ['/graphql', graphql('{ nope }'), 400],
   ]
   provideTimingSafeEqual()
   const silence = ['log', 'info', 'warn', 'error'] as const
@@ -312,13 +334,15 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     const { createApp } = await import('../src/app')
     const source = createApp()
     const problems: string[] = []
-    for (const [path, init, status] of requests) {
+    for (const [path, init, status, holds] of requests) {
       const [bundled, original] = await Promise.all([
         answerOf(await worker.fetch(new Request(`${origin}${path}`, init), env, ctx)),
         answerOf(await source.fetch(new Request(`${origin}${path}`, init), env, ctx)),
       ])
       if (bundled.status !== status)
         problems.push(`${init.method ?? 'GET'} ${path}: ${bundled.status}, not ${status}`)
+      if (holds && !holds(bundled.body))
+        problems.push(`${init.method ?? 'GET'} ${path}: ${JSON.stringify(bundled.body).slice(0, 300)}`)
       if (JSON.stringify(bundled) !== JSON.stringify(original)) {
         problems.push(
           `${init.method ?? 'GET'} ${path}: the bundle answered ${JSON.stringify(bundled).slice(0, 300)}, ` +
