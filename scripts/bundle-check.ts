@@ -25,11 +25,12 @@ import { assetsBinding } from './lib/assets-binding'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
- * What CI enforces: a ceiling that stops growth, just above today's size (215,220 bytes gzip -9 on 2026-12-04, after
- * the build-time OpenAPI document, zod's `z` object and no MCP validator took 236,774 → 215,220). Issue 17's target
- * is 150 KiB gzip and is NOT met: README "Light start" says what the remaining KiB are.
+ * What CI enforces: a ceiling that stops growth, just above today's size (213,293 bytes here, 212,801 by .ci/run's
+ * `gzip -9`, on 2026-12-04; 237,462 before the build-time OpenAPI document, zod's `z` object and the MCP server
+ * without a validator). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle and startup" says what the
+ * remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 211 * 1024
+export const BUDGET_GZIP_BYTES = 209 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 
