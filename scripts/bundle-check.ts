@@ -25,12 +25,12 @@ import { assetsBinding } from './lib/assets-binding'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
- * What CI enforces: a ceiling that stops growth, just above today's size (213,293 bytes here, 212,801 by .ci/run's
- * `gzip -9`, on 2026-12-04; 237,462 before the build-time OpenAPI document, zod's `z` object and the MCP server
- * without a validator). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle and startup" says what the
- * remaining KiB are.
+ * What CI enforces: a ceiling that stops growth, just above today's size (212,065 bytes here, 211,545 by .ci/run's
+ * `gzip -9`, on 2026-12-04; 237,462 before the build-time OpenAPI document, zod's `z` object, the MCP server without a
+ * validator and graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle
+ * and startup" says what the remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 209 * 1024
+export const BUDGET_GZIP_BYTES = 208 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 
@@ -94,6 +94,12 @@ const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: s
   'zod/v4': {
     importers: /^node_modules\/(drizzle-zod\/index\.mjs|@modelcontextprotocol\/sdk\/dist\/esm\/.+\.js)$/,
     absent: ['"ZodTemplateLiteral"', '"ZodPromise"'],
+  },
+  './specifiedRules.mjs': {
+    importers: /^node_modules\/graphql\/validation\/(index|validate)\.mjs$/,
+    replaced: /^node_modules\/graphql\/validation\/specifiedRules\.mjs$/,
+    // LoneSchemaDefinitionRule's message: an SDL rule, gone with the list nothing reads.
+    absent: ['Must provide only one schema definition'],
   },
   './columns/all.js': {
     importers: /^node_modules\/drizzle-orm\/pg-core\/table\.js$/,
@@ -324,7 +330,15 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
       (body) =>
         ((body as { data?: { __schema?: { types?: unknown[] } } }).data?.__schema?.types?.length ?? 0) > 20,
     ],
-    ['/graphql', graphql('{ nope }'), 400],
+    // Refused by several of graphql-js's validation rules at once (the Worker's rule list: src/bundle).
+    [
+      '/graphql',
+      graphql(
+        'query Q($unused: Int) { nope(x: 1) ...F } fragment F on Query { ...F } query Q { __typename }',
+      ),
+      400,
+      (body) => ((body as { errors?: unknown[] }).errors?.length ?? 0) >= 4,
+    ],
   ]
   provideTimingSafeEqual()
   const silence = ['log', 'info', 'warn', 'error'] as const
