@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { timingSafeEqual } from 'node:crypto'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -21,13 +21,16 @@ import { gzipSync } from 'node:zlib'
 import { parse } from 'smol-toml'
 import { signAccessToken } from '../src/auth/jwt'
 import type { Bindings } from '../src/env'
+import { assetsBinding } from './lib/assets-binding'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
- * What CI enforces: a ceiling that stops growth. Issue 17's target is 150 KiB gzip and is NOT met yet (the MCP SDK and
- * its validator add ~26 KiB; README "What is built" gives the numbers), so the ceiling sits just above today's size.
+ * What CI enforces: a ceiling that stops growth, just above today's size (212,065 bytes here, 211,545 by .ci/run's
+ * `gzip -9`, on 2026-12-04; 237,462 before the build-time OpenAPI document, zod's `z` object, the MCP server without a
+ * validator and graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle
+ * and startup" says what the remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 196 * 1024
+export const BUDGET_GZIP_BYTES = 208 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 
@@ -35,7 +38,7 @@ export const TARGET_GZIP_BYTES = 150 * 1024
  * Who may import each aliased specifier (paths relative to the repository), and the module the alias replaces,
  * which must not be in the bundle. An alias not listed here fails the check: add it with its reason.
  */
-const ALIASES: Record<string, { importers: RegExp; replaced: RegExp }> = {
+const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: string[] }> = {
   '@neondatabase/serverless': {
     importers: /^node_modules\/drizzle-orm\/neon-http\/driver\.js$/,
     replaced: /^node_modules\/@neondatabase\/serverless\//,
@@ -78,6 +81,26 @@ const ALIASES: Record<string, { importers: RegExp; replaced: RegExp }> = {
     importers: /^node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/server\/index\.js$/,
     replaced: /^node_modules\/(ajv|ajv-formats|fast-uri)\/|\/sdk\/dist\/esm\/validation\/ajv-provider\.js$/,
   },
+  // The package is one file: what must be gone is its document generator, named by its own error messages.
+  '@asteasolutions/zod-to-openapi': {
+    importers: /^node_modules\/@hono\/zod-openapi\/dist\/index\.mjs$/,
+    absent: ['Conflicting names for parameter', 'Enum has mixed string and number values'],
+  },
+  // Every named export stays; what goes is the zod API no one calls, named by two of its schema types.
+  zod: {
+    importers: /^(node_modules\/@hono\/zod-openapi\/dist\/index\.mjs|src\/.+\.ts)$/,
+    absent: ['"ZodTemplateLiteral"', '"ZodPromise"'],
+  },
+  'zod/v4': {
+    importers: /^node_modules\/(drizzle-zod\/index\.mjs|@modelcontextprotocol\/sdk\/dist\/esm\/.+\.js)$/,
+    absent: ['"ZodTemplateLiteral"', '"ZodPromise"'],
+  },
+  './specifiedRules.mjs': {
+    importers: /^node_modules\/graphql\/validation\/(index|validate)\.mjs$/,
+    replaced: /^node_modules\/graphql\/validation\/specifiedRules\.mjs$/,
+    // LoneSchemaDefinitionRule's message: an SDL rule, gone with the list nothing reads.
+    absent: ['Must provide only one schema definition'],
+  },
   './columns/all.js': {
     importers: /^node_modules\/drizzle-orm\/pg-core\/table\.js$/,
     replaced:
@@ -112,7 +135,7 @@ function repositoryPath(path: string): string {
   return packages > 0 ? relativePath.slice(packages) : relativePath
 }
 
-function aliasProblems(metafile: Metafile): string[] {
+function aliasProblems(metafile: Metafile, code: string): string[] {
   const config = parse(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')) as {
     alias?: Record<string, string>
   }
@@ -136,11 +159,57 @@ function aliasProblems(metafile: Metafile): string[] {
     for (const importer of importers.filter((path) => !expected.importers.test(path))) {
       problems.push(`[alias] "${specifier}" also captures ${importer}'s import: make the alias precise`)
     }
-    for (const path of bundled.filter((input) => expected.replaced.test(input))) {
+    for (const path of bundled.filter((input) => expected.replaced?.test(input))) {
       problems.push(`[alias] "${specifier}": ${path} is still in the bundle`)
+    }
+    for (const marker of (expected.absent ?? []).filter((text) => code.includes(text))) {
+      problems.push(`[alias] "${specifier}": the code it replaces ("${marker}") is still in the bundle`)
     }
   }
   return problems
+}
+
+/** Files whose code reads members of zod's `z` as a value (src/bundle/zod.ts), and how each names it. */
+const Z_READERS: Array<{ files: () => string[]; name: RegExp }> = [
+  {
+    files: () => sourceFiles(join(ROOT, 'src')).filter((f) => !f.includes('/src/bundle/')),
+    name: /\bz\b\s*\??\.\s*([A-Za-z_$][\w$]*)/g,
+  },
+  {
+    files: () => [join(ROOT, 'node_modules', 'drizzle-zod', 'index.mjs')],
+    name: /\b(?:z\$1|zod|z)\b\s*\??\.\s*([A-Za-z_$][\w$]*)/g,
+  },
+  {
+    files: () => [join(ROOT, 'node_modules', '@asteasolutions', 'zod-to-openapi', 'dist', 'index.mjs')],
+    name: /\bzod\b\s*\??\.\s*([A-Za-z_$][\w$]*)/g,
+  },
+]
+
+function sourceFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(directory, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(directory, entry.name)]
+        : [],
+  )
+}
+
+/** Members of zod's namespace that some reader of the bundle's `z` object reads and the object lacks. */
+async function zodMembersMissing(): Promise<string[]> {
+  const real = (await import('zod')) as unknown as Record<string, unknown>
+  const { z: bundled } = await import('../src/bundle/zod')
+  const missing = new Set<string>()
+  for (const { files, name } of Z_READERS) {
+    for (const file of files()) {
+      for (const [, member] of readFileSync(file, 'utf8').matchAll(name)) {
+        // Only runtime members count (`z.infer`, `z.output` are types).
+        if (member && member in real && !(member in bundled))
+          missing.add(`${member} (${relative(ROOT, file)})`)
+      }
+    }
+  }
+  return [...missing].map((entry) => `src/bundle/zod.ts: z lacks ${entry}`)
 }
 
 interface Answer {
@@ -190,6 +259,8 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     DATABASE_TIMEOUT_MS: '2000',
     AUTH_JWT_SECRET: 'bundle-check-secret-0123456789-0123456789',
     PLATFORM_API_KEY: 'bundle-check-platform-key',
+    // The assets the build step wrote (wrangler ran wrangler.toml's [build] command for this bundle): the document.
+    ASSETS: assetsBinding(),
   } as unknown as Bindings
   const ctx = {
     waitUntil: () => {},
@@ -197,8 +268,35 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     props: {},
   } as unknown as ExecutionContext
   const origin = 'http://127.0.0.1:8787'
-  // Each with the status it must get (so "alike" is not two alike failures).
-  const requests: Array<[string, RequestInit, number]> = [
+  const bearer = `Bearer ${await signAccessToken(
+    { sub: crypto.randomUUID(), org: crypto.randomUUID(), role: 'AGENT' },
+    env.AUTH_JWT_SECRET as string,
+  )}`
+  const initialize = {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'check', version: '1' },
+  }
+  const mcp = (message: { method: string; params: object }): RequestInit => ({
+    method: 'POST',
+    headers: {
+      Authorization: bearer,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }),
+  })
+  const graphql = (query: string): RequestInit => ({
+    method: 'POST',
+    headers: {
+      Authorization: bearer,
+      'Content-Type': 'application/json',
+      Accept: 'application/graphql-response+json',
+    },
+    body: JSON.stringify({ query }),
+  })
+  // Each with the status it must get (so "alike" is not two alike failures), and for some what its body must hold.
+  const requests: Array<[string, RequestInit, number, ((body: unknown) => boolean)?]> = [
     ['/openapi.json', {}, 200],
     ['/health', {}, 200],
     ['/v1/no-such-route', {}, 404],
@@ -213,30 +311,33 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     ],
     ['/ready', {}, 503],
     // MCP's initialize needs no database: the bundled SDK server runs, without ajv (src/bundle/mcp-ajv-provider.ts).
+    ['/mcp', mcp({ method: 'initialize', params: initialize }), 200],
+    // The tools, derived from the built document (src/resources/mcp/mcp.tools.ts).
     [
       '/mcp',
-      {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${await signAccessToken(
-            { sub: crypto.randomUUID(), org: crypto.randomUUID(), role: 'AGENT' },
-            env.AUTH_JWT_SECRET as string,
-          )}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'check', version: '1' },
-          },
-        }),
-      },
+      mcp({ method: 'tools/list', params: {} }),
       200,
+      (body) => ((body as { result?: { tools?: unknown[] } }).result?.tools?.length ?? 0) > 20,
+    ],
+    // GraphQL's schema, derived from the zod representations (descriptions included), before any database work:
+    // an introspection and a document it refuses.
+    [
+      '/graphql',
+      graphql(
+        '{ __schema { types { name description fields { name description args { name description } } } } }',
+      ),
+      200,
+      (body) =>
+        ((body as { data?: { __schema?: { types?: unknown[] } } }).data?.__schema?.types?.length ?? 0) > 20,
+    ],
+    // Refused by several of graphql-js's validation rules at once (the Worker's rule list: src/bundle).
+    [
+      '/graphql',
+      graphql(
+        'query Q($unused: Int) { nope(x: 1) ...F } fragment F on Query { ...F } query Q { __typename }',
+      ),
+      400,
+      (body) => ((body as { errors?: unknown[] }).errors?.length ?? 0) >= 4,
     ],
   ]
   provideTimingSafeEqual()
@@ -248,13 +349,15 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     const { createApp } = await import('../src/app')
     const source = createApp()
     const problems: string[] = []
-    for (const [path, init, status] of requests) {
+    for (const [path, init, status, holds] of requests) {
       const [bundled, original] = await Promise.all([
         answerOf(await worker.fetch(new Request(`${origin}${path}`, init), env, ctx)),
         answerOf(await source.fetch(new Request(`${origin}${path}`, init), env, ctx)),
       ])
       if (bundled.status !== status)
         problems.push(`${init.method ?? 'GET'} ${path}: ${bundled.status}, not ${status}`)
+      if (holds && !holds(bundled.body))
+        problems.push(`${init.method ?? 'GET'} ${path}: ${JSON.stringify(bundled.body).slice(0, 300)}`)
       if (JSON.stringify(bundled) !== JSON.stringify(original)) {
         problems.push(
           `${init.method ?? 'GET'} ${path}: the bundle answered ${JSON.stringify(bundled).slice(0, 300)}, ` +
@@ -262,9 +365,21 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
         )
       }
     }
+    // The document the bundle serves is the build's (the Worker has no generator): it must be the generator's
+    // output for the source, byte for byte.
+    const served = await (await worker.fetch(new Request(`${origin}/openapi.json`), env, ctx)).text()
+    const { openApiDocumentConfig } = await import('../src/lib/openapi-document')
+    if (served !== JSON.stringify(createApp().getOpenAPI31Document(openApiDocumentConfig(origin)))) {
+      problems.push(
+        'GET /openapi.json: the built document is not what the generator makes of the source routes',
+      )
+    }
     return {
       problems,
-      checked: requests.map(([path, init, status]) => `${init.method ?? 'GET'} ${path} ${status}`),
+      checked: [
+        ...requests.map(([path, init, status]) => `${init.method ?? 'GET'} ${path} ${status}`),
+        'GET /openapi.json equal to the generator output',
+      ],
     }
   } finally {
     silence.forEach((name, i) => {
@@ -288,7 +403,7 @@ async function main(): Promise<number> {
     if (gzip > BUDGET_GZIP_BYTES) {
       problems.push(`the bundle is ${kib(gzip)} gzipped, over its ${kib(BUDGET_GZIP_BYTES)} budget`)
     }
-    const aliasIssues = aliasProblems(metafile)
+    const aliasIssues = [...aliasProblems(metafile, code.toString('utf8')), ...(await zodMembersMissing())]
     problems.push(...aliasIssues)
     if (aliasIssues.length === 0) console.log('aliases: each used only by the modules it replaces code for')
     const comparison = await compareWithSource(bundle)

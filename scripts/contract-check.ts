@@ -1,7 +1,8 @@
 /**
  * `npm run contract:check`: the API contract as clients see it, checked on the document the app serves.
  *
- * 1. `GET /openapi.json` from the app itself (same generator, same middleware as a deployment), into a temp file.
+ * 1. `GET /openapi.json` from the app itself (the document the build step generates, served through the same
+ *    middleware as a deployment), into a temp file.
  * 2. Redocly CLI `lint` with the `recommended` ruleset (redocly.yaml): 0 errors and 0 warnings, or it fails.
  * 3. openapi-typescript generates the types of a client from that document into test/contract/generated/
  *    (git-ignored: always regenerated from the current routes), and `tsc` checks
@@ -14,6 +15,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app'
+import { assetsBinding } from './lib/assets-binding'
+import { prepareDocsAssets } from './lib/docs-assets'
 
 const GENERATED = 'test/contract/generated/openapi.ts'
 const OPENAPI_TYPESCRIPT = 'tools/openapi-typescript/node_modules/openapi-typescript/bin/cli.js'
@@ -34,10 +37,12 @@ async function servedDocument(): Promise<string> {
   const log = console.log
   console.log = () => {}
   try {
+    // The build step's document, written afresh (the Worker serves it from its assets).
+    prepareDocsAssets()
     const response = await createApp().request(
       'http://127.0.0.1:8787/openapi.json',
       {},
-      { APP_ENV: 'contract' },
+      { APP_ENV: 'contract', ASSETS: assetsBinding() },
     )
     if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}`)
     return JSON.stringify(await response.json(), null, 2)

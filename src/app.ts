@@ -95,7 +95,7 @@ export function createApp() {
     description: 'Platform credential for provisioning organizations.',
   })
   registerDocumentRoutes(app, {
-    document: openApiDocumentHandler(app),
+    document: openApiDocumentHandler(),
     docs: docsPage,
   })
   // After every route: MCP's tools are the document's operations (resources/mcp).

@@ -3,17 +3,20 @@
  * Scalar's standalone browser bundle from the installed `@scalar/api-reference` (the version package-lock.json
  * pins), a manifest with its sha384, and a `_headers` file. Run by wrangler's [build] command before every
  * `wrangler dev`, `wrangler deploy` (also `--dry-run`, so `npm run build`) and `wrangler versions upload`, and by
- * vitest.config.ts before the tests. Idempotent: a file is rewritten only when its content changes (wrangler dev
+ * vitest.config.ts before the tests. The OpenAPI document, generated here (scripts/lib/openapi-asset.ts), is written
+ * beside them: the Worker serves it at /openapi.json without a generator of its own. Idempotent: a file is rewritten only when its content changes (wrangler dev
  * re-runs the build on source changes), and files of other versions are removed.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { OPENAPI_DOCUMENT_ASSET_PATH } from '../../src/lib/openapi-document'
 import {
   DOCS_ASSETS_MANIFEST_PATH,
   DOCS_ASSETS_PATH,
   type DocsAssetsManifest,
 } from '../../src/resources/docs/docs-assets'
+import { openApiDocumentAsset } from './openapi-asset'
 
 /** wrangler.toml [assets] `directory` (git-ignored: generated). */
 export const ASSETS_DIRECTORY = 'build/assets'
@@ -27,6 +30,8 @@ const HEADERS = `${DOCS_ASSETS_PATH}/scalar-*
   Cache-Control: public, max-age=31536000, immutable
   X-Content-Type-Options: nosniff
 ${DOCS_ASSETS_MANIFEST_PATH}
+  X-Content-Type-Options: nosniff
+${OPENAPI_DOCUMENT_ASSET_PATH}
   X-Content-Type-Options: nosniff
 `
 
@@ -85,6 +90,7 @@ export function prepareDocsAssets(root = process.cwd()): PreparedDocsAssets {
       join(directory, ...DOCS_ASSETS_MANIFEST_PATH.split('/').filter(Boolean)),
       `${JSON.stringify(manifest, null, 2)}\n`,
     ],
+    [join(directory, ...OPENAPI_DOCUMENT_ASSET_PATH.split('/').filter(Boolean)), openApiDocumentAsset()],
     [join(directory, '_headers'), HEADERS],
   ]
   const written = files.filter(([file, content]) => writeIfChanged(file, content)).map(([file]) => file)

@@ -1,8 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { z } from '@hono/zod-openapi'
-import type { Handler } from 'hono'
+import type { Context, Handler } from 'hono'
 import type { AppEnv } from '../env'
-import { responseHeaderComponents } from './openapi'
+import { DOCS_ASSETS_PATH } from '../resources/docs/docs-assets'
+import { ApiError } from './errors'
+import { log } from './log'
+import { problemResponses, responseHeaderComponents } from './openapi'
 import { RATE_LIMITS } from './rate-limits'
 import { mountRoute, publicRoute } from './routes'
 
@@ -82,22 +85,59 @@ function noneMatch(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * `GET /openapi.json`. Generating the document walks every route's schemas (≈14 ms of CPU), so an isolate does it
- * once, on the first request that asks (not at startup); each origin it is reached by gets the same document with
- * its own `servers`, serialized and hashed once. The ETag is strong (a digest of the exact bytes), so
- * `If-None-Match` with it answers 304.
+ * The document as the build step writes it into the Workers Static Assets directory (scripts/lib/openapi-asset.ts,
+ * run by wrangler.toml's [build] command before every `wrangler dev`, deploy and dry run, and by vitest.config.ts):
+ * the generator's output for the routes with `servers: []`, which `GET /openapi.json` fills with the origin it
+ * answers on. Public like every asset (Cloudflare's asset router answers this path before the Worker runs).
  */
-export function openApiDocumentHandler(app: OpenAPIHono<AppEnv>): Handler<AppEnv> {
-  let document: object | undefined
+export const OPENAPI_DOCUMENT_ASSET_PATH = `${DOCS_ASSETS_PATH}/openapi.json`
+
+/** The build's document, read through the ASSETS binding. */
+async function builtDocument(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const assets = c.env.ASSETS
+  const response = assets ? await assets.fetch(new URL(OPENAPI_DOCUMENT_ASSET_PATH, c.req.url)) : undefined
+  const document = response?.ok ? ((await response.json().catch(() => undefined)) as unknown) : undefined
+  if (response && !response.ok) await response.body?.cancel()
+  if (!document || typeof document !== 'object' || !('openapi' in document)) {
+    // A deployment without its assets (the build step did not run).
+    log('error', 'OpenAPI document missing from the assets', {
+      requestId: c.get('requestId'),
+      asset: OPENAPI_DOCUMENT_ASSET_PATH,
+    })
+    throw new ApiError(
+      503,
+      'OPENAPI_DOCUMENT_MISSING',
+      'Service Unavailable',
+      'The OpenAPI document is missing from this deployment’s assets.',
+      { headers: { 'Retry-After': '60' } },
+    )
+  }
+  return document as Record<string, unknown>
+}
+
+/**
+ * `GET /openapi.json`. The document is generated at build time (the generator is not part of the Worker bundle:
+ * src/bundle/zod-to-openapi.ts), read from the assets once per isolate on the first request that asks (not at
+ * startup; a failure is retried by the next request); each origin it is reached by gets it with its own `servers`,
+ * serialized and hashed once. The ETag is strong (a digest of the exact bytes), so `If-None-Match` with it answers
+ * 304. test/system/openapi-etag.test.ts checks that the served document is what the generator makes of the routes.
+ */
+export function openApiDocumentHandler(): Handler<AppEnv> {
+  let document: Promise<Record<string, unknown>> | undefined
   const byOrigin = new Map<string, Promise<ServedDocument>>()
   return async (c) => {
     const origin = new URL(c.req.url).origin
     let entry = byOrigin.get(origin)
     if (!entry) {
-      document ??= { ...app.getOpenAPI31Document(openApiDocumentConfig(origin)) }
+      document ??= builtDocument(c)
+      const base = document
       if (byOrigin.size >= MAX_CACHED_ORIGINS) byOrigin.clear()
-      entry = served({ ...document, servers: openApiDocumentConfig(origin).servers })
+      entry = base.then((read) => served({ ...read, servers: openApiDocumentConfig(origin).servers }))
       byOrigin.set(origin, entry)
+      entry.catch(() => {
+        if (document === base) document = undefined
+        if (byOrigin.get(origin) === entry) byOrigin.delete(origin)
+      })
     }
     const { body, etag } = await entry
     c.header('ETag', etag)
@@ -126,8 +166,9 @@ export function registerDocumentRoutes(
       tags: ['System'],
       summary: 'This OpenAPI 3.1 document',
       description:
-        'Built once per server instance and served with a strong `ETag`; send it back in `If-None-Match` to get ' +
-        '304 while the document is unchanged. `Cache-Control: no-cache`: caches may keep it, and revalidate.',
+        'Generated when the deployment is built, read once per server instance and served with a strong `ETag`; ' +
+        'send it back in `If-None-Match` to get 304 while the document is unchanged. `Cache-Control: no-cache`: ' +
+        'caches may keep it, and revalidate.',
       request: { headers: documentRequestHeaders },
       responses: {
         200: {
@@ -138,6 +179,10 @@ export function registerDocumentRoutes(
         304: {
           description: 'If-None-Match named the current ETag: the document is unchanged (no body).',
           headers: documentEtagHeader,
+        },
+        503: {
+          ...problemResponses(503)[503],
+          description: 'The document is missing from this deployment’s assets (its build step did not run).',
         },
       },
     }),

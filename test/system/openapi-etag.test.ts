@@ -1,12 +1,14 @@
 import { env } from 'cloudflare:test'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { openApiDocumentConfig } from '../../src/lib/openapi-document'
 import { api } from '../support/api'
 
 /**
- * `GET /openapi.json` is generated once per isolate (not per request: generation walks every route's schemas) and
- * served with a strong ETag; `If-None-Match` with it answers 304 without a body.
+ * `GET /openapi.json` is generated at build time (the Worker bundle has no generator: src/bundle/zod-to-openapi.ts),
+ * read from the assets once per isolate and served with a strong ETag; `If-None-Match` with it answers 304 without
+ * a body. The served document must be what the generator makes of the routes (vitest.config.ts runs the build
+ * step, so this is also the check that the build's document is the source's).
  */
 
 describe('GET /openapi.json: built once, served with a strong ETag', () => {
@@ -52,12 +54,18 @@ describe('GET /openapi.json: built once, served with a strong ETag', () => {
     }
   })
 
-  it('generates the document once per isolate; another origin gets the same document with its own server', async () => {
+  it('reads the built document once per isolate; another origin gets the same document with its own server', async () => {
     const app = createApp()
-    const generate = vi.spyOn(app, 'getOpenAPI31Document')
-    const get = (origin: string) => app.request(`${origin}/openapi.json`, {}, env)
+    let reads = 0
+    const assets = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+        reads += 1
+        return (env.ASSETS as Fetcher).fetch(input, init)
+      },
+    } as Fetcher
+    const get = (origin: string) => app.request(`${origin}/openapi.json`, {}, { ...env, ASSETS: assets })
     const [a1, a2, b] = [await get('http://a.test'), await get('http://a.test'), await get('http://b.test')]
-    expect(generate).toHaveBeenCalledTimes(1)
+    expect(reads).toBe(1)
     const [docA1, docA2, docB] = [await a1.json(), await a2.json(), await b.json()]
     expect(docA2).toEqual(docA1)
     expect((docA1 as { servers: unknown }).servers).toEqual([
@@ -68,5 +76,25 @@ describe('GET /openapi.json: built once, served with a strong ETag', () => {
     ])
     expect({ ...(docB as object), servers: null }).toEqual({ ...(docA1 as object), servers: null })
     expect(b.headers.get('ETag')).not.toBe(a1.headers.get('ETag'))
+  })
+
+  it('answers 503 problem+json when the deployment has no built document, and reads it once it is there', async () => {
+    const app = createApp()
+    let present = false
+    const assets = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        present
+          ? (env.ASSETS as Fetcher).fetch(input, init)
+          : Promise.resolve(new Response('Not Found', { status: 404 })),
+    } as Fetcher
+    const get = () => app.request('http://api.test/openapi.json', {}, { ...env, ASSETS: assets })
+    const missing = await get()
+    expect(missing.status).toBe(503)
+    expect(missing.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(((await missing.json()) as { code: string }).code).toBe('OPENAPI_DOCUMENT_MISSING')
+    present = true
+    const found = await get()
+    expect(found.status).toBe(200)
+    expect(((await found.json()) as { openapi: string }).openapi).toBe('3.1.0')
   })
 })

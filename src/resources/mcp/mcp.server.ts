@@ -7,7 +7,7 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js'
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker'
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { PrincipalRole } from '../../auth/principal'
@@ -45,6 +45,20 @@ export async function serveMcp(
   }
 }
 
+/**
+ * The low-level Server validates against a JSON Schema only one thing: a client's answer to an elicitation it
+ * requested (`elicitInput`, the content checked against the `requestedSchema`). This server never requests one (nor
+ * sampling): it serves tools/list and tools/call, and each tool's arguments are validated by its REST route's zod
+ * schemas (mcp.dispatch.ts). So no JSON Schema validator ships with the Worker (the SDK's eval-free
+ * @cfworker/json-schema one was ≈6 KiB gzipped); asking for one anyway throws, which the SDK reports as an
+ * InternalError instead of accepting an unchecked answer.
+ */
+const noElicitationValidator: jsonSchemaValidator = {
+  getValidator() {
+    throw new Error('This MCP server requests no elicitation, so it validates no answer to one.')
+  },
+}
+
 /** One request's MCP server: the caller role's tools; a call runs its operation as REST does. */
 function mcpServer(
   c: Context<AppEnv>,
@@ -58,8 +72,8 @@ function mcpServer(
     {
       capabilities: { tools: { listChanged: false } },
       instructions,
-      // Workers allow no eval: the SDK's default validator (ajv) compiles code (src/bundle/mcp-ajv-provider.ts).
-      jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+      // Instead of the SDK's default validator (ajv compiles code, which Workers forbid; src/bundle/mcp-ajv-provider.ts).
+      jsonSchemaValidator: noElicitationValidator,
     },
   )
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(all, role) }))
