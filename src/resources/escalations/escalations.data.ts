@@ -7,7 +7,6 @@ import {
   type Escalation,
   type EscalationPriority,
   type EscalationReason,
-  type EscalationStatus,
   escalations,
   type RepresentativeStatus,
   representatives,
