@@ -41,11 +41,11 @@ export interface FinanceSize {
 }
 
 /**
- * Small and large sizes of the measured tenant, and of each noise tenant at the large size. `factor` scales the
+ * Small and large sizes of the measured tenant (the small ones hold at least a page of every filter's matches), and of each noise tenant at the large size. `factor` scales the
  * 10⁶ lists (`--tickets 100000` → 10⁵ refunds, escalations and usage records).
  * - refunds, escalations, budget usage: 10³ → 10⁶ (the issue's target);
- * - budgets: 10² → 2·10³ (a monthly budget per team and type for years is hundreds; 2,000 is generous);
- * - decision rules: 10² → 10³ (evaluated in order on every refund request: an organization has tens);
+ * - budgets: 3·10² → 2·10³ (a monthly budget per team and type for years is hundreds; 2,000 is generous);
+ * - decision rules: 3·10² → 10³ (evaluated in order on every refund request: an organization has tens);
  * - organization metrics: 800 days (≈ 10³ rows, 26 months) → 10 years (≈ 4,400 rows, every DAY/WEEK/MONTH/QUARTER/YEAR
  *   period start: (organization, period, period_start) is unique, 10⁶ rows would be 2,700 years of days);
  * - team metrics: 20 representatives × 90 days (≈ 2·10³ rows) → 500 × 3 years (≈ 6.4·10⁵ rows).
@@ -57,8 +57,8 @@ export function financeSizes(factor: number): { small: FinanceSize; large: Finan
       refunds: 1_000,
       escalations: 1_000,
       usage: 1_000,
-      budgets: 100,
-      rules: 100,
+      budgets: 300,
+      rules: 300,
       metricsDays: 800,
       teamReps: 20,
       teamDays: 90,
