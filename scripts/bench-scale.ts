@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- --scale [--tickets 1000000] [--runs 50] [--migrations <folder>] [--keep]`: do the list endpoints stay fast when one tenant has
- * a million tickets?
+ * `npm run bench -- --scale [--tickets 1000000] [--runs 50] [--migrations <folder>] [--keep] [--lists refunds,…]`: do the list
+ * endpoints stay fast when one tenant has a million tickets, refunds, escalations and budget usage records?
+ * (Refunds, escalations, budgets, usage, decision rules and metrics: bench-scale-finance.ts.)
  *
  * On a scratch database of the PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test,
  * loopback only; dropped at the end) it migrates, fills one tenant ("scale-bench") and three noise tenants with
@@ -39,6 +40,16 @@ import { listTickets } from '../src/resources/tickets/tickets.data'
 import { ListTicketsQuerySchema } from '../src/resources/tickets/tickets.schemas'
 import { listUsers } from '../src/resources/users/users.data'
 import { ListUsersQuerySchema } from '../src/resources/users/users.schemas'
+import {
+  EMPTY_FINANCE,
+  FINANCE_TABLES,
+  type FinanceShape,
+  type FinanceSize,
+  fillFinance,
+  financeListers,
+  financeShapes,
+  financeSizes,
+} from './bench-scale-finance'
 import { createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
@@ -58,12 +69,15 @@ interface Size {
   customers: number
   reps: number
   agents: number
-  noise: { tickets: number; customers: number; reps: number; agents: number }
+  /** Refunds, escalations, budgets, usage, rules, metrics (bench-scale-finance.ts). */
+  finance: FinanceSize
+  noise: { tickets: number; customers: number; reps: number; agents: number; finance: FinanceSize }
 }
 
 function sizes(largeTickets: number): [Size, Size] {
   const factor = largeTickets / 1_000_000
   const scaled = (n: number) => Math.max(1_000, Math.round(n * factor))
+  const finance = financeSizes(factor)
   return [
     {
       label: '10³',
@@ -71,7 +85,8 @@ function sizes(largeTickets: number): [Size, Size] {
       customers: 1_000,
       reps: 100,
       agents: 100,
-      noise: { tickets: 1_000, customers: 1_000, reps: 20, agents: 20 },
+      finance: finance.small,
+      noise: { tickets: 1_000, customers: 1_000, reps: 20, agents: 20, finance: finance.small },
     },
     {
       label: largeTickets === 1_000_000 ? '10⁶' : largeTickets.toLocaleString('en-US'),
@@ -79,7 +94,14 @@ function sizes(largeTickets: number): [Size, Size] {
       customers: scaled(1_000_000),
       reps: Math.max(100, Math.round(10_000 * factor)),
       agents: Math.max(100, Math.round(1_000 * factor)),
-      noise: { tickets: scaled(100_000), customers: scaled(100_000), reps: 500, agents: 50 },
+      finance: finance.large,
+      noise: {
+        tickets: scaled(100_000),
+        customers: scaled(100_000),
+        reps: 500,
+        agents: 50,
+        finance: finance.noise,
+      },
     },
   ]
 }
@@ -237,6 +259,7 @@ interface Filled {
   customers: number
   reps: number
   agents: number
+  finance: FinanceSize
 }
 
 async function fillTenant(
@@ -260,6 +283,18 @@ async function fillTenant(
   await chunked('agents', SQL_AGENTS, from.agents, to.agents)
   await chunked('customers', SQL_CUSTOMERS, from.customers, to.customers)
   await chunked('tickets', SQL_TICKETS, from.tickets, to.tickets, [to.customers, busyReps(to.reps)])
+  await fillFinance(
+    {
+      run: (what, sql, a, b, extra) => chunked(what, sql, a, b, extra),
+      tickets: to.tickets,
+      customers: to.customers,
+      busyReps: busyReps(to.reps),
+      agents: to.agents,
+      reps: to.reps,
+    },
+    from.finance,
+    to.finance,
+  )
   await client.query('update organizations set ticket_sequence = 1000 + $2 where id = $1', [
     tenant.id,
     to.tickets,
@@ -273,6 +308,7 @@ const FILLED_TABLES = [
   'customer_profiles',
   'agent_configurations',
   'tickets',
+  ...FINANCE_TABLES,
 ]
 
 async function fill(
@@ -284,7 +320,7 @@ async function fill(
 ): Promise<number> {
   const t0 = performance.now()
   const filled = (size: Size | undefined, main: boolean): Filled => {
-    if (!size) return { tickets: 0, customers: 0, reps: 0, agents: 0 }
+    if (!size) return { tickets: 0, customers: 0, reps: 0, agents: 0, finance: EMPTY_FINANCE }
     return main ? size : size.noise
   }
   for (const tenant of tenants) {
@@ -307,6 +343,7 @@ const listers = {
   representatives: (db, q) => listRepresentatives(db, ListRepresentativesQuerySchema.parse(params(q))),
   customers: (db, q) => listCustomers(db, ListCustomersQuerySchema.parse(params(q))),
   agents: (db, q) => listAgents(db, ListAgentsQuerySchema.parse(params(q))),
+  ...financeListers,
 } satisfies Record<string, Lister>
 type Resource = keyof typeof listers
 
@@ -318,7 +355,7 @@ const customerOwnership: Record<string, readonly OwnershipRule[]> = {
 
 interface Shape {
   resource: Resource
-  kind: 'sort' | 'filter' | 'inbox' | 'cursor' | 'role'
+  kind: 'sort' | 'filter' | 'pair' | 'inbox' | 'cursor' | 'role'
   query: string
   role: PrincipalRole
   /** Walk this many pages first and measure the next one. */
@@ -331,6 +368,9 @@ interface Ids {
   repUser: string
   rep: string
   customer: string
+  agent: string
+  ticket: string
+  budget: string
 }
 
 function shapes(ids: Ids, now: Date): Shape[] {
@@ -397,6 +437,7 @@ function shapes(ids: Ids, now: Date): Shape[] {
     admin('agents', 'sort', 'sort=createdAt'),
     admin('agents', 'filter', 'status=ACTIVE'),
     admin('agents', 'filter', 'type=TRIAGE'),
+    ...financeShapes(ids, now).map((shape: FinanceShape): Shape => shape),
   ].map((shape) => (shape.kind === 'cursor' ? { ...shape, deep: true } : shape))
 }
 
@@ -405,10 +446,14 @@ function shapeName(shape: Shape, ids: Ids): string {
   const query = shape.query
     .replaceAll(ids.rep, '<rep>')
     .replaceAll(ids.customer, '<customer>')
+    .replaceAll(ids.agent, '<agent>')
+    .replaceAll(ids.ticket, '<ticket>')
+    .replaceAll(/budgetId=[^&]*&?/g, '')
     .replace(/=(\d{4}-\d\d-\d\d)T[^&]*/g, '=$1')
+  const resource = shape.resource === 'budgets/usage' ? 'budgets/<budget>/usage' : shape.resource
   const who = shape.role === 'CUSTOMER' ? ' (as the CUSTOMER)' : ''
   const deep = shape.deep ? ` + cursor of page ${DEEP_PAGES + 1}` : ''
-  return `${shape.resource}?${query}${deep}${who}`
+  return `${resource}?${query}${deep}${who}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -466,6 +511,7 @@ const LIST_TABLES = new Set([
   'representatives',
   'customer_profiles',
   'agent_configurations',
+  ...FINANCE_TABLES,
 ])
 
 function summarize(plan: PlanNode, executionMs: number): PlanSummary {
@@ -588,7 +634,9 @@ async function prepare(runner: Runner, shape: Shape): Promise<Prepared> {
     if (i >= 3) e2e.push(performance.now() - t0)
     rows = page.data.length
   }
-  const [begin, list] = captured ?? []
+  // app_begin_request, [a lookup of the parent, e.g. the budget of /usage,] the list statement.
+  const begin = captured?.[0]
+  const list = captured && captured.length >= 2 ? captured[captured.length - 1] : undefined
   if (!begin || !list || !begin.query.includes('app_begin_request')) {
     throw new Error(`${shape.query}: expected one batch of app_begin_request + the list statement`)
   }
@@ -642,6 +690,7 @@ interface Row {
 }
 
 const ms = (value: number) => value.toFixed(2)
+const n = (value: number) => value.toLocaleString('en-US')
 
 function verdict(row: Row): { ok: boolean; why: string } {
   const ratio = row.large.p50 / row.small.p50
@@ -695,6 +744,8 @@ interface ScaleOptions {
   migrations: string | undefined
   /** Leave the scratch database for a closer look (prints its URL; drop it yourself). */
   keep: boolean
+  /** `--lists refunds,escalations`: measure only these resources' shapes (all are filled anyway). */
+  lists: Set<string> | undefined
 }
 
 function parseScaleOptions(argv: string[]): ScaleOptions {
@@ -706,11 +757,13 @@ function parseScaleOptions(argv: string[]): ScaleOptions {
     return parsed
   }
   const folder = argv.indexOf('--migrations')
+  const lists = argv.indexOf('--lists')
   const options = {
     tickets: value('--tickets', 1_000_000),
     runs: value('--runs', 50),
     migrations: folder < 0 ? undefined : resolve(String(argv[folder + 1])),
     keep: argv.includes('--keep'),
+    lists: lists < 0 ? undefined : new Set(String(argv[lists + 1]).split(',')),
   }
   if (options.tickets < 10_000) throw new Error('--tickets must be at least 10000 (the small size is 1000)')
   return options
@@ -786,9 +839,14 @@ export async function runScaleBench(argv: string[]): Promise<number> {
       repUser: await md5Uuid(direct, `${main.slug}:repuser:1`),
       rep: await md5Uuid(direct, `rep:${await md5Uuid(direct, `${main.slug}:repuser:1`)}`),
       customer: await md5Uuid(direct, `${main.slug}:cust:1`),
+      agent: await md5Uuid(direct, `${main.slug}:agent:1`),
+      ticket: await md5Uuid(direct, `${main.slug}:ticket:1`),
+      budget: await md5Uuid(direct, `${main.slug}:budget:1`),
     }
     const runner: Runner = { appUrl: local.connectionString('app_api'), direct, runs: options.runs, ids }
-    const list = shapes(ids, now)
+    const list = shapes(ids, now).filter(
+      (shape) => !options.lists || options.lists.has(shape.resource.split('/')[0] as string),
+    )
     console.log(
       `filled in ${fillSmall.toFixed(0)} s; measuring ${list.length} list shapes at ${small.label} …`,
     )
@@ -811,11 +869,22 @@ export async function runScaleBench(argv: string[]): Promise<number> {
     console.log(
       `\nOne tenant (scale-bench) at ${small.label} and ${large.label} tickets; ${small.customers.toLocaleString('en-US')} → ${large.customers.toLocaleString('en-US')} customers, ` +
         `${small.reps} → ${large.reps.toLocaleString('en-US')} representatives, ${small.agents} → ${large.agents.toLocaleString('en-US')} agents; ` +
-        `three noise tenants with ${large.noise.tickets.toLocaleString('en-US')} tickets and customers each. ` +
+        `${n(small.finance.refunds)} → ${n(large.finance.refunds)} refunds, ${n(small.finance.escalations)} → ${n(large.finance.escalations)} escalations, ` +
+        `${n(small.finance.usage)} → ${n(large.finance.usage)} budget usage records over ${n(small.finance.budgets)} → ${n(large.finance.budgets)} budgets, ` +
+        `${n(small.finance.rules)} → ${n(large.finance.rules)} decision rules, ${n(small.finance.metricsDays)} → ${n(large.finance.metricsDays)} days of metrics, ` +
+        `team metrics of ${small.finance.teamReps} → ${large.finance.teamReps} representatives over ${small.finance.teamDays} → ${n(large.finance.teamDays)} days; ` +
+        `three noise tenants with ${n(large.noise.tickets)} tickets and customers, ${n(large.noise.finance.refunds)} refunds and escalations each. ` +
         `p50 of ${options.runs} runs of the list statement as app_api with the tenant bound (interleaved); pages = 8 kB buffers it touched; ` +
         `e2e = p50 of the data-layer call through the local Neon endpoint.\n`,
     )
     console.log(table(rows, small, large))
+    const counted = await direct.query<{ table: string; rows: string }>(
+      `select relname as table, n_live_tup::text as rows from pg_stat_user_tables where relname = any($1) order by relname`,
+      [FILLED_TABLES],
+    )
+    console.log(
+      `\nrows in all tenants: ${counted.rows.map((r) => `${r.table} ${n(Number(r.rows))}`).join(', ')}`,
+    )
     const failed = rows.filter((row) => !verdict(row).ok)
     const within = rows.length - failed.length
     console.log(

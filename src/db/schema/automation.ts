@@ -92,9 +92,27 @@ export const decisionRules = pgTable(
       t.isActive,
       t.priority,
     ),
-    index('decision_rules_organization_id_agent_configuration_id_idx').on(
+    // The list's orders (evaluation order; creation time) and the agent filter in evaluation order (also the agent
+    // foreign key's index): measured by `npm run bench -- --scale`.
+    index('decision_rules_organization_id_priority_created_at_id_idx').on(
+      t.organizationId,
+      t.priority,
+      t.createdAt,
+      t.id,
+    ),
+    index('decision_rules_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    index('decision_rules_organization_id_agent_priority_idx').on(
       t.organizationId,
       t.agentConfigurationId,
+      t.priority,
+      t.createdAt,
+      t.id,
+    ),
+    index('decision_rules_organization_id_agent_created_at_idx').on(
+      t.organizationId,
+      t.agentConfigurationId,
+      t.createdAt,
+      t.id,
     ),
     check('decision_rules_name_not_blank', sql`btrim(name) <> ''`),
     check('decision_rules_priority_non_negative', sql`priority >= 0`),

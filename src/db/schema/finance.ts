@@ -14,7 +14,13 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { decisionRules } from './automation'
-import { budgetPeriodEnum, budgetTypeEnum, refundReasonEnum, refundStatusEnum } from './enums'
+import {
+  budgetPeriodEnum,
+  budgetTypeEnum,
+  budgetTypeValues,
+  refundReasonEnum,
+  refundStatusEnum,
+} from './enums'
 import {
   customerOwnRowsPolicy,
   money,
@@ -56,6 +62,25 @@ export const budgets = pgTable(
     // One budget of a name per period start: `next-period` twice gives one next budget, not two.
     unique('budgets_organization_id_name_period_start_key').on(t.organizationId, t.name, t.periodStart),
     index('budgets_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
+    // The list's filters in its keyset order: currency (bpchar) and is_active (boolean) comparisons are LEAKPROOF,
+    // the type's enum one is not (one partial index per type). Measured by `npm run bench -- --scale`.
+    index('budgets_organization_id_currency_created_at_id_idx').on(
+      t.organizationId,
+      t.currency,
+      t.createdAt,
+      t.id,
+    ),
+    index('budgets_organization_id_is_active_created_at_id_idx').on(
+      t.organizationId,
+      t.isActive,
+      t.createdAt,
+      t.id,
+    ),
+    ...budgetTypeValues.map((value) =>
+      index(`budgets_type_${value.toLowerCase()}_idx`)
+        .on(t.organizationId, t.createdAt, t.id)
+        .where(sql.raw(`type = '${value}'`)),
+    ),
     // Finding the active budget of a type that covers a date (refund approval).
     index('budgets_organization_id_type_is_active_period_idx').on(
       t.organizationId,
@@ -135,6 +160,13 @@ export const refunds = pgTable(
       t.createdAt,
       t.id,
     ),
+    // The open set (PENDING: to decide; APPROVED: to process) in the keyset order: the status filter's enum comparison
+    // is no index condition under row-level security, and old refunds are almost all decided, so `status=PENDING`
+    // (or `PENDING,APPROVED`) oldest first read every decided refund before the stale ones (issue 17). The planner
+    // proves `status IN ('PENDING')` implies the predicate; a page reads about twice its rows.
+    index('refunds_status_open_idx')
+      .on(t.organizationId, t.createdAt, t.id)
+      .where(sql`status in ('PENDING', 'APPROVED')`),
     index('refunds_organization_id_customer_id_created_at_id_idx').on(
       t.organizationId,
       t.customerId,

@@ -190,6 +190,15 @@ export const escalations = pgTable(
         .on(t.organizationId, t.priorityRank, t.createdAt, t.id)
         .where(sql.raw(`status = '${value}'`)),
     ),
+    // The open queue (PENDING, ASSIGNED, IN_PROGRESS) in both orders: `status=PENDING,ASSIGNED,IN_PROGRESS` is no
+    // single-value partial index's predicate, and `status=PENDING&sort=createdAt` read every resolved escalation
+    // before the few stale open ones (issue 17). One status of the three reads about three rows per row listed.
+    index('escalations_open_queue_idx')
+      .on(t.organizationId, t.priorityRank, t.createdAt, t.id)
+      .where(sql`status in ('PENDING', 'ASSIGNED', 'IN_PROGRESS')`),
+    index('escalations_open_created_at_idx')
+      .on(t.organizationId, t.createdAt, t.id)
+      .where(sql`status in ('PENDING', 'ASSIGNED', 'IN_PROGRESS')`),
     ...escalationReasonValues.map((value) =>
       index(`escalations_reason_${value.toLowerCase()}_queue_idx`)
         .on(t.organizationId, t.priorityRank, t.createdAt, t.id)
