@@ -30,7 +30,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  * validator and graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle
  * and startup" says what the remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 208 * 1024
+export const BUDGET_GZIP_BYTES = 214 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 
