@@ -141,20 +141,23 @@ function mutationOf(role: PrincipalRole, ids: fc.Arbitrary<string>): fc.Arbitrar
       )
       .map((parts) => (parts.length ? `(${parts.join(', ')})` : ''))
     const named = getNamedType(chosen.type)
-    const selection = isObjectType(named)
-      ? fc.oneof(
-          // Its own fields (mostly valid documents, so that most run), or a generated selection with relations.
-          fc
-            .subarray(
-              Object.values(named.getFields())
-                .filter((member) => !isObjectType(getNamedType(member.type)))
-                .map((member) => member.name),
-              { minLength: 1 },
-            )
-            .map((names) => ` { ${names.join(' ')} }`),
-          selectionOf(role, named.name, 2).map((inner) => ` { ${inner} }`),
-        )
-      : fc.constant('')
+    const scalars = isObjectType(named)
+      ? Object.values(named.getFields())
+          .filter((member) => !isObjectType(getNamedType(member.type)))
+          .map((member) => member.name)
+      : []
+    const related = (): fc.Arbitrary<string> =>
+      selectionOf(role, named.name, 2).map((inner) => ` { ${inner} }`)
+    // Its own fields (mostly valid documents, so that most run), or a generated selection with relations; a payload
+    // with no scalar field of its own (e.g. one that only wraps objects) has only the latter.
+    const selection = !isObjectType(named)
+      ? fc.constant('')
+      : scalars.length === 0
+        ? related()
+        : fc.oneof(
+            fc.subarray(scalars, { minLength: 1 }).map((names) => ` { ${names.join(' ')} }`),
+            related(),
+          )
     return fc.tuple(args, selection).map(([a, s]) => `${chosen.name}${a}${s}`)
   })
   return fc
