@@ -169,15 +169,15 @@ function recomputeRange(): { from: string; to: string } {
   return { from: day(91), to: day(0) }
 }
 
-async function recompute(url: string, token: string): Promise<{ status: number; ms: number }> {
+async function recompute(url: string, token: string): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now()
   const response = await fetch(`${url}/v1/metrics/recompute`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(recomputeRange()),
   })
-  await response.arrayBuffer()
-  return { status: response.status, ms: performance.now() - started }
+  const body = await response.text()
+  return { status: response.status, ms: performance.now() - started, body }
 }
 
 /** Waves of WAVE parallel recomputes of A, back to back, until `stop` resolves; counts the answers by status. */
@@ -218,7 +218,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     const [adminA, readerB] = [tokenOf('acme', 'ADMIN'), tokenOf('globex', 'REPRESENTATIVE')]
 
     const alone = await recompute(api, adminA)
-    if (alone.status !== 200) throw new Error(`a 92-day recompute of A answered ${alone.status}`)
+    if (alone.status !== 200) throw new Error(`a 92-day recompute of A answered ${alone.status} ${alone.body}`)
     // Warm-up of B's path (isolate, plan cache), then B alone.
     await measureReads(api, readerB, { ...options, duration: 2 })
     const quiet = await measureReads(api, readerB, options)
