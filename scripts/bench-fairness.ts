@@ -218,7 +218,8 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     const [adminA, readerB] = [tokenOf('acme', 'ADMIN'), tokenOf('globex', 'REPRESENTATIVE')]
 
     const alone = await recompute(api, adminA)
-    if (alone.status !== 200) throw new Error(`a 92-day recompute of A answered ${alone.status} ${alone.body}`)
+    if (alone.status !== 200)
+      throw new Error(`a 92-day recompute of A answered ${alone.status} ${alone.body}`)
     // Warm-up of B's path (isolate, plan cache), then B alone.
     await measureReads(api, readerB, { ...options, duration: 2 })
     const quiet = await measureReads(api, readerB, options)
