@@ -223,7 +223,8 @@ export async function eventDeliveries(
 
 /**
  * POST /v1/events/{id}/redeliver: the event delivered again to every enabled endpoint subscribed to its type (the
- * fan-out's rule, 0019 app_fan_out_event), or to `endpointId` only, in one round trip. Each endpoint has one
+ * fan-out's rule: the SQL function app_webhook_subscribes, migration webhook_subscription_rule), or to `endpointId`
+ * only, in one round trip. Each endpoint has one
  * delivery of an event (unique endpoint, event): an existing one is re-opened exactly as the per-delivery
  * redelivery does (pending, due now, attempts continue from its count; same webhook-id), a missing one (the
  * endpoint was created or subscribed after the event) is created. The caller enqueues the returned deliveries.
@@ -235,7 +236,8 @@ export async function redeliverEvent(
   eventId: string,
   endpointId: string | undefined,
 ): Promise<WebhookDeliveryRow[]> {
-  const subscribed = sql`e.enabled_events ?| array['*', ev.type, ev.object_type || '.*']`
+  // The fan-out's rule (one SQL function, app_webhook_subscribes, also called by the app_fan_out_event trigger).
+  const subscribed = sql`app_webhook_subscribes(e.enabled_events, ev.type, ev.object_type)`
   const onlyEndpoint = endpointId ? sql`and e.id = ${endpointId}` : sql``
   const queue = db.raw(sql`insert into ${webhookDeliveries} as d
       (organization_id, endpoint_id, event_id, next_attempt_at, enqueued_at)
@@ -248,7 +250,7 @@ export async function redeliverEvent(
     returning d.id`)
   // Why nothing was queued, read in the same batch: the event, and the named endpoint with its subscription.
   const why = db.raw(sql`select ev.id as event_id, e.id as endpoint_id, e.enabled,
-      coalesce(e.enabled_events ?| array['*', ev.type, ev.object_type || '.*'], false) as subscribed
+      coalesce(${subscribed}, false) as subscribed
     from ${events} ev left join ${webhookEndpoints} e
       on e.organization_id = ev.organization_id and e.id = ${endpointId ?? null}::uuid
     where ev.organization_id = ${db.organizationId} and ev.id = ${eventId}`)
