@@ -60,7 +60,10 @@ describe('the webhook subscription rule', () => {
     const fannedOut = await ownerSql`select endpoint_id from webhook_deliveries where event_id = ${eventId}`
     expect(fannedOut.map((row) => row.endpoint_id).sort()).toEqual([...expected].sort())
 
-    const response = await api(`/v1/events/${eventId}/redeliver`, { method: 'POST', token: tenant.tokens.ADMIN })
+    const response = await api(`/v1/events/${eventId}/redeliver`, {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+    })
     expect(response.status, await response.clone().text()).toBe(202)
     const redelivered = await json<{ data: Array<{ endpointId: string }> }>(response)
     expect(redelivered.data.map((delivery) => delivery.endpointId).sort()).toEqual([...expected].sort())
