@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   boolean,
   char,
   check,
@@ -108,6 +109,15 @@ export const refunds = pgTable(
     customerId: uuid('customer_id').notNull(),
     ticketId: uuid('ticket_id'),
     amount: money('amount').notNull(),
+    /**
+     * The amount in hundredths, whatever the currency (a JPY amount of 1500.00 is 150000): an exact integer image of
+     * numeric(12,2), kept by Postgres, so the amount filters and the amount order mean what `amount` means. int8
+     * comparisons are LEAKPROOF (numeric's are not), so under row-level security an index serves them (issue 17).
+     * Never written, never in a representation.
+     */
+    amountCents: bigint('amount_cents', { mode: 'number' })
+      .notNull()
+      .generatedAlwaysAs(sql`(amount * 100)::bigint`),
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     reason: refundReasonEnum('reason').notNull(),
     status: refundStatusEnum('status').notNull().default('PENDING'),
@@ -167,6 +177,14 @@ export const refunds = pgTable(
     index('refunds_status_open_idx')
       .on(t.organizationId, t.createdAt, t.id)
       .where(sql`status in ('PENDING', 'APPROVED')`),
+    // An amount range in the amount order (`amountMin` / `amountMax`, `sort=amount` / `-amount`): the range and the
+    // keyset cursor are one index condition, flat at any size (issue 17).
+    index('refunds_organization_id_amount_cents_created_at_id_idx').on(
+      t.organizationId,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
     index('refunds_organization_id_customer_id_created_at_id_idx').on(
       t.organizationId,
       t.customerId,

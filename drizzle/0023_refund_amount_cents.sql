@@ -1,0 +1,2 @@
+ALTER TABLE "refunds" ADD COLUMN "amount_cents" bigint GENERATED ALWAYS AS ((amount * 100)::bigint) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "refunds_organization_id_amount_cents_created_at_id_idx" ON "refunds" USING btree ("organization_id","amount_cents","created_at","id");
