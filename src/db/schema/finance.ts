@@ -185,6 +185,19 @@ export const refunds = pgTable(
       t.createdAt,
       t.id,
     ),
+    // One currency's amounts in order (`currency=GBP&sort=-amount`): bpchar equality is LEAKPROOF, an index condition.
+    index('refunds_organization_id_currency_amount_cents_idx').on(
+      t.organizationId,
+      t.currency,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
+    // The open set in the amount order: `status=PENDING` (or `PENDING,APPROVED`) by amount would otherwise read the
+    // decided refunds of the range too (the enum comparison is no index condition under RLS), as refunds_status_open_idx.
+    index('refunds_status_open_amount_idx')
+      .on(t.organizationId, t.amountCents, t.createdAt, t.id)
+      .where(sql`status in ('PENDING', 'APPROVED')`),
     index('refunds_organization_id_customer_id_created_at_id_idx').on(
       t.organizationId,
       t.customerId,
