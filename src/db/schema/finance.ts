@@ -193,6 +193,15 @@ export const refunds = pgTable(
       t.createdAt,
       t.id,
     ),
+    // A customer's refunds by amount: a customer's share of the tenant's refunds shrinks as the tenant grows (customer 1
+    // of the bench: 10 % at 10³, 2 % at 10⁵), so the amount index alone read 1,000+ rows a page at 10⁵.
+    index('refunds_organization_id_customer_id_amount_cents_idx').on(
+      t.organizationId,
+      t.customerId,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
     // The open set in the amount order: `status=PENDING` (or `PENDING,APPROVED`) by amount would otherwise read the
     // decided refunds of the range too (the enum comparison is no index condition under RLS), as refunds_status_open_idx.
     index('refunds_status_open_amount_idx')
