@@ -8,7 +8,7 @@
  * Distributions, like real use: refunds and escalations over three years; status follows age (the last days hold
  * the open set: PENDING/APPROVED refunds, PENDING/ASSIGNED/IN_PROGRESS escalations; older ones are decided,
  * processed or resolved, with a small stale backlog); customers skewed (customer 1 has ~10 % of refunds, as for
- * tickets); refund amounts log-normal around 40 (≤ 2.00: ~0.6 %); currencies USD 85 / EUR 10 / GBP 4 / JPY 1 %;
+ * tickets); refund amounts log-normal around 40 (≤ 5.00: ~4 %, ≥ 250.00: ~6 %); currencies USD 85 / EUR 10 / GBP 4 / JPY 1 %;
  * escalations skewed over the busy representatives and over the agents; the first 30 refunds and escalations of a
  * tenant are recent and open, so the open shapes fill a page at the small size too. Budgets, decision rules and
  * metrics are small by nature (a unique period start per metrics row, a rule list someone reads and edits): their
@@ -16,6 +16,8 @@
  */
 import type { PrincipalRole } from '../src/auth/principal'
 import type { TenantDb } from '../src/db/tenant'
+import { ApiError } from '../src/lib/errors'
+import { listSort, type SortRule } from '../src/lib/pagination'
 import { listBudgets, listUsage } from '../src/resources/budgets/budgets.data'
 import { ListBudgetsQuerySchema, ListUsageQuerySchema } from '../src/resources/budgets/budgets.schemas'
 import { listRules } from '../src/resources/decision-rules/decision-rules.data'
@@ -25,7 +27,7 @@ import { ListEscalationsQuerySchema } from '../src/resources/escalations/escalat
 import { listMetrics, listTeamMetrics } from '../src/resources/metrics/metrics.data'
 import { ListMetricsQuerySchema, ListTeamMetricsQuerySchema } from '../src/resources/metrics/metrics.schemas'
 import { listRefunds } from '../src/resources/refunds/refunds.data'
-import { ListRefundsQuerySchema } from '../src/resources/refunds/refunds.schemas'
+import { ListRefundsQuerySchema, refundSortRule } from '../src/resources/refunds/refunds.schemas'
 
 export interface FinanceSize {
   refunds: number
@@ -320,34 +322,52 @@ export interface FinanceIds {
 
 export interface FinanceShape {
   resource: FinanceResource
-  kind: 'sort' | 'filter' | 'pair' | 'cursor'
+  /** `refused`: a combination the list refuses (400 UNSUPPORTED_FILTER_SORT): listed, not measured. */
+  kind: 'sort' | 'filter' | 'pair' | 'cursor' | 'refused'
   query: string
   role: PrincipalRole
   deep?: boolean
 }
 
 /**
- * Every sort alone, every filter alone (with the list's default sort) and every filter with each other sort.
- * `first` is the list's default sort.
+ * Every sort alone, every filter alone (with the list's default sort, or the one its sort rule gives that filter) and
+ * every filter with each other sort. `first` is the list's default sort. With a sort rule (src/lib/pagination.ts,
+ * `SortRule`), the combinations the list refuses are kept as `refused` shapes (reported, not measured): the API's
+ * own rule decides, so the bench never measures what the API does not serve, nor skips what it does.
  */
 function matrix(
   resource: FinanceResource,
   sorts: readonly string[],
   filters: string[],
   extra: Partial<FinanceShape> = {},
+  rule?: SortRule<string>,
 ): FinanceShape[] {
-  const [defaultSort] = sorts
   const base = { resource, role: 'ADMIN' as PrincipalRole, ...extra }
   const withBase = (query: string) => (extra.query ? `${extra.query}&${query}` : query)
+  const sortOf = (filter: string, sort?: string): string | undefined => {
+    if (!rule) return sort ?? sorts[0]
+    try {
+      return listSort({ ...Object.fromEntries(new URLSearchParams(filter)), sort }, rule)
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'UNSUPPORTED_FILTER_SORT') return undefined
+      throw error
+    }
+  }
   return [
     ...sorts.map((sort) => ({ ...base, kind: 'sort' as const, query: withBase(`sort=${sort}`) })),
-    ...filters.flatMap((filter) =>
-      sorts.map((sort) => ({
-        ...base,
-        kind: sort === defaultSort ? ('filter' as const) : ('pair' as const),
-        query: withBase(sort === defaultSort ? filter : `${filter}&sort=${sort}`),
-      })),
-    ),
+    ...filters.flatMap((filter) => {
+      const byDefault = sortOf(filter)
+      return [
+        { ...base, kind: 'filter' as const, query: withBase(filter) },
+        ...sorts
+          .filter((sort) => sort !== byDefault)
+          .map((sort) => ({
+            ...base,
+            kind: sortOf(filter, sort) === undefined ? ('refused' as const) : ('pair' as const),
+            query: withBase(`${filter}&sort=${sort}`),
+          })),
+      ]
+    }),
   ]
 }
 
@@ -358,7 +378,7 @@ export function financeShapes(ids: FinanceIds, now: Date): FinanceShape[] {
   return [
     ...matrix(
       'refunds',
-      ['-createdAt', 'createdAt'],
+      refundSortRule.sorts,
       [
         'status=PENDING',
         'status=PENDING,APPROVED',
@@ -366,13 +386,17 @@ export function financeShapes(ids: FinanceIds, now: Date): FinanceShape[] {
         `customerId=${ids.customer}`,
         `ticketId=${ids.ticket}`,
         'currency=GBP',
-        'amountMin=1000.00',
-        'amountMax=2.00',
+        // The tails of the amounts (≈ 6 % ≥ 250.00, ≈ 4 % ≤ 5.00): a page of matches at 10³ too.
+        'amountMin=250.00',
+        'amountMax=5.00',
         `createdFrom=${iso(30 * day)}`,
         `createdTo=${iso(1000 * day)}`,
       ],
+      {},
+      refundSortRule,
     ),
     { resource: 'refunds', kind: 'cursor', query: 'sort=-createdAt', role: 'ADMIN', deep: true },
+    { resource: 'refunds', kind: 'cursor', query: 'sort=amount', role: 'ADMIN', deep: true },
     ...matrix(
       'escalations',
       ['queue', '-createdAt', 'createdAt'],

@@ -43,6 +43,78 @@ export function sortQuerySchema<const S extends string>(names: readonly [S, ...S
   return z.enum(names).default(defaultSort).openapi({ description: 'Sort order (whitelist).' })
 }
 
+/**
+ * Which sorts a list accepts with which filters: its sorts, its default, and the filters that only some sorts serve
+ * flat at any size (no index holds such a filter's range in another order: an amount range in creation order is
+ * read row by row until a page matches). With such a filter the sort must be one of its sorts, the first of which
+ * is then the default. One declaration per list: the REST query's `sort` (and its OpenAPI descriptions), and the
+ * same list read by `expand` and GraphQL (src/reads), decide the sort with `listSort`.
+ */
+export interface SortRule<S extends string> {
+  sorts: readonly [S, ...S[]]
+  default: S
+  narrowedBy?: Readonly<Record<string, readonly [S, ...S[]]>>
+}
+
+const quoted = (names: readonly string[]) => names.map((name) => `\`${name}\``).join(', ')
+
+/** The sorts a rule accepts with the filters given (all of them without a narrowing filter). */
+function acceptedSorts<S extends string>(rule: SortRule<S>, filters: readonly string[]): readonly S[] {
+  return filters.reduce<readonly S[]>(
+    (accepted, filter) => accepted.filter((sort) => rule.narrowedBy?.[filter]?.includes(sort) ?? true),
+    rule.sorts,
+  )
+}
+
+/**
+ * The sort of a list query: the caller's, else the default of the narrowing filters given, else the list's. A sort
+ * a given filter does not accept is a 400 UNSUPPORTED_FILTER_SORT naming the combination and the accepted sorts.
+ */
+export function listSort<S extends string>(
+  query: { sort?: S | undefined } & Record<string, unknown>,
+  rule: SortRule<S>,
+): S {
+  const narrowing = Object.keys(rule.narrowedBy ?? {}).filter((filter) => query[filter] !== undefined)
+  const accepted = acceptedSorts(rule, narrowing)
+  const sort = query.sort ?? (narrowing.length > 0 ? accepted[0] : rule.default)
+  if (sort !== undefined && accepted.includes(sort)) return sort
+  const given = quoted(narrowing)
+  throw new ApiError(
+    400,
+    'UNSUPPORTED_FILTER_SORT',
+    'Bad Request',
+    `${given} with \`sort=${sort ?? ''}\` is not supported: no index serves that filter in that order at every ` +
+      `size. Accepted with ${given}: ${accepted.length > 0 ? quoted(accepted) : 'none'} (the first is the default).`,
+    { errors: [{ path: 'sort', message: `Not accepted with ${given}; accepted: ${quoted(accepted)}.` }] },
+  )
+}
+
+/** `?sort=` of a list with a sort rule: optional, its default and every narrowing filter's sorts in its description. */
+export function sortParameter<S extends string>(rule: SortRule<S>) {
+  const narrowing = Object.entries(rule.narrowedBy ?? {}).map(
+    ([filter, sorts]) =>
+      ` With \`${filter}\`: ${quoted(sorts as readonly S[])} only (default \`${sorts[0]}\`).`,
+  )
+  return z
+    .enum(rule.sorts)
+    .optional()
+    .openapi({
+      description:
+        `Sort order (whitelist). Default: \`${rule.default}\`.${narrowing.join('')}` +
+        (narrowing.length > 0 ? ' Any other sort with such a filter is 400 `UNSUPPORTED_FILTER_SORT`.' : ''),
+    })
+}
+
+/** What a narrowing filter's description adds: the sorts it is listed in (for its parameter's description). */
+export function narrowedSortsNote<S extends string>(rule: SortRule<S>, filter: string): string {
+  const sorts = rule.narrowedBy?.[filter]
+  if (!sorts) throw new Error(`${filter} narrows no sort`)
+  return (
+    `Listed in ${quoted(sorts)} order only (default \`${sorts[0]}\`): with any other sort the request is 400 ` +
+    '`UNSUPPORTED_FILTER_SORT` (no index serves it in another order at every size).'
+  )
+}
+
 /** `{ data, nextCursor }` schema of a list response. */
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name)

@@ -177,10 +177,10 @@ export const readNodes: Record<ReadNodeName, ReadNode> = {
       query: ListRefundsQuerySchema,
       sorts: refundData.sortOrders,
       defaultSort: '-createdAt',
-      plan: (query) => ({
-        filters: refundData.filtersOf(query as z.output<typeof ListRefundsQuerySchema>),
-        sort: (query as { sort: string }).sort,
-      }),
+      plan: (query) => {
+        const q = query as z.output<typeof ListRefundsQuerySchema>
+        return { filters: refundData.filtersOf(q), sort: refundData.refundListSort(q) }
+      },
     },
   },
   Customer: {

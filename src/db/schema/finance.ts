@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   boolean,
   char,
   check,
@@ -108,6 +109,15 @@ export const refunds = pgTable(
     customerId: uuid('customer_id').notNull(),
     ticketId: uuid('ticket_id'),
     amount: money('amount').notNull(),
+    /**
+     * The amount in hundredths, whatever the currency (a JPY amount of 1500.00 is 150000): an exact integer image of
+     * numeric(12,2), kept by Postgres, so the amount filters and the amount order mean what `amount` means. int8
+     * comparisons are LEAKPROOF (numeric's are not), so under row-level security an index serves them (issue 17).
+     * Never written, never in a representation.
+     */
+    amountCents: bigint('amount_cents', { mode: 'number' })
+      .notNull()
+      .generatedAlwaysAs(sql`(amount * 100)::bigint`),
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     reason: refundReasonEnum('reason').notNull(),
     status: refundStatusEnum('status').notNull().default('PENDING'),
@@ -166,6 +176,36 @@ export const refunds = pgTable(
     // proves `status IN ('PENDING')` implies the predicate; a page reads about twice its rows.
     index('refunds_status_open_idx')
       .on(t.organizationId, t.createdAt, t.id)
+      .where(sql`status in ('PENDING', 'APPROVED')`),
+    // An amount range in the amount order (`amountMin` / `amountMax`, `sort=amount` / `-amount`): the range and the
+    // keyset cursor are one index condition, flat at any size (issue 17).
+    index('refunds_organization_id_amount_cents_created_at_id_idx').on(
+      t.organizationId,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
+    // One currency's amounts in order (`currency=GBP&sort=-amount`): bpchar equality is LEAKPROOF, an index condition.
+    index('refunds_organization_id_currency_amount_cents_idx').on(
+      t.organizationId,
+      t.currency,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
+    // A customer's refunds by amount: a customer's share of the tenant's refunds shrinks as the tenant grows (customer 1
+    // of the bench: 10 % at 10³, 2 % at 10⁵), so the amount index alone read 1,000+ rows a page at 10⁵.
+    index('refunds_organization_id_customer_id_amount_cents_idx').on(
+      t.organizationId,
+      t.customerId,
+      t.amountCents,
+      t.createdAt,
+      t.id,
+    ),
+    // The open set in the amount order: `status=PENDING` (or `PENDING,APPROVED`) by amount would otherwise read the
+    // decided refunds of the range too (the enum comparison is no index condition under RLS), as refunds_status_open_idx.
+    index('refunds_status_open_amount_idx')
+      .on(t.organizationId, t.amountCents, t.createdAt, t.id)
       .where(sql`status in ('PENDING', 'APPROVED')`),
     index('refunds_organization_id_customer_id_created_at_id_idx').on(
       t.organizationId,

@@ -4,7 +4,7 @@ import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../.
 import { decisionRules, type Refund, refunds } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
-import type { SortOrder } from '../../lib/pagination'
+import { listSort, type SortOrder } from '../../lib/pagination'
 import { chargeableBudgetExists, chargeRefundStatement, noteChargeFailure } from '../budgets/budgets.data'
 import {
   type CustomerRefundFacts,
@@ -19,11 +19,32 @@ import {
 import { openEscalationStatements } from '../escalations/escalations.data'
 import { insertTicketStatement } from '../tickets/tickets.data'
 import { type RefundAction, refundActionSource } from './refund-actions'
-import type { CreateRefundInput, ListRefundsQuery, RefundSort } from './refunds.schemas'
+import {
+  type CreateRefundInput,
+  type ListRefundsQuery,
+  type RefundSort,
+  refundSortRule,
+} from './refunds.schemas'
 
 export const sortOrders: Record<RefundSort, SortOrder> = {
   '-createdAt': { columns: [refunds.createdAt, refunds.id], direction: 'desc' },
   createdAt: { columns: [refunds.createdAt, refunds.id], direction: 'asc' },
+  // Ties in amount: the oldest first (newest first descending), then the id: a total order, one index's.
+  amount: { columns: [refunds.amountCents, refunds.createdAt, refunds.id], direction: 'asc' },
+  '-amount': { columns: [refunds.amountCents, refunds.createdAt, refunds.id], direction: 'desc' },
+}
+
+/** The hundredths of a money input ("12.50" → 1250), as amount_cents holds them. */
+export function centsOf(amount: string): number {
+  const [units = '0', hundredths = ''] = amount.split('.')
+  return Number(units) * 100 + Number(hundredths.padEnd(2, '0'))
+}
+
+/** The sort of a refunds list query (REST, expand, GraphQL): the caller's, or the amount order with an amount filter. */
+export function refundListSort(
+  query: Pick<ListRefundsQuery, 'sort' | 'amountMin' | 'amountMax'>,
+): RefundSort {
+  return listSort(query, refundSortRule)
 }
 
 /** The list's filters (GET /v1/refunds, and the same arguments of expand and GraphQL, src/reads). */
@@ -34,8 +55,9 @@ export function filtersOf(query: Omit<ListRefundsQuery, 'limit' | 'sort'>) {
     query.customerId ? eq(refunds.customerId, query.customerId) : undefined,
     query.ticketId ? eq(refunds.ticketId, query.ticketId) : undefined,
     query.currency ? eq(refunds.currency, query.currency) : undefined,
-    query.amountMin ? gte(refunds.amount, query.amountMin) : undefined,
-    query.amountMax ? lte(refunds.amount, query.amountMax) : undefined,
+    // On the integer image of the amount (int8 comparisons are LEAKPROOF: an index condition under RLS).
+    query.amountMin ? gte(refunds.amountCents, centsOf(query.amountMin)) : undefined,
+    query.amountMax ? lte(refunds.amountCents, centsOf(query.amountMax)) : undefined,
     query.createdFrom ? gte(refunds.createdAt, query.createdFrom) : undefined,
     query.createdTo ? lt(refunds.createdAt, query.createdTo) : undefined,
   ]
@@ -43,7 +65,13 @@ export function filtersOf(query: Omit<ListRefundsQuery, 'limit' | 'sort'>) {
 
 /** One page of the tenant's refunds (a CUSTOMER's own only: the route's ownership rule and RLS). */
 export function listRefunds(db: TenantDb, query: ListRefundsQuery) {
-  return listTable<typeof refunds, RefundSort, Refund>(db, refunds, query, sortOrders, filtersOf(query))
+  return listTable<typeof refunds, RefundSort, Refund>(
+    db,
+    refunds,
+    { ...query, sort: refundListSort(query) },
+    sortOrders,
+    filtersOf(query),
+  )
 }
 
 export function getRefund(db: TenantDb, refundId: string): Promise<Refund> {

@@ -1,6 +1,12 @@
 import { z } from '@hono/zod-openapi'
 import { refundReasonValues, refundStatusValues, refunds } from '../../db/schema'
-import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
+import {
+  narrowedSortsNote,
+  pageQuerySchema,
+  pageSchema,
+  type SortRule,
+  sortParameter,
+} from '../../lib/pagination'
 import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
 import {
   createSelectSchema,
@@ -37,7 +43,7 @@ export const RefundSchema = createSelectSchema(refunds, {
   processedAt: isoTimestamp.nullable(),
   ...timestampFields,
 })
-  .omit({ organizationId: true })
+  .omit({ organizationId: true, amountCents: true })
   .extend({
     decision: visibleTo(
       ruleReaders,
@@ -81,19 +87,35 @@ export const RefundSchema = createSelectSchema(refunds, {
 export const RefundPageSchema = pageSchema(RefundSchema, 'RefundPage')
 export const RefundIdParamsSchema = idParams('refundId')
 
-export const refundSorts = ['-createdAt', 'createdAt'] as const
+export const refundSorts = ['-createdAt', 'createdAt', 'amount', '-amount'] as const
 export type RefundSort = (typeof refundSorts)[number]
+
+/**
+ * An amount range is listed in amount order (then oldest first, then id): the (org, amount_cents, created_at, id)
+ * index holds the range and the cursor in one index condition; in creation order the scan would read rows until a
+ * page of the range matched, growing with the tenant (issue 17), so a date sort with an amount filter is refused.
+ */
+const amountOrder = ['amount', '-amount'] as const
+export const refundSortRule: SortRule<RefundSort> = {
+  sorts: refundSorts,
+  default: '-createdAt',
+  narrowedBy: { amountMin: amountOrder, amountMax: amountOrder },
+}
 
 export const ListRefundsQuerySchema = z.object({
   ...pageQuerySchema,
-  sort: sortQuerySchema(refundSorts, '-createdAt'),
+  sort: sortParameter(refundSortRule),
   status: csvOf(refundStatusValues),
   reason: csvOf(refundReasonValues),
   customerId: z.uuid().optional(),
   ticketId: z.uuid().optional().openapi({ description: 'Only the refunds of this ticket.' }),
   currency: currencyCode.optional(),
-  amountMin: moneyInput.optional().openapi({ description: 'Amount at least (inclusive).' }),
-  amountMax: moneyInput.optional().openapi({ description: 'Amount at most (inclusive).' }),
+  amountMin: moneyInput.optional().openapi({
+    description: `Amount at least (inclusive), compared as a number whatever the currency. ${narrowedSortsNote(refundSortRule, 'amountMin')}`,
+  }),
+  amountMax: moneyInput.optional().openapi({
+    description: `Amount at most (inclusive), compared as a number whatever the currency. ${narrowedSortsNote(refundSortRule, 'amountMax')}`,
+  }),
   createdFrom: timestampInput.optional().openapi({ description: 'Created at or after (ISO 8601).' }),
   createdTo: timestampInput.optional().openapi({ description: 'Created before (ISO 8601).' }),
   expand: expandParameter('Refund'),

@@ -1,0 +1,5 @@
+ALTER TABLE "refunds" ADD COLUMN "amount_cents" bigint GENERATED ALWAYS AS ((amount * 100)::bigint) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "refunds_organization_id_amount_cents_created_at_id_idx" ON "refunds" USING btree ("organization_id","amount_cents","created_at","id");--> statement-breakpoint
+CREATE INDEX "refunds_organization_id_currency_amount_cents_idx" ON "refunds" USING btree ("organization_id","currency","amount_cents","created_at","id");--> statement-breakpoint
+CREATE INDEX "refunds_organization_id_customer_id_amount_cents_idx" ON "refunds" USING btree ("organization_id","customer_id","amount_cents","created_at","id");--> statement-breakpoint
+CREATE INDEX "refunds_status_open_amount_idx" ON "refunds" USING btree ("organization_id","amount_cents","created_at","id") WHERE status in ('PENDING', 'APPROVED');
