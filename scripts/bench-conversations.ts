@@ -17,7 +17,7 @@
  * as app_api with the tenant bound (`--runs` times, interleaved over 5 rounds): p50, and the 8 kB pages it touched
  * (EXPLAIN ANALYZE, BUFFERS). Target: large ≤ 1.5 × small.
  */
-import pg from 'pg'
+import type pg from 'pg'
 import type { Principal } from '../src/auth/principal'
 import { neonConfig } from '../src/db/neon-http'
 import { messageAttachments, messages, tickets } from '../src/db/schema'
@@ -26,9 +26,8 @@ import { customerAttachments, customerMessages, listMessages } from '../src/reso
 import { ListMessagesQuerySchema } from '../src/resources/messages/messages.schemas'
 import { listTickets } from '../src/resources/tickets/tickets.data'
 import { ListTicketsQuerySchema } from '../src/resources/tickets/tickets.schemas'
-import { createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { openBenchDatabase } from './lib/scratch-database'
 
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
 const TARGET_RATIO = 1.5
 const ROUNDS = 5
 const VOCABULARY = 5_000
@@ -267,18 +266,11 @@ async function main(): Promise<number> {
   const largeMessages = option(argv, '--messages', 1_000_000)
   const runs = option(argv, '--runs', 50)
   const keep = argv.includes('--keep')
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(adminUrl).hostname)) {
-    throw new Error('BENCH_DATABASE_URL must be on the loopback interface')
-  }
   const started = performance.now()
-  const scratch = await createScratchDatabase(adminUrl, 'orgapi_conversations')
-  const direct = new pg.Client({ connectionString: scratch.url })
-  let local: NeonLocal | undefined
+  const database = await openBenchDatabase({ name: 'orgapi_conversations', keep })
   try {
-    local = await startNeonLocal({ backend: { kind: 'postgres', url: scratch.url } })
-    await local.migrate()
-    await direct.connect()
+    const local = database.local
+    const direct = await database.client()
     await direct.query("set timezone = 'UTC'")
     await direct.query(UID)
     const now = new Date()
@@ -364,10 +356,7 @@ async function main(): Promise<number> {
     console.log(`\n${list.length - failed} of ${list.length} shapes within ${TARGET_RATIO}×.`)
     return failed === 0 ? 0 : 1
   } finally {
-    await direct.end().catch(() => {})
-    await local?.close().catch(() => {})
-    if (keep) console.log(`kept ${scratch.url}`)
-    else await scratch.drop()
+    await database.close()
     console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   }
 }

@@ -24,12 +24,12 @@ import {
   startWrangler,
   Teardown,
 } from './lib/bench-harness'
-import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { openBenchDatabase } from './lib/scratch-database'
+import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
 
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
 const WAVE = 12
 const MAX_RATIO = 2
 
@@ -62,16 +62,11 @@ function parseOptions(argv: string[]): Options {
 
 /** A fresh scratch database on the benchmark's PostgreSQL server (never PGlite: fairness needs real concurrency). */
 async function startDatabase(teardown: Teardown): Promise<{ local: NeonLocal; url: string }> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
-  assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
-  const scratch = await createScratchDatabase(adminUrl, 'orgapi_fairness')
-  teardown.add('drop the scratch database', scratch.drop)
-  const backend: Backend = { kind: 'postgres', url: scratch.url }
-  const local = await startNeonLocal({ backend, host: HOST })
-  teardown.add('stop the local endpoint', () => local.close())
-  await local.migrate()
+  const database = await openBenchDatabase({ name: 'orgapi_fairness', host: HOST })
+  teardown.add('stop the local endpoint and drop the scratch database', database.close)
+  const { local } = database
   await seed(createDatabase(local.connectionString(local.ownerUser)))
-  return { local, url: scratch.url }
+  return { local, url: database.url as string }
 }
 
 /**

@@ -22,7 +22,6 @@
  * The extrapolations are labelled as such: they multiply what was measured here (this machine, its load, no network
  * between the Worker and the database) by counts; the limits they are compared with are Cloudflare's published ones.
  */
-import pg from 'pg'
 import type { Principal } from '../src/auth/principal'
 import { metricsRequestId } from '../src/cron/metrics'
 import { fanOutMetrics, type MetricsMessage } from '../src/cron/metrics-fan-out'
@@ -30,9 +29,7 @@ import { TenantDb } from '../src/db/tenant'
 import type { Bindings } from '../src/env'
 import { queueHandler, type WorkMessage } from '../src/queue'
 import { updateTicket } from '../src/resources/tickets/tickets.data'
-import { createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
-
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
+import { openBenchDatabase } from './lib/scratch-database'
 
 /** Cloudflare's published limits (developers.cloudflare.com: queues/platform/limits, workers/platform/limits). */
 const LIMITS = {
@@ -126,19 +123,11 @@ async function main() {
   const sendLatencyMs = option(argv, '--send-latency-ms', 0)
   const ticketsPerOrganization = option(argv, '--tickets', 40)
   const keep = argv.includes('--keep')
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(adminUrl).hostname)) {
-    throw new Error('BENCH_DATABASE_URL must be on the loopback interface')
-  }
   const started = performance.now()
-  const scratch = await createScratchDatabase(adminUrl, 'orgapi_fanout')
-  const direct = new pg.Client({ connectionString: scratch.url })
-  let local: NeonLocal | undefined
+  const database = await openBenchDatabase({ name: 'orgapi_fanout', keep })
   try {
-    local = await startNeonLocal({ backend: { kind: 'postgres', url: scratch.url } })
-    await local.migrate()
-    await direct.connect()
-    const neon = local
+    const direct = await database.client()
+    const neon = database.local
     const urlOf = (applicationName: string) =>
       `${neon.connectionString('app_api')}?application_name=${encodeURIComponent(applicationName)}`
 
@@ -368,10 +357,7 @@ async function main() {
     if (extra !== 0) process.exitCode = 1
     console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   } finally {
-    await direct.end().catch(() => {})
-    await local?.close().catch(() => {})
-    if (keep) console.log(`kept ${scratch.url}`)
-    else await scratch.drop()
+    await database.close()
   }
 }
 

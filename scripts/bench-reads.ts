@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util'
 import { createDatabase } from '../src/db/client'
 import { assertLoopback, BENCH_SECRET, HOST, OutputTail, startWrangler, Teardown } from './lib/bench-harness'
-import { type Backend, createScratchDatabase, startNeonLocal } from './neon-local'
+import { openBenchDatabase } from './lib/scratch-database'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
@@ -56,17 +56,9 @@ async function main(): Promise<void> {
   const iterations = Number(values.iterations)
   const teardown = new Teardown()
   try {
-    const adminUrl = process.env.BENCH_DATABASE_URL
-    let backend: Backend = { kind: 'pglite' }
-    if (adminUrl) {
-      assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
-      const scratch = await createScratchDatabase(adminUrl, 'orgapi_bench_reads')
-      teardown.add('drop the scratch database', scratch.drop)
-      backend = { kind: 'postgres', url: scratch.url }
-    }
-    const local = await startNeonLocal({ backend, host: HOST })
-    teardown.add('stop the local endpoint', () => local.close())
-    await local.migrate()
+    const database = await openBenchDatabase({ name: 'orgapi_bench_reads', fallback: 'pglite', host: HOST })
+    teardown.add('stop the local endpoint and drop the scratch database', database.close)
+    const { local } = database
     await seed(createDatabase(local.connectionString(local.ownerUser)))
     const url = await startWrangler(local.connectionString('app_api'), teardown, new OutputTail(40))
     assertLoopback(url, 'the API URL')

@@ -22,12 +22,11 @@ import type { Principal } from '../src/auth/principal'
 import { createDatabase } from '../src/db/client'
 import { TenantDb } from '../src/db/tenant'
 import { loadRefundContext, type RefundRequest } from '../src/resources/decision-rules/refund-decision'
-import { assertLoopback, HOST, Teardown } from './lib/bench-harness'
-import { type Backend, createScratchDatabase, startNeonLocal } from './neon-local'
+import { HOST, Teardown } from './lib/bench-harness'
+import { openBenchDatabase } from './lib/scratch-database'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
 const RECENT = 20
 const MAX_RATIO = 1.5
 
@@ -160,17 +159,13 @@ export async function runRefundFactsBench(argv: string[]): Promise<number> {
   const options = parseOptions(argv)
   const teardown = new Teardown()
   try {
-    const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
-    assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
-    const scratch = await createScratchDatabase(adminUrl, 'orgapi_refund_facts')
-    teardown.add('drop the scratch database', scratch.drop)
-    const backend: Backend = { kind: 'postgres', url: scratch.url }
-    const local = await startNeonLocal({ backend, host: HOST })
-    teardown.add('stop the local endpoint', () => local.close())
-    await local.migrate()
+    const database = await openBenchDatabase({ name: 'orgapi_refund_facts', host: HOST })
+    teardown.add('stop the local endpoint and drop the scratch database', database.close)
+    const { local } = database
+    const ownerUrl = database.url as string
     await seed(createDatabase(local.connectionString(local.ownerUser)))
     const started = performance.now()
-    await growHistory(scratch.url, options.history)
+    await growHistory(ownerUrl, options.history)
     console.log(
       `Raj's history: ${options.history} refunds loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     )
@@ -208,7 +203,7 @@ export async function runRefundFactsBench(argv: string[]): Promise<number> {
     const rows: string[] = []
     const results = []
     for (const customer of customers) {
-      const plan = await planOf(scratch.url, customer.id)
+      const plan = await planOf(ownerUrl, customer.id)
       const p50 = median(samples.get(customer.name) ?? [])
       results.push({ ...customer, plan, p50 })
       rows.push(

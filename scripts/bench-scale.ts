@@ -24,7 +24,7 @@
  * deepest page) and measure the next page.
  */
 import { resolve } from 'node:path'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Principal, PrincipalRole } from '../src/auth/principal'
 import { neonConfig } from '../src/db/neon-http'
 import { customerProfiles, tickets } from '../src/db/schema'
@@ -50,10 +50,8 @@ import {
   financeShapes,
   financeSizes,
 } from './bench-scale-finance'
-import { createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { openBenchDatabase } from './lib/scratch-database'
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test'
 const TARGET_RATIO = 1.5
 const DEEP_PAGES = 1_000
 const CHUNK = 100_000
@@ -769,12 +767,6 @@ function parseScaleOptions(argv: string[]): ScaleOptions {
   return options
 }
 
-function assertLoopback(url: string): void {
-  const host = new URL(url).hostname
-  if (!LOOPBACK_HOSTS.has(host))
-    throw new Error(`BENCH_DATABASE_URL must point at this machine (got "${host}")`)
-}
-
 async function measureAll(runner: Runner, list: Shape[], label: string): Promise<Measurement[]> {
   const prepared: Prepared[] = []
   for (const shape of list) prepared.push(await prepare(runner, shape))
@@ -794,35 +786,28 @@ async function measureAll(runner: Runner, list: Shape[], label: string): Promise
 export async function runScaleBench(argv: string[]): Promise<number> {
   const options = parseScaleOptions(argv)
   const [small, large] = sizes(options.tickets)
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL
-  if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new Error('BENCH_DATABASE_URL must be a postgres:// URL')
-  assertLoopback(adminUrl)
   const started = performance.now()
-  const scratch = await createScratchDatabase(adminUrl, 'orgapi_scale')
-  let local: NeonLocal | undefined
-  const direct = new pg.Client({ connectionString: scratch.url })
+  const database = await openBenchDatabase({
+    name: 'orgapi_scale',
+    keep: options.keep,
+    migrations: options.migrations,
+  })
   let stopping = false
   const stop = async () => {
     if (stopping) return
     stopping = true
-    await direct.end().catch(() => {})
-    await local?.close().catch(() => {})
-    if (options.keep) {
-      console.log(`kept the scratch database ${scratch.url}: DROP DATABASE it when done`)
-      return
-    }
-    await scratch.drop()
-    console.log(
-      `dropped the scratch database (${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
-    )
+    await database.close()
+    if (!options.keep)
+      console.log(
+        `dropped the scratch database (${((performance.now() - started) / 1000).toFixed(0)} s in all)`,
+      )
   }
   const onSignal = () => void stop().finally(() => process.exit(130))
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
-    local = await startNeonLocal({ backend: { kind: 'postgres', url: scratch.url } })
-    await local.migrate(options.migrations)
-    await direct.connect()
+    const local = database.local
+    const direct = await database.client()
     await direct.query("set timezone = 'UTC'")
     await direct.query('select setseed(0.42)')
     await direct.query(UID_FUNCTION)

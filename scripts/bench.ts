@@ -17,7 +17,8 @@ import {
   startWrangler,
   Teardown,
 } from './lib/bench-harness'
-import { type Backend, createScratchDatabase, type NeonLocal, startNeonLocal } from './neon-local'
+import { openBenchDatabase } from './lib/scratch-database'
+import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
@@ -74,22 +75,11 @@ function positiveInteger(text: string, flag: string): number {
   return value
 }
 
-/** The backend: in-memory PGlite, or a fresh scratch database on the server of BENCH_DATABASE_URL. */
-async function chooseBackend(teardown: Teardown): Promise<Backend> {
-  const adminUrl = process.env.BENCH_DATABASE_URL
-  if (!adminUrl) return { kind: 'pglite' }
-  if (!/^postgres(ql)?:\/\//.test(adminUrl)) throw new Error('BENCH_DATABASE_URL must be a postgres:// URL.')
-  assertLoopback(adminUrl, 'BENCH_DATABASE_URL')
-  const scratch = await createScratchDatabase(adminUrl, 'orgapi_bench')
-  teardown.add('drop the scratch database', scratch.drop)
-  return { kind: 'postgres', url: scratch.url }
-}
-
+/** The database: in-memory PGlite, or a fresh scratch database on the server of BENCH_DATABASE_URL. */
 async function startDatabase(teardown: Teardown): Promise<NeonLocal> {
-  const backend = await chooseBackend(teardown)
-  const local = await startNeonLocal({ backend, host: HOST })
-  teardown.add('stop the local endpoint', () => local.close())
-  await local.migrate()
+  const database = await openBenchDatabase({ name: 'orgapi_bench', fallback: 'pglite', host: HOST })
+  teardown.add('stop the local endpoint and drop the scratch database', database.close)
+  const { local } = database
   const owner = createDatabase(local.connectionString(local.ownerUser))
   await seed(owner)
   await addPendingRefunds(owner)
