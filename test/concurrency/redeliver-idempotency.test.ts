@@ -6,6 +6,7 @@ import { call } from '../events/support'
 import { checkContract, json } from '../support/api'
 import { ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
+import { endpointFor, received, ticketEvent, waitFor } from '../webhooks/support'
 
 /*
  * POST /v1/events/{id}/redeliver with one Idempotency-Key sent 20 times at once: the redelivery runs once. The
@@ -27,29 +28,6 @@ interface Delivery {
   attempts: number
 }
 
-const receiver = env.TEST_WEBHOOK_RECEIVER_URL
-const received = async (name: string) =>
-  (await (await fetch(`${receiver}/received/${name}`)).json()) as Array<{ headers: Record<string, string> }>
-
-async function endpointFor(tenant: TestTenant, enabledEvents: string[]) {
-  const name = crypto.randomUUID()
-  const endpoint = await call<{ id: string }>(201, '/v1/webhook-endpoints', {
-    method: 'POST',
-    token: tenant.tokens.ADMIN,
-    body: { url: `${receiver}/hooks/${name}`, enabledEvents, enabled: true },
-  })
-  return { name, id: endpoint.id }
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value) || Date.now() > until) return value
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
 const deliveriesOf = (tenant: TestTenant, eventId: string) =>
   call<{ data: Delivery[] }>(200, `/v1/events/${eventId}/deliveries`, { token: tenant.tokens.ADMIN })
 
@@ -58,22 +36,14 @@ describe(`POST /v1/events/{id}/redeliver under ${DUPLICATES} concurrent duplicat
     const tenant = await createTenant()
     // `early` has the event's delivery (re-opened by the redelivery); `late` subscribes after it (one is created).
     const early = await endpointFor(tenant, ['ticket.*'])
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: { customerId: tenant.customerId, subject: 'Once', description: 'd' },
-    })
-    const events = await call<{ data: Array<{ id: string; type: string }> }>(
-      200,
-      `/v1/events?objectId=${ticket.id}`,
-      { token: tenant.tokens.ADMIN },
-    )
-    const eventId = events.data.find((event) => event.type === 'ticket.created')?.id as string
+    const { eventId } = await ticketEvent(tenant, 'Once')
     const delivered = await waitFor(
       () => deliveriesOf(tenant, eventId),
       (list) => list.data[0]?.status === 'SUCCEEDED',
     )
-    expect(delivered.data).toMatchObject([{ endpointId: early.id, attempts: 1, status: 'SUCCEEDED' }])
+    expect(delivered.data).toMatchObject([
+      { endpointId: early.endpoint.id, attempts: 1, status: 'SUCCEEDED' },
+    ])
     const late = await endpointFor(tenant, ['ticket.created'])
 
     const sent: WebhookMessage[][] = []
@@ -110,13 +80,13 @@ describe(`POST /v1/events/{id}/redeliver under ${DUPLICATES} concurrent duplicat
     const bodies = await Promise.all(responses.map((response) => json<{ data: Delivery[] }>(response)))
     const first = bodies[responses.indexOf(original[0] as Response)]
     // The original lists the two deliveries queued: early's re-opened (attempts continue from 1), late's new.
-    expect(first?.data.map((d) => d.endpointId).sort()).toEqual([early.id, late.id].sort())
-    expect(first?.data.find((d) => d.endpointId === early.id)).toMatchObject({
+    expect(first?.data.map((d) => d.endpointId).sort()).toEqual([early.endpoint.id, late.endpoint.id].sort())
+    expect(first?.data.find((d) => d.endpointId === early.endpoint.id)).toMatchObject({
       id: delivered.data[0]?.id,
       status: 'PENDING',
       attempts: 1,
     })
-    expect(first?.data.find((d) => d.endpointId === late.id)).toMatchObject({
+    expect(first?.data.find((d) => d.endpointId === late.endpoint.id)).toMatchObject({
       status: 'PENDING',
       attempts: 0,
     })
@@ -151,8 +121,8 @@ describe(`POST /v1/events/{id}/redeliver under ${DUPLICATES} concurrent duplicat
       (list) => list.data.length === 2 && list.data.every((d) => d.status === 'SUCCEEDED'),
     )
     expect(after.data).toMatchObject([
-      { endpointId: early.id, attempts: 2, status: 'SUCCEEDED' },
-      { endpointId: late.id, attempts: 1, status: 'SUCCEEDED' },
+      { endpointId: early.endpoint.id, attempts: 2, status: 'SUCCEEDED' },
+      { endpointId: late.endpoint.id, attempts: 1, status: 'SUCCEEDED' },
     ])
     expect((await received(early.name)).map((hook) => hook.headers['webhook-id'])).toEqual([eventId, eventId])
     expect((await received(late.name)).map((hook) => hook.headers['webhook-id'])).toEqual([eventId])

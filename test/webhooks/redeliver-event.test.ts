@@ -1,10 +1,10 @@
-import { env } from 'cloudflare:test'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import { call } from '../events/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
+import { endpointFor, received, ticketEvent, waitFor } from './support'
 
 /*
  * POST /v1/events/{id}/redeliver in the Workers runtime: the event's deliveries queued again (re-opened, or created
@@ -13,14 +13,6 @@ import { createTenant, type TestTenant } from '../support/tenants'
  * endpoint only with endpointId; Idempotency-Key; the refusals (404, 409, 422) and tenant isolation.
  */
 
-interface Endpoint {
-  id: string
-  secret: string
-}
-interface Received {
-  headers: Record<string, string>
-  body: string
-}
 interface Delivery {
   id: string
   endpointId: string
@@ -28,45 +20,6 @@ interface Delivery {
   status: string
   attempts: number
   attemptLog: Array<{ attempt: number; statusCode: number | null }>
-}
-
-const receiver = env.TEST_WEBHOOK_RECEIVER_URL
-const received = async (name: string) =>
-  (await (await fetch(`${receiver}/received/${name}`)).json()) as Received[]
-
-async function endpointFor(tenant: TestTenant, enabledEvents: string[], enabled = true) {
-  const name = crypto.randomUUID()
-  const endpoint = await call<Endpoint>(201, '/v1/webhook-endpoints', {
-    method: 'POST',
-    token: tenant.tokens.ADMIN,
-    body: { url: `${receiver}/hooks/${name}`, enabledEvents, enabled },
-  })
-  return { name, endpoint }
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value) || Date.now() > until) return value
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
-/** A tenant with a ticket, and the ticket.created event's id. */
-async function ticketEvent(tenant: TestTenant) {
-  const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-    method: 'POST',
-    token: tenant.tokens.ADMIN,
-    body: { customerId: tenant.customerId, subject: 'Again', description: 'd' },
-  })
-  const events = await call<{ data: Array<{ id: string; type: string }> }>(
-    200,
-    `/v1/events?objectId=${ticket.id}`,
-    { token: tenant.tokens.ADMIN },
-  )
-  const event = events.data.find((candidate) => candidate.type === 'ticket.created')
-  return { ticketId: ticket.id, eventId: event?.id as string }
 }
 
 const redeliver = (tenant: TestTenant, eventId: string, init: Parameters<typeof api>[1] = {}) =>

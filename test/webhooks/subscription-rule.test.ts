@@ -4,6 +4,7 @@ import { call } from '../events/support'
 import { api, json } from '../support/api'
 import { ownerSql } from '../support/db'
 import { createTenant } from '../support/tenants'
+import { ticketEvent } from './support'
 
 /*
  * Which endpoints an event goes to is ONE rule, the SQL function app_webhook_subscribes (migration webhook_subscription_rule): `*`, the
@@ -46,17 +47,7 @@ describe('the webhook subscription rule', () => {
       endpoints.push({ id: endpoint.id, subscribes })
     }
     const expected = endpoints.filter((endpoint) => endpoint.subscribes).map((endpoint) => endpoint.id)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: { customerId: tenant.customerId, subject: 'Rule', description: 'd' },
-    })
-    const events = await call<{ data: Array<{ id: string; type: string }> }>(
-      200,
-      `/v1/events?objectId=${ticket.id}`,
-      { token: tenant.tokens.ADMIN },
-    )
-    const eventId = events.data.find((event) => event.type === 'ticket.created')?.id
+    const { eventId } = await ticketEvent(tenant, 'Rule')
     const fannedOut = await ownerSql`select endpoint_id from webhook_deliveries where event_id = ${eventId}`
     expect(fannedOut.map((row) => row.endpoint_id).sort()).toEqual([...expected].sort())
 
