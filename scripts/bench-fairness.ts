@@ -13,18 +13,18 @@
  */
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import pg from 'pg'
 import { createDatabase } from '../src/db/client'
 import {
   assertLoopback,
   BENCH_SECRET,
   HOST,
   OutputTail,
+  positiveInteger,
   sleep,
   startWrangler,
   Teardown,
 } from './lib/bench-harness'
-import { openBenchDatabase } from './lib/scratch-database'
+import { bulkLoad, openBenchDatabase } from './lib/scratch-database'
 import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
@@ -48,15 +48,10 @@ function parseOptions(argv: string[]): Options {
       connections: { type: 'string', default: '4' },
     },
   })
-  const positive = (text: string, flag: string) => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
-    return value
-  }
   return {
-    tickets: positive(values.tickets, '--tickets'),
-    duration: positive(values.duration, '--duration'),
-    connections: positive(values.connections, '--connections'),
+    tickets: positiveInteger(values.tickets, '--tickets'),
+    duration: positiveInteger(values.duration, '--duration'),
+    connections: positiveInteger(values.connections, '--connections'),
   }
 }
 
@@ -75,14 +70,10 @@ async function startDatabase(teardown: Teardown): Promise<{ local: NeonLocal; ur
  * not API traffic: no events, no search terms).
  */
 async function growTenantA(url: string, count: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { acme } = seedIds.organizations
-    const { acmeCustomerJane, acmeCustomerRaj, acmeCustomerLi, acmeRepSam } = seedIds.users
-    const { acmeSam, acmePriya } = seedIds.representatives
-    await client.query('begin')
-    await client.query('set local session_replication_role = replica')
+  const { acme } = seedIds.organizations
+  const { acmeCustomerJane, acmeCustomerRaj, acmeCustomerLi, acmeRepSam } = seedIds.users
+  const { acmeSam, acmePriya } = seedIds.representatives
+  await bulkLoad(url, ['tickets', 'escalations'], async (client) => {
     await client.query(
       `insert into tickets (id, organization_id, ticket_number, customer_id, assigned_representative_id, subject,
          description, status, created_at, updated_at, first_response_at, first_response_by_type, first_response_by_id,
@@ -117,12 +108,7 @@ async function growTenantA(url: string, count: number): Promise<void> {
        from tickets where organization_id = $1 and ticket_number like 'TICKET-9%' and (substr(ticket_number, 8)::int % 20) = 0`,
       [acme],
     )
-    await client.query('commit')
-    await client.query('analyze tickets')
-    await client.query('analyze escalations')
-  } finally {
-    await client.end()
-  }
+  })
 }
 
 interface Latency {

@@ -22,8 +22,8 @@ import type { Principal } from '../src/auth/principal'
 import { createDatabase } from '../src/db/client'
 import { TenantDb } from '../src/db/tenant'
 import { loadRefundContext, type RefundRequest } from '../src/resources/decision-rules/refund-decision'
-import { HOST, Teardown } from './lib/bench-harness'
-import { openBenchDatabase } from './lib/scratch-database'
+import { HOST, positiveInteger, Teardown } from './lib/bench-harness'
+import { bulkLoad, openBenchDatabase } from './lib/scratch-database'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 
@@ -40,12 +40,10 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: { history: { type: 'string', default: '30000' }, runs: { type: 'string', default: '50' } },
   })
-  const positive = (text: string, flag: string) => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
-    return value
+  return {
+    history: positiveInteger(values.history, '--history'),
+    runs: positiveInteger(values.runs, '--runs'),
   }
-  return { history: positive(values.history, '--history'), runs: positive(values.runs, '--runs') }
 }
 
 const { acme } = seedIds.organizations
@@ -53,29 +51,20 @@ const { acmeAdmin, acmeCustomerJane, acmeCustomerRaj } = seedIds.users
 
 /** RECENT refunds of each customer in the last 30 days, and `history` older ones of Raj's: a bulk load as the owner. */
 async function growHistory(url: string, history: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query('begin')
-    // A bulk load, not API traffic: no events, no triggers.
-    await client.query('set local session_replication_role = replica')
-    const insert = `insert into refunds (organization_id, customer_id, amount, currency, reason, status,
-        requested_by_role, created_at, updated_at)
-      select $1, $2, (1 + n % 200)::numeric(12, 2), 'USD', 'DEFECTIVE_PRODUCT',
-        (case when n % 10 = 0 then 'CANCELLED' when n % 3 = 0 then 'REJECTED' else 'PROCESSED' end)::refund_status,
-        'ADMIN', created, created
-      from generate_series(1, $3::int) as n,
-        lateral (select now() - $4::interval - (n % $5::int) * interval '1 day' - (n % 86400) * interval '1 second'
-          as created) c`
+  const insert = `insert into refunds (organization_id, customer_id, amount, currency, reason, status,
+      requested_by_role, created_at, updated_at)
+    select $1, $2, (1 + n % 200)::numeric(12, 2), 'USD', 'DEFECTIVE_PRODUCT',
+      (case when n % 10 = 0 then 'CANCELLED' when n % 3 = 0 then 'REJECTED' else 'PROCESSED' end)::refund_status,
+      'ADMIN', created, created
+    from generate_series(1, $3::int) as n,
+      lateral (select now() - $4::interval - (n % $5::int) * interval '1 day' - (n % 86400) * interval '1 second'
+        as created) c`
+  await bulkLoad(url, ['refunds'], async (client) => {
     for (const customer of [acmeCustomerJane, acmeCustomerRaj]) {
       await client.query(insert, [acme, customer, RECENT, '1 hour', 29])
     }
     await client.query(insert, [acme, acmeCustomerRaj, history, '31 days', 3 * 365])
-    await client.query('commit')
-    await client.query('analyze refunds')
-  } finally {
-    await client.end()
-  }
+  })
 }
 
 interface Plan {

@@ -50,6 +50,7 @@ import {
   financeShapes,
   financeSizes,
 } from './bench-scale-finance'
+import { positiveInteger } from './lib/bench-harness'
 import { openBenchDatabase } from './lib/scratch-database'
 
 const TARGET_RATIO = 1.5
@@ -750,9 +751,7 @@ function parseScaleOptions(argv: string[]): ScaleOptions {
   const value = (flag: string, fallback: number) => {
     const index = argv.indexOf(flag)
     if (index < 0) return fallback
-    const parsed = Number(argv[index + 1])
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${flag} must be a positive integer`)
-    return parsed
+    return positiveInteger(argv[index + 1], flag)
   }
   const folder = argv.indexOf('--migrations')
   const lists = argv.indexOf('--lists')

@@ -13,6 +13,7 @@ import {
   BENCH_SECRET,
   HOST,
   OutputTail,
+  positiveInteger,
   sleep,
   startWrangler,
   Teardown,
@@ -67,12 +68,6 @@ function parseOptions(argv: string[]): Options {
     duration: positiveInteger(values.duration, '--duration'),
     connections: positiveInteger(values.connections, '--connections'),
   }
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
-  return value
 }
 
 /** The database: in-memory PGlite, or a fresh scratch database on the server of BENCH_DATABASE_URL. */

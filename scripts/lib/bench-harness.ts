@@ -63,6 +63,13 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** A command-line option's value as a positive integer, or a clear error naming the flag. */
+export function positiveInteger(text: string | undefined, flag: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer.`)
+  return value
+}
+
 export const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms))
 
 /** The last lines wrangler printed, shown only when something goes wrong. */

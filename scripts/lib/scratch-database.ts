@@ -88,3 +88,29 @@ export async function openBenchDatabase(options: BenchDatabaseOptions): Promise<
     close,
   }
 }
+
+/**
+ * A bulk load as the database's owner: `load` runs in one transaction with triggers off (session_replication_role =
+ * replica: no events, no webhook fan-out, no search terms; benchmark data, not API traffic), then the tables it
+ * filled are analyzed, so that the plans measured next see their real sizes. The client is ended.
+ */
+export async function bulkLoad(
+  url: string,
+  tables: string[],
+  load: (client: pg.Client) => Promise<void>,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query('begin')
+    await client.query('set local session_replication_role = replica')
+    await load(client)
+    await client.query('commit')
+    for (const table of tables) await client.query(`analyze ${table}`)
+  } catch (error) {
+    await client.query('rollback').catch(() => {})
+    throw error
+  } finally {
+    await client.end()
+  }
+}
