@@ -6,7 +6,7 @@ import { call } from '../events/support'
 import { checkContract, json } from '../support/api'
 import { ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
-import { endpointFor, received, ticketEvent, waitFor } from '../webhooks/support'
+import { type Delivery, endpointFor, received, ticketEvent, waitFor } from '../webhooks/support'
 
 /*
  * POST /v1/events/{id}/redeliver with one Idempotency-Key sent 20 times at once: the redelivery runs once. The
@@ -19,14 +19,6 @@ import { endpointFor, received, ticketEvent, waitFor } from '../webhooks/support
  * it to the receiver (test/webhooks/receiver.ts): each delivery's attempts advance once.
  */
 const DUPLICATES = 20
-
-interface Delivery {
-  id: string
-  endpointId: string
-  eventId: string
-  status: string
-  attempts: number
-}
 
 const deliveriesOf = (tenant: TestTenant, eventId: string) =>
   call<{ data: Delivery[] }>(200, `/v1/events/${eventId}/deliveries`, { token: tenant.tokens.ADMIN })

@@ -4,7 +4,7 @@ import { call } from '../events/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
-import { endpointFor, received, ticketEvent, waitFor } from './support'
+import { type Delivery, endpointFor, received, ticketEvent, waitFor } from './support'
 
 /*
  * POST /v1/events/{id}/redeliver in the Workers runtime: the event's deliveries queued again (re-opened, or created
@@ -12,15 +12,6 @@ import { endpointFor, received, ticketEvent, waitFor } from './support'
  * real HTTP receiver (test/webhooks/receiver.ts) under the same webhook-id, recorded as further attempts; one
  * endpoint only with endpointId; Idempotency-Key; the refusals (404, 409, 422) and tenant isolation.
  */
-
-interface Delivery {
-  id: string
-  endpointId: string
-  eventId: string
-  status: string
-  attempts: number
-  attemptLog: Array<{ attempt: number; statusCode: number | null }>
-}
 
 const redeliver = (tenant: TestTenant, eventId: string, init: Parameters<typeof api>[1] = {}) =>
   api(`/v1/events/${eventId}/redeliver`, { method: 'POST', token: tenant.tokens.ADMIN, ...init })

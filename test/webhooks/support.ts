@@ -9,6 +9,16 @@ export interface ReceivedHook {
   body: string
 }
 
+/** A webhook delivery as GET /v1/events/{id}/deliveries shows it. */
+export interface Delivery {
+  id: string
+  endpointId: string
+  eventId: string
+  status: string
+  attempts: number
+  attemptLog: Array<{ attempt: number; statusCode: number | null }>
+}
+
 const receiver = env.TEST_WEBHOOK_RECEIVER_URL
 
 /** What the receiver got at `/hooks/<name>`, oldest first. */
