@@ -213,6 +213,12 @@ export const escalations = pgTable(
         t.id,
       ),
     ),
+    // The agent and assignee filters in creation order (sort=±createdAt): the queue-order ones cannot give it, and at
+    // 10⁶ the planner walked (organization, created_at) instead, filtering 1,000+ rows a page (issue 17). A ticket
+    // has few escalations, so ticketId needs no second order.
+    ...(['agentConfigurationId', 'assignedRepresentativeId'] as const).map((filter) =>
+      index(`escalations_${t[filter].name}_created_at_idx`).on(t.organizationId, t[filter], t.createdAt, t.id),
+    ),
     check('escalations_ai_confidence_range', sql`ai_confidence >= 0 and ai_confidence <= 1`),
     tenantIsolationPolicy(),
   ],

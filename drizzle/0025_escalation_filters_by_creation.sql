@@ -1,0 +1,2 @@
+CREATE INDEX "escalations_agent_configuration_id_created_at_idx" ON "escalations" USING btree ("organization_id","agent_configuration_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "escalations_assigned_representative_id_created_at_idx" ON "escalations" USING btree ("organization_id","assigned_representative_id","created_at","id");
