@@ -1,2 +1,4 @@
 CREATE INDEX "escalations_agent_configuration_id_created_at_idx" ON "escalations" USING btree ("organization_id","agent_configuration_id","created_at","id");--> statement-breakpoint
-CREATE INDEX "escalations_assigned_representative_id_created_at_idx" ON "escalations" USING btree ("organization_id","assigned_representative_id","created_at","id");
+CREATE INDEX "escalations_assigned_representative_id_created_at_idx" ON "escalations" USING btree ("organization_id","assigned_representative_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "escalations_unassigned_queue_idx" ON "escalations" USING btree ("organization_id","priority_rank","created_at","id") WHERE assigned_representative_id is null;--> statement-breakpoint
+CREATE INDEX "escalations_unassigned_created_at_idx" ON "escalations" USING btree ("organization_id","created_at","id") WHERE assigned_representative_id is null;

@@ -219,6 +219,15 @@ export const escalations = pgTable(
     ...(['agentConfigurationId', 'assignedRepresentativeId'] as const).map((filter) =>
       index(`escalations_${t[filter].name}_created_at_idx`).on(t.organizationId, t[filter], t.createdAt, t.id),
     ),
+    // The unassigned ones (`assignedRepresentativeId=none`) in both orders: scattered among the assigned history,
+    // they cost 300-650 rows a page through the general indexes (1.26-1.52x). IS NULL is no operator, so RLS
+    // leaves it an index condition.
+    index('escalations_unassigned_queue_idx')
+      .on(t.organizationId, t.priorityRank, t.createdAt, t.id)
+      .where(sql`assigned_representative_id is null`),
+    index('escalations_unassigned_created_at_idx')
+      .on(t.organizationId, t.createdAt, t.id)
+      .where(sql`assigned_representative_id is null`),
     check('escalations_ai_confidence_range', sql`ai_confidence >= 0 and ai_confidence <= 1`),
     tenantIsolationPolicy(),
   ],
