@@ -217,7 +217,12 @@ export const escalations = pgTable(
     // 10⁶ the planner walked (organization, created_at) instead, filtering 1,000+ rows a page (issue 17). A ticket
     // has few escalations, so ticketId needs no second order.
     ...(['agentConfigurationId', 'assignedRepresentativeId'] as const).map((filter) =>
-      index(`escalations_${t[filter].name}_created_at_idx`).on(t.organizationId, t[filter], t.createdAt, t.id),
+      index(`escalations_${t[filter].name}_created_at_idx`).on(
+        t.organizationId,
+        t[filter],
+        t.createdAt,
+        t.id,
+      ),
     ),
     // The unassigned ones (`assignedRepresentativeId=none`) in both orders: scattered among the assigned history,
     // they cost 300-650 rows a page through the general indexes (1.26-1.52x). IS NULL is no operator, so RLS
