@@ -2,6 +2,7 @@ import type { Principal } from '../auth/principal'
 import { foundOr404 } from '../db/crud'
 import type { TenantDb } from '../db/tenant'
 import { ApiError } from '../lib/errors'
+import { etagOf } from '../lib/etag'
 import { type ReadNode, readNodes } from './graph'
 import { authorizeEdge, type PlanBranch, readPlans } from './planner'
 import { type ReadNodeName, readLimits } from './relations'
@@ -71,7 +72,7 @@ function authorizeEdgeOr400(principal: Principal, from: ReadNodeName, segment: s
 }
 
 /** GET one with `expand`: the resource (404 as without expand) and its expansions, one round trip. */
-export async function readOneExpanded(
+async function readOneExpanded(
   db: TenantDb,
   principal: Principal,
   node: ReadNode,
@@ -84,12 +85,14 @@ export async function readOneExpanded(
   return { body: result?.items[0] as Record<string, unknown>, row }
 }
 
+type ListQuery = { limit: number; cursor?: string | undefined } & Record<string, unknown>
+
 /** A list with `expand`: the page the list route gives for `query` (its filters, sort, cursor), expanded. */
-export async function readListExpanded(
+async function readListExpanded(
   db: TenantDb,
   principal: Principal,
   node: ReadNode,
-  query: { limit: number; cursor?: string | undefined } & Record<string, unknown>,
+  query: ListQuery,
   expand: string,
 ) {
   const list = node.list
@@ -100,6 +103,45 @@ export async function readListExpanded(
     { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },
   ])
   return { data: result?.items ?? [], nextCursor: result?.nextCursor ?? null }
+}
+
+/**
+ * What an expandable list route answers: with `expand`, the expanded page (one statement through the read planner);
+ * without, the resource's own list with each row in the caller's representation. The expanded items are that same
+ * representation with the expansions added, so they are typed as `Item`.
+ */
+export async function listOrExpand<Row, Item>(
+  db: TenantDb,
+  principal: Principal,
+  node: ReadNode,
+  query: ListQuery & { expand?: string | undefined },
+  list: () => Promise<{ data: Row[]; nextCursor: string | null }>,
+  represent: (row: Row) => Item,
+): Promise<{ data: Item[]; nextCursor: string | null }> {
+  if (query.expand !== undefined) {
+    const page = await readListExpanded(db, principal, node, query, query.expand)
+    return page as { data: Item[]; nextCursor: string | null }
+  }
+  const page = await list()
+  return { data: page.data.map(represent), nextCursor: page.nextCursor }
+}
+
+/** What an expandable GET answers, and its ETag (the resource's version either way): as listOrExpand. */
+export async function getOrExpand<Row extends { version: number }, Item>(
+  db: TenantDb,
+  principal: Principal,
+  node: ReadNode,
+  id: string,
+  expand: string | undefined,
+  get: (id: string) => Promise<Row>,
+  represent: (row: Row) => Item,
+): Promise<{ body: Item; etag: string }> {
+  if (expand !== undefined) {
+    const read = await readOneExpanded(db, principal, node, id, expand)
+    return { body: read.body as Item, etag: etagOf(read.row as { version: number }) }
+  }
+  const row = await get(id)
+  return { body: represent(row), etag: etagOf(row) }
 }
 
 export { readNodes }

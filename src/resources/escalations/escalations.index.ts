@@ -5,7 +5,7 @@ import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
-import { readListExpanded, readNodes, readOneExpanded } from '../../reads/expand'
+import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
 import { allowedActions } from './escalation-actions'
 import * as data from './escalations.data'
 import * as routes from './escalations.routes'
@@ -31,15 +31,15 @@ export const escalationsRouter = createRouter()
   .openapi(routes.listEscalations, async (c) => {
     const { db, principal } = authorized(c)
     const query = c.req.valid('query')
-    if (query.expand !== undefined) {
-      const page = await readListExpanded(db, principal, readNodes.Escalation, query, query.expand)
-      return c.json(page as never, 200)
-    }
-    const page = await data.listEscalations(db, query)
-    return c.json(
-      { data: page.data.map((row) => toEscalation(row, principal.role)), nextCursor: page.nextCursor },
-      200,
+    const page = await listOrExpand(
+      db,
+      principal,
+      readNodes.Escalation,
+      query,
+      () => data.listEscalations(db, query),
+      (row) => toEscalation(row, principal.role),
     )
+    return c.json(page, 200)
   })
   .openapi(routes.createEscalation, async (c) => {
     const { db, principal } = authorized(c)
@@ -53,14 +53,16 @@ export const escalationsRouter = createRouter()
   })
   .openapi(routes.getEscalation, async (c) => {
     const { db, principal } = authorized(c)
-    const { escalationId } = c.req.valid('param')
-    const { expand } = c.req.valid('query')
-    if (expand !== undefined) {
-      const read = await readOneExpanded(db, principal, readNodes.Escalation, escalationId, expand)
-      return c.json(read.body as never, 200, { ETag: etagOf(read.row as { version: number }) })
-    }
-    const row = await data.getEscalation(db, escalationId)
-    return c.json(toEscalation(row, principal.role), 200, { ETag: etagOf(row) })
+    const read = await getOrExpand(
+      db,
+      principal,
+      readNodes.Escalation,
+      c.req.valid('param').escalationId,
+      c.req.valid('query').expand,
+      (id) => data.getEscalation(db, id),
+      (row) => toEscalation(row, principal.role),
+    )
+    return c.json(read.body, 200, { ETag: read.etag })
   })
   .openapi(routes.updateEscalation, async (c) => {
     const { db, principal } = authorized(c)

@@ -5,7 +5,7 @@ import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
-import { readListExpanded, readNodes, readOneExpanded } from '../../reads/expand'
+import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
 import { allowedRefundActions } from './refund-actions'
 import { refundOutcome } from './refund-outcome'
 import * as data from './refunds.data'
@@ -24,33 +24,28 @@ export const refundsRouter = createRouter()
   .openapi(routes.listRefunds, async (c) => {
     const { db, principal } = authorized(c)
     const query = c.req.valid('query')
-    if (query.expand !== undefined) {
-      return c.json(
-        (await readListExpanded(db, principal, readNodes.Refund, query, query.expand)) as never,
-        200,
-      )
-    }
-    const page = await data.listRefunds(db, query)
-    return c.json(
-      { data: page.data.map((row) => toRefund(row, principal)), nextCursor: page.nextCursor },
-      200,
+    const page = await listOrExpand(
+      db,
+      principal,
+      readNodes.Refund,
+      query,
+      () => data.listRefunds(db, query),
+      (row) => toRefund(row, principal),
     )
+    return c.json(page, 200)
   })
   .openapi(routes.getRefund, async (c) => {
     const { db, principal } = authorized(c)
-    const { expand } = c.req.valid('query')
-    if (expand !== undefined) {
-      const read = await readOneExpanded(
-        db,
-        principal,
-        readNodes.Refund,
-        c.req.valid('param').refundId,
-        expand,
-      )
-      return c.json(read.body as never, 200, { ETag: etagOf(read.row as { version: number }) })
-    }
-    const refund = await data.getRefund(db, c.req.valid('param').refundId)
-    return c.json(toRefund(refund, principal), 200, { ETag: etagOf(refund) })
+    const read = await getOrExpand(
+      db,
+      principal,
+      readNodes.Refund,
+      c.req.valid('param').refundId,
+      c.req.valid('query').expand,
+      (id) => data.getRefund(db, id),
+      (row) => toRefund(row, principal),
+    )
+    return c.json(read.body, 200, { ETag: read.etag })
   })
   .openapi(routes.createRefund, async (c) => {
     const { db, principal } = authorized(c)

@@ -3,7 +3,7 @@ import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
-import { readListExpanded, readNodes, readOneExpanded } from '../../reads/expand'
+import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
 import { customerChangeRefusal } from './ticket-status'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
@@ -13,33 +13,28 @@ export const ticketsRouter = createRouter()
   .openapi(routes.listTickets, async (c) => {
     const { db, principal } = authorized(c)
     const query = c.req.valid('query')
-    if (query.expand !== undefined) {
-      return c.json(
-        (await readListExpanded(db, principal, readNodes.Ticket, query, query.expand)) as never,
-        200,
-      )
-    }
-    const page = await data.listTickets(db, query)
-    return c.json(
-      { data: page.data.map((row) => toTicket(row, principal)), nextCursor: page.nextCursor },
-      200,
+    const page = await listOrExpand(
+      db,
+      principal,
+      readNodes.Ticket,
+      query,
+      () => data.listTickets(db, query),
+      (row) => toTicket(row, principal),
     )
+    return c.json(page, 200)
   })
   .openapi(routes.getTicket, async (c) => {
     const { db, principal } = authorized(c)
-    const { expand } = c.req.valid('query')
-    if (expand !== undefined) {
-      const read = await readOneExpanded(
-        db,
-        principal,
-        readNodes.Ticket,
-        c.req.valid('param').ticketId,
-        expand,
-      )
-      return c.json(read.body as never, 200, { ETag: etagOf(read.row as { version: number }) })
-    }
-    const ticket = await data.getTicket(db, c.req.valid('param').ticketId)
-    return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
+    const read = await getOrExpand(
+      db,
+      principal,
+      readNodes.Ticket,
+      c.req.valid('param').ticketId,
+      c.req.valid('query').expand,
+      (id) => data.getTicket(db, id),
+      (row) => toTicket(row, principal),
+    )
+    return c.json(read.body, 200, { ETag: read.etag })
   })
   .openapi(routes.createTicket, async (c) => {
     const input = c.req.valid('json')
