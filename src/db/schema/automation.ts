@@ -1,16 +1,5 @@
 import { sql } from 'drizzle-orm'
-import {
-  boolean,
-  check,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  unique,
-  uuid,
-} from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import {
   agentStatusEnum,
   agentStatusValues,
@@ -19,7 +8,7 @@ import {
   decisionRuleActionEnum,
 } from './enums'
 import { tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
-import { organizationForeignKey } from './tenancy'
+import { organizationForeignKey, tenantForeignKey } from './tenancy'
 import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } from './types'
 
 /** AI agents of the organization; an agent authenticates as its configuration id (role AGENT). */
@@ -81,11 +70,12 @@ export const decisionRules = pgTable(
   (t) => [
     organizationForeignKey('decision_rules', t.organizationId),
     // ON DELETE SET NULL (agent_configuration_id): re-created so by the custom migration.
-    foreignKey({
-      name: 'decision_rules_agent_configuration_fk',
-      columns: [t.organizationId, t.agentConfigurationId],
-      foreignColumns: [agentConfigurations.organizationId, agentConfigurations.id],
-    }).onDelete('set null'),
+    tenantForeignKey(
+      'decision_rules_agent_configuration_fk',
+      t.organizationId,
+      t.agentConfigurationId,
+      agentConfigurations,
+    ).onDelete('set null'),
     unique('decision_rules_organization_id_id_key').on(t.organizationId, t.id),
     index('decision_rules_organization_id_is_active_priority_idx').on(
       t.organizationId,

@@ -2,7 +2,6 @@ import { type SQL, sql } from 'drizzle-orm'
 import {
   boolean,
   check,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -24,7 +23,7 @@ import {
   versionAndTimestamps,
 } from './helpers'
 import { tickets } from './support'
-import { organizationForeignKey, users } from './tenancy'
+import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 import type { MessageMetadata } from './types'
 
 /** The largest message body, in UTF-8 bytes (docs/conversations.md §2). */
@@ -71,27 +70,11 @@ export const messages = pgTable(
   },
   (t) => [
     organizationForeignKey('messages', t.organizationId),
-    foreignKey({
-      name: 'messages_ticket_fk',
-      columns: [t.organizationId, t.ticketId],
-      foreignColumns: [tickets.organizationId, tickets.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('messages_ticket_fk', t.organizationId, t.ticketId, tickets).onDelete('cascade'),
     // Authors and redactors are kept (users and agents are deactivated, never deleted: NO ACTION).
-    foreignKey({
-      name: 'messages_author_user_fk',
-      columns: [t.organizationId, t.authorUserId],
-      foreignColumns: [users.organizationId, users.id],
-    }),
-    foreignKey({
-      name: 'messages_author_agent_fk',
-      columns: [t.organizationId, t.authorAgentId],
-      foreignColumns: [agentConfigurations.organizationId, agentConfigurations.id],
-    }),
-    foreignKey({
-      name: 'messages_redacted_by_user_fk',
-      columns: [t.organizationId, t.redactedByUserId],
-      foreignColumns: [users.organizationId, users.id],
-    }),
+    tenantForeignKey('messages_author_user_fk', t.organizationId, t.authorUserId, users),
+    tenantForeignKey('messages_author_agent_fk', t.organizationId, t.authorAgentId, agentConfigurations),
+    tenantForeignKey('messages_redacted_by_user_fk', t.organizationId, t.redactedByUserId, users),
     unique('messages_organization_id_id_key').on(t.organizationId, t.id),
     // The conversation, oldest first, both ways (uuid and timestamptz comparisons are LEAKPROOF: the cursor is an
     // index condition under RLS). The visibility filter is a filter on a ticket's rows, few by nature.
@@ -161,11 +144,9 @@ export const messageAttachments = pgTable(
   },
   (t) => [
     organizationForeignKey('message_attachments', t.organizationId),
-    foreignKey({
-      name: 'message_attachments_message_fk',
-      columns: [t.organizationId, t.messageId],
-      foreignColumns: [messages.organizationId, messages.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('message_attachments_message_fk', t.organizationId, t.messageId, messages).onDelete(
+      'cascade',
+    ),
     unique('message_attachments_organization_id_id_key').on(t.organizationId, t.id),
     unique('message_attachments_storage_key_key').on(t.storageKey),
     index('message_attachments_organization_id_message_id_created_at_id_idx').on(
@@ -224,11 +205,9 @@ export const ticketSearchTerms = pgTable(
       columns: [t.organizationId, t.ticketId, t.internal, t.lexeme],
     }),
     organizationForeignKey('ticket_search_terms', t.organizationId),
-    foreignKey({
-      name: 'ticket_search_terms_ticket_fk',
-      columns: [t.organizationId, t.ticketId],
-      foreignColumns: [tickets.organizationId, tickets.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('ticket_search_terms_ticket_fk', t.organizationId, t.ticketId, tickets).onDelete(
+      'cascade',
+    ),
     // Staff: a term's most recent postings. Customers: their own public postings of a term.
     index('ticket_search_terms_lexeme_idx').on(t.organizationId, t.lexeme, t.lastMentionedAt, t.ticketId),
     index('ticket_search_terms_customer_lexeme_idx').on(

@@ -5,7 +5,6 @@ import {
   char,
   check,
   date,
-  foreignKey,
   index,
   jsonb,
   pgTable,
@@ -30,7 +29,7 @@ import {
   versionAndTimestamps,
 } from './helpers'
 import { tickets } from './support'
-import { organizationForeignKey, users } from './tenancy'
+import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 import type { BudgetAlertThresholds, JsonObject } from './types'
 
 /**
@@ -136,32 +135,16 @@ export const refunds = pgTable(
   },
   (t) => [
     organizationForeignKey('refunds', t.organizationId),
-    foreignKey({
-      name: 'refunds_customer_fk',
-      columns: [t.organizationId, t.customerId],
-      foreignColumns: [users.organizationId, users.id],
-    }),
+    tenantForeignKey('refunds_customer_fk', t.organizationId, t.customerId, users),
     // The four nullable references below are ON DELETE SET NULL (column): see the custom migration.
-    foreignKey({
-      name: 'refunds_ticket_fk',
-      columns: [t.organizationId, t.ticketId],
-      foreignColumns: [tickets.organizationId, tickets.id],
-    }).onDelete('set null'),
-    foreignKey({
-      name: 'refunds_decision_rule_fk',
-      columns: [t.organizationId, t.decisionRuleId],
-      foreignColumns: [decisionRules.organizationId, decisionRules.id],
-    }).onDelete('set null'),
-    foreignKey({
-      name: 'refunds_decided_by_user_fk',
-      columns: [t.organizationId, t.decidedByUserId],
-      foreignColumns: [users.organizationId, users.id],
-    }).onDelete('set null'),
-    foreignKey({
-      name: 'refunds_budget_fk',
-      columns: [t.organizationId, t.budgetId],
-      foreignColumns: [budgets.organizationId, budgets.id],
-    }).onDelete('set null'),
+    tenantForeignKey('refunds_ticket_fk', t.organizationId, t.ticketId, tickets).onDelete('set null'),
+    tenantForeignKey('refunds_decision_rule_fk', t.organizationId, t.decisionRuleId, decisionRules).onDelete(
+      'set null',
+    ),
+    tenantForeignKey('refunds_decided_by_user_fk', t.organizationId, t.decidedByUserId, users).onDelete(
+      'set null',
+    ),
+    tenantForeignKey('refunds_budget_fk', t.organizationId, t.budgetId, budgets).onDelete('set null'),
     unique('refunds_organization_id_id_key').on(t.organizationId, t.id),
     index('refunds_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
     index('refunds_organization_id_status_created_at_id_idx').on(
@@ -261,17 +244,13 @@ export const budgetUsageRecords = pgTable(
   },
   (t) => [
     organizationForeignKey('budget_usage_records', t.organizationId),
-    foreignKey({
-      name: 'budget_usage_records_budget_fk',
-      columns: [t.organizationId, t.budgetId],
-      foreignColumns: [budgets.organizationId, budgets.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('budget_usage_records_budget_fk', t.organizationId, t.budgetId, budgets).onDelete(
+      'cascade',
+    ),
     // ON DELETE SET NULL (refund_id): re-created so by the custom migration.
-    foreignKey({
-      name: 'budget_usage_records_refund_fk',
-      columns: [t.organizationId, t.refundId],
-      foreignColumns: [refunds.organizationId, refunds.id],
-    }).onDelete('set null'),
+    tenantForeignKey('budget_usage_records_refund_fk', t.organizationId, t.refundId, refunds).onDelete(
+      'set null',
+    ),
     index('budget_usage_records_organization_id_budget_id_recorded_at_idx').on(
       t.organizationId,
       t.budgetId,

@@ -4,7 +4,6 @@ import {
   char,
   check,
   date,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -16,7 +15,7 @@ import {
 import { metricPeriodEnum, metricPeriodValues, performanceTrendEnum, type RefundStatus } from './enums'
 import { money, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
-import { organizationForeignKey } from './tenancy'
+import { organizationForeignKey, tenantForeignKey } from './tenancy'
 
 /** numeric(5,4) fraction 0..1 (rates). */
 const rate = (name: string) => numeric(name, { precision: 5, scale: 4, mode: 'string' })
@@ -142,11 +141,12 @@ export const teamPerformance = pgTable(
   },
   (t) => [
     organizationForeignKey('team_performance', t.organizationId),
-    foreignKey({
-      name: 'team_performance_representative_fk',
-      columns: [t.organizationId, t.representativeId],
-      foreignColumns: [representatives.organizationId, representatives.id],
-    }).onDelete('cascade'),
+    tenantForeignKey(
+      'team_performance_representative_fk',
+      t.organizationId,
+      t.representativeId,
+      representatives,
+    ).onDelete('cascade'),
     // Also the index of the representative foreign key.
     unique('team_performance_org_representative_period_start_key').on(
       t.organizationId,

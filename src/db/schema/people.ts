@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { char, check, foreignKey, index, integer, jsonb, pgTable, unique, uuid } from 'drizzle-orm/pg-core'
+import { char, check, index, integer, jsonb, pgTable, unique, uuid } from 'drizzle-orm/pg-core'
 import {
   accountStandingEnum,
   accountStandingValues,
@@ -17,7 +17,7 @@ import {
   tenantKeys,
   versionAndTimestamps,
 } from './helpers'
-import { organizationForeignKey, users } from './tenancy'
+import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 import type { CustomerContext, CustomerPreferences } from './types'
 
 /** Support-team profile of a REPRESENTATIVE or ADMIN user (1:1, deleted with the user). */
@@ -35,11 +35,7 @@ export const representatives = pgTable(
   },
   (t) => [
     organizationForeignKey('representatives', t.organizationId),
-    foreignKey({
-      name: 'representatives_user_fk',
-      columns: [t.organizationId, t.userId],
-      foreignColumns: [users.organizationId, users.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('representatives_user_fk', t.organizationId, t.userId, users).onDelete('cascade'),
     unique('representatives_organization_id_id_key').on(t.organizationId, t.id),
     unique('representatives_organization_id_user_id_key').on(t.organizationId, t.userId),
     // Keyset pagination of the representatives list, alone and behind each equality filter.
@@ -83,11 +79,7 @@ export const customerProfiles = pgTable(
   },
   (t) => [
     organizationForeignKey('customer_profiles', t.organizationId),
-    foreignKey({
-      name: 'customer_profiles_user_fk',
-      columns: [t.organizationId, t.userId],
-      foreignColumns: [users.organizationId, users.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('customer_profiles_user_fk', t.organizationId, t.userId, users).onDelete('cascade'),
     unique('customer_profiles_organization_id_user_id_key').on(t.organizationId, t.userId),
     // Keyset pagination of the customers list, alone and behind each equality filter.
     index('customer_profiles_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
   check,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -28,7 +27,7 @@ import {
 } from './enums'
 import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
-import { organizationForeignKey, users } from './tenancy'
+import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 
 /** Support tickets. `ticket_number` comes from organizations.ticket_sequence (TICKET-1001, ...). */
 export const tickets = pgTable(
@@ -66,17 +65,14 @@ export const tickets = pgTable(
   },
   (t) => [
     organizationForeignKey('tickets', t.organizationId),
-    foreignKey({
-      name: 'tickets_customer_fk',
-      columns: [t.organizationId, t.customerId],
-      foreignColumns: [users.organizationId, users.id],
-    }),
+    tenantForeignKey('tickets_customer_fk', t.organizationId, t.customerId, users),
     // ON DELETE SET NULL (assigned_representative_id): re-created so by the custom migration.
-    foreignKey({
-      name: 'tickets_assigned_representative_fk',
-      columns: [t.organizationId, t.assignedRepresentativeId],
-      foreignColumns: [representatives.organizationId, representatives.id],
-    }).onDelete('set null'),
+    tenantForeignKey(
+      'tickets_assigned_representative_fk',
+      t.organizationId,
+      t.assignedRepresentativeId,
+      representatives,
+    ).onDelete('set null'),
     unique('tickets_organization_id_id_key').on(t.organizationId, t.id),
     unique('tickets_organization_id_ticket_number_key').on(t.organizationId, t.ticketNumber),
     // Keyset pagination: every sort, and every list filter + the (created_at, id) cursor order. For the API's role
@@ -162,22 +158,20 @@ export const escalations = pgTable(
   },
   (t) => [
     organizationForeignKey('escalations', t.organizationId),
-    foreignKey({
-      name: 'escalations_ticket_fk',
-      columns: [t.organizationId, t.ticketId],
-      foreignColumns: [tickets.organizationId, tickets.id],
-    }).onDelete('cascade'),
+    tenantForeignKey('escalations_ticket_fk', t.organizationId, t.ticketId, tickets).onDelete('cascade'),
     // The two nullable references below are ON DELETE SET NULL (column): see the custom migration.
-    foreignKey({
-      name: 'escalations_agent_configuration_fk',
-      columns: [t.organizationId, t.agentConfigurationId],
-      foreignColumns: [agentConfigurations.organizationId, agentConfigurations.id],
-    }).onDelete('set null'),
-    foreignKey({
-      name: 'escalations_assigned_representative_fk',
-      columns: [t.organizationId, t.assignedRepresentativeId],
-      foreignColumns: [representatives.organizationId, representatives.id],
-    }).onDelete('set null'),
+    tenantForeignKey(
+      'escalations_agent_configuration_fk',
+      t.organizationId,
+      t.agentConfigurationId,
+      agentConfigurations,
+    ).onDelete('set null'),
+    tenantForeignKey(
+      'escalations_assigned_representative_fk',
+      t.organizationId,
+      t.assignedRepresentativeId,
+      representatives,
+    ).onDelete('set null'),
     index('escalations_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
     // The queue order (priority desc, oldest first: priority_rank, created_at, id) alone and behind each filter of
     // the list. As for tickets: under row-level security only LEAKPROOF comparisons (uuid, integer, IS NULL)

@@ -54,6 +54,23 @@ export function organizationForeignKey(tableName: string, organizationId: AnyPgC
 }
 
 /**
+ * A composite tenant foreign key, (organization_id, column) → (target.organization_id, target.id): a row can point
+ * only at a row of its own tenant, whatever the code forgets (the target has unique (organization_id, id)).
+ */
+export function tenantForeignKey(
+  name: string,
+  organizationId: AnyPgColumn,
+  column: AnyPgColumn,
+  target: { organizationId: AnyPgColumn; id: AnyPgColumn },
+) {
+  return foreignKey({
+    name,
+    columns: [organizationId, column],
+    foreignColumns: [target.organizationId, target.id],
+  })
+}
+
+/**
  * Accounts of customers, representatives and admins. Emails are stored lower-cased (CHECK), so the
  * plain unique (organization_id, email) is case-insensitive and usable as an ON CONFLICT target.
  */

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm'
 import {
   boolean,
   check,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -14,7 +13,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { events } from './events'
 import { tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
-import { organizationForeignKey } from './tenancy'
+import { organizationForeignKey, tenantForeignKey } from './tenancy'
 
 /*
  * Webhooks (Standard Webhooks): endpoints an ADMIN registers, and one delivery per (event, endpoint) that the
@@ -86,16 +85,13 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     organizationForeignKey('webhook_deliveries', t.organizationId),
-    foreignKey({
-      name: 'webhook_deliveries_endpoint_fk',
-      columns: [t.organizationId, t.endpointId],
-      foreignColumns: [webhookEndpoints.organizationId, webhookEndpoints.id],
-    }).onDelete('cascade'),
-    foreignKey({
-      name: 'webhook_deliveries_event_fk',
-      columns: [t.organizationId, t.eventId],
-      foreignColumns: [events.organizationId, events.id],
-    }).onDelete('cascade'),
+    tenantForeignKey(
+      'webhook_deliveries_endpoint_fk',
+      t.organizationId,
+      t.endpointId,
+      webhookEndpoints,
+    ).onDelete('cascade'),
+    tenantForeignKey('webhook_deliveries_event_fk', t.organizationId, t.eventId, events).onDelete('cascade'),
     unique('webhook_deliveries_organization_id_id_key').on(t.organizationId, t.id),
     unique('webhook_deliveries_endpoint_id_event_id_key').on(t.organizationId, t.endpointId, t.eventId),
     // An endpoint's deliveries, newest first; the event foreign key's index.
@@ -129,11 +125,12 @@ export const webhookDeliveryAttempts = pgTable(
   },
   (t) => [
     organizationForeignKey('webhook_delivery_attempts', t.organizationId),
-    foreignKey({
-      name: 'webhook_delivery_attempts_delivery_fk',
-      columns: [t.organizationId, t.deliveryId],
-      foreignColumns: [webhookDeliveries.organizationId, webhookDeliveries.id],
-    }).onDelete('cascade'),
+    tenantForeignKey(
+      'webhook_delivery_attempts_delivery_fk',
+      t.organizationId,
+      t.deliveryId,
+      webhookDeliveries,
+    ).onDelete('cascade'),
     unique('webhook_delivery_attempts_delivery_id_attempt_key').on(t.organizationId, t.deliveryId, t.attempt),
     check('webhook_delivery_attempts_attempt_positive', sql`attempt > 0`),
     tenantIsolationPolicy(),
