@@ -4,6 +4,23 @@ import { api, json } from './support/api'
 import { neonLocalStats } from './support/db'
 import { createTenant } from './support/tenants'
 
+/** A request of a round-trip table: name, path, request, expected status, expected round trips (default 1). */
+type Call = [name: string, path: string, request: Parameters<typeof api>[1], status: number, trips?: number]
+
+/** Sends each call with a request id of its own, then checks its status and what the local endpoint counted for it. */
+async function expectRoundTrips(calls: Call[]) {
+  for (const [name, path, request, status, trips = 1] of calls) {
+    const requestId = `rt-${crypto.randomUUID()}`
+    const response = await api(path, {
+      ...request,
+      headers: { ...request?.headers, 'X-Request-Id': requestId },
+    })
+    expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
+    await response.arrayBuffer()
+    expect(await neonLocalStats(requestId), name).toBe(trips)
+  }
+}
+
 /**
  * Database round trips per API request, counted by the local endpoint (each neon-http request is one
  * HTTP round trip). The budget of the issue: exactly one per tickets/organization request.
@@ -20,7 +37,7 @@ describe('database round trips per request', () => {
     )
     const ticket = `/v1/tickets/${created.id}`
     const slug = `rt-${crypto.randomUUID().slice(0, 8)}`
-    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+    const calls: Call[] = [
       ['GET /v1/organization', '/v1/organization', { token: tenant.tokens.ADMIN }, 200],
       [
         'PATCH /v1/organization',
@@ -90,21 +107,13 @@ describe('database round trips per request', () => {
         409,
       ],
     ]
-    for (const [name, path, request, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(path, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, name).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(1)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('every people and agents endpoint costs exactly one, reads and writes alike', async () => {
     const tenant = await createTenant()
     const email = `rt-${crypto.randomUUID().slice(0, 8)}@example.com`
-    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+    const calls: Call[] = [
       ['GET /v1/me (user)', '/v1/me', { token: tenant.tokens.CUSTOMER }, 200],
       ['GET /v1/me (agent)', '/v1/me', { token: tenant.tokens.AGENT }, 200],
       [
@@ -179,15 +188,7 @@ describe('database round trips per request', () => {
         200,
       ],
     ]
-    for (const [name, path, request, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(path, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(1)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('the money path: refund creation 2 (facts, then the decided write) and its replay 2, every other route 1', async () => {
@@ -225,7 +226,7 @@ describe('database round trips per request', () => {
       reason: 'OTHER',
     })
     const key = `rt-${crypto.randomUUID()}`
-    const calls: Array<[string, string, Parameters<typeof api>[1], number, number]> = [
+    const calls: Call[] = [
       [
         'POST /v1/refunds (auto-approved, charged)',
         '/v1/refunds',
@@ -330,15 +331,7 @@ describe('database round trips per request', () => {
         1,
       ],
     ]
-    for (const [name, path, request, status, trips] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(path, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(trips)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('every escalation route and every metrics route costs exactly one, refusals included', async () => {
@@ -362,7 +355,7 @@ describe('database round trips per request', () => {
     const path = (id: string, suffix = '') => `/v1/escalations/${id}${suffix}`
     const staff = tenant.tokens.REPRESENTATIVE
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
-    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+    const calls: Call[] = [
       [
         'POST /v1/escalations (with the ticket priority raise)',
         '/v1/escalations',
@@ -428,15 +421,7 @@ describe('database round trips per request', () => {
         200,
       ],
     ]
-    for (const [name, url, request, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(url, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(1)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('every conversation route costs exactly one: messages read, posted (ticket effects included), redacted', async () => {
@@ -456,7 +441,7 @@ describe('database round trips per request', () => {
         body: { body: 'A note', visibility: 'INTERNAL' },
       }),
     )
-    const calls: Array<[string, string, Parameters<typeof api>[1], number]> = [
+    const calls: Call[] = [
       [
         'POST …/messages (customer: reopens, moves updatedAt)',
         messages,
@@ -502,15 +487,7 @@ describe('database round trips per request', () => {
       ],
       ['GET /v1/tickets?q=', '/v1/tickets?q=hello', { token: tenant.tokens.CUSTOMER }, 200],
     ]
-    for (const [name, url, request, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(url, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(1)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('attachments: upload 2 (the check before storing, then the write), metadata and download 1', async () => {
@@ -540,21 +517,12 @@ describe('database round trips per request', () => {
     expect(uploaded.status, await uploaded.clone().text()).toBe(201)
     expect(await neonLocalStats(requestId)).toBe(2)
     const { id } = await json<{ id: string }>(uploaded)
-    const calls: Array<[string, string, number]> = [
-      ['GET …/attachments/{id}', `${files}/${id}`, 200],
-      ['GET …/attachments/{id}/content', `${files}/${id}/content`, 200],
-      ['GET …/attachments/{id}/content (404)', `${files}/${crypto.randomUUID()}/content`, 404],
-    ]
-    for (const [name, url, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(url, {
-        token: tenant.tokens.CUSTOMER,
-        headers: { 'X-Request-Id': requestId },
-      })
-      expect(response.status, name).toBe(status)
-      await response.arrayBuffer()
-      expect(await neonLocalStats(requestId), name).toBe(1)
-    }
+    const customer = { token: tenant.tokens.CUSTOMER }
+    await expectRoundTrips([
+      ['GET …/attachments/{id}', `${files}/${id}`, customer, 200],
+      ['GET …/attachments/{id}/content', `${files}/${id}/content`, customer, 200],
+      ['GET …/attachments/{id}/content (404)', `${files}/${crypto.randomUUID()}/content`, customer, 404],
+    ])
     // A refused upload stores nothing and costs its one check.
     const refusedId = `rt-${crypto.randomUUID()}`
     const refused = await api(`${files}?fileName=b.txt`, {
@@ -594,7 +562,7 @@ describe('database round trips per request', () => {
     )
     const deliveryId = deliveries.data[0]?.id as string
     const key = { 'Idempotency-Key': `rt-${crypto.randomUUID()}` }
-    const calls: Array<[string, string, Parameters<typeof api>[1], number, number]> = [
+    const calls: Call[] = [
       [
         'PATCH /v1/tickets/{id} (its event, delivered to an endpoint)',
         `/v1/tickets/${ticket.id}`,
@@ -657,15 +625,7 @@ describe('database round trips per request', () => {
         1,
       ],
     ]
-    for (const [name, path, request, status, trips] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(path, {
-        ...request,
-        headers: { ...request?.headers, 'X-Request-Id': requestId },
-      })
-      expect(response.status, `${name}: ${await response.clone().text()}`).toBe(status)
-      expect(await neonLocalStats(requestId), name).toBe(trips)
-    }
+    await expectRoundTrips(calls)
   })
 
   it('a refused request (401, 403 by role, 400 validation) costs none', async () => {
@@ -679,11 +639,6 @@ describe('database round trips per request', () => {
       ],
       ['/v1/tickets?limit=1000', { token: tenant.tokens.ADMIN }, 400],
     ]
-    for (const [path, request, status] of calls) {
-      const requestId = `rt-${crypto.randomUUID()}`
-      const response = await api(path, { ...request, headers: { 'X-Request-Id': requestId } })
-      expect(response.status, path).toBe(status)
-      expect(await neonLocalStats(requestId), path).toBe(0)
-    }
+    await expectRoundTrips(calls.map(([path, request, status]) => [path, path, request, status, 0]))
   })
 })
