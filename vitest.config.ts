@@ -35,6 +35,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: './wrangler.toml' },
+      // The suite runs src/ itself (wrangler.toml's `main` is the build's copy of it, without the document's texts).
+      main: './src/index.ts',
       miniflare: {
         bindings: {
           APP_ENV: 'test',

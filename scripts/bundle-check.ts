@@ -22,15 +22,17 @@ import { parse } from 'smol-toml'
 import { signAccessToken } from '../src/auth/jwt'
 import type { Bindings } from '../src/env'
 import { assetsBinding } from './lib/assets-binding'
+import { WORKER_SOURCE_DIRECTORY, workerModule } from './lib/worker-source'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
- * What CI enforces: a ceiling that stops growth, just above today's size (212,065 bytes here, 211,545 by .ci/run's
- * `gzip -9`, on 2026-12-04; 237,462 before the build-time OpenAPI document, zod's `z` object, the MCP server without a
- * validator and graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle
- * and startup" says what the remaining KiB are.
+ * What CI enforces: a ceiling that stops growth, just above today's size (198.7 KiB here, 202,988 bytes by .ci/run's
+ * `gzip -9`, on 2026-12-04, after the Worker's copy of src/ dropped what only the document reads; 212.8 KiB before
+ * it, 237,462 bytes before the build-time OpenAPI document, zod's `z` object, the MCP server without a validator and
+ * graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle and startup"
+ * says what the remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 214 * 1024
+export const BUDGET_GZIP_BYTES = 200 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 
@@ -127,12 +129,18 @@ function build(outdir: string): { bundle: string; metafile: Metafile } {
   return { bundle: join(outdir, 'index.js'), metafile: JSON.parse(readFileSync(metafilePath, 'utf8')) }
 }
 
-/** Metafile paths are relative to the working directory wrangler ran in: make them repository-relative. */
+/**
+ * Metafile paths are relative to the working directory wrangler ran in: make them repository-relative, and name
+ * the Worker's copy of a module (build/worker-src/, scripts/lib/worker-source.ts) by its original in src/.
+ */
 function repositoryPath(path: string): string {
   const relativePath = relative(ROOT, resolve(ROOT, path)).replaceAll('\\', '/')
   // node_modules may be a link (a git worktree sharing a clone's): name a package's files from node_modules/ on.
   const packages = relativePath.indexOf('node_modules/')
-  return packages > 0 ? relativePath.slice(packages) : relativePath
+  if (packages > 0) return relativePath.slice(packages)
+  return relativePath.startsWith(`${WORKER_SOURCE_DIRECTORY}/`)
+    ? `src/${relativePath.slice(WORKER_SOURCE_DIRECTORY.length + 1)}`
+    : relativePath
 }
 
 function aliasProblems(metafile: Metafile, code: string): string[] {
@@ -167,6 +175,49 @@ function aliasProblems(metafile: Metafile, code: string): string[] {
     }
   }
   return problems
+}
+
+/**
+ * The Worker's copy of src/ drops only what the document reads (scripts/lib/worker-source.ts): each case is a
+ * module as written and what the copy must hold of it (the source map comment aside).
+ */
+const WORKER_SOURCE_CASES: Array<[string, string]> = [
+  ["const s = z.string().openapi({ description: 'Text', example: 'x' })", 'const s = z.string().openapi()'],
+  [
+    "const T = z.object({}).openapi('Ticket', { description: `A ${kind}.` })",
+    'const T = z.object({}).openapi()',
+  ],
+  // OpenAPIHono's route registration: a route and a handler, never dropped.
+  [
+    'router.openapi(routes.getTicket, async (c) => c.json({}))',
+    'router.openapi(routes.getTicket, async (c) => c.json({}))',
+  ],
+  ['router.openapi(getTicket, handler)', 'router.openapi(getTicket, handler)'],
+  // Arguments that could do something are kept.
+  [
+    "const s = z.string().openapi({ description: note('x') })",
+    "const s = z.string().openapi({ description: note('x') })",
+  ],
+  [
+    "const r = protectedRoute(p, { method: 'get', path: '/v1/x', summary: 'Get', description: 'Long ' + 'text' })",
+    "const r = protectedRoute(p, { method: 'get', path: '/v1/x', summary: '', description: '' })",
+  ],
+  ["const r = { 200: jsonContent(S, 'The page.') }", "const r = { 200: jsonContent(S, '') }"],
+  // zod's own descriptions stay: GraphQL reads them.
+  ["const q = z.string().describe('Filter by text.')", "const q = z.string().describe('Filter by text.')"],
+  [
+    "const t = pgTable('t', { id: uuid('id') }, (t) => [index('t_idx').on(t.id)])",
+    "const t = pgTable('t', { id: uuid('id') })",
+  ],
+  ["const e = { description: 'Ownership text' }", "const e = { description: 'Ownership text' }"],
+]
+
+function workerSourceProblems(): string[] {
+  const stats = { openapiCalls: 0, routeTexts: 0, tableConfigs: 0, droppedChars: 0 }
+  return WORKER_SOURCE_CASES.flatMap(([written, expected]) => {
+    const copy = (workerModule(written, 'case.ts', stats).split('\n//# sourceMappingURL=')[0] ?? '').trim()
+    return copy === expected ? [] : [`worker source: ${written} became ${copy}, not ${expected}`]
+  })
 }
 
 /** Files whose code reads members of zod's `z` as a value (src/bundle/zod.ts), and how each names it. */
@@ -402,6 +453,11 @@ async function main(): Promise<number> {
     const problems: string[] = []
     if (gzip > BUDGET_GZIP_BYTES) {
       problems.push(`the bundle is ${kib(gzip)} gzipped, over its ${kib(BUDGET_GZIP_BYTES)} budget`)
+    }
+    const sourceIssues = workerSourceProblems()
+    problems.push(...sourceIssues)
+    if (sourceIssues.length === 0) {
+      console.log(`worker source: ${WORKER_SOURCE_CASES.length} cases drop only what the document reads`)
     }
     const aliasIssues = [...aliasProblems(metafile, code.toString('utf8')), ...(await zodMembersMissing())]
     problems.push(...aliasIssues)

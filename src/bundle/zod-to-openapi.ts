@@ -9,6 +9,8 @@
  *   wraps eight of its methods, for every call, at module evaluation: the largest share of the Worker's startup
  *   after zod itself. Validation never reads that metadata (zod parses by the schema's definition alone), and nothing
  *   of the Worker reads it (GraphQL's descriptions are zod's own `.describe()`, MCP's tools come from the document).
+ *   Because it is the identity, the Worker's copy of src/ drops its arguments altogether (scripts/lib/worker-source.ts):
+ *   should `.openapi` ever read them in the Worker, that transform must go too.
  * - The route registry keeps what the Worker reads of it: each route's method and path (the 405 `Allow` header,
  *   src/app.ts), and what @hono/zod-openapi's `route()` merges from a sub-router.
  * - The generators throw: nothing in the Worker may generate a document.
