@@ -14,6 +14,7 @@ import { WORKER_SOURCE_DIRECTORY, writeWorkerSource } from './lib/worker-source'
 const worker = writeWorkerSource(fileURLToPath(new URL('..', import.meta.url)))
 console.log(
   `worker source: ${worker.files} modules in ${WORKER_SOURCE_DIRECTORY} (${worker.written} written), without ` +
-    `${worker.openapiCalls} .openapi(…) arguments and ${worker.routeTexts} route texts ` +
+    `${worker.openapiCalls} .openapi(…) arguments, ${worker.routeTexts} route texts and ${worker.tableConfigs} ` +
+    `tables' indexes, constraints and policies ` +
     `(${(worker.droppedChars / 1024).toFixed(1)} KiB of source)`,
 )
