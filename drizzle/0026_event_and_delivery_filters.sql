@@ -1,0 +1,2 @@
+CREATE INDEX "events_organization_id_type_created_at_ordinal_idx" ON "events" USING btree ("organization_id","type","created_at","ordinal");--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_endpoint_undelivered_created_at_id_idx" ON "webhook_deliveries" USING btree ("organization_id","endpoint_id","created_at","id") WHERE status in ('PENDING', 'FAILED');
