@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --scale [--tickets 1000000] [--runs 50] [--migrations <folder>] [--keep] [--lists refunds,…]`: do the list
  * endpoints stay fast when one tenant has a million tickets, refunds, escalations and budget usage records?
- * (Refunds, escalations, budgets, usage, decision rules and metrics: bench-scale-finance.ts.)
+ * (Refunds, escalations, budgets, usage, decision rules and metrics: bench-scale-finance.ts; the event feed and the
+ * webhook lists: bench-scale-events.ts.)
  *
  * On a scratch database of the PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test,
  * loopback only; dropped at the end) it migrates, fills one tenant ("scale-bench") and three noise tenants with
@@ -41,6 +42,19 @@ import { ListTicketsQuerySchema } from '../src/resources/tickets/tickets.schemas
 import { listUsers } from '../src/resources/users/users.data'
 import { ListUsersQuerySchema } from '../src/resources/users/users.schemas'
 import {
+  EMPTY_EVENTS,
+  EVENTS_TABLES,
+  type EventsShape,
+  type EventsSize,
+  eventsListers,
+  eventsShapePath,
+  eventsShapes,
+  eventsSizes,
+  eventsSummary,
+  fillEvents,
+  withoutEventTriggers,
+} from './bench-scale-events'
+import {
   EMPTY_FINANCE,
   FINANCE_TABLES,
   type FinanceShape,
@@ -70,13 +84,23 @@ interface Size {
   agents: number
   /** Refunds, escalations, budgets, usage, rules, metrics (bench-scale-finance.ts). */
   finance: FinanceSize
-  noise: { tickets: number; customers: number; reps: number; agents: number; finance: FinanceSize }
+  /** Events, webhook endpoints and deliveries (bench-scale-events.ts). */
+  events: EventsSize
+  noise: {
+    tickets: number
+    customers: number
+    reps: number
+    agents: number
+    finance: FinanceSize
+    events: EventsSize
+  }
 }
 
 function sizes(largeTickets: number): [Size, Size] {
   const factor = largeTickets / 1_000_000
   const scaled = (n: number) => Math.max(1_000, Math.round(n * factor))
   const finance = financeSizes(factor)
+  const events = eventsSizes(factor)
   return [
     {
       label: '10³',
@@ -85,7 +109,15 @@ function sizes(largeTickets: number): [Size, Size] {
       reps: 100,
       agents: 100,
       finance: finance.small,
-      noise: { tickets: 1_000, customers: 1_000, reps: 20, agents: 20, finance: finance.small },
+      events: events.small,
+      noise: {
+        tickets: 1_000,
+        customers: 1_000,
+        reps: 20,
+        agents: 20,
+        finance: finance.small,
+        events: events.small,
+      },
     },
     {
       label: largeTickets === 1_000_000 ? '10⁶' : largeTickets.toLocaleString('en-US'),
@@ -94,12 +126,14 @@ function sizes(largeTickets: number): [Size, Size] {
       reps: Math.max(100, Math.round(10_000 * factor)),
       agents: Math.max(100, Math.round(1_000 * factor)),
       finance: finance.large,
+      events: events.large,
       noise: {
         tickets: scaled(100_000),
         customers: scaled(100_000),
         reps: 500,
         agents: 50,
         finance: finance.noise,
+        events: events.noise,
       },
     },
   ]
@@ -259,6 +293,7 @@ interface Filled {
   reps: number
   agents: number
   finance: FinanceSize
+  events: EventsSize
 }
 
 async function fillTenant(
@@ -294,6 +329,20 @@ async function fillTenant(
     from.finance,
     to.finance,
   )
+  await fillEvents(
+    {
+      client,
+      tenant,
+      now,
+      log,
+      tickets: to.tickets,
+      busyReps: busyReps(to.reps),
+      customers: to.customers,
+      agents: to.agents,
+    },
+    from.events,
+    to.events,
+  )
   await client.query('update organizations set ticket_sequence = 1000 + $2 where id = $1', [
     tenant.id,
     to.tickets,
@@ -308,6 +357,7 @@ const FILLED_TABLES = [
   'agent_configurations',
   'tickets',
   ...FINANCE_TABLES,
+  ...EVENTS_TABLES,
 ]
 
 async function fill(
@@ -319,12 +369,15 @@ async function fill(
 ): Promise<number> {
   const t0 = performance.now()
   const filled = (size: Size | undefined, main: boolean): Filled => {
-    if (!size) return { tickets: 0, customers: 0, reps: 0, agents: 0, finance: EMPTY_FINANCE }
+    if (!size)
+      return { tickets: 0, customers: 0, reps: 0, agents: 0, finance: EMPTY_FINANCE, events: EMPTY_EVENTS }
     return main ? size : size.noise
   }
-  for (const tenant of tenants) {
-    await fillTenant(client, tenant, filled(from, tenant.main), filled(to, tenant.main), now, console.log)
-  }
+  await withoutEventTriggers(client, async () => {
+    for (const tenant of tenants) {
+      await fillTenant(client, tenant, filled(from, tenant.main), filled(to, tenant.main), now, console.log)
+    }
+  })
   for (const table of FILLED_TABLES) await client.query(`vacuum analyze ${table}`)
   return (performance.now() - t0) / 1000
 }
@@ -343,6 +396,7 @@ const listers = {
   customers: (db, q) => listCustomers(db, ListCustomersQuerySchema.parse(params(q))),
   agents: (db, q) => listAgents(db, ListAgentsQuerySchema.parse(params(q))),
   ...financeListers,
+  ...eventsListers,
 } satisfies Record<string, Lister>
 type Resource = keyof typeof listers
 
@@ -370,6 +424,9 @@ interface Ids {
   agent: string
   ticket: string
   budget: string
+  event: string
+  endpoint: string
+  endpoint5: string
 }
 
 function shapes(ids: Ids, now: Date): Shape[] {
@@ -437,6 +494,7 @@ function shapes(ids: Ids, now: Date): Shape[] {
     admin('agents', 'filter', 'status=ACTIVE'),
     admin('agents', 'filter', 'type=TRIAGE'),
     ...financeShapes(ids, now).map((shape: FinanceShape): Shape => shape),
+    ...eventsShapes(ids, now).map((shape: EventsShape): Shape => shape),
   ].map((shape) => (shape.kind === 'cursor' ? { ...shape, deep: true } : shape))
 }
 
@@ -449,9 +507,12 @@ function shapeName(shape: Shape, ids: Ids): string {
     .replaceAll(ids.ticket, '<ticket>')
     .replaceAll(/budgetId=[^&]*&?/g, '')
     .replace(/=(\d{4}-\d\d-\d\d)T[^&]*/g, '=$1')
+  const path = eventsShapePath(shape.resource, query, ids)
   const resource = shape.resource === 'budgets/usage' ? 'budgets/<budget>/usage' : shape.resource
-  const who = shape.role === 'CUSTOMER' ? ' (as the CUSTOMER)' : ''
+  const who =
+    shape.role === 'CUSTOMER' ? ' (as the CUSTOMER)' : shape.kind === 'role' ? ` (as a ${shape.role})` : ''
   const deep = shape.deep ? ` + cursor of page ${DEEP_PAGES + 1}` : ''
+  if (path) return `${path.resource}${path.query ? `?${path.query}` : ''}${deep}`
   return `${resource}?${query}${deep}${who}`
 }
 
@@ -511,6 +572,7 @@ const LIST_TABLES = new Set([
   'customer_profiles',
   'agent_configurations',
   ...FINANCE_TABLES,
+  ...EVENTS_TABLES,
 ])
 
 function summarize(plan: PlanNode, executionMs: number): PlanSummary {
@@ -826,6 +888,9 @@ export async function runScaleBench(argv: string[]): Promise<number> {
       agent: await md5Uuid(direct, `${main.slug}:agent:1`),
       ticket: await md5Uuid(direct, `${main.slug}:ticket:1`),
       budget: await md5Uuid(direct, `${main.slug}:budget:1`),
+      event: await md5Uuid(direct, `${main.slug}:event:1`),
+      endpoint: await md5Uuid(direct, `${main.slug}:endpoint:1`),
+      endpoint5: await md5Uuid(direct, `${main.slug}:endpoint:5`),
     }
     const runner: Runner = { appUrl: local.connectionString('app_api'), direct, runs: options.runs, ids }
     const selected = shapes(ids, now).filter(
@@ -860,6 +925,7 @@ export async function runScaleBench(argv: string[]): Promise<number> {
         `${n(small.finance.usage)} → ${n(large.finance.usage)} budget usage records over ${n(small.finance.budgets)} → ${n(large.finance.budgets)} budgets, ` +
         `${n(small.finance.rules)} → ${n(large.finance.rules)} decision rules, ${n(small.finance.metricsDays)} → ${n(large.finance.metricsDays)} days of metrics, ` +
         `team metrics of ${small.finance.teamReps} → ${large.finance.teamReps} representatives over ${small.finance.teamDays} → ${n(large.finance.teamDays)} days; ` +
+        `${eventsSummary(small.events, large.events)}; ` +
         `three noise tenants with ${n(large.noise.tickets)} tickets and customers, ${n(large.noise.finance.refunds)} refunds and escalations each. ` +
         `p50 of ${options.runs} runs of the list statement as app_api with the tenant bound (interleaved); pages = 8 kB buffers it touched; ` +
         `e2e = p50 of the data-layer call through the local Neon endpoint.\n`,
