@@ -174,6 +174,9 @@ export function workerModule(code: string, file: string, stats: WorkerSourceStat
         stats.tableConfigs++
         stats.droppedChars += extraConfig.end - (args[1] as Node).end
         output.remove((args[1] as Node).end, extraConfig.end)
+        // Nothing inside the dropped callback is edited again.
+        for (const kept of [callee, args[0], args[1]]) if (kept) visit(kept, inRoute)
+        return
       }
       if (name && ROUTE_DECLARATIONS.has(name)) inRoute = true
     }
@@ -211,8 +214,8 @@ function typeScriptFiles(directory: string, skip?: string): string[] {
 
 /**
  * Writes the Worker's copy of `<root>/src` into `<root>/build/worker-src`: every module but `src/bundle/`'s,
- * transformed where it has document-only parts. Rewrites only files whose content changed (wrangler dev re-runs the build on every source
- * change and rebuilds on what changed) and removes files that no longer exist in `src/`.
+ * transformed where it has document-only parts. Rewrites only files whose content changed (wrangler dev re-runs
+ * the build on every source change and rebuilds what changed) and removes files no longer in `src/`.
  */
 export function writeWorkerSource(root: string): WorkerSourceStats & { files: number; written: number } {
   const source = join(root, 'src')
