@@ -22,7 +22,7 @@ import { parse } from 'smol-toml'
 import { signAccessToken } from '../src/auth/jwt'
 import type { Bindings } from '../src/env'
 import { assetsBinding } from './lib/assets-binding'
-import { WORKER_SOURCE_DIRECTORY, workerModule } from './lib/worker-source'
+import { emptyWorkerSourceStats, WORKER_SOURCE_DIRECTORY, workerModule } from './lib/worker-source'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
@@ -213,7 +213,7 @@ const WORKER_SOURCE_CASES: Array<[string, string]> = [
 ]
 
 function workerSourceProblems(): string[] {
-  const stats = { openapiCalls: 0, routeTexts: 0, tableConfigs: 0, droppedChars: 0 }
+  const stats = emptyWorkerSourceStats()
   return WORKER_SOURCE_CASES.flatMap(([written, expected]) => {
     const copy = (workerModule(written, 'case.ts', stats).split('\n//# sourceMappingURL=')[0] ?? '').trim()
     return copy === expected ? [] : [`worker source: ${written} became ${copy}, not ${expected}`]
