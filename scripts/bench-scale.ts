@@ -86,14 +86,8 @@ interface Size {
   finance: FinanceSize
   /** Events, webhook endpoints and deliveries (bench-scale-events.ts). */
   events: EventsSize
-  noise: {
-    tickets: number
-    customers: number
-    reps: number
-    agents: number
-    finance: FinanceSize
-    events: EventsSize
-  }
+  /** Each of the three noise tenants. */
+  noise: Omit<Size, 'label' | 'noise'>
 }
 
 function sizes(largeTickets: number): [Size, Size] {
