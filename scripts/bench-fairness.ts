@@ -8,9 +8,14 @@
  *   POST /v1/metrics/recompute, back to back, while tenant B (globex) reads GET /v1/tickets?limit=25 at
  *   --connections. B's latency is measured alone first (quiet), then under A's burst.
  *
- * Prints B's p50/p99 quiet and under the burst, their ratio, what A's calls answered, and one 92-day recompute of A
- * alone. Fails when B's p99 under the burst is more than 2× its quiet p99, or when any of B's reads failed.
+ * Between the two, a control: B reads while one process that is neither the API nor the database spins on one core
+ * (`node -e 'for (;;) {}'`), which is what any one busy core costs B on this machine, whoever keeps it busy.
+ *
+ * Prints B's p50/p99 quiet, beside the busy core and under the burst, their ratios, what A's calls answered, and one
+ * 92-day recompute of A alone. Fails when B's p99 under the burst is more than 2× its quiet p99, or when any of B's
+ * reads failed.
  */
+import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { createDatabase } from '../src/db/client'
@@ -161,6 +166,21 @@ async function recompute(url: string, token: string): Promise<{ status: number; 
   return { status: response.status, ms: performance.now() - started, body }
 }
 
+/**
+ * One core kept busy until `stop` resolves, by a process that is neither the API nor the database: the control that
+ * tells what one busy core costs B here, to set A's burst (which keeps at most one computation running) against.
+ */
+async function busyCore(stop: Promise<unknown>, teardown: Teardown): Promise<void> {
+  const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+  // Also on SIGINT, which exits without reaching the finally below.
+  teardown.add('stop the busy core', async () => void spinner.kill('SIGKILL'))
+  try {
+    await stop
+  } finally {
+    spinner.kill('SIGKILL')
+  }
+}
+
 /** Waves of WAVE parallel recomputes of A, back to back, until `stop` resolves; counts the answers by status. */
 async function burst(url: string, token: string, stop: Promise<unknown>): Promise<Map<number, number>> {
   const statuses = new Map<number, number>()
@@ -204,7 +224,10 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     // Warm-up of B's path (isolate, plan cache), then B alone.
     await measureReads(api, readerB, { ...options, duration: 2 })
     const quiet = await measureReads(api, readerB, options)
-    // B again, while A bursts.
+    // B beside one busy core (the control), then while A bursts.
+    const besideBusyCore = measureReads(api, readerB, options)
+    await busyCore(besideBusyCore, teardown)
+    const control = await besideBusyCore
     const measuring = measureReads(api, readerB, options)
     const [loaded, statusesOfA] = await Promise.all([
       measuring,
@@ -215,6 +238,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
       ),
     ])
     const ratio = loaded.p99 / Math.max(quiet.p99, 1)
+    const controlRatio = control.p99 / Math.max(quiet.p99, 1)
 
     const answersOfA = [...statusesOfA].map(([status, count]) => `${status}×${count}`).join(' ')
     console.log(
@@ -227,14 +251,18 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
         `| tenant B GET /v1/tickets?limit=25 (${options.connections} connections, ${options.duration} s) | requests | failed | p50 ms | p99 ms |`,
         '|---|---:|---:|---:|---:|',
         `| quiet (B alone) | ${quiet.requests} | ${quiet.failed} | ${quiet.p50.toFixed(1)} | ${quiet.p99.toFixed(1)} |`,
+        `| control: beside one busy core (no tenant's work) | ${control.requests} | ${control.failed} | ${control.p50.toFixed(1)} | ${control.p99.toFixed(1)} |`,
         `| during A's burst | ${loaded.requests} | ${loaded.failed} | ${loaded.p50.toFixed(1)} | ${loaded.p99.toFixed(1)} |`,
         '',
+        `B's p99 beside one busy core ÷ quiet p99: ${controlRatio.toFixed(2)}× (the machine's cost of one busy core)`,
         `B's p99 under A's burst ÷ quiet p99: ${ratio.toFixed(2)}× (limit ${MAX_RATIO}×)`,
       ].join('\n'),
     )
     const problems: string[] = []
-    if (quiet.failed || loaded.failed)
-      problems.push(`B's reads failed: quiet ${quiet.statuses}; loaded ${loaded.statuses}`)
+    if (quiet.failed || control.failed || loaded.failed)
+      problems.push(
+        `B's reads failed: quiet ${quiet.statuses}; control ${control.statuses}; loaded ${loaded.statuses}`,
+      )
     if ([...statusesOfA.keys()].some((status) => status >= 500))
       problems.push(`A's recomputes answered ${answersOfA}`)
     if (ratio > MAX_RATIO) problems.push(`B's p99 grew ${ratio.toFixed(2)}× under A's burst`)
