@@ -11,6 +11,7 @@ import { createDatabase } from '../src/db/client'
 import {
   assertLoopback,
   BENCH_SECRET,
+  freePort,
   HOST,
   OutputTail,
   positiveInteger,
@@ -19,6 +20,13 @@ import {
   Teardown,
 } from './lib/bench-harness'
 import { openBenchDatabase } from './lib/scratch-database'
+import {
+  attributeCpu,
+  CPU_AREAS,
+  type CpuUse,
+  devBundleSourceMap,
+  WorkerProfiler,
+} from './lib/worker-profiler'
 import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
@@ -30,6 +38,8 @@ const SECRET = BENCH_SECRET
 interface Options {
   duration: number
   connections: number
+  /** Profile the Worker's isolate during each scenario (--cpu). */
+  cpu: boolean
 }
 
 interface Scenario {
@@ -54,6 +64,7 @@ interface Row {
   p99: number
   tripsPerRequest: number
   statusCodes: string
+  cpu?: CpuUse
 }
 
 function parseOptions(argv: string[]): Options {
@@ -62,11 +73,13 @@ function parseOptions(argv: string[]): Options {
     options: {
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '10' },
+      cpu: { type: 'boolean', default: false },
     },
   })
   return {
     duration: positiveInteger(values.duration, '--duration'),
     connections: positiveInteger(values.connections, '--connections'),
+    cpu: values.cpu,
   }
 }
 
@@ -231,11 +244,13 @@ async function runScenario(
   local: NeonLocal,
   options: Options,
   index: number,
+  profiling?: Profiling,
 ): Promise<Row> {
   const sent = new Set<string>()
   const answered = new Set<string>()
   let n = 0
   const before = await settledCount(local)
+  await profiling?.profiler.start()
   const result = await fire({
     url,
     connections: options.connections,
@@ -258,6 +273,7 @@ async function runScenario(
       },
     ],
   })
+  const profile = await profiling?.profiler.stop()
   const delta = (await settledCount(local)) - before
   let cutOff = 0
   for (const id of sent) if (!answered.has(id)) cutOff += local.requestCount(id)
@@ -275,7 +291,14 @@ async function runScenario(
     statusCodes: Object.entries(result.statusCodeStats ?? {})
       .map(([code, stats]) => `${code}×${stats.count ?? 0}`)
       .join(' '),
+    ...(profile && profiling ? { cpu: attributeCpu(profile, profiling.sourceMap) } : {}),
   }
+}
+
+/** The isolate's profiler and the source map of the bundle it runs (--cpu). */
+interface Profiling {
+  profiler: WorkerProfiler
+  sourceMap: Awaited<ReturnType<typeof devBundleSourceMap>>
 }
 
 function table(rows: Row[]): string {
@@ -290,6 +313,27 @@ function table(rows: Row[]): string {
     r.p99.toFixed(1),
     r.tripsPerRequest.toFixed(2),
   ])
+  return markdownTable(head, body)
+}
+
+/**
+ * The isolate's CPU per request (--cpu): busy time of its thread while the scenario ran ÷ completed requests, and
+ * that time by area of the code (lib/worker-profiler.ts attributeCpu).
+ */
+function cpuTable(rows: Row[]): string {
+  const head = ['scenario', 'worker CPU ms/req', ...CPU_AREAS]
+  const body = rows.map((r) => {
+    const perRequest = (ms: number) => (r.requests > 0 ? (ms / r.requests).toFixed(2) : '—')
+    return [
+      r.name,
+      perRequest(r.cpu?.busyMs ?? Number.NaN),
+      ...CPU_AREAS.map((area) => perRequest(r.cpu?.byArea.get(area) ?? 0)),
+    ]
+  })
+  return markdownTable(head, body)
+}
+
+function markdownTable(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)))
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`
@@ -315,9 +359,11 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
   const local = await startDatabase(teardown)
   console.log(`database: ${local.backend.kind}, migrated and seeded`)
   const output = new OutputTail(60)
-  const url = await startWrangler(local.connectionString('app_api'), teardown, output)
+  const inspectorPort = options.cpu ? await freePort() : undefined
+  const url = await startWrangler(local.connectionString('app_api'), teardown, output, {}, { inspectorPort })
   assertLoopback(url, 'the API URL')
   console.log(`wrangler dev ready at ${url}`)
+  const profiling = inspectorPort ? await startProfiling(inspectorPort, teardown) : undefined
   const tokens = await acmeTokens()
   const rows: Row[] = []
   for (const [index, scenario] of scenarios().entries()) {
@@ -325,13 +371,26 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
     const headers = headersOf(scenario, tokens)
     await preflight(url, scenario, headers)
     console.log(`running ${scenario.name} …`)
-    rows.push(await runScenario(url, scenario, headers, local, options, index))
+    rows.push(await runScenario(url, scenario, headers, local, options, index, profiling))
   }
   console.log(`\n${await describeSetup(local, options)}\n\n${table(rows)}\n`)
+  if (profiling) {
+    console.log(
+      "The Worker isolate's CPU per request (V8 sampling profiler through wrangler dev's inspector, 100 µs; " +
+        'ms of its thread per completed request, by the innermost frame of the code that was running):\n',
+    )
+    console.log(`${cpuTable(rows)}\n`)
+  }
   const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
   for (const r of failed)
     console.error(`${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.statusCodes})`)
   if (failed.length > 0) throw new Error(`${failed.length} scenario(s) had non-2xx answers or errors`)
+}
+
+async function startProfiling(inspectorPort: number, teardown: Teardown): Promise<Profiling> {
+  const profiler = await WorkerProfiler.connect(inspectorPort)
+  teardown.add('close the profiler', async () => profiler.close())
+  return { profiler, sourceMap: await devBundleSourceMap(ROOT) }
 }
 
 async function main(): Promise<number> {

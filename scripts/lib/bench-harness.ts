@@ -115,14 +115,18 @@ export async function stopProcessGroup(child: ChildProcess): Promise<void> {
 export const BENCH_SECRET = 'bench-secret-only-for-loopback-0123456789'
 export const BENCH_PLATFORM_KEY = 'bench-platform-key'
 
-/** `wrangler dev` on a free loopback port with the benchmark's credentials; resolves with its URL once /ready. */
+/**
+ * `wrangler dev` on a free loopback port with the benchmark's credentials; resolves with its URL once /ready. Its
+ * inspector listens on `inspectorPort` (a free port when not given), where a profiler can attach.
+ */
 export async function startWrangler(
   databaseUrl: string,
   teardown: Teardown,
   output: OutputTail,
   vars: Record<string, string> = {},
+  options: { inspectorPort?: number } = {},
 ): Promise<string> {
-  const [port, inspectorPort] = [await freePort(), await freePort()]
+  const [port, inspectorPort] = [await freePort(), options.inspectorPort ?? (await freePort())]
   // Own state folder: no sharing of .wrangler/state with a `npm run dev` running at the same time.
   const persistDir = await mkdtemp(join(tmpdir(), 'orgapi-bench-'))
   teardown.add('remove the wrangler state folder', () => rm(persistDir, { recursive: true, force: true }))
