@@ -26,7 +26,8 @@ import {
   type CpuUse,
   devBundleSourceMap,
   WorkerProfiler,
-} from './lib/worker-profiler'
+  workerdCpuMs,
+} from './lib/worker-cpu'
 import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
@@ -38,8 +39,10 @@ const SECRET = BENCH_SECRET
 interface Options {
   duration: number
   connections: number
-  /** Profile the Worker's isolate during each scenario (--cpu). */
+  /** Measure the CPU time of the `workerd` processes during each scenario (--cpu). */
   cpu: boolean
+  /** Profile the Worker's isolate during each scenario (--profile). */
+  profile: boolean
 }
 
 interface Scenario {
@@ -64,7 +67,9 @@ interface Row {
   p99: number
   tripsPerRequest: number
   statusCodes: string
-  cpu?: CpuUse
+  /** CPU time of the workerd processes while the scenario ran, in ms (--cpu). */
+  workerdCpuMs?: number
+  profile?: CpuUse
 }
 
 function parseOptions(argv: string[]): Options {
@@ -74,12 +79,14 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '10' },
       cpu: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   })
   return {
     duration: positiveInteger(values.duration, '--duration'),
     connections: positiveInteger(values.connections, '--connections'),
     cpu: values.cpu,
+    profile: values.profile,
   }
 }
 
@@ -251,6 +258,7 @@ async function runScenario(
   let n = 0
   const before = await settledCount(local)
   await profiling?.profiler.start()
+  const cpuBefore = options.cpu ? await workerdCpuMs() : undefined
   const result = await fire({
     url,
     connections: options.connections,
@@ -273,6 +281,7 @@ async function runScenario(
       },
     ],
   })
+  const cpuAfter = cpuBefore === undefined ? undefined : await workerdCpuMs()
   const profile = await profiling?.profiler.stop()
   const delta = (await settledCount(local)) - before
   let cutOff = 0
@@ -291,18 +300,20 @@ async function runScenario(
     statusCodes: Object.entries(result.statusCodeStats ?? {})
       .map(([code, stats]) => `${code}×${stats.count ?? 0}`)
       .join(' '),
-    ...(profile && profiling ? { cpu: attributeCpu(profile, profiling.sourceMap) } : {}),
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { workerdCpuMs: cpuAfter - cpuBefore } : {}),
+    ...(profile && profiling ? { profile: attributeCpu(profile, profiling.sourceMap) } : {}),
   }
 }
 
-/** The isolate's profiler and the source map of the bundle it runs (--cpu). */
+/** The isolate's profiler and the source map of the bundle it runs (--profile). */
 interface Profiling {
   profiler: WorkerProfiler
   sourceMap: Awaited<ReturnType<typeof devBundleSourceMap>>
 }
 
-function table(rows: Row[]): string {
+function table(rows: Row[], options: Options): string {
   const head = ['scenario', 'requests', 'non-2xx', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'db trips/req']
+  if (options.cpu) head.push('workerd CPU ms/req')
   const body = rows.map((r) => [
     r.name,
     String(r.requests),
@@ -312,22 +323,23 @@ function table(rows: Row[]): string {
     r.p90.toFixed(1),
     r.p99.toFixed(1),
     r.tripsPerRequest.toFixed(2),
+    ...(options.cpu ? [r.workerdCpuMs === undefined ? '—' : (r.workerdCpuMs / r.requests).toFixed(2)] : []),
   ])
   return markdownTable(head, body)
 }
 
 /**
- * The isolate's CPU per request (--cpu): busy time of its thread while the scenario ran ÷ completed requests, and
- * that time by area of the code (lib/worker-profiler.ts attributeCpu).
+ * The isolate's time per request (--profile): busy time of its thread while the scenario ran ÷ completed requests,
+ * and that time by area of the code (lib/worker-cpu.ts attributeCpu).
  */
-function cpuTable(rows: Row[]): string {
-  const head = ['scenario', 'worker CPU ms/req', ...CPU_AREAS]
+function profileTable(rows: Row[]): string {
+  const head = ['scenario', 'isolate busy ms/req', ...CPU_AREAS]
   const body = rows.map((r) => {
     const perRequest = (ms: number) => (r.requests > 0 ? (ms / r.requests).toFixed(2) : '—')
     return [
       r.name,
-      perRequest(r.cpu?.busyMs ?? Number.NaN),
-      ...CPU_AREAS.map((area) => perRequest(r.cpu?.byArea.get(area) ?? 0)),
+      perRequest(r.profile?.busyMs ?? Number.NaN),
+      ...CPU_AREAS.map((area) => perRequest(r.profile?.byArea.get(area) ?? 0)),
     ]
   })
   return markdownTable(head, body)
@@ -359,7 +371,7 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
   const local = await startDatabase(teardown)
   console.log(`database: ${local.backend.kind}, migrated and seeded`)
   const output = new OutputTail(60)
-  const inspectorPort = options.cpu ? await freePort() : undefined
+  const inspectorPort = options.profile ? await freePort() : undefined
   const url = await startWrangler(local.connectionString('app_api'), teardown, output, {}, { inspectorPort })
   assertLoopback(url, 'the API URL')
   console.log(`wrangler dev ready at ${url}`)
@@ -373,13 +385,19 @@ async function bench(options: Options, teardown: Teardown): Promise<void> {
     console.log(`running ${scenario.name} …`)
     rows.push(await runScenario(url, scenario, headers, local, options, index, profiling))
   }
-  console.log(`\n${await describeSetup(local, options)}\n\n${table(rows)}\n`)
+  console.log(`\n${await describeSetup(local, options)}\n\n${table(rows, options)}\n`)
+  if (options.cpu) {
+    console.log(
+      '`workerd CPU ms/req`: user + system CPU time of the workerd processes (all threads, from /proc) while the ' +
+        'scenario ran ÷ completed requests.\n',
+    )
+  }
   if (profiling) {
     console.log(
-      "The Worker isolate's CPU per request (V8 sampling profiler through wrangler dev's inspector, 100 µs; " +
-        'ms of its thread per completed request, by the innermost frame of the code that was running):\n',
+      "The Worker isolate's time per request (V8 sampling profiler through wrangler dev's inspector, 100 µs; ms " +
+        'of its thread in JavaScript per completed request, by the innermost frame of the code that was running):\n',
     )
-    console.log(`${cpuTable(rows)}\n`)
+    console.log(`${profileTable(rows)}\n`)
   }
   const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
   for (const r of failed)

@@ -1,10 +1,11 @@
 /**
- * CPU profiles of the Worker's isolate under `wrangler dev` (npm run bench -- --cpu): the V8 sampling profiler of
- * workerd, reached through wrangler's inspector proxy, started before a scenario and stopped after it. The profile
- * tells how much of the isolate's one thread the requests took (samples that are not idle) and, through the dev
- * bundle's source map, in which part of the code.
+ * The Worker's CPU under `wrangler dev` (npm run bench -- --cpu / --profile): the CPU time of the `workerd`
+ * processes from /proc (Linux), and CPU profiles of the isolate (the V8 sampling profiler of workerd, reached through
+ * wrangler's inspector proxy, started before a scenario and stopped after it), attributed through the dev bundle's
+ * source map to the part of the code that was running.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
+import { platform } from 'node:os'
 import { join } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 
@@ -196,4 +197,26 @@ export function attributeCpu(profile: CpuProfile, map: TraceMap): CpuUse {
     byArea.set(area, (byArea.get(area) ?? 0) + us / 1000)
   })
   return { busyMs: busyUs / 1000, byArea }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux build in use). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/**
+ * CPU time (user + system, all threads) of every `workerd` process on the machine so far, in ms; undefined where
+ * there is no /proc. The benchmark's `wrangler dev` is the only workerd it expects to find running.
+ */
+export async function workerdCpuMs(): Promise<number | undefined> {
+  if (platform() !== 'linux') return undefined
+  let ticks = 0
+  for (const pid of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue
+    const line = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const close = line.lastIndexOf(')')
+    if (line.slice(line.indexOf('(') + 1, close) !== 'workerd') continue
+    // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+    const fields = line.slice(close + 2).split(' ')
+    ticks += Number(fields[11]) + Number(fields[12])
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND
 }
