@@ -47,6 +47,11 @@ export class WorkerProfiler {
       if (message.error) pending.reject(new Error(`inspector: ${JSON.stringify(message.error)}`))
       else pending.resolve(message.result)
     })
+    // A session that ends (wrangler stopped, the isolate restarted) fails what waits on it instead of hanging.
+    socket.addEventListener('close', () => {
+      for (const pending of this.#pending.values()) pending.reject(new Error('the inspector session closed'))
+      this.#pending.clear()
+    })
   }
 
   /**
@@ -157,6 +162,7 @@ export function attributeCpu(profile: CpuProfile, map: TraceMap): CpuUse {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
   const parents = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
+  // workerd names the bundle's frames by its module name, `index.js`.
   const sourceOf = (frame: CallFrame) =>
     frame.url === 'index.js' && frame.lineNumber >= 0
       ? originalPositionFor(map, { line: frame.lineNumber + 1, column: frame.columnNumber }).source
