@@ -396,14 +396,13 @@ describe('delivery', () => {
       token: tenant.tokens.ADMIN,
       body: ticketBody(tenant),
     })
-    await waitFor(
-      () => received(failing.name),
-      (list) => list.length > 0,
-    )
-    await waitFor(
-      () => received(gone.name),
-      (list) => list.length > 0,
-    )
+    // Settled, not merely received: the first delivery's success writes failing_since = null after the receiver has
+    // answered, and would undo the backdated failing_since below if it landed after it.
+    for (const { endpoint } of [gone, failing])
+      await waitFor(
+        () => pendingDeliveryOf(endpoint.id),
+        (row) => row?.status === 'SUCCEEDED',
+      )
     await scriptAnswers(gone.name, [410])
     await scriptAnswers(failing.name, [500])
     await ownerSql`update webhook_endpoints set failing_since = now() - interval '3 days 1 minute' where id = ${failing.endpoint.id}`
