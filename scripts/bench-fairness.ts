@@ -184,7 +184,7 @@ async function steadyReads(url: string, token: string, rate: number, duration: n
     failed: count - latencies.length,
     p50: percentile(0.5),
     p99: percentile(0.99),
-    statuses: [...statuses].map(([status, n]) => `${status}×${n}`).join(' '),
+    statuses: answers(statuses),
   }
 }
 
@@ -296,13 +296,17 @@ async function measurePhases(
   return { quiet, control, loaded, statusesOfA }
 }
 
-function answers(statuses: Map<number, number>): string {
+/** Answers counted by status, e.g. `409×66 200×6`. */
+function answers(statuses: Map<number | string, number>): string {
   return [...statuses].map(([status, count]) => `${status}×${count}`).join(' ')
 }
 
-function phaseRatio(phases: Phases, phase: 'control' | 'loaded'): string {
-  return `${(phases[phase].p99 / Math.max(phases.quiet.p99, 1)).toFixed(2)}×`
+/** How many times `of`'s p99 is `to`'s. */
+function p99Ratio(of: Latency, to: Latency): number {
+  return of.p99 / Math.max(to.p99, 1)
 }
+
+const times = (ratio: number) => `${ratio.toFixed(2)}×`
 
 function phaseTable(title: string, { quiet, control, loaded, statusesOfA }: Phases): string[] {
   const row = (name: string, latency: Latency) =>
@@ -349,7 +353,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     const rate = options.rate ?? Math.max(1, Math.floor(capacity.quiet.requests / options.duration / 2))
     const steady = await phases({ rate })
     const scheduled = rate * options.duration
-    const ratio = steady.loaded.p99 / Math.max(steady.quiet.p99, 1)
+    const ratio = p99Ratio(steady.loaded, steady.quiet)
 
     console.log(
       [
@@ -368,9 +372,9 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
           steady,
         ),
         '',
-        `At capacity, B's p99 under A's burst ÷ quiet p99: ${phaseRatio(capacity, 'loaded')} (beside one busy core: ${phaseRatio(capacity, 'control')}; the machine's CPU shared, not a verdict)`,
-        `At a steady rate, B's p99 under A's burst ÷ quiet p99: ${ratio.toFixed(2)}× (limit ${MAX_RATIO}×; beside one busy core: ${phaseRatio(steady, 'control')})`,
-        `At a steady rate, B's p99 under A's burst ÷ its p99 beside one busy core: ${(steady.loaded.p99 / Math.max(steady.control.p99, 1)).toFixed(2)}× (what A takes beyond what any busy core takes)`,
+        `At capacity, B's p99 under A's burst ÷ quiet p99: ${times(p99Ratio(capacity.loaded, capacity.quiet))} (beside one busy core: ${times(p99Ratio(capacity.control, capacity.quiet))}; the machine's CPU shared, not a verdict)`,
+        `At a steady rate, B's p99 under A's burst ÷ quiet p99: ${times(ratio)} (limit ${MAX_RATIO}×; beside one busy core: ${times(p99Ratio(steady.control, steady.quiet))})`,
+        `At a steady rate, B's p99 under A's burst ÷ its p99 beside one busy core: ${times(p99Ratio(steady.loaded, steady.control))} (what A takes beyond what any busy core takes)`,
       ].join('\n'),
     )
     const problems: string[] = []
@@ -386,7 +390,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
       if ([...statusesOfA.keys()].some((status) => status >= 500))
         problems.push(`A's recomputes ${name} answered ${answers(statusesOfA)}`)
     }
-    if (ratio > MAX_RATIO) problems.push(`B's p99 at a steady rate grew ${ratio.toFixed(2)}× under A's burst`)
+    if (ratio > MAX_RATIO) problems.push(`B's p99 at a steady rate grew ${times(ratio)} under A's burst`)
     for (const problem of problems) console.error(`FAIL: ${problem}`)
     return problems.length ? 1 : 0
   } finally {
