@@ -1,6 +1,6 @@
 import { getTableColumns, type SQL, sql } from 'drizzle-orm'
-import type { NeonHttpDatabase } from 'drizzle-orm/neon-http'
 import type { PgColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core'
+import type { Database } from '../../src/db/client'
 import * as schema from '../../src/db/schema'
 import {
   seedAgentConfigurations,
@@ -35,7 +35,7 @@ export interface SeedSummary {
   teamPerformance: number
 }
 
-type SeedDatabase = NeonHttpDatabase<typeof schema>
+type SeedDatabase = Database
 
 /**
  * `SET col = excluded.col` for every column but the key, the creation time and `keep` (columns the app owns

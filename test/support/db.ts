@@ -2,7 +2,6 @@ import { env } from 'cloudflare:test'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { useLocalEndpointFor } from '../../src/db/client'
-import * as schema from '../../src/db/schema'
 
 useLocalEndpointFor(env.TEST_OWNER_DATABASE_URL)
 // The app's HTTP client is src/db/neon-http.ts; these raw drivers are the package itself (assertions, and the
@@ -11,8 +10,8 @@ neonConfig.fetchEndpoint = (host, port) => `http://${host}:${port}/sql`
 
 /** Raw driver as the database owner: sees every tenant (RLS does not apply). For assertions only. */
 export const ownerSql = neon(env.TEST_OWNER_DATABASE_URL)
-/** drizzle over the owner connection. */
-export const ownerDb = drizzle({ client: ownerSql, schema })
+/** drizzle over the owner connection (without the schema, as the app's: src/db/client.ts). */
+export const ownerDb = drizzle({ client: ownerSql })
 /** Raw driver as the Worker's role `app_api`, to which RLS applies. */
 export const appSql = neon(env.DATABASE_URL)
 

@@ -8,7 +8,8 @@ import { escalations, tickets } from './support'
 import { organizations, users } from './tenancy'
 
 /*
- * Relations for drizzle's relational queries (`db.query.tickets.findMany({ with: { customer: true } })`).
+ * How the tables link, for Drizzle Studio (`npm run db:studio` follows them from row to row). The API does not use
+ * drizzle's relational queries (its instance is built without the schema: src/db/client.ts).
  * They join on the id alone: ids are globally unique and the composite foreign keys guarantee the
  * related row is in the same organization. Named relations disambiguate two links between one pair of tables.
  */
