@@ -15,9 +15,14 @@
  * - at the machine's capacity: a closed loop on --connections connections, each sending its next request when the
  *   last one answers. B alone then keeps the machine busy (the Worker's isolate at a full core), so this series
  *   measures how the machine's CPU is shared, not whether B is served: any busy core costs B here (the control).
- * - at a steady rate: an open loop of --rate requests per second (default: half of what B's closed loop got alone),
- *   evenly spaced and sent whatever the answers, each timed from when it was due, so a starved B shows in its
- *   latency. This is the verdict.
+ * - at a steady rate: an open loop of --rate requests per second, evenly spaced and sent whatever the answers, each
+ *   timed from when it was due, so a starved B shows in its latency. This is the verdict. The default is a quarter
+ *   of what B's closed loop got alone: the bounds let A run one computation, which holds one of this machine's two
+ *   cores, so B must read at a rate the machine serves with one core fewer. At half of it, B alone needs the core A
+ *   may take, and any busy core (the control) drives it into queueing: that measures the machine's size, not A.
+ *
+ * The local Neon endpoint runs in a process of its own (as Neon's proxy is not in its clients' process), so this
+ * process's load generation and the endpoint's work do not pause each other.
  *
  * Prints both series, their ratios, what A's calls answered, and one 92-day recompute of A alone. Fails when, at the
  * steady rate, B's p99 under the burst is more than 2× its quiet p99, or when any of B's reads failed.
@@ -33,17 +38,19 @@ import {
   OutputTail,
   positiveInteger,
   sleep,
+  startEndpointProcess,
   startWrangler,
   Teardown,
 } from './lib/bench-harness'
 import { bulkLoad, openBenchDatabase } from './lib/scratch-database'
-import type { NeonLocal } from './neon-local'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
 
 const WAVE = 12
 const MAX_RATIO = 2
+/** The steady series reads at 1/this of B's closed-loop throughput alone (see above). */
+const STEADY_SHARE_OF_CAPACITY = 4
 
 interface Options {
   tickets: number
@@ -71,12 +78,12 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** A fresh scratch database on the benchmark's PostgreSQL server (never PGlite: fairness needs real concurrency). */
-async function startDatabase(teardown: Teardown): Promise<{ local: NeonLocal; url: string }> {
+async function startDatabase(teardown: Teardown): Promise<string> {
   const database = await openBenchDatabase({ name: 'orgapi_fairness', host: HOST })
   teardown.add('stop the local endpoint and drop the scratch database', database.close)
   const { local } = database
   await seed(createDatabase(local.connectionString(local.ownerUser)))
-  return { local, url: database.url as string }
+  return database.url as string
 }
 
 /**
@@ -327,13 +334,15 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   try {
-    const { local, url: databaseUrl } = await startDatabase(teardown)
+    const databaseUrl = await startDatabase(teardown)
     const started = performance.now()
     await growTenantA(databaseUrl, options.tickets)
     console.log(
       `tenant A: ${options.tickets} tickets loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     )
-    const api = await startWrangler(local.connectionString('app_api'), teardown, new OutputTail(60))
+    const output = new OutputTail(60)
+    const endpoint = await startEndpointProcess(databaseUrl, teardown, output)
+    const api = await startWrangler(endpoint, teardown, output)
     assertLoopback(api, 'the API URL')
     const tokens = await mintSeedTokens(BENCH_SECRET)
     const tokenOf = (org: string, role: string) => {
@@ -350,7 +359,9 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     await measureReads(api, readerB, { connections: options.connections }, 2)
     const phases = (load: Load) => measurePhases(api, { readerB, adminA }, load, options.duration, teardown)
     const capacity = await phases({ connections: options.connections })
-    const rate = options.rate ?? Math.max(1, Math.floor(capacity.quiet.requests / options.duration / 2))
+    const rate =
+      options.rate ??
+      Math.max(1, Math.floor(capacity.quiet.requests / options.duration / STEADY_SHARE_OF_CAPACITY))
     const steady = await phases({ rate })
     const scheduled = rate * options.duration
     const ratio = p99Ratio(steady.loaded, steady.quiet)
@@ -358,7 +369,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
     console.log(
       [
         '',
-        `PostgreSQL behind the local Neon endpoint (fair admission: ≤ 5 of 10 connections per tenant), wrangler dev`,
+        `PostgreSQL behind the local Neon endpoint in its own process (fair admission: ≤ 5 of 10 connections per tenant), wrangler dev`,
         `tenant A: ${options.tickets} tickets; one 92-day POST /v1/metrics/recompute alone: ${alone.ms.toFixed(0)} ms`,
         `tenant A during each burst: waves of ${WAVE} parallel 92-day recomputes`,
         '',
@@ -368,7 +379,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
         ),
         '',
         ...phaseTable(
-          `at a steady ${rate} requests/s (${scheduled} scheduled): an open loop, ${options.duration} s`,
+          `at a steady ${rate} requests/s (${options.rate ? '--rate' : `1/${STEADY_SHARE_OF_CAPACITY} of B's capacity alone`}; ${scheduled} scheduled): an open loop, ${options.duration} s`,
           steady,
         ),
         '',

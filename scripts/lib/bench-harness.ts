@@ -156,6 +156,38 @@ export async function startWrangler(
   return url
 }
 
+/**
+ * The local Neon endpoint in a process of its own (scripts/neon-local/cli.ts) in front of an already migrated
+ * PostgreSQL database; resolves with the `app_api` connection string it prints. A benchmark that also generates load
+ * runs the endpoint here rather than in its own process, so the load generator and the endpoint do not share one
+ * event loop (each pause of one would stall the other), as a client and Neon's proxy never do.
+ */
+export async function startEndpointProcess(
+  postgresUrl: string,
+  teardown: Teardown,
+  output: OutputTail,
+): Promise<string> {
+  const port = await freePort()
+  const args = ['--postgres', postgresUrl, '--host', HOST, '--port', String(port), '--no-migrate']
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/neon-local/cli.ts', ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  teardown.add('stop the local endpoint process', () => stopProcessGroup(child))
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk))
+  return new Promise((resolveUrl, reject) => {
+    let printed = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.push(chunk)
+      printed += chunk.toString()
+      const url = /^DATABASE_URL=(\S+)$/m.exec(printed)?.[1]
+      if (url) resolveUrl(url)
+    })
+    child.once('exit', (code) => reject(new Error(`the local endpoint exited (${code}):\n${output}`)))
+  })
+}
+
 async function waitForReady(url: string, child: ChildProcess, output: OutputTail): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline) {
