@@ -159,8 +159,8 @@ export async function startWrangler(
 /**
  * The local Neon endpoint in a process of its own (scripts/neon-local/cli.ts) in front of an already migrated
  * PostgreSQL database; resolves with the `app_api` connection string it prints. A benchmark that also generates load
- * runs the endpoint here rather than in its own process, so the load generator and the endpoint do not share one
- * event loop (each pause of one would stall the other), as a client and Neon's proxy never do.
+ * runs the endpoint here rather than in the benchmark's own process, so the load generator and the endpoint do not
+ * share one event loop (each pause of one would stall the other), as a client and Neon's proxy never do.
  */
 export async function startEndpointProcess(
   postgresUrl: string,
@@ -185,6 +185,11 @@ export async function startEndpointProcess(
       if (url) resolveUrl(url)
     })
     child.once('exit', (code) => reject(new Error(`the local endpoint exited (${code}):\n${output}`)))
+    setTimeout(
+      () =>
+        reject(new Error(`the local endpoint was not ready within ${READY_TIMEOUT_MS / 1000}s:\n${output}`)),
+      READY_TIMEOUT_MS,
+    ).unref()
   })
 }
 
