@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- --fairness [--tickets 200000] [--duration 10] [--connections 4] [--rate R]`: no tenant can
- * starve another (issue 17). On PostgreSQL 15 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test:
+ * `npm run bench -- --fairness [--tickets 200000] [--duration 10] [--connections 4] [--rate R] [--wave 12]`: no
+ * tenant can starve another (issue 17). On PostgreSQL 15 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test:
  * a fresh scratch database of that server, dropped at the end) behind the local Neon endpoint and `wrangler dev`, as
  * `npm run bench` runs:
  *
- *   tenant A (acme, grown to --tickets tickets over 120 days) fires waves of 12 parallel 92-day
- *   POST /v1/metrics/recompute, back to back, while tenant B (globex) reads GET /v1/tickets?limit=25.
+ *   tenant A (acme, grown to --tickets tickets over 120 days) fires waves of --wave (12) parallel 92-day
+ *   POST /v1/metrics/recompute, back to back, while tenant B (globex) reads GET /v1/tickets?limit=25. All but one
+ *   call of a wave are refused (one computation per tenant at a time); `--wave 1` keeps the computation and drops
+ *   the refusals, to tell what each costs B.
  *   B's latency is measured alone first (quiet), then under A's burst.
  *
  * Between the two, a control: B reads while one process that is neither the API nor the database spins on one core
@@ -47,7 +49,7 @@ import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
 import { mintSeedTokens } from './token'
 
-const WAVE = 12
+const DEFAULT_WAVE = 12
 const MAX_RATIO = 2
 /** The steady series reads at 1/this of B's closed-loop throughput alone (see above). */
 const STEADY_SHARE_OF_CAPACITY = 4
@@ -57,6 +59,8 @@ interface Options {
   duration: number
   connections: number
   rate?: number
+  /** A's parallel recomputes per wave. */
+  wave: number
 }
 
 function parseOptions(argv: string[]): Options {
@@ -67,6 +71,7 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '4' },
       rate: { type: 'string' },
+      wave: { type: 'string', default: String(DEFAULT_WAVE) },
     },
   })
   return {
@@ -74,6 +79,7 @@ function parseOptions(argv: string[]): Options {
     duration: positiveInteger(values.duration, '--duration'),
     connections: positiveInteger(values.connections, '--connections'),
     rate: values.rate === undefined ? undefined : positiveInteger(values.rate, '--rate'),
+    wave: positiveInteger(values.wave, '--wave'),
   }
 }
 
@@ -257,15 +263,20 @@ async function busyCore(stop: Promise<unknown>, teardown: Teardown): Promise<voi
   }
 }
 
-/** Waves of WAVE parallel recomputes of A, back to back, until `stop` resolves; counts the answers by status. */
-async function burst(url: string, token: string, stop: Promise<unknown>): Promise<Map<number, number>> {
+/** Waves of `size` parallel recomputes of A, back to back, until `stop` resolves; counts the answers by status. */
+async function burst(
+  url: string,
+  token: string,
+  size: number,
+  stop: Promise<unknown>,
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>()
   let done = false
   void stop.then(() => {
     done = true
   })
   while (!done) {
-    const wave = await Promise.all(Array.from({ length: WAVE }, () => recompute(url, token)))
+    const wave = await Promise.all(Array.from({ length: size }, () => recompute(url, token)))
     for (const { status } of wave) statuses.set(status, (statuses.get(status) ?? 0) + 1)
   }
   return statuses
@@ -279,12 +290,12 @@ interface Phases {
   statusesOfA: Map<number, number>
 }
 
-/** B alone (quiet), B beside one busy core (the control), then B while A bursts; each for `duration` seconds. */
+/** B alone (quiet), B beside one busy core (the control), then B while A bursts in waves of `wave`; each for `duration` seconds. */
 async function measurePhases(
   api: string,
   tokens: { readerB: string; adminA: string },
   load: Load,
-  duration: number,
+  { duration, wave }: Pick<Options, 'duration' | 'wave'>,
   teardown: Teardown,
 ): Promise<Phases> {
   const quiet = await measureReads(api, tokens.readerB, load, duration)
@@ -297,6 +308,7 @@ async function measurePhases(
     burst(
       api,
       tokens.adminA,
+      wave,
       measuring.then(() => sleep(0)),
     ),
   ])
@@ -357,7 +369,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
       throw new Error(`a 92-day recompute of A answered ${alone.status} ${alone.body}`)
     // Warm-up of B's path (isolate, plan cache), then each series.
     await measureReads(api, readerB, { connections: options.connections }, 2)
-    const phases = (load: Load) => measurePhases(api, { readerB, adminA }, load, options.duration, teardown)
+    const phases = (load: Load) => measurePhases(api, { readerB, adminA }, load, options, teardown)
     const capacity = await phases({ connections: options.connections })
     const rate =
       options.rate ??
@@ -371,7 +383,7 @@ export async function runFairnessBench(argv: string[]): Promise<number> {
         '',
         `PostgreSQL behind the local Neon endpoint in its own process (fair admission: ≤ 5 of 10 connections per tenant), wrangler dev`,
         `tenant A: ${options.tickets} tickets; one 92-day POST /v1/metrics/recompute alone: ${alone.ms.toFixed(0)} ms`,
-        `tenant A during each burst: waves of ${WAVE} parallel 92-day recomputes`,
+        `tenant A during each burst: waves of ${options.wave} parallel 92-day recomputes`,
         '',
         ...phaseTable(
           `at capacity: a closed loop on ${options.connections} connections, ${options.duration} s`,
