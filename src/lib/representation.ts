@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi'
 import { type PrincipalRole, principalRoles } from '../auth/principal'
+import { errors } from './errors'
 
 /*
  * The one representation mechanism: what a resource looks like to the role that reads it. A field a role may not
@@ -51,6 +52,26 @@ export function visibleTo<T extends z.ZodType>(
 export function mayView(field: unknown, viewer: Viewer): boolean {
   const roles = visibility.get(field as object)
   return roles === undefined || roles.includes(viewer.role)
+}
+
+/**
+ * Refuses a list filter on a field `viewer` may not see (403 FORBIDDEN_FIELD): which rows a filter keeps tells the
+ * field's value, so a hidden field is not filtered on either. `filters`: each filter the query gives (undefined: not
+ * given) with the response field it filters on.
+ */
+export function refuseHiddenFilters(
+  viewer: Viewer,
+  filters: Record<string, { value: unknown; field: unknown }>,
+): void {
+  const hidden = Object.entries(filters)
+    .filter(([, filter]) => filter.value !== undefined && !mayView(filter.field, viewer))
+    .map(([name]) => `\`${name}\``)
+  if (hidden.length > 0) {
+    throw errors.forbidden(
+      'FORBIDDEN_FIELD',
+      `The role ${viewer.role} may not filter by ${hidden.join(', ')}: a field it does not see.`,
+    )
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { represent, type Viewer } from '../../lib/representation'
+import { refuseHiddenFilters, represent, type Viewer } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import * as data from './customers.data'
 import * as routes from './customers.routes'
-import { CustomerSchema, type UpdateCustomerInput } from './customers.schemas'
+import { CustomerProfileSchema, CustomerSchema, type UpdateCustomerInput } from './customers.schemas'
 
 export const toCustomer = (row: data.CustomerRow, viewer: Viewer) =>
   represent(CustomerSchema, { ...row, id: row.userId, createdAt: row.userCreatedAt, profile: row }, viewer)
@@ -21,7 +21,11 @@ function checkCustomerChanges(changes: UpdateCustomerInput): void {
 export const customersRouter = createRouter()
   .openapi(routes.listCustomers, async (c) => {
     const { db, principal } = authorized(c)
-    const page = await data.listCustomers(db, c.req.valid('query'))
+    const query = c.req.valid('query')
+    refuseHiddenFilters(principal, {
+      accountStanding: { value: query.accountStanding, field: CustomerProfileSchema.shape.accountStanding },
+    })
+    const page = await data.listCustomers(db, query)
     return c.json(
       { data: page.data.map((row) => toCustomer(row, principal)), nextCursor: page.nextCursor },
       200,
