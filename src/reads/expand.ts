@@ -98,7 +98,7 @@ async function readListExpanded(
   const list = node.list
   if (!list) throw new Error(`${node.name} has no list`)
   const children = expandBranches(principal, node.name, expand)
-  const { filters, sort } = list.plan(query)
+  const { filters, sort } = list.plan(query, principal)
   const [result] = await readPlans(db, principal, [
     { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },
   ])

@@ -40,7 +40,12 @@ import { RepresentativeSchema } from '../resources/representatives/representativ
 import { ticketListSort, ticketNumberIn } from '../resources/tickets/ticket-search'
 import * as ticketData from '../resources/tickets/tickets.data'
 import { getTicket, listTickets } from '../resources/tickets/tickets.routes'
-import { ListTicketsQuerySchema, TicketSchema, toTicket } from '../resources/tickets/tickets.schemas'
+import {
+  ListTicketsQuerySchema,
+  refuseHiddenTicketFilters,
+  TicketSchema,
+  toTicket,
+} from '../resources/tickets/tickets.schemas'
 import { toUser } from '../resources/users/users.index'
 import { getUser } from '../resources/users/users.routes'
 import { UserSchema } from '../resources/users/users.schemas'
@@ -63,8 +68,11 @@ export interface ReadList {
   query: z.ZodObject
   sorts: Record<string, SortOrder>
   defaultSort: string
-  /** The list's own filters from its parsed query (and its sort, which a ticket search would decide). */
-  plan(query: Record<string, unknown>): { filters: Array<SQL | undefined>; sort: string }
+  /**
+   * The list's own filters from its parsed query (and its sort, which a ticket search would decide); a filter the
+   * reader may not use (on a field it does not see) is refused as its list route refuses it.
+   */
+  plan(query: Record<string, unknown>, reader: Principal): { filters: Array<SQL | undefined>; sort: string }
 }
 
 export interface ReadNode {
@@ -115,8 +123,9 @@ export const readNodes: Record<ReadNodeName, ReadNode> = {
       query: ListTicketsQuerySchema,
       sorts: ticketData.sortOrders,
       defaultSort: '-createdAt',
-      plan: (query) => {
+      plan: (query, reader) => {
         const q = query as z.output<typeof ListTicketsQuerySchema>
+        refuseHiddenTicketFilters(q, reader)
         const number = ticketNumberIn(q.q)
         // The ranked text search reads its own index (ticket-search.ts): not a read plan's root.
         if (q.q !== undefined && number === undefined) {

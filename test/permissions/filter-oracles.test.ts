@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { customerProfiles } from '../../src/db/schema'
+import { openTicket } from '../messages/support'
+import { graphql } from '../reads/graphql-support'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
@@ -39,5 +41,48 @@ describe('a list filter does not reveal a field the caller may not see', () => {
     const staff = await api('/v1/customers?accountStanding=WARNING', { token: t.tokens.AGENT })
     expect(staff.status).toBe(200)
     expect((await json<Page>(staff)).data.map((customer) => customer.id)).toEqual([t.customerId])
+  })
+
+  it('a CUSTOMER cannot learn whether its tickets are assigned, nor to whom: REST, expand and GraphQL', async () => {
+    const t = await createTenant()
+    const assigned = await openTicket(t, {
+      subject: 'Assigned',
+      assignedRepresentativeId: t.representativeId,
+    })
+    await openTicket(t, { subject: 'Unassigned' })
+    const ticket = await json<Record<string, unknown>>(
+      await api(`/v1/tickets/${assigned.id}`, { token: t.tokens.CUSTOMER }),
+    )
+    expect(ticket.assignedRepresentativeId).toBeUndefined()
+
+    for (const value of ['none', t.representativeId]) {
+      for (const expand of ['', '&expand=refunds']) {
+        const path = `/v1/tickets?assignedRepresentativeId=${value}${expand}`
+        const response = await api(path, { token: t.tokens.CUSTOMER })
+        expect(response.status, `${path}: ${await response.clone().text()}`).toBe(403)
+        expect((await json(response)).code).toBe('FORBIDDEN_FIELD')
+      }
+      const { status, body } = await graphql(
+        t.tokens.CUSTOMER,
+        'query($a: String) { tickets(assignedRepresentativeId: $a) { nodes { id subject } } }',
+        { a: value },
+      )
+      expect(status).toBe(200)
+      expect(body.data?.tickets ?? null).toBeNull()
+      expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_FIELD')
+    }
+    // Staff filter by assignee as before.
+    const staff = await api(`/v1/tickets?assignedRepresentativeId=${t.representativeId}`, {
+      token: t.tokens.AGENT,
+    })
+    expect(staff.status).toBe(200)
+    expect((await json<Page>(staff)).data.map((row) => row.id)).toEqual([assigned.id])
+    const { body } = await graphql(
+      t.tokens.REPRESENTATIVE,
+      'query($a: String) { tickets(assignedRepresentativeId: $a) { nodes { id } } }',
+      { a: 'none' },
+    )
+    expect(body.errors).toBeUndefined()
+    expect((body.data as { tickets: { nodes: unknown[] } }).tickets.nodes).toHaveLength(1)
   })
 })

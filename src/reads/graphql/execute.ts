@@ -261,7 +261,7 @@ function compileList(
   addCost(compiler, query.limit)
   const children = branchesOf(compiler, node.name, wrapped(compiler, fieldNodes), query.limit, key)
   try {
-    const { filters, sort } = list.plan(query)
+    const { filters, sort } = list.plan(query, compiler.principal)
     return {
       key,
       plan: { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },

@@ -7,12 +7,13 @@ import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
 import { customerChangeRefusal } from './ticket-status'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
-import { toTicket } from './tickets.schemas'
+import { refuseHiddenTicketFilters, toTicket } from './tickets.schemas'
 
 export const ticketsRouter = createRouter()
   .openapi(routes.listTickets, async (c) => {
     const { db, principal } = authorized(c)
     const query = c.req.valid('query')
+    refuseHiddenTicketFilters(query, principal)
     const page = await listOrExpand(
       db,
       principal,

@@ -7,7 +7,14 @@ import {
   tickets,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema } from '../../lib/pagination'
-import { represent, rolesOf, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
+import {
+  refuseHiddenFilters,
+  represent,
+  rolesOf,
+  staffRoles,
+  type Viewer,
+  visibleTo,
+} from '../../lib/representation'
 import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
 import { expandParameter } from '../../reads/relations'
 import { getRepresentative } from '../representatives/representatives.routes'
@@ -138,6 +145,19 @@ export const AssignTicketSchema = z.strictObject({ representativeId: z.uuid() })
 export type CreateTicketInput = z.output<typeof CreateTicketSchema>
 export type UpdateTicketInput = z.output<typeof UpdateTicketSchema>
 export type ListTicketsQuery = z.output<typeof ListTicketsQuerySchema>
+
+/** A list filter on a field the reader does not see (a CUSTOMER: the assignee) would tell it: 403 FORBIDDEN_FIELD. */
+export function refuseHiddenTicketFilters(
+  query: Pick<ListTicketsQuery, 'assignedRepresentativeId'>,
+  viewer: Viewer,
+) {
+  refuseHiddenFilters(viewer, {
+    assignedRepresentativeId: {
+      value: query.assignedRepresentativeId,
+      field: TicketSchema.shape.assignedRepresentativeId,
+    },
+  })
+}
 
 /** The reader's representation: what its role may see (TicketSchema), and what it may do now. */
 export function toTicket(row: Ticket, viewer: Viewer): z.output<typeof TicketSchema> {
