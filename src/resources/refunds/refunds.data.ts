@@ -159,6 +159,9 @@ async function writeDecidedRefund(
   const opensTicket = decision.finalAction === 'ESCALATE' && !input.ticketId
   const ticketId = input.ticketId ?? (opensTicket ? crypto.randomUUID() : null)
   const rejected = decision.finalAction === 'AUTO_REJECT'
+  // The customer reads the ticket: a customer's own notes describe it, a requester of the team's stay on the
+  // refund (staff-only there: RefundSchema's `notes`).
+  const ownNotes = principal.role === 'CUSTOMER' && input.notes ? ` ${input.notes}` : ''
   const ranges = checked ? settledFactRanges(decision.record) : {}
   const statements: Statement[] = [
     db.raw(
@@ -170,7 +173,7 @@ async function writeDecidedRefund(
             id: ticketId,
             customerId: input.customerId,
             subject: `Refund request: ${input.amount} ${input.currency}`,
-            description: `Opened for an escalated refund request (${input.reason}).${input.notes ? ` ${input.notes}` : ''}`,
+            description: `Opened for an escalated refund request (${input.reason}).${ownNotes}`,
             category: 'REFUND_REQUEST',
             priority: 'MEDIUM',
             tags: ['refund'],
