@@ -239,7 +239,10 @@ export const budgetUsageRecords = pgTable(
     refundId: uuid('refund_id'),
     amount: money('amount').notNull(),
     description: text('description'),
-    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    // Millisecond precision, as created_at: the usage list's keyset cursor round-trips it exactly (migration 0027).
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
     ...versionAndTimestamps(),
   },
   (t) => [
