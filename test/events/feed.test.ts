@@ -189,6 +189,8 @@ describe('message events', () => {
       token: tenant.tokens.REPRESENTATIVE,
       body: { body: 'Customer is on the legacy plan.', visibility: 'INTERNAL' },
     })
+    const [posted] = (await feed(tenant, `?objectId=${note.id}`)).data as [EventBody]
+    expect(posted.data.object).toMatchObject({ body: 'Customer is on the legacy plan.' })
     await call(200, `/v1/tickets/${ticket.id}/messages/${note.id}/redact`, {
       method: 'POST',
       token: tenant.tokens.ADMIN,
@@ -199,15 +201,21 @@ describe('message events', () => {
       ['message.redacted', 'ADMIN'],
     ])
     const [created, redacted] = events.data as [EventBody, EventBody]
+    // Redaction removes the body from the feed as well (migration 0028): the earlier event's object and the
+    // redaction's previous values no longer hold it, and webhook payloads, built from the stored events when sent,
+    // cannot carry it either.
     expect(created.data.object).toMatchObject({
       id: note.id,
       ticketId: ticket.id,
       visibility: 'INTERNAL',
-      body: 'Customer is on the legacy plan.',
+      body: null,
       attachments: [],
     })
     expect(redacted.data.object).toMatchObject({ id: note.id, body: null, redactedById: tenant.adminId })
-    expect(redacted.data.previousAttributes).toMatchObject({ body: 'Customer is on the legacy plan.' })
+    expect(redacted.data.previousAttributes).toEqual({ redactedAt: null, redactedById: null })
+    const stored = await ownerSql`select count(*)::int as n from events
+      where object_id = ${note.id} and (object::text like '%legacy plan%' or previous::text like '%legacy plan%')`
+    expect(stored[0]?.n).toBe(0)
     // The message moved its ticket (version, updatedAt) in the same transaction: that alone is no ticket event.
     const ticketEvents = await feed(tenant, `?objectId=${ticket.id}`)
     expect(ticketEvents.data.map((e) => e.type)).toEqual(['ticket.status_changed', 'ticket.created'])
