@@ -150,7 +150,8 @@ export async function nextPeriod(
  * ONE statement that charges a PENDING refund to its budget, exactly (docs/domain.md §3):
  * the refund row is locked (a concurrent approval of the same refund waits, then finds it no longer PENDING);
  * the budget is the chargeable one whose period ends first; `spent` rises only if `spent + amount <= amount`
- * (a concurrent charge waits for the budget's row lock and Postgres re-checks the condition on the new row);
+ * and the budget is still active (a concurrent charge or deactivation holds the budget's row lock: the charge waits,
+ * and Postgres re-checks both conditions on the row as committed, so a budget deactivated meanwhile is not charged);
  * the usage record and the refund's move to APPROVED happen in the same statement, or none of them does; the
  * approver's `notes`, when given, replace the refund's (as a rejection's do).
  * Nothing returned = not charged (no longer PENDING, stale version, no budget, or no room: the caller reads
@@ -188,7 +189,7 @@ export function chargeRefundStatement(
       update ${budgets} b set spent = b.spent + t.amount, version = b.version + 1,
         updated_at = greatest(now(), b.updated_at)
       from target t, candidate c
-      where b.organization_id = ${org} and b.id = c.id and b.spent + t.amount <= b.amount
+      where b.organization_id = ${org} and b.id = c.id and b.spent + t.amount <= b.amount and b.is_active
       returning b.id
     ), usage as (
       insert into ${budgetUsageRecords} (organization_id, budget_id, refund_id, amount, description)
