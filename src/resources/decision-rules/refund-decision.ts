@@ -151,7 +151,8 @@ export async function loadRefundContext(
   const ticket = (
     ticketRows as Array<{ id: string; customerId: string; category: string; priority: string }>
   )[0]
-  if (request.ticketId && (!ticket || ticket.customerId !== request.customerId)) {
+  // uuids compare by value: the column's text is lower case, the request's as the client wrote it.
+  if (request.ticketId && (!ticket || ticket.customerId !== request.customerId.toLowerCase())) {
     problems.push({ path: 'ticketId', message: 'Not a ticket of this customer.' })
   }
   const agent = (agentRows as Array<Pick<AgentConfiguration, 'id' | 'type' | 'thresholds'>>)[0] ?? null

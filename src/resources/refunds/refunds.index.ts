@@ -51,7 +51,12 @@ export const refundsRouter = createRouter()
     const { db, principal } = authorized(c)
     const input = c.req.valid('json')
     const isCustomer = principal.role === 'CUSTOMER'
-    if (isCustomer && input.customerId && input.customerId !== principal.subject) {
+    // uuids compare by value, whatever case the client wrote this one in.
+    if (
+      isCustomer &&
+      input.customerId &&
+      input.customerId.toLowerCase() !== principal.subject.toLowerCase()
+    ) {
       throw errors.forbidden('FORBIDDEN', 'A customer may request refunds only for itself.')
     }
     const customerId = isCustomer ? principal.subject : input.customerId
