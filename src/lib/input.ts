@@ -90,3 +90,12 @@ export function parseTimestamp(text: string): Date | undefined {
   const utcYear = instant.getUTCFullYear()
   return utcYear >= 1 && utcYear <= 9999 ? instant : undefined
 }
+
+/**
+ * Two uuids name the same id whatever case either is written in (RFC 9562 §4: input is case-insensitive): the API
+ * accepts upper case wherever it takes an id and Postgres compares by value, but returns them lower case, so a
+ * comparison in code of a client's id with a stored or token one must not compare spellings.
+ */
+export function sameUuid(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}

@@ -54,3 +54,26 @@ describe('refund requests with upper-case ids', () => {
     expect(other.status).toBe(403)
   })
 })
+
+describe('ticket creation with an upper-case id', () => {
+  it('a CUSTOMER naming itself in upper case opens its own ticket (another customer is still 403)', async () => {
+    const t = await createTenant()
+    const own = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.CUSTOMER,
+      body: { customerId: t.customerId.toUpperCase(), subject: 'Broken', description: 'It arrived broken.' },
+    })
+    expect(own.status, await own.clone().text()).toBe(201)
+    expect(await json<{ customerId: string }>(own)).toMatchObject({ customerId: t.customerId })
+    const other = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.CUSTOMER,
+      body: {
+        customerId: t.otherCustomerId.toUpperCase(),
+        subject: 'Broken',
+        description: 'It arrived broken.',
+      },
+    })
+    expect(other.status).toBe(403)
+  })
+})

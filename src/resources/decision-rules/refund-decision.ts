@@ -16,6 +16,7 @@ import {
 } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import { errors, type FieldError } from '../../lib/errors'
+import { sameUuid } from '../../lib/input'
 import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
 import { getBudget } from '../budgets/budgets.routes'
 import {
@@ -151,8 +152,7 @@ export async function loadRefundContext(
   const ticket = (
     ticketRows as Array<{ id: string; customerId: string; category: string; priority: string }>
   )[0]
-  // uuids compare by value: the column's text is lower case, the request's as the client wrote it.
-  if (request.ticketId && (!ticket || ticket.customerId !== request.customerId.toLowerCase())) {
+  if (request.ticketId && (!ticket || !sameUuid(ticket.customerId, request.customerId))) {
     problems.push({ path: 'ticketId', message: 'Not a ticket of this customer.' })
   }
   const agent = (agentRows as Array<Pick<AgentConfiguration, 'id' | 'type' | 'thresholds'>>)[0] ?? null

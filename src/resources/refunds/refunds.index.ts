@@ -2,6 +2,7 @@ import type { Principal } from '../../auth/principal'
 import { type Refund, refunds } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { sameUuid } from '../../lib/input'
 import { createRouter } from '../../lib/openapi'
 import { represent } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
@@ -51,12 +52,7 @@ export const refundsRouter = createRouter()
     const { db, principal } = authorized(c)
     const input = c.req.valid('json')
     const isCustomer = principal.role === 'CUSTOMER'
-    // uuids compare by value, whatever case the client wrote this one in.
-    if (
-      isCustomer &&
-      input.customerId &&
-      input.customerId.toLowerCase() !== principal.subject.toLowerCase()
-    ) {
+    if (isCustomer && input.customerId && !sameUuid(input.customerId, principal.subject)) {
       throw errors.forbidden('FORBIDDEN', 'A customer may request refunds only for itself.')
     }
     const customerId = isCustomer ? principal.subject : input.customerId

@@ -1,6 +1,7 @@
 import { tickets } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
+import { sameUuid } from '../../lib/input'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
 import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
@@ -41,7 +42,7 @@ export const ticketsRouter = createRouter()
     const input = c.req.valid('json')
     const { db, principal } = authorized(c)
     const isCustomer = principal.role === 'CUSTOMER'
-    if (isCustomer && input.customerId && input.customerId !== principal.subject) {
+    if (isCustomer && input.customerId && !sameUuid(input.customerId, principal.subject)) {
       throw errors.forbidden('FORBIDDEN', 'A customer may create tickets only for themself.')
     }
     if (isCustomer && input.assignedRepresentativeId) {
