@@ -22,13 +22,31 @@ function deactivateSlowly(budgetId: string, seconds: number) {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Resolves once another transaction holds the budget's row lock (PostgreSQL: a `for update nowait` is refused), so
+ * the charge sent next waits on it whatever the machine's load. PGlite runs one transaction at a time: nothing to
+ * wait for, the charge runs after the deactivation.
+ */
+async function untilLocked(budgetId: string) {
+  if (backend !== 'postgres') return
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await ownerSql`select 1 from budgets where id = ${budgetId} for update nowait`
+    } catch {
+      return
+    }
+    await pause(20)
+  }
+  throw new Error('the deactivation never took the budget’s row lock')
+}
+
 describe(`a budget deactivated while a charge waits for it is not charged (${backend})`, () => {
   it('approve: 409 NO_BUDGET, the refund stays PENDING, the inactive budget untouched', async () => {
     const t = await createTenant()
     const budget = await createBudget(t, '100.00')
     const refund = await requestRefund(t, { amount: '10.00' }, t.tokens.ADMIN)
-    const deactivation = deactivateSlowly(budget.id, 1.5)
-    await pause(400)
+    const deactivation = deactivateSlowly(budget.id, 3)
+    await untilLocked(budget.id)
     const approval = api(`/v1/refunds/${refund.id}/approve`, { method: 'POST', token: t.tokens.ADMIN })
     await deactivation
     const response = await approval
@@ -43,8 +61,8 @@ describe(`a budget deactivated while a charge waits for it is not charged (${bac
     const t = await createTenant()
     const budget = await createBudget(t, '100.00')
     await createRule(t, { name: 'Everything', priority: 1, action: 'AUTO_APPROVE', conditions: { all: [] } })
-    const deactivation = deactivateSlowly(budget.id, 1.5)
-    await pause(400)
+    const deactivation = deactivateSlowly(budget.id, 3)
+    await untilLocked(budget.id)
     const request = requestRefund(t, { amount: '10.00' }, t.tokens.ADMIN)
     await deactivation
     const refund = await request
