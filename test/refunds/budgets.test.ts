@@ -76,6 +76,21 @@ describe('budgets', () => {
     expect(backwards.status).toBe(422)
   })
 
+  it('a PATCH onto a name that already starts on that date is 409 BUDGET_PERIOD_EXISTS, as a create is', async () => {
+    const t = await createTenant()
+    await createBudget(t, '10.00', { name: 'Refunds A' })
+    const other = await createBudget(t, '20.00', { name: 'Refunds B' })
+    const renamed = await api(`/v1/budgets/${other.id}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { name: 'Refunds A' },
+    })
+    expect(renamed.status, await renamed.clone().text()).toBe(409)
+    expect(await json(renamed)).toMatchObject({ code: 'BUDGET_PERIOD_EXISTS' })
+    const unchanged = await json(await api(`/v1/budgets/${other.id}`, { token: t.tokens.ADMIN }))
+    expect(unchanged).toMatchObject({ name: 'Refunds B', amount: '20.00' })
+  })
+
   it('next-period creates the following period’s budget (spent 0), once', async () => {
     const t = await createTenant()
     const budget = await createBudget(t, '70.00', {

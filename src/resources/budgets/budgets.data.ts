@@ -60,7 +60,10 @@ function periodTaken(error: unknown) {
   return errors.conflict('BUDGET_PERIOD_EXISTS', 'A budget of this name already starts on that date.')
 }
 
-/** PATCH; `amount` below `spent` is refused by the database (CHECK spent <= amount), reported on the field. */
+/**
+ * PATCH; `amount` below `spent` is refused by the database (CHECK spent <= amount), reported on the field; a name
+ * and start another budget already has is 409 BUDGET_PERIOD_EXISTS, as on create.
+ */
 export async function updateBudget(
   db: TenantDb,
   budgetId: string,
@@ -77,7 +80,7 @@ export async function updateBudget(
     if (pg?.constraint === 'budgets_spent_within_amount') {
       throw errors.validation([{ path: 'amount', message: 'Must not be below what the budget has spent.' }])
     }
-    throw error
+    throw periodTaken(error) ?? error
   }
 }
 
