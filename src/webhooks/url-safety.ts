@@ -57,7 +57,8 @@ export function webhookUrlRefusal(url: string, appEnv: string | undefined): stri
   } catch {
     return 'Not a valid absolute URL.'
   }
-  const host = parsed.hostname.toLowerCase()
+  // A fully qualified name may end with dots (`localhost.` is `localhost`): the rules see the name without them.
+  const host = parsed.hostname.toLowerCase().replace(/\.+$/, '')
   const localReceiver = LOCAL_DEVELOPMENT.has(appEnv ?? '') && (host === '127.0.0.1' || host === 'localhost')
   if (localReceiver && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return undefined
   if (parsed.protocol !== 'https:') return 'Webhook URLs must use https.'
