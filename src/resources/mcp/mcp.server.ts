@@ -76,14 +76,39 @@ function mcpServer(
       jsonSchemaValidator: noElicitationValidator,
     },
   )
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(all, role) }))
-  server.setRequestHandler(CallToolRequestSchema, (request) => {
+  server.setRequestHandler(byMethod(ListToolsRequestSchema), (request) => {
+    validParams(ListToolsRequestSchema, request)
+    return { tools: toolsFor(all, role) }
+  })
+  server.setRequestHandler(byMethod(CallToolRequestSchema), (request) => {
+    const { params } = validParams(CallToolRequestSchema, request)
     // Every tenant operation is known; one the role may not call is refused by its route (403), as in REST.
-    const entry = all.find((candidate) => candidate.tool.name === request.params.name)
-    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
-    return callOperation(c, app, entry, request.params.arguments ?? {})
+    const entry = all.find((candidate) => candidate.tool.name === params.name)
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`)
+    return callOperation(c, app, entry, params.arguments ?? {})
   })
   return server
+}
+
+/**
+ * A request schema that matches the method only. The SDK parses a request with its handler's schema before the
+ * handler runs and answers a failure as -32603 Internal error; params of the wrong shape are the client's mistake,
+ * -32602 Invalid params (JSON-RPC 2.0 §5.1), so the handler checks them itself (validParams).
+ */
+function byMethod<S extends typeof ListToolsRequestSchema | typeof CallToolRequestSchema>(schema: S) {
+  return schema.pick({ method: true }).loose()
+}
+
+function validParams<S extends typeof ListToolsRequestSchema | typeof CallToolRequestSchema>(
+  schema: S,
+  request: unknown,
+): ReturnType<S['parse']> {
+  const parsed = schema.safeParse(request)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${problems.join('; ')}`)
+  }
+  return parsed.data as ReturnType<S['parse']>
 }
 
 const transportRefusals: Record<number, { code: string; title: string }> = {
