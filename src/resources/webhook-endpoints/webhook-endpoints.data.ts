@@ -48,10 +48,12 @@ export function getEndpoint(db: TenantDb, endpointId: string): Promise<WebhookEn
 export async function createEndpoint(
   db: TenantDb,
   input: CreateWebhookEndpointInput,
+  id: string = crypto.randomUUID(),
 ): Promise<WebhookEndpoint> {
   const [rows] = await db.run(
     db
       .insert(webhookEndpoints, {
+        id,
         url: input.url,
         description: input.description ?? null,
         enabledEvents: input.enabledEvents,

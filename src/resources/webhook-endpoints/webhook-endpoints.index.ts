@@ -1,3 +1,4 @@
+import { webhookEndpoints } from '../../db/schema'
 import type { Bindings } from '../../env'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
@@ -37,7 +38,12 @@ export const webhookEndpointsRouter = createRouter()
   .openapi(routes.createWebhookEndpoint, async (c) => {
     const input = c.req.valid('json')
     checkUrl(input.url, c.env.APP_ENV)
-    const endpoint = await data.createEndpoint(authorized(c).db, input)
+    const { db } = authorized(c)
+    const endpoint = await data.createEndpoint(
+      db,
+      input,
+      db.expectCreated(webhookEndpoints, '/v1/webhook-endpoints'),
+    )
     return c.json({ ...toWebhookEndpoint(endpoint), secret: endpoint.secret }, 201, {
       ETag: etagOf(endpoint),
       Location: `/v1/webhook-endpoints/${endpoint.id}`,

@@ -47,8 +47,10 @@ export const createWebhookEndpoint = protectedRoute(admins, {
   path: '/v1/webhook-endpoints',
   tags,
   summary: 'Register a webhook endpoint (its signing secret is in this answer only)',
-  description: delivery,
-  request: { body: jsonBody(CreateWebhookEndpointSchema) },
+  description:
+    `${delivery} A replay of the Idempotency-Key answers the endpoint as GET shows it, without the secret ` +
+    '(rotate it for a new one).',
+  request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateWebhookEndpointSchema) },
   responses: {
     201: {
       ...jsonContent(WebhookEndpointWithSecretSchema, 'The endpoint, with its secret.'),

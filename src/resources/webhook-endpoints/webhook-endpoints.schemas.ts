@@ -56,10 +56,15 @@ export const WebhookEndpointSchema = z
   .openapi('WebhookEndpoint')
 
 export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
-  secret: z.string().openapi({
-    description: 'The signing secret (`whsec_…`). Shown only in this answer: store it now.',
-    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-  }),
+  secret: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'The signing secret (`whsec_…`). Shown only in this answer: store it now. Absent from the replay of an ' +
+        'Idempotency-Key (the endpoint as GET shows it).',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
 }).openapi('WebhookEndpointWithSecret')
 
 export const WebhookEndpointPageSchema = pageSchema(WebhookEndpointSchema, 'WebhookEndpointPage')
