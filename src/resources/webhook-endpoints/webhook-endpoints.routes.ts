@@ -4,6 +4,7 @@ import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
 import { EventIdParamsSchema } from '../events/events.schemas'
 import {
+  CreatedWebhookEndpointSchema,
   CreateWebhookEndpointSchema,
   EventDeliveriesQuerySchema,
   ListWebhookDeliveriesQuerySchema,
@@ -53,7 +54,7 @@ export const createWebhookEndpoint = protectedRoute(admins, {
   request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateWebhookEndpointSchema) },
   responses: {
     201: {
-      ...jsonContent(WebhookEndpointWithSecretSchema, 'The endpoint, with its secret.'),
+      ...jsonContent(CreatedWebhookEndpointSchema, 'The endpoint, with its secret.'),
       headers: etagResponseHeader,
     },
     ...problemResponses(413, 422),

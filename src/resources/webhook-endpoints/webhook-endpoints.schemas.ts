@@ -55,17 +55,27 @@ export const WebhookEndpointSchema = z
   })
   .openapi('WebhookEndpoint')
 
-export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
-  secret: z
-    .string()
-    .optional()
-    .openapi({
-      description:
-        'The signing secret (`whsec_…`). Shown only in this answer: store it now. Absent from the replay of an ' +
-        'Idempotency-Key (the endpoint as GET shows it).',
-      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    }),
-}).openapi('WebhookEndpointWithSecret')
+const secretField = z.string().openapi({
+  description: 'The signing secret (`whsec_…`). Shown only in this answer: store it now.',
+  example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+})
+
+/** rotate-secret's answer: always the new secret. */
+export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({ secret: secretField }).openapi(
+  'WebhookEndpointWithSecret',
+)
+
+/**
+ * A registration's answer: the secret, except in the replay of an Idempotency-Key, which answers the endpoint as GET
+ * shows it (the secret is never stored for replays: rotate it for a new one).
+ */
+export const CreatedWebhookEndpointSchema = WebhookEndpointSchema.extend({
+  secret: secretField.optional().openapi({
+    description:
+      'The signing secret (`whsec_…`). Shown only in this answer: store it now. Absent from the replay of an ' +
+      'Idempotency-Key (the endpoint as GET shows it).',
+  }),
+}).openapi('CreatedWebhookEndpoint')
 
 export const WebhookEndpointPageSchema = pageSchema(WebhookEndpointSchema, 'WebhookEndpointPage')
 
