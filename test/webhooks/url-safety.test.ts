@@ -36,3 +36,33 @@ describe('webhook URL safety: names with a trailing dot', () => {
     expect(webhookUrlRefusal('https://hooks.example.com./x', 'production')).toBeUndefined()
   })
 })
+
+/*
+ * The special-purpose ranges are refused exactly (RFC 6890 and the IANA registries), no wider: 192.0.0.0/24 and the
+ * documentation ranges, not the rest of 192.0.0.0/16, which is public (192.0.78.x serves websites). IPv6 addresses
+ * that embed an IPv4 one (6to4 2002::/16, Teredo 2001::/32), the deprecated site-local fec0::/10 and the
+ * documentation prefix 2001:db8::/32 are no public receivers either.
+ */
+describe('webhook URL safety: special-purpose address ranges', () => {
+  it('refuses each special-purpose range and accepts the public addresses beside them', () => {
+    const refused = [
+      'https://192.0.0.8/x',
+      'https://192.0.2.10/x',
+      'https://198.51.100.7/x',
+      'https://203.0.113.9/x',
+      'https://[2002:7f00:1::]/x',
+      'https://[2002:a00:1::1]/x',
+      'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x',
+      'https://[fec0::1]/x',
+      'https://[2001:db8::1]/x',
+    ]
+    for (const url of refused) expect(webhookUrlRefusal(url, 'production'), url).toBeDefined()
+    const accepted = [
+      'https://192.0.78.9/x',
+      'https://198.51.101.7/x',
+      'https://203.0.114.9/x',
+      'https://[2606:4700::1111]/x',
+    ]
+    for (const url of accepted) expect(webhookUrlRefusal(url, 'production'), url).toBeUndefined()
+  })
+})
