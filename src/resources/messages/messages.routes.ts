@@ -1,4 +1,4 @@
-import { messageAttachments, messages, tickets } from '../../db/schema'
+import { MAX_MESSAGE_BODY_BYTES, messageAttachments, messages, tickets } from '../../db/schema'
 import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
@@ -32,6 +32,14 @@ export const conversationUsers: Permission = {
 }
 /** Redaction: an ADMIN any message, a REPRESENTATIVE its own (checked by the write itself). */
 const redactors: Permission = { roles: ['ADMIN', 'REPRESENTATIVE'] }
+
+/**
+ * The request-body limit of a message: any valid message in any valid JSON encoding. The body's limit is 32 KiB of
+ * UTF-8, and JSON may spell each of those bytes in up to 6 (`\u00XX` for a control character; ASCII-escaped text,
+ * as Python's `json.dumps` writes by default: 6 bytes for a 2-byte letter, 12 for a 4-byte emoji), so the usual 64 KiB
+ * would refuse valid messages (413); the rest of a message (metadata) keeps the usual 64 KiB.
+ */
+const MAX_MESSAGE_REQUEST_BYTES = 6 * MAX_MESSAGE_BODY_BYTES + 64 * 1024
 
 const lifecycle =
   'Ticket effects, in the same transaction as the message: every message raises the ticket’s `version` and ' +
@@ -68,7 +76,7 @@ export const createMessage = protectedRoute(conversationUsers, {
   request: {
     params: TicketMessagesParamsSchema,
     headers: idempotencyKeyHeaderSchema,
-    body: jsonBody(CreateMessageSchema),
+    body: { ...jsonBody(CreateMessageSchema), 'x-max-bytes': MAX_MESSAGE_REQUEST_BYTES },
   },
   responses: {
     201: { ...jsonContent(MessageSchema, 'The message.'), headers: etagResponseHeader },
