@@ -52,12 +52,16 @@ export function ticketNumberIn(text: string | undefined): string | undefined {
   return digits === undefined ? undefined : `TICKET-${digits}`
 }
 
-/** The sort of a tickets list: the caller's, else `relevance` for a text search, else newest first. */
+/**
+ * The sort of a tickets list: the caller's, else `relevance` for a text search, else newest first. A ticket number in
+ * `q` is looked up, not searched: `relevance` (what a search box sends) has nothing to rank, and is newest first.
+ */
 export function ticketListSort<S extends string>(
-  query: { sort?: S | 'relevance' | undefined },
+  query: { sort?: S | 'relevance' | undefined; q?: string | undefined },
   textSearch: boolean,
 ) {
   const sort = query.sort ?? (textSearch ? 'relevance' : '-createdAt')
+  if (sort === 'relevance' && !textSearch && ticketNumberIn(query.q) !== undefined) return '-createdAt' as S
   if (sort === 'relevance' && !textSearch) {
     throw errors.badRequest(
       'INVALID_PARAMETERS',
