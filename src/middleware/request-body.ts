@@ -2,8 +2,16 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError, errors } from '../lib/errors'
 
-/** Every request body of this API is at most this long (docs/api.md §5). */
+/** Every request body of this API is at most this long (docs/api.md §5), unless its route declares otherwise. */
 export const MAX_BODY_BYTES = 64 * 1024
+
+/**
+ * The largest JSON body an operation takes (a message's: any JSON spelling of its 32 KiB of text, messages.routes.ts).
+ * GraphQL and MCP carry an operation's body inside their own (variables, tool arguments), so they accept this much;
+ * the operation's own limits still apply to what it is given. test/system/projected-body-limit.test.ts fails when an
+ * operation declares more, or when none reaches it any more.
+ */
+export const MAX_OPERATION_JSON_BYTES = 256 * 1024
 
 /** What a route's body may be (its `request.body` in the OpenAPI route definition). */
 export interface BodyDeclaration {

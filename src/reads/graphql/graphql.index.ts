@@ -5,6 +5,7 @@ import { createRouter, problemResponses } from '../../lib/openapi'
 import { runOperation, servedOperations } from '../../lib/operations'
 import { protectedRoute } from '../../lib/routes'
 import { authorized, type Permission } from '../../middleware/authorize'
+import { MAX_OPERATION_JSON_BYTES } from '../../middleware/request-body'
 import { readLimits } from '../relations'
 import { type GraphQLAnswer, type GraphQLRequestBody, runGraphQL } from './execute'
 
@@ -104,7 +105,14 @@ export const postGraphql = protectedRoute(everyone, {
   description,
   // Not an MCP tool: a tool is one REST operation (src/resources/mcp); GraphQL runs the same operations.
   'x-mcp': false,
-  request: { body: { content: { 'application/json': { schema: GraphQLRequestSchema } }, required: true } },
+  request: {
+    body: {
+      content: { 'application/json': { schema: GraphQLRequestSchema } },
+      required: true,
+      // A mutation carries an operation's body in its variables: the largest one any operation takes.
+      'x-max-bytes': MAX_OPERATION_JSON_BYTES,
+    },
+  },
   responses,
 })
 

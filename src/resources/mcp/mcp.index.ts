@@ -5,7 +5,7 @@ import { authenticate } from '../../middleware/authenticate'
 import { authorize, type Permission } from '../../middleware/authorize'
 import { inputHygiene } from '../../middleware/input-hygiene'
 import { rateLimit } from '../../middleware/rate-limit'
-import { requestBody } from '../../middleware/request-body'
+import { MAX_OPERATION_JSON_BYTES, requestBody } from '../../middleware/request-body'
 import { MCP_PATH, serveMcp } from './mcp.server'
 
 /** Who may speak MCP (docs/conversations.md §1): staff and AI agents; customers use the product's UI. */
@@ -29,7 +29,7 @@ export function mountMcp(app: OpenAPIHono<AppEnv>): void {
     authenticate(),
     rateLimit(),
     authorize(mcpPermission),
-    requestBody({ mediaTypes: ['application/json'], required: true }),
+    requestBody({ mediaTypes: ['application/json'], required: true, maxBytes: MAX_OPERATION_JSON_BYTES }),
     inputHygiene({ queryNames: new Set(), jsonBody: true }),
     async (c) => {
       const principal = c.get('principal')
