@@ -187,6 +187,8 @@ const WORKER_SOURCE_CASES: Array<[string, string]> = [
     "const T = z.object({}).openapi('Ticket', { description: `A ${kind}.` })",
     'const T = z.object({}).openapi()',
   ],
+  // The formatter's trailing comma goes with the arguments (a lone `,` would not parse).
+  ["const T = S.extend({ s }).openapi(\n  'WithSecret',\n)", 'const T = S.extend({ s }).openapi()'],
   // OpenAPIHono's route registration: a route and a handler, never dropped.
   [
     'router.openapi(routes.getTicket, async (c) => c.json({}))',

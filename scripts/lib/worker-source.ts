@@ -168,8 +168,10 @@ export function workerModule(code: string, file: string, stats: WorkerSourceStat
       const args = node.arguments as Node[]
       if (name === 'openapi' && callee.type === 'MemberExpression' && isZodOpenApi(args)) {
         stats.openapiCalls++
-        stats.droppedChars += (args.at(-1) as Node).end - (args[0] as Node).start
-        output.remove((args[0] as Node).start, (args.at(-1) as Node).end)
+        // Everything between the parentheses: the arguments, a trailing comma and the line breaks around them.
+        const inside = code.indexOf('(', callee.end) + 1
+        stats.droppedChars += node.end - 1 - inside
+        output.remove(inside, node.end - 1)
         visit(callee, inRoute)
         return
       }
