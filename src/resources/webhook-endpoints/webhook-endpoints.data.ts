@@ -248,7 +248,8 @@ export async function redeliverEvent(
     where ev.organization_id = ${db.organizationId} and ev.id = ${eventId} and e.enabled and ${subscribed}
       ${onlyEndpoint}
     on conflict (organization_id, endpoint_id, event_id) do update
-      set status = 'PENDING', next_attempt_at = now(), enqueued_at = now()
+      set status = 'PENDING', next_attempt_at = now(), enqueued_at = now(),
+        version = d.version + 1, updated_at = greatest(now(), d.updated_at)
     returning d.id`)
   // Why nothing was queued, read in the same batch: the event, and the named endpoint with its subscription.
   const why = db.raw(sql`select ev.id as event_id, e.id as endpoint_id, e.enabled,
