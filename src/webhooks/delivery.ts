@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Principal } from '../auth/principal'
 import { databaseTimeoutMs, withDatabaseDeadline } from '../db/client'
 import {
@@ -242,17 +242,20 @@ export async function deliverWebhook(
           eq(webhookDeliveries.id, delivery.id),
           eq(webhookDeliveries.attempts, delivery.attempts),
         ),
-        db.update(
-          webhookEndpoints,
-          disable
-            ? { failingSince, enabled: false, disabledReason: disable }
-            : {
-                failingSince: succeeded
-                  ? null
-                  : sql`coalesce(${webhookEndpoints.failingSince}, ${failingSince})`,
-              },
-          eq(webhookEndpoints.id, endpoint.id),
-        ),
+        // Written only when the endpoint changes (disabled, its failure streak starts or ends): every write raises its
+        // version, and a delivery that changes nothing of it must not make an ADMIN's If-Match stale.
+        disable
+          ? db.update(
+              webhookEndpoints,
+              { failingSince, enabled: false, disabledReason: disable },
+              eq(webhookEndpoints.id, endpoint.id),
+            )
+          : db.update(
+              webhookEndpoints,
+              { failingSince: succeeded ? null : failingSince },
+              eq(webhookEndpoints.id, endpoint.id),
+              succeeded ? isNotNull(webhookEndpoints.failingSince) : isNull(webhookEndpoints.failingSince),
+            ),
       )
       log(succeeded ? 'info' : 'warn', 'webhook attempt', {
         requestId,
