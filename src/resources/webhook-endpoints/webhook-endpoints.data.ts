@@ -66,7 +66,10 @@ export async function createEndpoint(
   return foundOr404(rows as WebhookEndpoint[], 'webhook endpoint')
 }
 
-/** PATCH; enabling again clears why it was disabled and its failure streak, disabling records MANUAL. */
+/**
+ * PATCH; enabling a disabled endpoint clears why it was disabled and its failure streak (enabled=true on one that is
+ * already enabled keeps its streak: it enables nothing), disabling records MANUAL.
+ */
 export function updateEndpoint(
   db: TenantDb,
   endpointId: string,
@@ -78,7 +81,11 @@ export function updateEndpoint(
     enabled === undefined
       ? {}
       : enabled
-        ? { enabled: true, disabledReason: null, failingSince: null }
+        ? {
+            enabled: true,
+            disabledReason: null,
+            failingSince: sql`case when ${webhookEndpoints.enabled} then ${webhookEndpoints.failingSince} end`,
+          }
         : { enabled: false, disabledReason: 'MANUAL' }
   return updateVersioned<typeof webhookEndpoints, WebhookEndpoint>(
     db,
