@@ -46,7 +46,10 @@ export const WEBHOOK_PAYLOAD_LIMIT_BYTES = 64 * 1024
 /** How long a rotated-out secret keeps signing (a second signature). */
 export const WEBHOOK_SECRET_OVERLAP_MS = 86_400_000
 
-/** Seconds before retry number `failures` (1 = after the first failure): exponential, capped, jittered to ½–1× of the step ("equal jitter": never less than half, so retries keep backing off). */
+/**
+ * Seconds before retry number `failures` (1 = after the first failure): exponential, capped, jittered to ½–1× of the
+ * step ("equal jitter": never less than half, so retries keep backing off).
+ */
 export function backoffSeconds(failures: number, random: () => number = Math.random): number {
   const base = Math.min(BACKOFF_BASE_SECONDS * 2 ** Math.max(failures - 1, 0), BACKOFF_CAP_SECONDS)
   return Math.ceil(base / 2 + (random() * base) / 2)
