@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_MESSAGE_BODY_BYTES } from '../../src/db/schema'
-import { api, json } from '../support/api'
+import { api, asciiJson, json } from '../support/api'
 import { createTenant } from '../support/tenants'
 import { type MessageBody, messageRows, openTicket } from './support'
-
-/** JSON as Python's `json.dumps` (and so `requests.post(json=…)`) writes it by default: non-ASCII as `\uXXXX`. */
-const asciiJson = (value: unknown) =>
-  JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
 
 describe('POST /v1/tickets/{ticketId}/messages: the body limit is the message’s, whatever the JSON encoding', () => {
   it('accepts a body within 32 KiB of UTF-8 sent as ASCII-escaped JSON (201, stored as sent)', async () => {

@@ -64,3 +64,10 @@ export async function checkContract(method: string, url: string, response: Respo
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T
 }
+
+/** JSON as Python's `json.dumps` (and so `requests.post(json=…)`) writes it by default: non-ASCII as `\uXXXX`. */
+export const asciiJson = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { MAX_OPERATION_JSON_BYTES } from '../../src/middleware/request-body'
 import { openTicket } from '../messages/support'
-import { api, json } from '../support/api'
+import { api, asciiJson, json } from '../support/api'
 import { createTenant } from '../support/tenants'
 
 /*
@@ -10,13 +10,6 @@ import { createTenant } from '../support/tenants'
  * largest JSON body any operation does (MAX_OPERATION_JSON_BYTES: a message's, any JSON spelling of 32 KiB of text):
  * a message valid over REST is valid through them, whatever the client's JSON encoder.
  */
-
-/** JSON as Python's `json.dumps` writes it by default: non-ASCII as `\uXXXX`. */
-const asciiJson = (value: unknown) =>
-  JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
 
 // 29,000 bytes of UTF-8 (a valid message), 81 KB of ASCII-escaped JSON.
 const text = 'Привет мир '.repeat(1450)
