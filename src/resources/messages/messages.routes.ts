@@ -3,6 +3,7 @@ import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } f
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
+import { MAX_BODY_BYTES } from '../../middleware/request-body'
 import { customerAttachments, customerMessages } from './messages.data'
 import {
   CreateMessageSchema,
@@ -39,7 +40,7 @@ const redactors: Permission = { roles: ['ADMIN', 'REPRESENTATIVE'] }
  * as Python's `json.dumps` writes by default: 6 bytes for a 2-byte letter, 12 for a 4-byte emoji), so the usual 64 KiB
  * would refuse valid messages (413); the rest of a message (metadata) keeps the usual 64 KiB.
  */
-const MAX_MESSAGE_REQUEST_BYTES = 6 * MAX_MESSAGE_BODY_BYTES + 64 * 1024
+const MAX_MESSAGE_REQUEST_BYTES = 6 * MAX_MESSAGE_BODY_BYTES + MAX_BODY_BYTES
 
 const lifecycle =
   'Ticket effects, in the same transaction as the message: every message raises the ticket’s `version` and ' +
