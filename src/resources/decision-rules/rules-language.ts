@@ -17,6 +17,7 @@ import {
   ticketPriorityValues,
 } from '../../db/schema/enums'
 import type { FieldError } from '../../lib/errors'
+import { sameUuid } from '../../lib/input'
 
 /*
  * The decision-rules language of docs/domain.md §2: a JSON tree in the json-rules-engine shape, validated on
@@ -69,7 +70,8 @@ import type { FieldError } from '../../lib/errors'
  * Every leaf of an evaluated rule is evaluated (no short-circuit) so the trace shows all of them.
  *
  * ── Evaluation order ─────────────────────────────────────────────────────────────────────────────────────
- * Only rules with isActive and an agentConfigurationId that is null or equal to facts.agent.id, sorted by
+ * Only rules with isActive and an agentConfigurationId that is null or the same uuid as facts.agent.id (whatever
+ * the case: a dry run's unsaved rule may spell it in upper case, where a saved one reads back lower case), sorted by
  * priority ascending, then createdAt ascending (an unparseable createdAt sorts last), then id ascending
  * (plain code-unit comparison, which for lowercase uuids is Postgres's uuid order). The first rule whose
  * conditions are TRUE decides; none → REQUIRE_APPROVAL with no rule.
@@ -779,7 +781,8 @@ export function applicableRules(rules: readonly RuleInput[], facts: Pick<Facts, 
     .filter(
       (rule) =>
         rule.isActive === true &&
-        (rule.agentConfigurationId == null || (agentId != null && rule.agentConfigurationId === agentId)),
+        (rule.agentConfigurationId == null ||
+          (agentId != null && sameUuid(rule.agentConfigurationId, agentId))),
     )
     .sort(compareRules)
 }
