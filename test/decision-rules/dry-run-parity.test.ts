@@ -42,4 +42,26 @@ describe('dry run over unsaved rules decides as the saved rules do', () => {
     expect(dryRun.action).toBe('AUTO_APPROVE')
     expect(dryRun.decision.ruleName).toBe(rule.name)
   })
+
+  it('an amount a refund refuses (zero) is refused by the dry run too, with the field', async () => {
+    const t = await createTenant()
+    await createRule(t, {
+      name: 'Approve everything',
+      action: 'AUTO_APPROVE',
+      conditions: { all: [] },
+    })
+    const refund = await api('/v1/refunds', {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      body: { customerId: t.customerId, amount: '0.00', currency: 'USD', reason: 'OTHER' },
+    })
+    expect(refund.status).toBe(422)
+    for (const amount of ['0', '0.00', '0.0']) {
+      const response = await evaluate(t, { amount })
+      expect(response.status, amount).toBe(422)
+      expect(response.headers.get('content-type')).toContain('application/problem+json')
+      const problem = await json<{ errors: Array<{ path: string }> }>(response)
+      expect(problem.errors.map((error) => error.path)).toEqual(['amount'])
+    }
+  })
 })

@@ -10,11 +10,10 @@ import {
   currencyCode,
   displayName,
   idParams,
-  moneyInput,
   timestampFields,
 } from '../../lib/schemas'
 import { getBudget } from '../budgets/budgets.routes'
-import { RefundDecisionSchema } from './refund-decision'
+import { RefundDecisionSchema, refundAmount } from './refund-decision'
 import { ConditionsSchema } from './rules-language'
 
 const priority = z.number().int().min(0).max(1_000_000).openapi({ description: 'Lower runs first.' })
@@ -85,7 +84,7 @@ const UnsavedRuleSchema = z
 export const EvaluateRefundSchema = z
   .strictObject({
     customerId: z.uuid(),
-    amount: moneyInput,
+    amount: refundAmount,
     currency: currencyCode,
     reason: z.enum(refundReasonValues),
     ticketId: z.uuid().optional(),

@@ -18,6 +18,7 @@ import type { TenantDb } from '../../db/tenant'
 import { errors, type FieldError } from '../../lib/errors'
 import { sameUuid } from '../../lib/input'
 import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
+import { moneyInput } from '../../lib/schemas'
 import { getBudget } from '../budgets/budgets.routes'
 import {
   type Condition,
@@ -37,6 +38,9 @@ import {
  * evaluated in memory (rules-language.ts), and the requesting agent's guardrail is applied. Used by refund
  * creation and by the dry run (`POST /v1/decision-rules/evaluate`), so both decide exactly alike.
  */
+
+/** A refund's amount: money above zero. One schema for a request and its dry run, so both refuse alike. */
+export const refundAmount = moneyInput.refine((amount) => amount !== '0.00', 'Must be positive.')
 
 export interface RefundRequest {
   customerId: string

@@ -22,7 +22,7 @@ import {
 import { expandParameter } from '../../reads/relations'
 import { getBudget } from '../budgets/budgets.routes'
 import { getRule } from '../decision-rules/decision-rules.routes'
-import { RefundDecisionSchema } from '../decision-rules/refund-decision'
+import { RefundDecisionSchema, refundAmount } from '../decision-rules/refund-decision'
 import { refundActions } from './refund-actions'
 import { refundOutcomeValues } from './refund-outcome'
 
@@ -124,7 +124,7 @@ export const ListRefundsQuerySchema = z.object({
 export const CreateRefundSchema = z
   .strictObject({
     customerId: z.uuid().optional().openapi({ description: 'Required unless the caller is the CUSTOMER.' }),
-    amount: moneyInput.refine((amount) => amount !== '0.00', 'Must be positive.'),
+    amount: refundAmount,
     currency: currencyCode,
     reason: z.enum(refundReasonValues),
     ticketId: z.uuid().optional().openapi({ description: 'The customer’s ticket the refund belongs to.' }),
