@@ -187,8 +187,10 @@ export async function loadRefundContext(
     agent: agent ? { id: agent.id, type: agent.type } : null,
     requester: { role: request.requesterRole, agentId: request.requesterRole === 'AGENT' ? agentId : null },
   }
+  // Unsaved rules of one priority run in the order given, as they would once saved in that order (earlier
+  // created first): their creation times follow their places, since their ids ('unsaved-10' < 'unsaved-2') do not.
   const rules = unsavedRules
-    ? unsavedRules.map((rule, index) => ({ ...rule, id: `unsaved-${index}`, createdAt: new Date(0) }))
+    ? unsavedRules.map((rule, index) => ({ ...rule, id: `unsaved-${index}`, createdAt: new Date(index) }))
     : (ruleRows as DecisionRule[]).map(toRuleInput)
   return {
     request,
