@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest'
+import { api } from '../support/api'
+import { neonLocalStats, ownerSql } from '../support/db'
+import { createTenant, type TestTenant } from '../support/tenants'
+import { endpointFor } from '../webhooks/support'
+import { call, storedEvents } from './support'
+
+/*
+ * A customer's and a representative's representations embed their user's name, email and isActive: a change of
+ * those on the users row is a change of the customer or representative too, so their own feed (`customer.*`,
+ * `representative.*`) must tell it (migration 0029), in the transaction of the change, with the user's event's
+ * actor and request, and exactly once per request even when the profile row changes as well.
+ */
+
+interface EventBody {
+  type: string
+  objectId: string
+  actor: { type: string; id: string | null; role: string | null }
+  requestId: string | null
+  idempotencyKey: string | null
+  data: { object: Record<string, unknown>; previousAttributes: Record<string, unknown> | null }
+}
+
+const feed = async (tenant: TestTenant, query: string) =>
+  (await call<{ data: EventBody[] }>(200, `/v1/events${query}`, { token: tenant.tokens.ADMIN })).data
+
+const patchUser = (
+  tenant: TestTenant,
+  userId: string,
+  body: object,
+  requestId = `u-${crypto.randomUUID()}`,
+) =>
+  call(200, `/v1/users/${userId}`, {
+    method: 'PATCH',
+    token: tenant.tokens.ADMIN,
+    body,
+    headers: { 'X-Request-Id': requestId },
+  })
+
+/** The user's own event of the request: the profile's event must carry the same actor, request and key. */
+async function userEvent(tenant: TestTenant, userId: string, requestId: string) {
+  const events = await feed(tenant, `?type=user.*&objectId=${userId}`)
+  const event = events.find((e) => e.requestId === requestId)
+  expect(event?.type).toBe('user.updated')
+  return event as EventBody
+}
+
+describe('a change of the user is a change of its customer', () => {
+  it('a new name: customer.updated in the customer’s feed, fresh object, the name’s previous value, same actor', async () => {
+    const tenant = await createTenant()
+    const requestId = `name-${crypto.randomUUID()}`
+    await patchUser(tenant, tenant.customerId, { name: 'Carla Customer' }, requestId)
+    // Still the request's one round trip.
+    expect(await neonLocalStats(requestId)).toBe(1)
+
+    const events = await feed(tenant, `?type=customer.*&objectId=${tenant.customerId}`)
+    // Newest first: the change, then the fixture's creation.
+    expect(events.map((e) => e.type)).toEqual(['customer.updated', 'customer.created'])
+    const [event] = events as [EventBody]
+    expect(event.objectId).toBe(tenant.customerId)
+    expect(event.data.object).toMatchObject({
+      id: tenant.customerId,
+      name: 'Carla Customer',
+      email: `carl.customer@${tenant.slug}.example`,
+      isActive: true,
+      profile: { accountTier: 'PREMIUM' },
+    })
+    expect(event.data.previousAttributes).toEqual({ name: 'Carl Customer' })
+    const user = await userEvent(tenant, tenant.customerId, requestId)
+    expect([event.actor, event.requestId, event.idempotencyKey]).toEqual([
+      user.actor,
+      user.requestId,
+      user.idempotencyKey,
+    ])
+    expect(event.actor).toEqual({ type: 'USER', id: tenant.adminId, role: 'ADMIN' })
+    // The customer's representation now is what its GET answers.
+    const current = await call(200, `/v1/customers/${tenant.customerId}`, { token: tenant.tokens.ADMIN })
+    expect(event.data.object).toEqual(current)
+  })
+
+  it('a new email (no route changes one; an operator’s SQL): customer.updated by the SYSTEM', async () => {
+    const tenant = await createTenant()
+    await ownerSql`update users set email = 'carl@new.example' where id = ${tenant.customerId}`
+    const events = await feed(tenant, `?type=customer.*&objectId=${tenant.customerId}`)
+    expect(events.map((e) => [e.type, e.actor.type, e.data.previousAttributes])).toEqual([
+      ['customer.updated', 'SYSTEM', { email: `carl.customer@${tenant.slug}.example` }],
+      ['customer.created', 'SYSTEM', null],
+    ])
+    expect(events[0]?.data.object).toMatchObject({ email: 'carl@new.example', name: 'Carl Customer' })
+  })
+
+  it('deactivated and reactivated: customer.updated with isActive each time', async () => {
+    const tenant = await createTenant()
+    await patchUser(tenant, tenant.customerId, { isActive: false })
+    await patchUser(tenant, tenant.customerId, { isActive: true })
+    const events = await feed(tenant, `?type=customer.*&objectId=${tenant.customerId}&sort=createdAt`)
+    expect(events.map((e) => [e.type, e.data.object.isActive, e.data.previousAttributes])).toEqual([
+      ['customer.created', true, null],
+      ['customer.updated', false, { isActive: true }],
+      ['customer.updated', true, { isActive: false }],
+    ])
+  })
+
+  it('nothing the customer shows changed (the same name, the last login): no customer event', async () => {
+    const tenant = await createTenant()
+    await patchUser(tenant, tenant.customerId, { name: 'Carl Customer' })
+    await ownerSql`update users set last_login_at = now() where id = ${tenant.customerId}`
+    expect((await storedEvents(tenant.organizationId, tenant.customerId)).map((e) => e.type)).toEqual([
+      'user.created',
+      'customer.created',
+      'user.updated',
+    ])
+  })
+
+  it('rolls back with the user’s change: a refused PATCH leaves no customer event', async () => {
+    const tenant = await createTenant()
+    const response = await api(`/v1/users/${tenant.customerId}`, {
+      method: 'PATCH',
+      token: tenant.tokens.ADMIN,
+      body: { name: 'Carla Customer', role: 'ADMIN' },
+    })
+    expect(response.status).toBe(409)
+    expect((await storedEvents(tenant.organizationId, tenant.customerId)).map((e) => e.type)).toEqual([
+      'user.created',
+      'customer.created',
+    ])
+  })
+})
+
+describe('a change of the user is a change of its representative', () => {
+  it('a new name: representative.updated with the name’s previous value and the user’s actor', async () => {
+    const tenant = await createTenant()
+    const requestId = `rep-${crypto.randomUUID()}`
+    await patchUser(tenant, tenant.representativeUserId, { name: 'Rita Renamed' }, requestId)
+    expect(await neonLocalStats(requestId)).toBe(1)
+    const events = await feed(tenant, `?type=representative.*&objectId=${tenant.representativeId}`)
+    expect(events.map((e) => e.type)).toEqual(['representative.updated', 'representative.created'])
+    const [event] = events as [EventBody]
+    expect(event.data.object).toMatchObject({
+      id: tenant.representativeId,
+      userId: tenant.representativeUserId,
+      name: 'Rita Renamed',
+      status: 'ONLINE',
+      isActive: true,
+    })
+    expect(event.data.previousAttributes).toEqual({ name: 'Rita Rep' })
+    const user = await userEvent(tenant, tenant.representativeUserId, requestId)
+    expect([event.actor, event.requestId, event.idempotencyKey]).toEqual([
+      user.actor,
+      user.requestId,
+      user.idempotencyKey,
+    ])
+    const current = await call(200, `/v1/representatives/${tenant.representativeId}`, {
+      token: tenant.tokens.ADMIN,
+    })
+    expect(event.data.object).toEqual(current)
+  })
+
+  it('a role change (not shown by the representative): no representative event', async () => {
+    const tenant = await createTenant()
+    await patchUser(tenant, tenant.representativeUserId, { role: 'ADMIN' })
+    const events = await feed(tenant, `?type=representative.*&objectId=${tenant.representativeId}`)
+    expect(events.map((e) => e.type)).toEqual(['representative.created'])
+  })
+
+  it('deactivating an OFFLINE representative (only the user row changes): one representative.updated', async () => {
+    const tenant = await createTenant()
+    const [offline] =
+      await ownerSql`select user_id from representatives where id = ${tenant.offlineRepresentativeId}`
+    await patchUser(tenant, offline?.user_id as string, { isActive: false })
+    const events = await feed(tenant, `?type=representative.*&objectId=${tenant.offlineRepresentativeId}`)
+    expect(events.map((e) => [e.type, e.data.object.isActive, e.data.previousAttributes])).toEqual([
+      ['representative.updated', false, { isActive: true }],
+      ['representative.created', true, null],
+    ])
+  })
+
+  it('deactivating an ONLINE representative changes the user and the profile: one event, both changes', async () => {
+    const tenant = await createTenant()
+    const { endpoint } = await endpointFor(tenant, ['representative.*'])
+    const requestId = `deact-${crypto.randomUUID()}`
+    await patchUser(tenant, tenant.representativeUserId, { isActive: false }, requestId)
+    expect(await neonLocalStats(requestId)).toBe(1)
+    const events = await feed(tenant, `?type=representative.*&objectId=${tenant.representativeId}`)
+    expect(events.map((e) => e.type)).toEqual(['representative.status_changed', 'representative.created'])
+    const [event] = events as [EventBody]
+    expect(event.data.object).toMatchObject({ status: 'OFFLINE', isActive: false })
+    expect(event.data.previousAttributes).toEqual({ status: 'ONLINE', isActive: true })
+    expect(event.requestId).toBe(requestId)
+    // One delivery to the subscriber, of that event (none left behind for a discarded one).
+    const deliveries = await ownerSql`select d.event_id, e.type from webhook_deliveries d
+      join events e on e.id = d.event_id where d.endpoint_id = ${endpoint.id}`
+    expect(deliveries.map((d) => d.type)).toEqual(['representative.status_changed'])
+  })
+
+  it('the discarded event’s deliveries leave the transaction’s list of deliveries to enqueue', async () => {
+    const tenant = await createTenant()
+    const { endpoint } = await endpointFor(tenant, ['*'])
+    // As the owner, without a request: the same triggers, and the list the request's last statement reads.
+    const [, , , listed] = await ownerSql.transaction([
+      ownerSql`update users set is_active = false, name = 'Rita Gone' where id = ${tenant.representativeUserId}`,
+      ownerSql`update representatives set status = 'OFFLINE', version = version + 1 where id = ${tenant.representativeId}`,
+      ownerSql`update users set name = 'Rita Left' where id = ${tenant.representativeUserId}`,
+      ownerSql`select current_setting('app.webhook_deliveries', true) as ids`,
+    ])
+    const deliveries = await ownerSql`select d.id, e.type, e.previous from webhook_deliveries d
+      join events e on e.id = d.event_id where d.endpoint_id = ${endpoint.id} order by e.ordinal`
+    expect(deliveries.map((d) => d.type)).toEqual([
+      'user.updated',
+      'representative.status_changed',
+      'user.updated',
+      'representative.updated',
+    ])
+    expect((listed as Array<{ ids: string }>)[0]?.ids.split(',')).toEqual(deliveries.map((d) => d.id))
+    // The profile's change took the first user change in; the later one (after it) is its own event.
+    expect(deliveries.map((d) => d.previous)).toEqual([
+      { name: 'Rita Rep', is_active: true },
+      { name: 'Rita Rep', status: 'ONLINE', is_active: true },
+      { name: 'Rita Gone' },
+      { name: 'Rita Gone' },
+    ])
+  })
+})
