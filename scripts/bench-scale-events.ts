@@ -369,7 +369,7 @@ export async function withoutEventTriggers<T>(client: pg.Client, fill: () => Pro
   const { rows } = await client.query<{ table: string; name: string }>(
     `select c.relname as table, t.tgname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
      where not t.tgisinternal and t.tgfoid in ('app_record_event'::regproc, 'app_fan_out_event'::regproc,
-       'app_record_user_profile_events'::regproc, 'app_merge_user_profile_event'::regproc)`,
+       'app_record_user_profile_events'::regproc)`,
   )
   const alter = async (action: 'disable' | 'enable') => {
     for (const { table, name } of rows) {
