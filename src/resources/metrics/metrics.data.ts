@@ -9,6 +9,7 @@ import {
   type TeamPerformance,
   teamPerformance,
   tickets,
+  users,
 } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -32,6 +33,9 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  *   alphabetical; USD when there were none);
  * - team rows, per representative, over the tickets currently assigned to them: ticketsHandled = created,
  *   first-responded or resolved in it; ticketsResolved, avgResponseSeconds, avgResolutionSeconds as above;
+ *   only for representatives whose user is active: deactivating someone unassigns their tickets that are not
+ *   CLOSED (users.data.ts), so a computation after they left would erase the work they resolved; their rows
+ *   are kept as last computed, as history, and they get no new ones;
  *   trend compares avgResolutionSeconds with the previous period of the same kind: more than 5% lower
  *   IMPROVING, more than 5% higher DECLINING, otherwise (or either unknown) STABLE;
  * - rates are rounded to four decimals; a zero denominator gives NULL; CSAT stays NULL: the API records no
@@ -300,6 +304,7 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
           else 'STABLE' end)::performance_trend
       from bounds b
       join ${representatives} rep on rep.organization_id = ${org}
+      join ${users} u on u.organization_id = ${org} and u.id = rep.user_id and u.is_active
       left join ticket_periods cur
         on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
       left join ticket_periods prev
