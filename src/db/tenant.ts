@@ -82,6 +82,12 @@ export interface TenantContext {
   collectsDeliveries?: boolean | undefined
 }
 
+/**
+ * The caller id of the platform's Idempotency-Keys (idempotency_keys.caller_id): the nil UUID, never a user's or
+ * an agent configuration's id (random v4 ids).
+ */
+export const PLATFORM_CALLER_ID = '00000000-0000-0000-0000-000000000000'
+
 export interface IdempotencyClaim {
   key: string
   /** SHA-256 of method, path and body. */
@@ -138,12 +144,22 @@ export class TenantDb {
     })
   }
 
-  /** A tenant binding without a caller of that tenant: platform operations only (provisioning). */
-  static forPlatform(databaseUrl: string, organizationId: string, requestId?: string): TenantDb {
+  /**
+   * A tenant binding without a caller of that tenant: platform operations only (provisioning). The platform's
+   * Idempotency-Keys are claimed under PLATFORM_CALLER_ID (keys are scoped to tenant and caller); without a role
+   * the id binds nothing else: no caller check, and events name the PLATFORM actor without an id.
+   */
+  static forPlatform(
+    databaseUrl: string,
+    organizationId: string,
+    requestId?: string,
+    idempotency?: IdempotencyClaim,
+  ): TenantDb {
     return new TenantDb(createDatabase(databaseUrl, requestId), {
       organizationId,
       role: null,
-      principalId: null,
+      principalId: idempotency ? PLATFORM_CALLER_ID : null,
+      idempotency,
       requestId,
       actor: 'PLATFORM',
     })

@@ -95,8 +95,8 @@ function bodyOf(spec: RouteSpec) {
 /**
  * The input checks of every route, in this order, after the route's credential and permission checks: the body
  * is read (media type 415, size 413, a broken upload 400), then query and body are checked (unknown or unsafe
- * parameters 400, unsafe JSON 422), then a tenant route's Idempotency-Key is fingerprinted. So an anonymous or
- * unauthorized caller costs no body read, and none of it costs a database round trip.
+ * parameters 400, unsafe JSON 422), then the Idempotency-Key of a route that declares it is fingerprinted. So an
+ * anonymous or unauthorized caller costs no body read, and none of it costs a database round trip.
  */
 function inputChecks(spec: RouteSpec, options: { idempotency: boolean }) {
   const body = bodyOf(spec)
@@ -196,7 +196,7 @@ export function platformRoute<const R extends RouteSpec>(spec: R) {
       .filter(Boolean)
       .join('\n\n'),
     security: [{ PlatformKey: [] }],
-    middleware: [requirePlatformKey(), ...inputChecks(spec, { idempotency: false })],
+    middleware: [requirePlatformKey(), ...inputChecks(spec, { idempotency: takesIdempotencyKey(spec) })],
     'x-permission': { platform: true },
     responses: withSentHeaders(
       { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503), ...bodyProblems(spec) },

@@ -41,9 +41,9 @@ async function fingerprintOf(requestLine: string, body: Uint8Array): Promise<str
 /**
  * `Idempotency-Key` on POST requests (docs/api.md §5, draft-ietf-httpapi-idempotency-key-header): the key and the
  * request's fingerprint go to the request's TenantDb, which claims the key in the same batch as the work
- * (`TenantDb.run`). A route middleware (lib/routes.ts, tenant routes): it runs after authentication and the
- * permission check, once the body was read (middleware/request-body.ts); a route without a body has none in its
- * fingerprint. The same key with another request is 422 (OA011, src/lib/errors.ts).
+ * (`TenantDb.run`). A route middleware (lib/routes.ts: tenant routes, and the platform's provisioning): it runs
+ * after authentication and the permission check, once the body was read (middleware/request-body.ts); a route
+ * without a body has none in its fingerprint. The same key with another request is 422 (OA011, src/lib/errors.ts).
  */
 export const idempotencyClaim = (options: { body: boolean }) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -62,17 +62,19 @@ export const idempotencyClaim = (options: { body: boolean }) =>
  * completed (OA010: from the claim in the work's batch, `TenantDb.run`, or from the peek in a read batch before
  * the work, `TenantDb.read`, so a handler that reads first learns of a replay in its first round trip), the stored
  * status is replayed with the resource read through the app itself
- * (`GET <resource path>` with the caller's token) and `Idempotent-Replayed: true`.
+ * (`GET <resource path>` with the caller's token) and `Idempotent-Replayed: true`. A platform operation has no
+ * GET to read its answer through: its handler replays itself (`idempotentReplayOf`, organizations.data.ts).
  */
 export const idempotency = (app: () => Hono<AppEnv>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     await next()
     if (!c.get('idempotency')) return
-    const replay = replayOf(c.error)
+    const replay = idempotentReplayOf(c.error)
     if (replay) c.res = await replayed(app(), c, replay)
   })
 
-function replayOf(error: unknown): { status: number; path: string } | undefined {
+/** The stored answer of a completed key, from the claim's (or the peek's) refusal OA010; else undefined. */
+export function idempotentReplayOf(error: unknown): { status: number; path: string } | undefined {
   const pg = postgresErrorOf(error)
   if (pg?.code !== 'OA010' || !pg.detail) return undefined
   return JSON.parse(pg.detail) as { status: number; path: string }

@@ -28,6 +28,16 @@ export const organizationsRouter = createRouter()
     return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })
   .openapi(provisionOrganization, async (c) => {
-    const result = await provision(c.env.DATABASE_URL, c.req.valid('json'), c.get('requestId'))
-    return c.json({ organization: toOrganization(result.organization), admin: result.admin }, 201)
+    const result = await provision(
+      c.env.DATABASE_URL,
+      c.req.valid('json'),
+      c.get('requestId'),
+      c.get('idempotency'),
+    )
+    // A replay answers 201 too: the only status a provisioning's key is completed with.
+    return c.json(
+      { organization: toOrganization(result.organization), admin: result.admin },
+      201,
+      result.replayed ? { 'Idempotent-Replayed': 'true' } : {},
+    )
   })

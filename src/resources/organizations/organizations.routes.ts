@@ -1,4 +1,4 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { platformRoute, protectedRoute } from '../../lib/routes'
 import {
@@ -44,7 +44,13 @@ export const provisionOrganization = platformRoute({
   path: '/v1/organizations',
   tags: ['Platform'],
   summary: 'Provision an organization with its first ADMIN user (one transaction)',
+  description:
+    'With an `Idempotency-Key`, a retry whose first answer was lost gets that provisioning again (201, ' +
+    '`Idempotent-Replayed: true`: the organization and its admin as they are now), never a second organization ' +
+    'or a 409 for its own slug. The key is kept 24 hours; later, the same key is 409 `IDEMPOTENCY_KEY_EXPIRED` ' +
+    '(it names one organization for good).',
   request: {
+    headers: idempotencyKeyHeaderSchema,
     body: { content: { 'application/json': { schema: ProvisionOrganizationSchema } }, required: true },
   },
   responses: {
