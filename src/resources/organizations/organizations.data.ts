@@ -37,7 +37,7 @@ export async function keyedOrganizationId(key: string): Promise<string> {
  * Creates the organization and its first ADMIN in one transaction (one round trip). The id is chosen
  * here so the batch can bind the new tenant first: RLS then admits both inserts. With an Idempotency-Key the id
  * is the key's (keyedOrganizationId) and the batch claims the key first (under the platform's caller id; the key
- * row's foreign key to the organization is checked at commit, migration 0029), so the key's row is written with
+ * row's foreign key to the organization is checked at commit, migration 0030), so the key's row is written with
  * the organization and its admin or not at all; `replayed`: the key was completed, and
  * this is the organization and its admin as they are now (nothing of the answer is stored: the key's row holds
  * the status and the admin's path, read again here).
