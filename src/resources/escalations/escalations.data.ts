@@ -78,7 +78,6 @@ function openTicketId(db: TenantDb, ticketId: string): SQL {
  * one ticket leave it at the higher of their priorities.
  */
 export function openEscalationStatements(db: TenantDb, input: OpenEscalationInput): Statement[] {
-  const target = ticketPriorityFor[input.priority]
   return [
     db
       .insert(escalations, {
@@ -91,16 +90,24 @@ export function openEscalationStatements(db: TenantDb, input: OpenEscalationInpu
         agentConfigurationId: input.agentConfigurationId,
       })
       .returning(),
-    db
-      .update(
-        tickets,
-        { priority: sql`greatest(${tickets.priority}, ${target}::ticket_priority)` },
-        eq(tickets.id, input.ticketId),
-        ne(tickets.status, 'CLOSED'),
-        sql`${tickets.priority} < ${target}::ticket_priority`,
-      )
-      .returning(),
+    raiseTicketStatement(db, sql`${input.ticketId}::uuid`, input.priority).returning(),
   ]
+}
+
+/**
+ * The UPDATE that raises a ticket to at least `priority`'s ticket priority (`ticketPriorityFor`): never lowered, and
+ * a ticket already that high (or CLOSED: final, the ticket state machine) is not written, its version untouched.
+ * Under concurrency the WHERE is re-checked on the locked row, so the ticket ends at the highest of the raises.
+ */
+function raiseTicketStatement(db: TenantDb, ticketId: SQL, priority: EscalationPriority) {
+  const target = ticketPriorityFor[priority]
+  return db.update(
+    tickets,
+    { priority: sql`greatest(${tickets.priority}, ${target}::ticket_priority)` },
+    sql`${tickets.id} = ${ticketId}`,
+    ne(tickets.status, 'CLOSED'),
+    sql`${tickets.priority} < ${target}::ticket_priority`,
+  )
 }
 
 /**
@@ -223,7 +230,10 @@ interface EscalationWrite {
   versions: number[] | undefined
   /** Statements before the UPDATE (locks). */
   before?: Statement[]
-  /** Statements after it whose results explain a refusal the escalation itself does not (e.g. the target). */
+  /**
+   * Statements after it: whose results explain a refusal the escalation itself does not (e.g. the target), or which
+   * carry the write's effects on other rows (they must then act only when the UPDATE wrote the escalation).
+   */
   after?: Statement[]
   /** The refusal when the escalation was at a named version and the action was allowed on it. */
   explain?: (results: unknown[][]) => ApiError | undefined
@@ -265,15 +275,32 @@ async function writeEscalation(
   })
 }
 
-/** PATCH: summary and priority, while the escalation is open. */
+/**
+ * PATCH: summary and priority, while the escalation is open. A new priority raises the ticket as opening did
+ * (`raiseTicketStatement`), in the same transaction, so the ticket stays at least as urgent as its escalation; only
+ * when this batch's UPDATE wrote the escalation (its row version is this transaction's), so a refused PATCH (412,
+ * 409) raises nothing.
+ */
 export function updateEscalation(
   db: TenantDb,
   escalationId: string,
   changes: UpdateEscalationInput,
   versions: number[] | undefined,
 ) {
-  return writeEscalation(db, { escalationId, action: 'update', versions }, (which, conditions) =>
-    db.update(escalations, changes, which, ...conditions).returning({ id: escalations.id }),
+  const e = alias(escalations, 'patched_escalation')
+  const patchedTicket = sql`(select ${e.ticketId} from ${escalations} as ${e}
+    where ${e.organizationId} = ${db.organizationId} and ${e.id} = ${escalationId}
+    and ${e}.xmin = pg_current_xact_id()::xid)`
+  return writeEscalation(
+    db,
+    {
+      escalationId,
+      action: 'update',
+      versions,
+      after: changes.priority ? [raiseTicketStatement(db, patchedTicket, changes.priority)] : [],
+    },
+    (which, conditions) =>
+      db.update(escalations, changes, which, ...conditions).returning({ id: escalations.id }),
   )
 }
 

@@ -93,6 +93,9 @@ export const updateEscalation = protectedRoute(managers, {
   path: '/v1/escalations/{escalationId}',
   tags,
   summary: 'Change an open escalation’s summary or priority',
+  description:
+    'A higher priority raises the ticket to at least it, as opening did (LOW→LOW, MEDIUM→MEDIUM, HIGH→HIGH, ' +
+    'CRITICAL→URGENT; never lowered, a CLOSED ticket unchanged), in the same transaction.',
   request: {
     params: EscalationIdParamsSchema,
     headers: ifMatchHeaderSchema,
