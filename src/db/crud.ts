@@ -1,4 +1,4 @@
-import { eq, type SQL } from 'drizzle-orm'
+import { eq, type SQL, sql } from 'drizzle-orm'
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { type ApiError, errors } from '../lib/errors'
 import { etagOf, isStale, versionMatches } from '../lib/etag'
@@ -101,18 +101,31 @@ export function refusalOf<Row extends { version: number }>(
   )
 }
 
+/** The options of `updateWhere` besides the write itself. */
+export interface UpdateWhereOptions<Row> extends ConditionalWrite<Row> {
+  conditions?: Array<SQL | undefined>
+  /** The resource's view, read after the write (e.g. joined with its user). */
+  view?: Statement
+  /** A statement that runs first (e.g. a lock the write must hold). */
+  first?: Statement
+  /**
+   * The write's effects on other rows, run after it in the same transaction. They run whether or not the UPDATE
+   * took the row: each must guard itself (e.g. the row's xmin is this transaction's, `writtenNow`).
+   */
+  effects?: Statement[]
+}
+
 /**
  * PATCH-like write in one round trip: an UPDATE whose WHERE holds `which`, the If-Match versions and the
  * resource's own conditions (so a concurrent change never slips in), the row as it is then (to explain a
- * refusal), and optionally the resource's view (e.g. joined with its user) and a statement that runs first
- * (e.g. a lock the write must hold).
+ * refusal), and optionally the resource's view, a statement that runs first and the write's effects.
  */
 export async function updateWhere<T extends TenantTable, Row extends { version: number }, View = Row>(
   db: TenantDb,
   table: T,
   which: SQL,
   set: PgUpdateSetSource<T>,
-  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; view?: Statement; first?: Statement },
+  write: UpdateWhereOptions<Row>,
 ): Promise<View> {
   // The row is read AFTER the update: a statement of a Read Committed batch sees what concurrent writers
   // committed before it, so a write refused for a version the row no longer has is explained as 412.
@@ -123,6 +136,7 @@ export async function updateWhere<T extends TenantTable, Row extends { version: 
       .returning(),
     db.select(table, which),
     ...(write.view ? [write.view] : []),
+    ...(write.effects ?? []),
   ]
   const results = await db.run(...(statements as [Statement, ...Statement[]]))
   const [[updated], [current], viewRows] = results.slice(write.first ? 1 : 0) as unknown as [
@@ -131,7 +145,7 @@ export async function updateWhere<T extends TenantTable, Row extends { version: 
     View[] | undefined,
   ]
   if (!updated) throw refusalOf(current, write)
-  return (viewRows ? viewRows[0] : updated) as View
+  return (write.view && viewRows ? viewRows[0] : updated) as View
 }
 
 /** `updateWhere` of the row with this id. */
@@ -140,7 +154,13 @@ export function updateVersioned<T extends TenantTable, Row extends { version: nu
   table: T,
   id: string,
   set: PgUpdateSetSource<T>,
-  write: ConditionalWrite<Row> & { conditions?: Array<SQL | undefined>; first?: Statement },
+  write: Omit<UpdateWhereOptions<Row>, 'view'>,
 ): Promise<Row> {
   return updateWhere<T, Row>(db, table, eq(table.id, id), set, write)
+}
+
+/** Whether this transaction wrote the tenant's row of `table` with this id (its xmin): a write's effects' guard. */
+export function writtenNow(db: TenantDb, table: TenantTable, id: string): SQL {
+  return sql`exists (select 1 from ${table} where ${table.organizationId} = ${db.organizationId}
+    and ${table.id} = ${id} and xmin = pg_current_xact_id()::xid)`
 }

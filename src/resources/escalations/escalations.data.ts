@@ -1,7 +1,7 @@
 import { eq, getTableColumns, getTableName, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm'
 import { alias, type PgColumn, QueryBuilder } from 'drizzle-orm/pg-core'
 import type { PrincipalRole } from '../../auth/principal'
-import { foundOr404, listView, refusalOf } from '../../db/crud'
+import { foundOr404, listView, refusalOf, writtenNow } from '../../db/crud'
 import {
   customerProfiles,
   type Escalation,
@@ -99,7 +99,7 @@ export function openEscalationStatements(db: TenantDb, input: OpenEscalationInpu
  * a ticket already that high (or CLOSED: final, the ticket state machine) is not written, its version untouched.
  * Under concurrency the WHERE is re-checked on the locked row, so the ticket ends at the highest of the raises.
  */
-function raiseTicketStatement(db: TenantDb, ticketId: SQL, priority: EscalationPriority) {
+function raiseTicketStatement(db: TenantDb, ticketId: SQL, priority: EscalationPriority, when?: SQL) {
   const target = ticketPriorityFor[priority]
   return db.update(
     tickets,
@@ -107,6 +107,7 @@ function raiseTicketStatement(db: TenantDb, ticketId: SQL, priority: EscalationP
     sql`${tickets.id} = ${ticketId}`,
     ne(tickets.status, 'CLOSED'),
     sql`${tickets.priority} < ${target}::ticket_priority`,
+    when,
   )
 }
 
@@ -121,6 +122,21 @@ export function requeueEscalationsStatement(db: TenantDb, representativeId: SQL,
     { status: 'PENDING', assignedRepresentativeId: null, assignedAt: null },
     sql`${escalations.assignedRepresentativeId} = ${representativeId}`,
     inArray(escalations.status, ['ASSIGNED', 'IN_PROGRESS']),
+    when,
+  )
+}
+
+/**
+ * Cancels the open escalations (PENDING, ASSIGNED, IN_PROGRESS) of a ticket: for a ticket that is CLOSED (final, it
+ * takes no message), whose escalations can no longer be worked; they leave the queue and free their capacity.
+ * `when` guards the statement (e.g. "this transaction closed the ticket").
+ */
+export function cancelTicketEscalationsStatement(db: TenantDb, ticketId: string, when: SQL): Statement {
+  return db.update(
+    escalations,
+    { status: 'CANCELLED' },
+    eq(escalations.ticketId, ticketId),
+    inArray(escalations.status, ['PENDING', 'ASSIGNED', 'IN_PROGRESS']),
     when,
   )
 }
@@ -289,16 +305,13 @@ export function updateEscalation(
 ) {
   const e = alias(escalations, 'patched_escalation')
   const patchedTicket = sql`(select ${e.ticketId} from ${escalations} as ${e}
-    where ${e.organizationId} = ${db.organizationId} and ${e.id} = ${escalationId}
-    and ${e}.xmin = pg_current_xact_id()::xid)`
+    where ${e.organizationId} = ${db.organizationId} and ${e.id} = ${escalationId})`
+  const raise = changes.priority
+    ? [raiseTicketStatement(db, patchedTicket, changes.priority, writtenNow(db, escalations, escalationId))]
+    : []
   return writeEscalation(
     db,
-    {
-      escalationId,
-      action: 'update',
-      versions,
-      after: changes.priority ? [raiseTicketStatement(db, patchedTicket, changes.priority)] : [],
-    },
+    { escalationId, action: 'update', versions, after: raise },
     (which, conditions) =>
       db.update(escalations, changes, which, ...conditions).returning({ id: escalations.id }),
   )

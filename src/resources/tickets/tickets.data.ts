@@ -1,5 +1,5 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
-import { foundOr404, getById, listTable, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, listTable, updateVersioned, writtenNow } from '../../db/crud'
 import {
   organizations,
   type Ticket,
@@ -11,6 +11,7 @@ import {
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
+import { cancelTicketEscalationsStatement } from '../escalations/escalations.data'
 import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
@@ -178,6 +179,8 @@ function statusTimestamps(to: UpdateTicketInput['status'], responder: Responder 
 /**
  * PATCH in one round trip: a conditional UPDATE whose WHERE holds the state machine, the If-Match versions and
  * "not CLOSED", so a concurrent change can never slip in; the row read in the same batch explains a refusal.
+ * Closing cancels the ticket's open escalations in the same transaction (only when this PATCH closed it): a CLOSED
+ * ticket takes no message, so nobody could work them, and they would hold a representative's capacity.
  */
 export function updateTicket(
   db: TenantDb,
@@ -199,6 +202,10 @@ export function updateTicket(
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
       ],
       explain: (current) => stateRefusal(current, status),
+      effects:
+        status === 'CLOSED'
+          ? [cancelTicketEscalationsStatement(db, ticketId, writtenNow(db, tickets, ticketId))]
+          : [],
     },
   )
 }

@@ -84,7 +84,8 @@ export const updateTicket = protectedRoute(ticketUsers, {
     'RESOLVED → OPEN (reopen); anything else is 409. firstResponseAt, resolvedAt and closedAt are set by the ' +
     'server: the team’s first status change is a first response when there was none, recorded with who gave it ' +
     '(an AGENT’s is the AI’s, not a person’s: metrics’ aiResolutionRate). A CUSTOMER may change subject and ' +
-    'description of their own tickets and reopen them.',
+    'description of their own tickets and reopen them. Closing cancels the ticket’s open escalations (PENDING, ' +
+    'ASSIGNED, IN_PROGRESS) in the same transaction: a CLOSED ticket takes no message, nobody could work them.',
   request: {
     params: TicketIdParamsSchema,
     headers: ifMatchHeaderSchema,
