@@ -141,6 +141,22 @@ export function cancelTicketEscalationsStatement(db: TenantDb, ticketId: string,
   )
 }
 
+/**
+ * Locks the open escalations of a ticket (FOR UPDATE): the first statement of a ticket write that will change them
+ * (closing, `cancelTicketEscalationsStatement`). Writers of both take the escalations before the ticket (a PATCH
+ * raising the ticket's priority, a deactivation handing work back): one order, no deadlock.
+ */
+export function lockTicketEscalationsStatement(db: TenantDb, ticketId: string): Statement {
+  return db
+    .selectFields(
+      escalations,
+      { id: escalations.id },
+      eq(escalations.ticketId, ticketId),
+      inArray(escalations.status, ['PENDING', 'ASSIGNED', 'IN_PROGRESS']),
+    )
+    .for('update')
+}
+
 /** An escalation row with the caller's representative profile id (for `allowedActions`). */
 export type EscalationRow = Escalation & { callerRepresentativeId: string | null }
 

@@ -11,7 +11,10 @@ import {
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
-import { cancelTicketEscalationsStatement } from '../escalations/escalations.data'
+import {
+  cancelTicketEscalationsStatement,
+  lockTicketEscalationsStatement,
+} from '../escalations/escalations.data'
 import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
@@ -202,12 +205,20 @@ export function updateTicket(
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
       ],
       explain: (current) => stateRefusal(current, status),
-      effects:
-        status === 'CLOSED'
-          ? [cancelTicketEscalationsStatement(db, ticketId, writtenNow(db, tickets, ticketId))]
-          : [],
+      ...(status === 'CLOSED' ? closingEffects(db, ticketId) : {}),
     },
   )
+}
+
+/**
+ * Closing cancels the ticket's open escalations, after the close (only when this transaction closed it); their rows
+ * are locked first, before the ticket's, the order of every writer of both (escalations.data.ts).
+ */
+function closingEffects(db: TenantDb, ticketId: string) {
+  return {
+    first: lockTicketEscalationsStatement(db, ticketId),
+    effects: [cancelTicketEscalationsStatement(db, ticketId, writtenNow(db, tickets, ticketId))],
+  }
 }
 
 function stateRefusal(current: Ticket, to: UpdateTicketInput['status']) {
