@@ -208,3 +208,116 @@ export async function tenantD() {
   )
   return { tenant }
 }
+
+/**
+ * Tenant Q, across a quarter boundary (2026-03-31 23:59:59.999 | 2026-04-01 00:00) and a year boundary
+ * (2025-12-31 23:59:59.999 | 2026-01-01 00:00). R1 = its ONLINE representative, R2 = its OFFLINE one.
+ *   K1 R1 created 2025-06-10 10:00, first response +300 s, resolved +10000 s     (last year, not last quarter)
+ *   K2 —  created 2025-11-20 10:00, resolved +2000 s                             (AI-resolved)
+ *   K3 R1 created 2025-12-31 23:00, first response +600 s, resolved 2026-01-01 00:00 (+3600 s);
+ *         escalated 2025-12-31 23:59:59.999 (E3)
+ *   K4 R2 created 2026-03-31 20:00:00.999, first response +1200 s, resolved 23:59:59.999 (+14399 s);
+ *         escalated 2026-03-31 21:00 (E1)
+ *   K5 R1 created 2026-03-31 23:59:59.999, first response 04-01 00:09:59.999 (+600 s),
+ *         resolved 04-01 01:59:59.999 (+7200 s), closed 04-02 00:00
+ *   K6 —  created 2026-04-01 00:00, resolved +1800 s                             (AI-resolved)
+ *   K7 —  created 2026-01-01 00:00, open; escalated 2026-04-01 00:00 (E2)
+ *   K8 R2 created 2025-10-01 00:00, first response +600 s, resolved +10000 s     (first instant of Q4 2025)
+ * Refunds: 2026-03-31 23:59:59.999 USD 10.00 APPROVED; 2026-04-01 00:00 EUR 20.00 PROCESSED and EUR 5.00
+ *          PENDING; 2025-12-31 12:00 USD 7.25 PROCESSED.
+ */
+export async function tenantQ() {
+  const tenant = await createTenant()
+  const [r1, r2] = [tenant.representativeId, tenant.offlineRepresentativeId]
+  const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000)
+  const t = {
+    k1: ticket(tenant, {
+      assignedRepresentativeId: r1,
+      status: 'RESOLVED',
+      createdAt: at('2025-06-10T10:00:00Z'),
+      firstResponseAt: plus('2025-06-10T10:00:00Z', 300),
+      resolvedAt: plus('2025-06-10T10:00:00Z', 10_000),
+    }),
+    k2: ticket(tenant, {
+      status: 'RESOLVED',
+      createdAt: at('2025-11-20T10:00:00Z'),
+      resolvedAt: plus('2025-11-20T10:00:00Z', 2000),
+    }),
+    k3: ticket(tenant, {
+      assignedRepresentativeId: r1,
+      status: 'RESOLVED',
+      createdAt: at('2025-12-31T23:00:00Z'),
+      firstResponseAt: at('2025-12-31T23:10:00Z'),
+      resolvedAt: at('2026-01-01T00:00:00Z'),
+    }),
+    k4: ticket(tenant, {
+      assignedRepresentativeId: r2,
+      status: 'RESOLVED',
+      createdAt: at('2026-03-31T20:00:00.999Z'),
+      firstResponseAt: at('2026-03-31T20:20:00.999Z'),
+      resolvedAt: at('2026-03-31T23:59:59.999Z'),
+    }),
+    k5: ticket(tenant, {
+      assignedRepresentativeId: r1,
+      status: 'CLOSED',
+      createdAt: at('2026-03-31T23:59:59.999Z'),
+      firstResponseAt: at('2026-04-01T00:09:59.999Z'),
+      resolvedAt: at('2026-04-01T01:59:59.999Z'),
+      closedAt: at('2026-04-02T00:00:00Z'),
+    }),
+    k6: ticket(tenant, {
+      status: 'RESOLVED',
+      createdAt: at('2026-04-01T00:00:00Z'),
+      resolvedAt: at('2026-04-01T00:30:00Z'),
+    }),
+    k7: ticket(tenant, { createdAt: at('2026-01-01T00:00:00Z') }),
+    k8: ticket(tenant, {
+      assignedRepresentativeId: r2,
+      status: 'RESOLVED',
+      createdAt: at('2025-10-01T00:00:00Z'),
+      firstResponseAt: plus('2025-10-01T00:00:00Z', 600),
+      resolvedAt: plus('2025-10-01T00:00:00Z', 10_000),
+    }),
+  }
+  await ownerDb.insert(tickets).values(Object.values(t))
+  const escalation = (ticketId: string | undefined, createdAt: string) => ({
+    organizationId: tenant.organizationId,
+    ticketId: ticketId as string,
+    reason: 'LOW_CONFIDENCE' as const,
+    createdAt: at(createdAt),
+  })
+  await ownerDb
+    .insert(escalations)
+    .values([
+      escalation(t.k4.id, '2026-03-31T21:00:00Z'),
+      escalation(t.k7.id, '2026-04-01T00:00:00Z'),
+      escalation(t.k3.id, '2025-12-31T23:59:59.999Z'),
+    ])
+  await ownerDb.insert(refunds).values([
+    refund(tenant, {
+      amount: '10.00',
+      currency: 'USD',
+      status: 'APPROVED',
+      createdAt: at('2026-03-31T23:59:59.999Z'),
+    }),
+    refund(tenant, {
+      amount: '20.00',
+      currency: 'EUR',
+      status: 'PROCESSED',
+      createdAt: at('2026-04-01T00:00:00Z'),
+    }),
+    refund(tenant, {
+      amount: '5.00',
+      currency: 'EUR',
+      status: 'PENDING',
+      createdAt: at('2026-04-01T00:00:00Z'),
+    }),
+    refund(tenant, {
+      amount: '7.25',
+      currency: 'USD',
+      status: 'PROCESSED',
+      createdAt: at('2025-12-31T12:00:00Z'),
+    }),
+  ])
+  return { tenant, tickets: t }
+}
