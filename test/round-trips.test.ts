@@ -415,7 +415,7 @@ describe('database round trips per request', () => {
         200,
       ],
       [
-        'POST /v1/metrics/recompute (DAY/WEEK/MONTH/QUARTER/YEAR, both tables)',
+        'POST /v1/metrics/recompute (DAY/WEEK/MONTH, both tables)',
         '/v1/metrics/recompute',
         { method: 'POST', token: tenant.tokens.ADMIN, body: { from: yesterday, to: yesterday } },
         200,

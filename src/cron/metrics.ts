@@ -7,9 +7,9 @@ import { log } from '../lib/log'
 import { computeMetrics, type MetricsRange } from '../resources/metrics/metrics.data'
 
 /*
- * The metrics cron (wrangler.toml [triggers] crons): every organization's yesterday DAY rows and the WEEK,
- * MONTH, QUARTER and YEAR rows that contain yesterday or today (so a period's last day is counted once it is
- * over), from the source rows. Each organization is its own tenant-bound batch (TenantDb.forSystem: one round trip, one
+ * The metrics cron (wrangler.toml [triggers] crons): every organization's yesterday DAY rows and the WEEK and
+ * MONTH rows that contain yesterday or today (so a period's last day is counted once it is over), from the
+ * source rows. Each organization is its own tenant-bound batch (TenantDb.forSystem: one round trip, one
  * transaction, RLS bound to that tenant); one that fails is logged and the others go on. The upserts change
  * nothing when the data did not change, so reruns (or a retried cron) are harmless.
  */

@@ -101,7 +101,7 @@ const inSpan = (column: string) => sql`(${sql.raw(column)} >= s.starts_at and ${
 const utcDay = (column: string) => sql`(${sql.raw(column)} at time zone 'UTC')::date`
 /**
  * The Monday (ISO week), the first of the month, of the quarter (Jan/Apr/Jul/Oct 1) and of the year of a date.
- * From the date itself, not date_trunc (whose date argument would become a timestamptz of the session's time zone).
+ * Date arithmetic, not date_trunc (whose date argument would become a timestamptz of the session's time zone).
  */
 const weekOf = (day: SQL) => sql`(${day} - (extract(isodow from ${day})::int - 1))`
 const monthOf = (day: SQL) => sql`(${day} - (extract(day from ${day})::int - 1))`

@@ -18,7 +18,7 @@ export const listMetrics = protectedRoute(readers, {
   method: 'get',
   path: '/v1/metrics',
   tags,
-  summary: 'Organization performance per period (DAY, WEEK, MONTH, QUARTER, YEAR; UTC)',
+  summary: 'Organization performance per period (DAY, WEEK, MONTH; UTC)',
   description: 'Rows whose period starts in [from, to]. Definitions: README, “Metrics”.',
   request: { query: ListMetricsQuerySchema },
   responses: { 200: jsonContent(MetricsPageSchema, 'A page of performance rows.') },
@@ -42,7 +42,7 @@ export const recomputeMetrics = protectedRoute(admins, {
   tags,
   summary: 'Recompute the metrics of a date range (at most 92 days) from the source rows',
   description:
-    'DAY rows of every day in [from, to] and the WEEK/MONTH/QUARTER/YEAR rows of the periods meeting it, upserted exactly ' +
+    'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, upserted exactly ' +
     'as the daily cron does (a rerun over unchanged data changes nothing). One round trip. One computation per ' +
     'organization at a time: while another runs (a recompute, or the daily cron), the answer is 409 ' +
     '`RECOMPUTE_IN_PROGRESS` with `Retry-After`. The work is bounded like every request’s: it stops on the ' +

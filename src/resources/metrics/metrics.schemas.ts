@@ -86,7 +86,7 @@ export const RecomputeResultSchema = z
     to: calendarDate,
     organizationRowsChanged: z.number().int().openapi({
       description:
-        'performance_metrics rows inserted or changed (DAY rows of the range, WEEK/MONTH/QUARTER/YEAR rows meeting it).',
+        'performance_metrics rows inserted or changed (DAY rows of the range, WEEK/MONTH rows meeting it).',
     }),
     teamRowsChanged: z.number().int().openapi({ description: 'team_performance rows inserted or changed.' }),
   })
