@@ -40,17 +40,11 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  *   IMPROVING, more than 5% higher DECLINING, otherwise (or either unknown) STABLE;
  * - rates are rounded to four decimals; a zero denominator gives NULL; CSAT stays NULL: the API records no
  *   satisfaction ratings, so there is no score to compute (the seeded sample rows are null too).
- * Periods: DAY, WEEK (ISO, from Monday), MONTH, QUARTER (from Jan/Apr/Jul/Oct 1) and YEAR, UTC.
- * Cost: one pass over the tickets with an event in the range's span per statement (ticketCtes), bounded like every
- * request by the statement timeout; one computation per organization at a time (app_lock_metrics_recompute). The
- * span reaches back to the previous year's January 1st (the YEAR trend) and on to the end of the range's year, so
- * every computation (the daily cron's too) reads up to two years of an organization's ticket events, not two months.
+ * Cost: one pass over the tickets with an event in the range's span per statement (ticketStatsCtes), bounded like
+ * every request by the statement timeout; one computation per organization at a time (app_lock_metrics_recompute).
  */
 
-/**
- * What to compute: DAY rows for every day in [from, to]; WEEK, MONTH, QUARTER and YEAR rows for each one meeting
- * [from, through].
- */
+/** What to compute: DAY rows for every day in [from, to]; WEEK and MONTH rows for each one meeting [from, through]. */
 export interface MetricsRange {
   /** ISO dates (YYYY-MM-DD), UTC calendar days. */
   from: string
@@ -69,12 +63,6 @@ function periodsCte(range: MetricsRange): SQL {
     union all
     select 'MONTH'::metric_period, m::date, (m + interval '1 month' - interval '1 day')::date, interval '1 month'
       from generate_series(date_trunc('month', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 month') as m
-    union all
-    select 'QUARTER'::metric_period, q::date, (q + interval '3 months' - interval '1 day')::date, interval '3 months'
-      from generate_series(date_trunc('quarter', ${range.from}::timestamp), ${range.through}::timestamp, interval '3 months') as q
-    union all
-    select 'YEAR'::metric_period, y::date, (y + interval '1 year' - interval '1 day')::date, interval '1 year'
-      from generate_series(date_trunc('year', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 year') as y
   ),
   bounds as (
     select period, period_start, period_end,
@@ -84,13 +72,12 @@ function periodsCte(range: MetricsRange): SQL {
       (period_start::timestamp - length)::date as previous_start
     from periods
   ),
-  period_units(period) as (values ('DAY'::metric_period), ('WEEK'), ('MONTH'), ('QUARTER'), ('YEAR'))`
+  period_units(period) as (values ('DAY'::metric_period), ('WEEK'), ('MONTH'))`
 }
 
 /**
  * A CTE `span(starts_at, ends_at)`: what the range's periods and their previous periods cover. Source rows are
- * read once, for that span: from the previous year's January 1st (the YEAR row's trend) to the end of the
- * range's year, whatever the range.
+ * read once, for that span.
  */
 const spanCte = sql`span as (select min(previous_starts_at) as starts_at, max(ends_at) as ends_at from bounds)`
 
@@ -99,26 +86,17 @@ const inSpan = (column: string) => sql`(${sql.raw(column)} >= s.starts_at and ${
 
 /** The UTC calendar day of an instant. */
 const utcDay = (column: string) => sql`(${sql.raw(column)} at time zone 'UTC')::date`
-/**
- * The Monday (ISO week), the first of the month, of the quarter (Jan/Apr/Jul/Oct 1) and of the year of a date.
- * Date arithmetic, not date_trunc (whose date argument would become a timestamptz of the session's time zone).
- */
+/** The Monday (ISO week) and the first of the month of a date. */
 const weekOf = (day: SQL) => sql`(${day} - (extract(isodow from ${day})::int - 1))`
 const monthOf = (day: SQL) => sql`(${day} - (extract(day from ${day})::int - 1))`
-const quarterOf = (day: SQL) =>
-  sql`make_date(extract(year from ${day})::int, (extract(quarter from ${day})::int - 1) * 3 + 1, 1)`
-const yearOf = (day: SQL) => sql`(${day} - (extract(doy from ${day})::int - 1))`
 
 /**
  * The start of the period of kind `u.period` (alias `u`, from period_units) a day falls in. Rows are first counted
  * per day, then days per period: one pass over the source rows, whatever the number of periods (matching each row
  * against every period cost periods × rows, ~110 × for 92 days).
  */
-const periodOf = (day: string) => {
-  const at = sql.raw(day)
-  return sql`case u.period when 'DAY' then ${at} when 'WEEK' then ${weekOf(at)} when 'MONTH' then ${monthOf(at)}
-    when 'QUARTER' then ${quarterOf(at)} else ${yearOf(at)} end`
-}
+const periodOf = (day: string) =>
+  sql`case u.period when 'DAY' then ${sql.raw(day)} when 'WEEK' then ${weekOf(sql.raw(day))} else ${monthOf(sql.raw(day))} end`
 
 /** `numerator ÷ denominator` to four decimals, NULL when the denominator is 0. */
 const rate = (numerator: string, denominator: string) =>
@@ -185,9 +163,7 @@ function ticketCtes(db: TenantDb) {
       count(*) filter (where ai_resolved) as ai_resolved,
       count(*) filter (where ${firstInPeriod(identity)}) as first_of_day,
       count(*) filter (where ${firstInPeriod(weekOf)}) as first_of_week,
-      count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month,
-      count(*) filter (where ${firstInPeriod(quarterOf)}) as first_of_quarter,
-      count(*) filter (where ${firstInPeriod(yearOf)}) as first_of_year
+      count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month
     from ticket_events
     group by day, representative_id
   ),
@@ -196,8 +172,7 @@ function ticketCtes(db: TenantDb) {
       sum(created) as created, sum(resolved) as resolved, sum(closed) as closed, sum(responded) as responded,
       sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds,
       sum(ai_resolved) as ai_resolved,
-      sum(case u.period when 'DAY' then first_of_day when 'WEEK' then first_of_week when 'MONTH' then first_of_month
-        when 'QUARTER' then first_of_quarter else first_of_year end) as handled
+      sum(case u.period when 'DAY' then first_of_day when 'WEEK' then first_of_week else first_of_month end) as handled
     from ticket_days d
     cross join period_units u
     group by 1, 2, 3
@@ -378,7 +353,7 @@ export async function computeMetrics(
   return { organizationRowsChanged: counts?.organization_rows ?? 0, teamRowsChanged: counts?.team_rows ?? 0 }
 }
 
-/** By period start, then the period kind (DAY, WEEK, MONTH, QUARTER, YEAR), then id: a total, stable order. */
+/** By period start, then the period kind (DAY, WEEK, MONTH …), then id: a total, stable order. */
 const sortOrders = (table: typeof performanceMetrics | typeof teamPerformance) =>
   ({
     periodStart: { columns: [table.periodStart, table.period, table.id], direction: 'asc' },
