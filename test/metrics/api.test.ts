@@ -175,4 +175,18 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       expect(response.status, query).toBe(400)
     }
   })
+
+  it('refuses a filter on QUARTER or YEAR, which are not computed, naming the kinds that are (400, not an empty page)', async () => {
+    const { tenant } = await tenantB()
+    for (const path of ['/v1/metrics?period=QUARTER', '/v1/metrics/team?period=YEAR']) {
+      const { response } = await call(path, { token: tenant.tokens.ADMIN })
+      expect(response.status, path).toBe(400)
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      const problem = (await response.json()) as { errors: Array<{ path: string; message: string }> }
+      expect(problem.errors.map((error) => error.path)).toEqual(['period'])
+      expect(problem.errors[0]?.message).toMatch(/DAY.*WEEK.*MONTH/)
+    }
+    const months = await call('/v1/metrics?period=MONTH', { token: tenant.tokens.ADMIN })
+    expect(months.response.status).toBe(200)
+  })
 })
