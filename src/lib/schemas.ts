@@ -110,6 +110,20 @@ export const displayName = z.string().trim().min(1).max(200)
 /** A short label of a list (skills, languages, tags). */
 export const label = z.string().trim().min(1).max(50)
 
+/**
+ * A language tag (BCP 47, e.g. `en`, `pt-BR`), stored lower-cased. Tags are case-insensitive (RFC 5646 §2.1.1), so
+ * one canonical case lets jsonb containment (`languages @> '["en"]'`, GIN-indexed) match them exactly; lower case
+ * because the common tags are written so and SQL can lower the other side cheaply. Only ASCII letters change: tags
+ * are ASCII, and it is what the database's `lower(… collate "C")` does (escalations' auto assignment, migration 0031),
+ * so both sides agree on any label.
+ */
+export const languageTag = label.transform(lowerAscii)
+
+/** ASCII upper-case letters to lower case, nothing else (as PostgreSQL's `lower(text collate "C")`). */
+export function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+}
+
 /** An email address, stored lower-cased (emails are unique per organization, case-insensitively). */
 export const emailAddress = z
   .email()

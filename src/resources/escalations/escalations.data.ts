@@ -401,14 +401,21 @@ function preferencesOf(db: TenantDb, escalationId: string): SQL {
     where ${e.organizationId} = ${db.organizationId} and ${e.id} = ${escalationId})`
 }
 
-/** 1 when the representative speaks the customer's preferred language (or one of them), else 0. */
+/**
+ * 1 when the representative speaks the customer's preferred language (or one of them), else 0. Language tags are
+ * case-insensitive: representatives' languages are stored lower-cased (src/lib/schemas.ts `languageTag`), so the
+ * preference is lowered the same way (ASCII only, `collate "C"`) and compared by containment. Skills are labels the
+ * organization defines, not tags, and stay compared as written (skillMatches).
+ */
 function languageMatch(preferences: SQL): SQL<number> {
+  const speaks = (tag: SQL) =>
+    sql`${qualified(representatives.languages)} @> jsonb_build_array(lower((${tag}) collate "C"))`
   return sql<number>`case
     when jsonb_typeof(${preferences} -> 'language') = 'string'
-      then (${qualified(representatives.languages)} @> jsonb_build_array(${preferences} -> 'language'))::int
+      then (${speaks(sql`${preferences} ->> 'language'`)})::int
     when jsonb_typeof(${preferences} -> 'languages') = 'array'
       then (exists (select 1 from jsonb_array_elements(${preferences} -> 'languages') as wanted(v)
-        where ${qualified(representatives.languages)} @> jsonb_build_array(wanted.v)))::int
+        where jsonb_typeof(wanted.v) = 'string' and ${speaks(sql`wanted.v #>> '{}'`)}))::int
     else 0 end`
 }
 

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { representativeRoleValues, representativeStatusValues, representatives } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import { rolesOf, visibleTo } from '../../lib/representation'
-import { createSelectSchema, csvOf, idParams, label, timestampFields } from '../../lib/schemas'
+import { createSelectSchema, csvOf, idParams, label, languageTag, timestampFields } from '../../lib/schemas'
 import { getUser } from '../users/users.routes'
 
 export const RepresentativeSchema = createSelectSchema(representatives, {
@@ -31,7 +31,12 @@ export const ListRepresentativesQuerySchema = z.object({
   status: csvOf(representativeStatusValues),
   role: csvOf(representativeRoleValues),
   skill: label.optional().openapi({ description: 'Representatives having this skill.' }),
-  language: label.optional().openapi({ description: 'Representatives speaking this language.' }),
+  language: languageTag
+    .optional()
+    .openapi({
+      description:
+        'Representatives speaking this language (case-insensitive: languages are stored lower-cased).',
+    }),
 })
 
 export const representativeStatus = z.enum(representativeStatusValues)
@@ -42,7 +47,7 @@ export const UpdateRepresentativeSchema = z
     status: representativeStatus.optional(),
     maxConcurrentTickets: z.number().int().min(1).max(1000).optional(),
     skills: z.array(label).max(50).optional(),
-    languages: z.array(label).min(1).max(20).optional(),
+    languages: z.array(languageTag).min(1).max(20).optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateRepresentative')

@@ -21,6 +21,7 @@ import {
   isoTimestamp,
   jsonObject,
   label,
+  languageTag,
   moneyInput,
   timestampFields,
 } from '../../lib/schemas'
@@ -56,7 +57,7 @@ export const RepresentativeProfileInputSchema = z
     status: z.enum(representativeStatusValues).default('OFFLINE'),
     maxConcurrentTickets: z.number().int().min(1).max(1000).default(5),
     skills: z.array(label).max(50).default([]),
-    languages: z.array(label).min(1).max(20).default(['en']),
+    languages: z.array(languageTag).min(1).max(20).default(['en']),
   })
   .openapi('RepresentativeProfileInput')
 
