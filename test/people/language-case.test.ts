@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { representatives } from '../../src/db/schema'
+import migration from '../../drizzle/0031_representative_languages_lower_case.sql?raw'
+import { events, representatives } from '../../src/db/schema'
 import { act, type EscalationBody, newEscalation } from '../escalations/support'
 import { api, json } from '../support/api'
-import { ownerDb } from '../support/db'
+import { ownerDb, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 
 // Language tags (BCP 47) are case-insensitive: "EN" and "en" are one language. Representatives' languages are
@@ -133,5 +134,47 @@ describe('representatives’ languages are case-insensitive', () => {
       expect(response.headers.get('Content-Type')).toContain('application/problem+json')
     }
     expect(await storedLanguages(tenant.representativeId)).toEqual(before)
+  })
+
+  it('migration 0031 lowers languages stored before, only where they change: next version, a SYSTEM event', async () => {
+    const tenant = await createTenant()
+    const [legacy, clean] = [tenant.representativeId, tenant.offlineRepresentativeId]
+    await ownerDb
+      .update(representatives)
+      .set({ languages: ['EN', 'Fr-CA', 'de'] })
+      .where(eq(representatives.id, legacy))
+    await ownerDb
+      .update(representatives)
+      .set({ languages: ['en', 'pt-br'] })
+      .where(eq(representatives.id, clean))
+    const row = async (id: string) =>
+      (await ownerDb.select().from(representatives).where(eq(representatives.id, id)))[0]
+    const [legacyBefore, cleanBefore] = [await row(legacy), await row(clean)]
+    const representativeEvents = (id: string) =>
+      ownerDb
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, tenant.organizationId), eq(events.objectId, id)))
+        .orderBy(desc(events.createdAt))
+    const [legacyEvents, cleanEvents] = [
+      (await representativeEvents(legacy)).length,
+      (await representativeEvents(clean)).length,
+    ]
+    // Twice: the second run changes nothing (idempotent).
+    for (let run = 0; run < 2; run++) await ownerSql.query(migration)
+    expect(await row(legacy)).toMatchObject({
+      languages: ['en', 'fr-ca', 'de'],
+      version: (legacyBefore?.version ?? 0) + 1,
+    })
+    expect(await row(clean)).toEqual(cleanBefore)
+    const written = await representativeEvents(legacy)
+    expect(written.length).toBe(legacyEvents + 1)
+    expect(written[0]).toMatchObject({
+      type: 'representative.updated',
+      actorType: 'SYSTEM',
+      previous: { languages: ['EN', 'Fr-CA', 'de'] },
+      object: expect.objectContaining({ languages: ['en', 'fr-ca', 'de'] }),
+    })
+    expect((await representativeEvents(clean)).length).toBe(cleanEvents)
   })
 })
