@@ -31,12 +31,10 @@ export const ListRepresentativesQuerySchema = z.object({
   status: csvOf(representativeStatusValues),
   role: csvOf(representativeRoleValues),
   skill: label.optional().openapi({ description: 'Representatives having this skill.' }),
-  language: languageTag
-    .optional()
-    .openapi({
-      description:
-        'Representatives speaking this language (case-insensitive: languages are stored lower-cased).',
-    }),
+  language: languageTag.optional().openapi({
+    description:
+      'Representatives speaking this language (case-insensitive: languages are stored lower-cased).',
+  }),
 })
 
 export const representativeStatus = z.enum(representativeStatusValues)
