@@ -24,14 +24,16 @@ export const updateMyStatus = protectedRoute(
     path: '/v1/me/status',
     tags,
     summary: 'Set the caller’s own representative status (ONLINE, AWAY, BUSY, OFFLINE)',
-    description: 'For a REPRESENTATIVE, or an ADMIN with a representative profile (404 without one).',
+    description:
+      'For a REPRESENTATIVE, or an ADMIN with a representative profile (404 without one). A status other than ' +
+      'OFFLINE is 409 REPRESENTATIVE_INACTIVE when the caller was deactivated while the request waited.',
     request: { headers: ifMatchHeaderSchema, body: jsonBody(UpdateOwnStatusSchema) },
     responses: {
       200: {
         ...jsonContent(RepresentativeSchema, 'The caller’s representative profile.'),
         headers: etagResponseHeader,
       },
-      ...problemResponses(404, 412, 413, 422),
+      ...problemResponses(404, 409, 412, 413, 422),
     },
   },
 )

@@ -63,7 +63,8 @@ const userIsActive = () => {
 /**
  * Conditional update of the representative selected by `which` (its id, or the caller's own user id for
  * `/v1/me/status`), read back with the user's fields, in one round trip. A deactivated user's profile stays
- * OFFLINE (deactivating takes it there, users.data.ts): any other status is 409 REPRESENTATIVE_INACTIVE.
+ * OFFLINE (deactivating takes it there, users.data.ts): any other status is 409 REPRESENTATIVE_INACTIVE, also when
+ * the deactivation commits while this write waits for the profile's row lock.
  */
 export function updateRepresentative(
   db: TenantDb,
@@ -81,6 +82,12 @@ export function updateRepresentative(
       what: 'representative',
       versions,
       view: selectRepresentatives(db, which),
+      // The profile is locked in a statement of its own, as a deactivation locks it before it changes the user
+      // (users.data.ts): the UPDATE then reads the user with a snapshot taken after a deactivation in flight has
+      // committed. In the UPDATE alone, the check would read the user as it was before the wait for the lock.
+      first: available
+        ? db.selectFields(representatives, { id: representatives.id }, which).for('update')
+        : undefined,
       conditions: available ? [userIsActive()] : [],
       // At a named version and refused: the only other condition is the active user.
       explain: available
