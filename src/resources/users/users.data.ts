@@ -156,7 +156,6 @@ export async function updateUser(
     : []
   const results = (await db.run(
     ...(before as []),
-    db.select(users, eq(users.id, userId)),
     db
       .updateWith(
         losesAdmin ? [otherAdmins] : [],
@@ -168,6 +167,9 @@ export async function updateUser(
         losesAdmin ? keepsAnAdmin : undefined,
       )
       .returning(),
+    // The row as it is after the UPDATE (db/crud.ts, updateWhere): when the UPDATE waited for the row while another
+    // change committed, a refusal is judged on that change (412 for a version it no longer has).
+    db.select(users, eq(users.id, userId)),
     ...(deactivates ? releaseWorkStatements(db, userId) : []),
     db.raw(sql`insert into ${representatives} (organization_id, user_id)
       select ${users.organizationId}, ${users.id} from ${users}
@@ -175,14 +177,14 @@ export async function updateUser(
       on conflict (organization_id, user_id) do nothing`),
     selectUsers(db, eq(users.id, userId)),
   )) as unknown as unknown[][]
-  const [current] = results[before.length] as User[]
-  const [updated] = results[before.length + 1] as User[]
+  const [updated] = results[before.length] as User[]
+  const [current] = results[before.length + 1] as User[]
   const [view] = results[results.length - 1] as UserRow[]
   if (updated && view) return view
   throw refusalOf(current, {
     what: 'user',
     versions,
-    explain: (row) => userRefusal(row, changes),
+    explain: (row) => userRefusal(row, changes, losesAdmin),
   })
 }
 
@@ -216,14 +218,15 @@ function roleChangeAllowed(role: UpdateUserInput['role']): SQL | undefined {
   return role === 'CUSTOMER' ? eq(users.role, 'CUSTOMER') : ne(users.role, 'CUSTOMER')
 }
 
-function userRefusal(current: User, changes: UpdateUserInput) {
+function userRefusal(current: User, changes: UpdateUserInput, losesAdmin: boolean) {
   if (changes.role && (changes.role === 'CUSTOMER') !== (current.role === 'CUSTOMER')) {
     return errors.conflict(
       'ROLE_CHANGE_NOT_ALLOWED',
       `A ${current.role} cannot become ${changes.role}: customers and staff are different accounts.`,
     )
   }
-  if (current.role === 'ADMIN' && current.isActive) {
+  // Only a change that takes the ADMIN away can be refused for it (a rename is not).
+  if (losesAdmin && current.role === 'ADMIN' && current.isActive) {
     return errors.conflict(
       'LAST_ADMIN',
       'The organization must keep at least one active ADMIN: promote or activate another admin first.',
