@@ -248,4 +248,19 @@ describe('attachment file names', () => {
     expect(sanitizeFileName(long)).toHaveLength(255)
     expect(sanitizeFileName(long).endsWith('.png')).toBe(true)
   })
+
+  it('drops every invisible character, not only the common ones: tags, the Arabic letter mark, fillers, annotations', () => {
+    // Tag characters spell hidden ASCII ("ASCII smuggling"): the name a person sees is not the name an AI agent reads.
+    expect(sanitizeFileName('invoice\u{E0001}\u{E0049}\u{E0047}\u{E004E}\u{E007F}.pdf')).toBe('invoice.pdf')
+    // U+061C ARABIC LETTER MARK is a bidirectional control like U+200F.
+    expect(sanitizeFileName('in\u061cvoice.pdf')).toBe('invoice.pdf')
+    // Other default-ignorable or format characters that render as nothing.
+    expect(sanitizeFileName('a\u034fb\u180ec\u3164d\uffa0e\ufff9f\ufffbg.pdf')).toBe('abcdefg.pdf')
+    // A name of nothing but such characters is no name.
+    expect(sanitizeFileName('\u{E0041}\u{E0042}')).toBe('attachment')
+    // Visible text of every script is kept.
+    expect(sanitizeFileName('r\u00e9sum\u00e9 \u65e5\u672c \u0645\u0644\u0641.pdf')).toBe(
+      'r\u00e9sum\u00e9 \u65e5\u672c \u0645\u0644\u0641.pdf',
+    )
+  })
 })

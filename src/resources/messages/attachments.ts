@@ -52,10 +52,10 @@ function isUtf8Text(bytes: Uint8Array): boolean {
   }
 }
 
-// C0/C1 controls, zero-width characters, bidirectional overrides and isolates (a name must read as it is).
-const INVISIBLE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
+// Controls, format characters (zero-width, bidirectional marks, overrides and isolates, interlinear annotations, tag
+// characters) and every other default-ignorable code point (fillers, variation selectors): a name must read as it
+// is, and tag characters would spell hidden text to whoever reads the name as text (an AI agent).
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
 // Characters that are reserved or awkward in file names on common systems.
 const RESERVED = /["*:<>?|]/g
 const MAX_NAME_CHARACTERS = 255
