@@ -1,5 +1,5 @@
 import type { WithSubquery } from 'drizzle-orm'
-import { and, eq, type SQL, sql } from 'drizzle-orm'
+import { and, eq, SQL, sql } from 'drizzle-orm'
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
 import type {
   PgColumn,
@@ -23,10 +23,14 @@ type VersionedTable = PgTable & { version: PgColumn; updatedAt: PgColumn }
  * so concurrent writers get distinct, increasing versions: the ETag) and an `updated_at` that never goes back
  * (a transaction that waited on the lock started earlier: its now() may be older than the row's).
  */
-function nextVersion(table: VersionedTable) {
+function nextVersion(table: VersionedTable, updatedAt?: unknown) {
   return {
     version: sql`${table.version} + 1`,
-    updatedAt: sql`greatest(now(), ${table.updatedAt})`,
+    // A caller's own updatedAt (a later clock) may move it further, never back.
+    updatedAt:
+      updatedAt instanceof SQL
+        ? sql`greatest(now(), ${table.updatedAt}, ${updatedAt})`
+        : sql`greatest(now(), ${table.updatedAt})`,
   }
 }
 
@@ -291,11 +295,16 @@ export class TenantDb {
     set: PgUpdateSetSource<T>,
     ...conditions: Array<SQL | undefined>
   ) {
-    const { organizationId: _ignored, version: _version, ...values } = set as Record<string, unknown>
+    const {
+      organizationId: _ignored,
+      version: _version,
+      updatedAt,
+      ...values
+    } = set as Record<string, unknown>
     const builder = ctes.length ? this.#db.with(...ctes) : this.#db
     return builder
       .update(table)
-      .set({ ...values, ...nextVersion(table) } as unknown as PgUpdateSetSource<T>)
+      .set({ ...values, ...nextVersion(table, updatedAt) } as unknown as PgUpdateSetSource<T>)
       .where(this.where(table, ...conditions))
   }
 

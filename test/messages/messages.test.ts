@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { messages, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
@@ -354,6 +354,34 @@ describe('GET /v1/tickets/{ticketId}/messages', () => {
     // Another customer of the tenant: 404 for the ticket's conversation and each message.
     expect((await api(path, { token: t.tokens.OTHER_CUSTOMER })).status).toBe(404)
     expect((await api(`${path}/${publicIds[0]}`, { token: t.tokens.OTHER_CUSTOMER })).status).toBe(404)
+  })
+
+  it('a customer’s reply comes after an INTERNAL note it cannot see, even when the note’s time is ahead of the clock', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    const note = await post(t.tokens.REPRESENTATIVE, ticket.id, { body: 'Checking', visibility: 'INTERNAL' })
+    // The database's clock steps back 2 s after the note (or the note's time was rounded up to the millisecond):
+    // what is stored is ahead of the clock, which is what "after the ticket's latest message" is there for.
+    await ownerDb
+      .update(messages)
+      .set({ createdAt: sql`${messages.createdAt} + interval '2 seconds'` })
+      .where(eq(messages.id, note.id))
+    await ownerDb
+      .update(tickets)
+      .set({ updatedAt: sql`${tickets.updatedAt} + interval '2 seconds'` })
+      .where(eq(tickets.id, ticket.id))
+    const base = `/v1/tickets/${ticket.id}/messages?limit=1`
+    const first = await list(t.tokens.ADMIN, base)
+    expect(first.data.map((m) => m.id)).toEqual([note.id])
+    expect(first.nextCursor).toBeNull()
+    const reply = await post(t.tokens.CUSTOMER, ticket.id, { body: 'Any news?' })
+    const [noteRow] = await ownerDb.select().from(messages).where(eq(messages.id, note.id))
+    expect(new Date(reply.createdAt).getTime()).toBeGreaterThan(noteRow?.createdAt.getTime() as number)
+    // A staff reader who had the note as its newest message finds the reply after it.
+    const everything = await list(t.tokens.ADMIN, `/v1/tickets/${ticket.id}/messages`)
+    expect(everything.data.map((m) => m.id)).toEqual([note.id, reply.id])
+    const newest = await list(t.tokens.ADMIN, `${base}&direction=backward`)
+    expect(newest.data.map((m) => m.id)).toEqual([reply.id])
   })
 
   it('rejects bad parameters and foreign cursors with 400', async () => {

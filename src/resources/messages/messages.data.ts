@@ -174,8 +174,9 @@ export function inTableOrder<T extends PgTable>(table: T, values: Record<keyof T
  * Posts a message and applies its ticket effects in one round trip and one transaction: the ticket's UPDATE (only
  * if not CLOSED; a CUSTOMER's only on its own ticket), the message inserted from the ticket row only when that
  * UPDATE took it, and the ticket as it is then, to explain a refusal (404, 409 TICKET_CLOSED).
- * `createdAt` is the clock after the ticket's lock, and after the ticket's latest message: a ticket's messages
- * are in commit order, so a reader paging forward never misses one committed behind its cursor.
+ * `createdAt` is the clock after the ticket's lock, and after the ticket's latest message and updatedAt (which it
+ * becomes): a ticket's messages are in commit order, so a reader paging forward never misses one committed behind
+ * its cursor, not even behind a note the author may not read.
  */
 export async function createMessage(
   db: TenantDb,
@@ -186,8 +187,14 @@ export async function createMessage(
   const { author, id } = options
   const open = ne(tickets.status, 'CLOSED')
   const onTicket = eq(tickets.id, ticketId)
-  const createdAt = sql`greatest(clock_timestamp(), (select max(m.created_at) + interval '1 millisecond'
+  // The message's time, set on the ticket by its UPDATE (under the lock) and read back by the INSERT: after the
+  // clock, the ticket's latest message, and the ticket's previous updatedAt. The ticket carries it because a
+  // CUSTOMER's max() sees PUBLIC messages only (row-level security), while the ticket is at least as late as every
+  // message, INTERNAL notes included (each set it so).
+  const messageTime = sql`greatest(clock_timestamp(), ${tickets.updatedAt} + interval '1 millisecond',
+    (select max(m.created_at) + interval '1 millisecond'
     from ${messages} m where m.organization_id = ${db.organizationId} and m.ticket_id = ${ticketId}))`
+  const createdAt = sql`${tickets.updatedAt}`
   const values = inTableOrder(messages, {
     id: sql`${id}::uuid`,
     organizationId: sql`${tickets.organizationId}`,
@@ -206,7 +213,9 @@ export async function createMessage(
     updatedAt: createdAt,
   })
   const [accepted, [inserted], [current]] = (await db.run(
-    db.update(tickets, ticketEffects(author, input), onTicket, open).returning({ id: tickets.id }),
+    db
+      .update(tickets, { ...ticketEffects(author, input), updatedAt: messageTime }, onTicket, open)
+      .returning({ id: tickets.id }),
     db
       .insertFrom(
         messages,
