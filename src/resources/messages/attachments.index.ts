@@ -48,7 +48,7 @@ export const attachmentsRouter = createRouter()
     )
     const object = {
       id,
-      fileName: sanitizeFileName(c.req.valid('query').fileName),
+      fileName: sanitizeFileName(c.req.valid('query').fileName, contentType),
       contentType,
       sizeBytes: bytes.byteLength,
       sha256: await sha256Hex(bytes),

@@ -60,12 +60,39 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
 const RESERVED = /["*:<>?|]/g
 const MAX_NAME_CHARACTERS = 255
 
+/** The extensions of each type (lowercase): the first is given to a name that has none of them. */
+const extensionsOf: Record<AttachmentContentType, readonly string[]> = {
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg', 'jpe', 'jfif'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'application/pdf': ['pdf'],
+  'text/plain': ['txt', 'text', 'log'],
+  'text/csv': ['csv'],
+}
+
 /**
  * A safe display and download name from what the client sent: the last path segment only, no invisible or control
  * characters, no reserved characters, no leading dots, whitespace collapsed, at most 255 characters (the extension
- * kept); `attachment` when nothing is left.
+ * kept); `attachment` when nothing is left. With the content type, the name ends in one of its extensions (one is
+ * added otherwise): a file is saved and opened by its name, so `invoice.html` sent as text/plain would be a page
+ * (or `update.bat` a script) once downloaded, whatever the type it was checked as.
  */
-export function sanitizeFileName(raw: string): string {
+export function sanitizeFileName(raw: string, contentType?: AttachmentContentType): string {
+  const name = cleanFileName(raw)
+  if (!contentType) return name
+  const extensions = extensionsOf[contentType]
+  const dot = name.lastIndexOf('.')
+  if (dot > 0 && extensions.includes(name.slice(dot + 1).toLowerCase())) return name
+  const extension = `.${extensions[0]}`
+  return (
+    Array.from(name)
+      .slice(0, MAX_NAME_CHARACTERS - extension.length)
+      .join('') + extension
+  )
+}
+
+function cleanFileName(raw: string): string {
   const lastSegment = raw.normalize('NFC').split(/[/\\]/).pop() ?? ''
   const cleaned = lastSegment
     .replace(INVISIBLE, '')

@@ -162,7 +162,8 @@ export const UploadAttachmentQuerySchema = z.object({
     .openapi({
       description:
         'The file’s name. Stored sanitized: the last path segment, without control, invisible or reserved ' +
-        'characters or leading dots, at most 255 characters.',
+        'characters or leading dots, at most 255 characters, ending in an extension of the Content-Type (one is ' +
+        'added otherwise: `invoice.html` sent as text/plain is stored as `invoice.html.txt`).',
       example: 'receipt.pdf',
     }),
 })
