@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest'
 import { budgetState, createBudget, createRule, requestRefund } from '../refunds/support'
 import { api, json } from '../support/api'
-import { ownerSql } from '../support/db'
+import { ownerSql, untilRowLocked } from '../support/db'
 import { createTenant } from '../support/tenants'
 
 /*
@@ -20,25 +20,9 @@ function deactivateSlowly(budgetId: string, seconds: number) {
   ])
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * Resolves once another transaction holds the budget's row lock (PostgreSQL: a `for update nowait` is refused), so
- * the charge sent next waits on it whatever the machine's load. PGlite runs one transaction at a time: nothing to
- * wait for, the charge runs after the deactivation.
- */
-async function untilLocked(budgetId: string) {
-  if (backend !== 'postgres') return
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await ownerSql`select 1 from budgets where id = ${budgetId} for update nowait`
-    } catch {
-      return
-    }
-    await pause(20)
-  }
-  throw new Error('the deactivation never took the budget’s row lock')
-}
+/** Resolves once the deactivation holds the row's lock (`untilRowLocked`). */
+const untilLocked = (id: string) =>
+  untilRowLocked(() => ownerSql`select 1 from budgets where id = ${id} for update nowait`, 'the deactivation')
 
 describe(`a budget deactivated while a charge waits for it is not charged (${backend})`, () => {
   it('approve: 409 NO_BUDGET, the refund stays PENDING, the inactive budget untouched', async () => {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
 import { representatives, users } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { ownerDb, ownerSql } from '../support/db'
+import { ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant, tokenFor } from '../support/tenants'
 
 /*
@@ -26,21 +26,12 @@ function deactivateSlowly(userId: string, seconds: number) {
   ])
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Resolves once another transaction holds the profile's row lock (PGlite: nothing to wait for). */
-async function untilLocked(representativeId: string) {
-  if (backend !== 'postgres') return
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await ownerSql`select 1 from representatives where id = ${representativeId} for update nowait`
-    } catch {
-      return
-    }
-    await pause(20)
-  }
-  throw new Error('the deactivation never took the profile’s row lock')
-}
+/** Resolves once the deactivation holds the row's lock (`untilRowLocked`). */
+const untilLocked = (id: string) =>
+  untilRowLocked(
+    () => ownerSql`select 1 from representatives where id = ${id} for update nowait`,
+    'the deactivation',
+  )
 
 async function profileOf(representativeId: string) {
   const [row] = await ownerDb.select().from(representatives).where(eq(representatives.id, representativeId))

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
 import { users } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { ownerDb, ownerSql } from '../support/db'
+import { ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant } from '../support/tenants'
 
 /*
@@ -21,20 +21,9 @@ function renameSlowly(userId: string, seconds: number) {
   ])
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function untilLocked(userId: string) {
-  if (backend !== 'postgres') return
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await ownerSql`select 1 from users where id = ${userId} for update nowait`
-    } catch {
-      return
-    }
-    await pause(20)
-  }
-  throw new Error('the rename never took the user’s row lock')
-}
+/** Resolves once the rename holds the row's lock (`untilRowLocked`). */
+const untilLocked = (id: string) =>
+  untilRowLocked(() => ownerSql`select 1 from users where id = ${id} for update nowait`, 'the rename')
 
 describe(`PATCH /v1/users/{id} against a change committed while it waits (${backend})`, () => {
   for (const who of ['the only ADMIN', 'a REPRESENTATIVE'] as const) {

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-http'
+import { inject } from 'vitest'
 import { useLocalEndpointFor } from '../../src/db/client'
 
 useLocalEndpointFor(env.TEST_OWNER_DATABASE_URL)
@@ -22,4 +23,22 @@ export async function neonLocalStats(applicationName?: string): Promise<number> 
   const response = await fetch(url)
   const body = (await response.json()) as { requests: number }
   return body.requests
+}
+
+/**
+ * Resolves once another transaction holds the row lock that `probe` asks for with `for update nowait` (PostgreSQL
+ * refuses it while the lock is held), so the request a test sends next waits on that lock whatever the machine's
+ * load, instead of a fixed pause. PGlite runs one transaction at a time: nothing to wait for.
+ */
+export async function untilRowLocked(probe: () => Promise<unknown>, what: string): Promise<void> {
+  if (inject('databaseBackend') !== 'postgres') return
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await probe()
+    } catch {
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`${what} never took the row lock`)
 }
