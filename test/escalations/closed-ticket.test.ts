@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { escalations, representatives, tickets } from '../../src/db/schema'
+import migration from '../../drizzle/0032_cancel_escalations_of_closed_tickets.sql?raw'
+import { escalations, events, representatives, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { ownerDb } from '../support/db'
+import { ownerDb, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { act, type EscalationBody, newEscalation, newTicket } from './support'
 
@@ -112,5 +113,29 @@ describe('closing a ticket with open escalations', () => {
     }
     expect(await escalationRow(mine.id)).toMatchObject({ status: 'CANCELLED' })
     expect(await escalationRow(theirs.id)).toMatchObject({ status: 'PENDING', version: 1 })
+  })
+
+  it('migration 0032 cancels the open escalations of tickets closed before the change, once, as SYSTEM', async () => {
+    const tenant = await createTenant()
+    const [closed, open] = [await newTicket(tenant), await newTicket(tenant)]
+    const stale = await newEscalation(tenant, { ticketId: closed.id })
+    const live = await newEscalation(tenant, { ticketId: open.id })
+    // A ticket closed before closing cancelled anything: its escalation was left PENDING.
+    await ownerDb.update(tickets).set({ status: 'CLOSED' }).where(eq(tickets.id, closed.id))
+    const before = await escalationRow(stale.id)
+    // Twice: the second run changes nothing (idempotent).
+    for (let run = 0; run < 2; run++) await ownerSql.query(migration)
+    expect(await escalationRow(stale.id)).toMatchObject({
+      status: 'CANCELLED',
+      version: (before?.version ?? 0) + 1,
+    })
+    expect(await escalationRow(live.id)).toMatchObject({ status: 'PENDING', version: live.version })
+    const cancelled = await ownerDb
+      .select()
+      .from(events)
+      .where(and(eq(events.objectId, stale.id), eq(events.type, 'escalation.cancelled')))
+    expect(cancelled.map((event) => [event.actorType, event.organizationId])).toEqual([
+      ['SYSTEM', tenant.organizationId],
+    ])
   })
 })
