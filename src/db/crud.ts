@@ -34,21 +34,24 @@ interface OrderableSelect {
 
 /**
  * One page of a list: `select(after)` is the resource's own select (a table, or a view joined with its user)
- * with the keyset cursor's condition among its conditions; this orders, limits and cuts it. One round trip.
+ * with the keyset cursor's condition among its conditions; this orders, limits and cuts it. One round trip;
+ * `before` runs first in the same batch (e.g. a setting the select reads).
  */
 export async function listView<S extends string, Row extends Record<string, unknown>>(
   db: TenantDb,
   query: ListQuery<S>,
   sorts: Record<S, SortOrder>,
   select: (after: SQL | undefined) => OrderableSelect,
+  before: Statement[] = [],
 ) {
   const keyset = keysetPage(query, sorts)
-  const [rows] = await db.run(
+  const results = await db.run(
+    ...(before as []),
     select(keyset.after)
       .orderBy(...keyset.orderBy)
       .limit(keyset.limit) as Statement,
   )
-  return keyset.page(rows as unknown as Row[])
+  return keyset.page(results[before.length] as unknown as Row[])
 }
 
 /** One page of a tenant table: the caller's filters after the keyset cursor, in the sort's order. One round trip. */

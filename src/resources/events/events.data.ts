@@ -1,8 +1,8 @@
-import { and, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm'
+import { and, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { PrincipalRole } from '../../auth/principal'
 import { foundOr404, listView } from '../../db/crud'
 import { type Event, type EventObjectType, type EventType, events } from '../../db/schema'
-import type { TenantDb, TenantTable } from '../../db/tenant'
+import type { Statement, TenantDb, TenantTable } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
 import { readableObjectTypes } from './event-objects'
 import type { EventSort, EventTypePattern, ListEventsQuery } from './events.schemas'
@@ -45,18 +45,42 @@ function readableBy(role: PrincipalRole): SQL {
   return types.length ? inArray(events.objectType, types) : eq(events.objectType, '')
 }
 
+/**
+ * The feed's settled horizon, for reading it oldest first (`sort=createdAt`, how a client follows it with a cursor
+ * or `createdFrom`). An event's createdAt is its transaction's start (`now()`, to the millisecond), but it is visible
+ * only from its commit: a transaction that began earlier and commits later would put an event BEHIND a cursor that
+ * has already passed its place, and a client following the feed would never see it. So the oldest-first feed ends
+ * before the start of the oldest transaction still open (its events, and any later transaction's, come at or after
+ * it): nothing can appear behind what a read returned. `app_settle_event_feed()` (migration 0033) reads it from
+ * `pg_stat_activity` into a transaction-local setting, in a statement of its own BEFORE the list's (a transaction
+ * open at the list's snapshot was open at that read, or began after it), and holds it back no more than 60 s.
+ * Newest first (screens) shows every committed event: it has no position to keep.
+ */
+function settledHorizon(db: TenantDb): Statement {
+  return db.raw(sql`select public.app_settle_event_feed()`)
+}
+
+const settled = sql`${events.createdAt} < current_setting('app.feed_horizon')::timestamptz`
+
 /** One page of the tenant's events the caller may read. One round trip. */
 export function listEvents(db: TenantDb, role: PrincipalRole, query: ListEventsQuery) {
-  return listView<EventSort, Event>(db, query, sortOrders, (after) =>
-    db.select(
-      feed,
-      after,
-      readableBy(role),
-      typeFilter(query.type),
-      query.objectId ? eq(events.objectId, query.objectId) : undefined,
-      query.createdFrom ? gte(events.createdAt, query.createdFrom) : undefined,
-      query.createdTo ? lt(events.createdAt, query.createdTo) : undefined,
-    ),
+  const oldestFirst = query.sort === 'createdAt'
+  return listView<EventSort, Event>(
+    db,
+    query,
+    sortOrders,
+    (after) =>
+      db.select(
+        feed,
+        after,
+        readableBy(role),
+        typeFilter(query.type),
+        query.objectId ? eq(events.objectId, query.objectId) : undefined,
+        query.createdFrom ? gte(events.createdAt, query.createdFrom) : undefined,
+        query.createdTo ? lt(events.createdAt, query.createdTo) : undefined,
+        oldestFirst ? settled : undefined,
+      ),
+    oldestFirst ? [settledHorizon(db)] : [],
   )
 }
 
