@@ -21,6 +21,9 @@ const feedDescription = [
     '`idempotencyKey`). This is also the audit history: `?objectId=` gives one object’s.',
   'An ADMIN reads every event; a REPRESENTATIVE or an AGENT the events of the object types its role may read ' +
     'through their own GET routes, in the representation those routes return to it.',
+  'To follow the feed, read it oldest first (`sort=createdAt`) and continue after the last event seen: that order ' +
+    'ends just before the oldest transaction still open, so an event that commits later never lands behind what a ' +
+    'read returned (it appears a moment after its commit). Newest first shows every committed event at once.',
   `Types (\`<resource>.<verb>\`): ${eventTypeValues.join(', ')}.`,
   retentionNote,
 ].join('\n\n')
