@@ -34,11 +34,14 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-/** Resolves once some session waits for a lock (the PATCH sent before it has begun its transaction and waits). */
-async function untilSomeoneWaits() {
+/**
+ * Resolves once a session waits for the transaction that holds `ticketId`'s row lock (the PATCH sent before it has
+ * begun its transaction and waits). The row's xmax names the holder, so another test's lock wait never counts.
+ */
+async function untilSomeoneWaitsFor(ticketId: string) {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const [row] = await ownerSql`select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and datname = current_database()`
+    const [row] = await ownerSql`select count(*)::int as n
+      from pg_locks l join tickets t on l.transactionid = t.xmax where t.id = ${ticketId} and l.locktype = 'transactionid' and not l.granted`
     if ((row?.n as number) > 0) return
     await pause(20)
   }
@@ -75,7 +78,7 @@ describe(`the oldest-first feed (${backend})`, () => {
         token: tenant.tokens.ADMIN,
         body: { subject: 'Began first, commits last' },
       })
-      await untilSomeoneWaits()
+      await untilSomeoneWaitsFor(slow.id)
       const fastPatch = await api(`/v1/tickets/${fast.id}`, {
         method: 'PATCH',
         token: tenant.tokens.ADMIN,
