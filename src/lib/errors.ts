@@ -223,6 +223,12 @@ export function apiErrorFromPostgres(
     case 'OA040':
       // app_lock_metrics_recompute: another computation of the organization's metrics holds its lock.
       return errors.recomputeInProgress()
+    case 'OA050':
+      // app_limit_active_decision_rules: a decision reads at most 1,000 applicable rules (refund-decision.ts).
+      return errors.unprocessable(
+        'RULE_LIMIT_REACHED',
+        'An organization has at most 1000 active decision rules: deactivate or delete one first.',
+      )
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':

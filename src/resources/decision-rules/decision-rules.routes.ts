@@ -44,6 +44,9 @@ export const createRule = protectedRoute(writers, {
   path: '/v1/decision-rules',
   tags,
   summary: 'Create a decision rule (conditions validated: 422 with the JSON path of the offending node)',
+  description:
+    'An organization has at most 1,000 active rules (a decision reads at most that many): an active rule past ' +
+    'the limit is 422 RULE_LIMIT_REACHED, here and when a PATCH activates one.',
   request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateDecisionRuleSchema) },
   responses: { 201: ruleResponse('The created rule.'), ...problemResponses(413, 422) },
 })
