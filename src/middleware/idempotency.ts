@@ -4,6 +4,7 @@ import type { IdempotencyClaim } from '../db/tenant'
 import type { AppEnv } from '../env'
 import { ApiError, postgresErrorOf } from '../lib/errors'
 import { subrequestEnv } from '../lib/subrequest'
+import { mediaTypeOf } from './request-body'
 
 /** How long a key is kept (published in the docs): 24 hours, as Stripe's. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
@@ -28,7 +29,7 @@ export function parseIdempotencyKey(header: string): string {
   return key
 }
 
-/** SHA-256 of the request line and the body's bytes (bytes, not text: an uploaded file is not UTF-8). */
+/** SHA-256 of the request line (and a file's media type) and the body's bytes (bytes: a file is not UTF-8). */
 async function fingerprintOf(requestLine: string, body: Uint8Array): Promise<string> {
   const line = new TextEncoder().encode(requestLine)
   const bytes = new Uint8Array(line.byteLength + body.byteLength)
@@ -52,7 +53,11 @@ export const idempotencyClaim = (options: { body: boolean }) =>
     const key = parseIdempotencyKey(header)
     const url = new URL(c.req.url)
     const body = options.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0)
-    const fingerprint = await fingerprintOf(`${c.req.method} ${url.pathname}${url.search}\n`, body)
+    // A file is its bytes and its media type (the essence: case and parameters do not change what is stored). A
+    // JSON body's type changes nothing, and leaving it out keeps the fingerprints that earlier releases stored.
+    const type = options.body ? mediaTypeOf(c.req.header('Content-Type')) : undefined
+    const typed = type && !type.endsWith('json') ? `${type}\n` : ''
+    const fingerprint = await fingerprintOf(`${c.req.method} ${url.pathname}${url.search}\n${typed}`, body)
     c.set('idempotency', { key, fingerprint, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } satisfies IdempotencyClaim)
     await next()
   })

@@ -53,9 +53,13 @@ export const requestBody = (declaration: BodyDeclaration) =>
     await next()
   })
 
-/** Media types match by essence (RFC 9110 §8.3.1, parameters aside); `application/json` also takes `…+json`. */
+/** A media type's essence (RFC 9110 §8.3.1): the type without parameters, lowercase. */
+export const mediaTypeOf = (contentType: string | undefined) =>
+  contentType?.split(';')[0]?.trim().toLowerCase()
+
+/** Media types match by essence; `application/json` also takes `…+json`. */
 function accepts(declared: string, contentType: string): boolean {
-  const essence = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
+  const essence = mediaTypeOf(contentType) ?? ''
   if (essence === declared) return true
   return declared === 'application/json' && /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(essence)
 }

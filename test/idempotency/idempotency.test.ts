@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
-import { refunds, tickets } from '../../src/db/schema'
+import { idempotencyKeys, messageAttachments, refunds, tickets } from '../../src/db/schema'
+import { openTicket, post } from '../messages/support'
 import { approveSmall, budgetState, createBudget, createRule } from '../refunds/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
@@ -76,6 +77,73 @@ describe(`Idempotency-Key (${inject('databaseBackend')})`, () => {
     expect(await json(other)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
     const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, t.organizationId))
     expect(rows).toHaveLength(1)
+  })
+
+  it('an upload is its bytes and its media type: the same bytes as text/csv under the key → 422, stored once', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    const message = await post(t.tokens.CUSTOMER, ticket.id, { body: 'Export attached' })
+    const path = `/v1/tickets/${ticket.id}/messages/${message.id}/attachments?fileName=export.txt`
+    const key = crypto.randomUUID()
+    const upload = (contentType: string) =>
+      api(path, {
+        method: 'POST',
+        token: t.tokens.CUSTOMER,
+        body: 'id,amount\n1,10.00\n',
+        headers: keyed(key, { 'Content-Type': contentType }),
+      })
+    const first = await upload('text/plain')
+    expect(first.status).toBe(201)
+    const stored = await json(first)
+    expect(stored).toMatchObject({ contentType: 'text/plain', fileName: 'export.txt' })
+    // Spelling aside (case, parameters, spaces), the same media type: a true retry, replayed.
+    for (const same of ['TEXT/Plain', 'text/plain; charset=utf-8', 'text/plain ;charset="UTF-8"']) {
+      const again = await upload(same)
+      expect(again.status, same).toBe(201)
+      expect(again.headers.get('Idempotent-Replayed'), same).toBe('true')
+      expect(await json(again)).toEqual(stored)
+    }
+    const csv = await upload('text/csv')
+    expect(csv.status).toBe(422)
+    expect(await json(csv)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
+    const rows = await ownerDb
+      .select()
+      .from(messageAttachments)
+      .where(eq(messageAttachments.messageId, message.id))
+    expect(rows.map((row) => row.contentType)).toEqual(['text/plain'])
+  })
+
+  it('a JSON request is fingerprinted as before media types counted (a key claimed before still replays)', async () => {
+    const t = await createTenant()
+    const key = crypto.randomUUID()
+    const body = JSON.stringify(ticketBody(t))
+    const first = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body,
+      headers: keyed(key),
+    })
+    expect(first.status).toBe(201)
+    // SHA-256 of the request line and the body: what the claims of earlier releases stored.
+    const digest = await crypto.subtle.digest(
+      'SHA-256',
+      new TextEncoder().encode(`POST /v1/tickets\n${body}`),
+    )
+    const [row] = await ownerDb
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.organizationId, t.organizationId), eq(idempotencyKeys.key, key)))
+    expect(row?.fingerprint).toBe(Buffer.from(digest).toString('hex'))
+    // Another spelling of JSON is the same request.
+    const again = await api('/v1/tickets', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body,
+      headers: keyed(key, { 'Content-Type': 'Application/JSON; charset=UTF-8' }),
+    })
+    expect(again.status).toBe(201)
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await json(again)).toEqual(await json(first))
   })
 
   it('keys are scoped to tenant and caller: the same key elsewhere is a new request', async () => {

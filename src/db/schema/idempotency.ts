@@ -15,7 +15,7 @@ export const idempotencyKeys = pgTable(
     /** The caller (user or agent configuration id): keys are scoped to tenant AND caller. */
     callerId: uuid('caller_id').notNull(),
     key: text('key').notNull(),
-    /** SHA-256 of method, path and body: the same key with another request is refused (422). */
+    /** SHA-256 of method, path, body (and a file's media type): the same key with another request is 422. */
     fingerprint: text('fingerprint').notNull(),
     statusCode: integer('status_code'),
     /** Where the resource the request created or changed is read for a replay. */

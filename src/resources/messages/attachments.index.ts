@@ -3,6 +3,7 @@ import { ApiError, errors } from '../../lib/errors'
 import { etagOf } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
+import { mediaTypeOf } from '../../middleware/request-body'
 import {
   type AttachmentContentType,
   attachmentContentTypes,
@@ -19,7 +20,7 @@ import { toAttachment } from './messages.schemas'
 
 /** The declared media type (the request body middleware already refused any other: 415). */
 function contentTypeOf(header: string | undefined): AttachmentContentType {
-  const essence = header?.split(';')[0]?.trim().toLowerCase()
+  const essence = mediaTypeOf(header)
   const type = attachmentContentTypes.find((candidate) => candidate === essence)
   if (!type) throw errors.unsupportedMediaType(attachmentContentTypes)
   return type
