@@ -172,6 +172,24 @@ describe('GET /v1/tickets?q= (full-text search)', () => {
     expect(await search(t.tokens.ADMIN, 'q=TICKET-999999')).toEqual([])
   })
 
+  it('q=TICKET-n with leading zeros is that ticket; any number looks up, however large (nothing found, no 500)', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    expect(ticket.ticketNumber).toBe('TICKET-1001')
+    // A reference copied zero-padded.
+    for (const text of ['TICKET-01001', 'ticket-0000001001', ' TICKET-001001 ']) {
+      expect(await search(t.tokens.ADMIN, q(text)), text).toEqual([ticket.id])
+      expect(await search(t.tokens.ADMIN, q(text, '&sort=relevance')), text).toEqual([ticket.id])
+    }
+    expect(await search(t.tokens.AGENT, q('TICKET-01001', '&expand=customer'))).toEqual([ticket.id])
+    // A ticket whose text holds the words of a huge number: a number is never searched as text, whatever its size.
+    await ticketOf(t, 'Ticket 99999999999999999999 again', 'Ticket 9999999999 too')
+    for (const number of ['TICKET-9999999999', 'TICKET-99999999999999999999', `TICKET-${'9'.repeat(193)}`]) {
+      expect(await search(t.tokens.ADMIN, q(number)), number).toEqual([])
+      expect(await search(t.tokens.ADMIN, q(number, '&sort=relevance')), number).toEqual([])
+    }
+  })
+
   it('rejects bad search parameters with 400', async () => {
     const t = await createTenant()
     for (const query of [

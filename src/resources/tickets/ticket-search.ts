@@ -44,7 +44,9 @@ export const relevanceOrder: SortOrder = {
   direction: 'desc',
 }
 
-const TICKET_NUMBER = /^\s*ticket-(\d{1,10})\s*$/i
+// Leading zeros dropped (a reference copied zero-padded is the same ticket); any length: a number too large for any
+// ticket is looked up (and not found) like the others, not searched as the words `ticket` and digits.
+const TICKET_NUMBER = /^\s*ticket-0*(\d+)\s*$/i
 
 /** `TICKET-1042` (any case) when the search text is a ticket number: looked up by number, not searched. */
 export function ticketNumberIn(text: string | undefined): string | undefined {
