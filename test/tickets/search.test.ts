@@ -182,6 +182,9 @@ describe('GET /v1/tickets?q= (full-text search)', () => {
       expect(await search(t.tokens.ADMIN, q(text, '&sort=relevance')), text).toEqual([ticket.id])
     }
     expect(await search(t.tokens.AGENT, q('TICKET-01001', '&expand=customer'))).toEqual([ticket.id])
+    // The filter reads a number as `q` does.
+    expect(await search(t.tokens.ADMIN, 'ticketNumber=TICKET-01001')).toEqual([ticket.id])
+    expect(await search(t.tokens.ADMIN, 'ticketNumber=ticket-0000001001')).toEqual([ticket.id])
     // A ticket whose text holds the words of a huge number: a number is never searched as text, whatever its size.
     await ticketOf(t, 'Ticket 99999999999999999999 again', 'Ticket 9999999999 too')
     for (const number of ['TICKET-9999999999', 'TICKET-99999999999999999999', `TICKET-${'9'.repeat(193)}`]) {

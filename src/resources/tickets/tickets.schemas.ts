@@ -18,6 +18,7 @@ import {
 import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
 import { expandParameter } from '../../reads/relations'
 import { getRepresentative } from '../representatives/representatives.routes'
+import { ticketNumberIn } from './ticket-search'
 import { allowedTicketActions, ticketActionValues } from './ticket-status'
 
 const status = z.enum(ticketStatusValues)
@@ -98,7 +99,8 @@ export const ListTicketsQuerySchema = z.object({
     .string()
     // Any case, spelled out: a JSON Schema `pattern` has no flags, and the generator would emit `/i` as text.
     .regex(/^[Tt][Ii][Cc][Kk][Ee][Tt]-[0-9]{1,10}$/, 'A ticket number, e.g. TICKET-1042.')
-    .transform((text) => text.toUpperCase())
+    // Read as `q` reads a number: TICKET-01042 is TICKET-1042.
+    .transform((text) => ticketNumberIn(text) as string)
     .optional()
     .openapi({ description: 'The ticket with this number (e.g. TICKET-1042, any case).' }),
   status: csvOf(ticketStatusValues),
