@@ -18,6 +18,8 @@ import { createFullTenant, rowCounts, sqlStateOf } from './fixtures'
 
 describe('deleting', () => {
   it('an organization removes every row of it in all 13 tables, and nothing of another tenant', async () => {
+    // The fixture's rule is scoped to its agent: the rule's NO ACTION reference to the agent is checked at the end
+    // of the statement, when the cascade has deleted both.
     const [doomed, bystander] = await Promise.all([createFullTenant(), createFullTenant()])
     const before = await rowCounts(doomed.organizationId)
     expect(Object.values(before).every((n) => n >= 1)).toBe(true)
@@ -43,12 +45,22 @@ describe('deleting', () => {
     ).toEqual([])
   })
 
-  it('an agent configuration keeps its rules and escalations with the reference nulled', async () => {
+  it('an agent configuration that rules are scoped to is refused (23503): nulling would widen the rule', async () => {
     const t = await createFullTenant()
+    expect(
+      await sqlStateOf(() =>
+        ownerDb.delete(agentConfigurations).where(eq(agentConfigurations.id, t.agentId)),
+      ),
+    ).toBe('23503')
+    const [rule] = await ownerDb.select().from(decisionRules).where(eq(decisionRules.id, t.ruleId))
+    expect(rule).toMatchObject({ organizationId: t.organizationId, agentConfigurationId: t.agentId })
+  })
+
+  it('an agent configuration without rules keeps its escalations with the reference nulled', async () => {
+    const t = await createFullTenant()
+    await ownerDb.delete(decisionRules).where(eq(decisionRules.id, t.ruleId))
     await ownerDb.delete(agentConfigurations).where(eq(agentConfigurations.id, t.agentId))
 
-    const [rule] = await ownerDb.select().from(decisionRules).where(eq(decisionRules.id, t.ruleId))
-    expect(rule).toMatchObject({ organizationId: t.organizationId, agentConfigurationId: null })
     const [escalation] = await ownerDb.select().from(escalations).where(eq(escalations.id, t.escalationId))
     expect(escalation).toMatchObject({ organizationId: t.organizationId, agentConfigurationId: null })
   })

@@ -198,3 +198,43 @@ describe('a change of the user is a change of its representative', () => {
     expect(deliveries.map((d) => d.type)).toEqual(['representative.updated', 'representative.status_changed'])
   })
 })
+
+describe('the profile event and the user event of one change carry one actor, request and key', () => {
+  it('for every context (a user, an agent, the platform, none): the same actor, request id and Idempotency-Key', async () => {
+    const tenant = await createTenant()
+    // Set as app_begin_request sets them (an agent renames no user through the API; the rule is the same).
+    const contexts = [
+      { role: 'ADMIN', principal: tenant.adminId, actorType: '', key: 'key-admin' },
+      { role: 'AGENT', principal: tenant.agentId, actorType: '', key: '' },
+      { role: '', principal: '', actorType: 'PLATFORM', key: 'key-platform' },
+      { role: '', principal: tenant.adminId, actorType: '', key: '' },
+    ]
+    const expected = [
+      ['USER', 'ADMIN', tenant.adminId, 'key-admin'],
+      ['AGENT', 'AGENT', tenant.agentId, null],
+      ['PLATFORM', null, null, 'key-platform'],
+      ['SYSTEM', null, null, null],
+    ]
+    for (const [index, context] of contexts.entries()) {
+      const requestId = `ctx-${index}-${crypto.randomUUID()}`
+      await ownerSql.transaction([
+        ownerSql`select set_config('app.principal_role', ${context.role}, true),
+          set_config('app.principal_id', ${context.principal}, true),
+          set_config('app.actor_type', ${context.actorType}, true),
+          set_config('app.request_id', ${requestId}, true),
+          set_config('app.idempotency_key', ${context.key}, true)`,
+        ownerSql`update users set name = ${`Carl ${index}`} where id = ${tenant.customerId}`,
+      ])
+      const events = (await storedEvents(tenant.organizationId, tenant.customerId)).filter(
+        (event) => event.request_id === requestId,
+      )
+      // Both found by the request id; then the same actor and key, and the ones the context calls for.
+      const carried = events.map((e) => [e.type, e.actor_type, e.actor_role, e.actor_id, e.idempotency_key])
+      const actor = expected[index] as unknown[]
+      expect(carried).toEqual([
+        ['user.updated', ...actor],
+        ['customer.updated', ...actor],
+      ])
+    }
+  })
+})

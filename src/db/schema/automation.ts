@@ -52,7 +52,8 @@ export const agentConfigurations = pgTable(
 
 /**
  * Automated refund decisions: active rules are evaluated by ascending priority, the first match decides.
- * agent_configuration_id scopes a rule to one agent (NULL: all agents); deleting the agent keeps the rule.
+ * agent_configuration_id scopes a rule to one agent (NULL: all requesters); an agent that rules are scoped to cannot
+ * be deleted (nulling the reference would widen the rule to everyone).
  */
 export const decisionRules = pgTable(
   'decision_rules',
@@ -69,13 +70,13 @@ export const decisionRules = pgTable(
   },
   (t) => [
     organizationForeignKey('decision_rules', t.organizationId),
-    // ON DELETE SET NULL (agent_configuration_id): re-created so by the custom migration.
+    // ON DELETE NO ACTION (migration 0035; SET NULL before): the organization's cascade still deletes both.
     tenantForeignKey(
       'decision_rules_agent_configuration_fk',
       t.organizationId,
       t.agentConfigurationId,
       agentConfigurations,
-    ).onDelete('set null'),
+    ),
     unique('decision_rules_organization_id_id_key').on(t.organizationId, t.id),
     index('decision_rules_organization_id_is_active_priority_idx').on(
       t.organizationId,
