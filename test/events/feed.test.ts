@@ -4,7 +4,7 @@ import { PURGE_CHUNK, purgeExpiredEvents } from '../../src/cron/events'
 import { EVENT_RETENTION_DAYS } from '../../src/db/schema'
 import { createBudget } from '../refunds/support'
 import { api } from '../support/api'
-import { neonLocalStats, ownerSql } from '../support/db'
+import { neonLocalStats, ownerSql, untilEventFeedSettled } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { call, storedEvents } from './support'
 
@@ -93,6 +93,7 @@ describe('GET /v1/events', () => {
     const second = await ticketWithHistory(tenant)
     await createBudget(tenant, '100.00')
 
+    await untilEventFeedSettled()
     const tickets = await feed(tenant, '?type=ticket.*&sort=createdAt')
     expect(tickets.data.map((e) => [e.type, e.objectId])).toEqual([
       ['ticket.created', first.id],
@@ -195,6 +196,7 @@ describe('message events', () => {
       method: 'POST',
       token: tenant.tokens.ADMIN,
     })
+    await untilEventFeedSettled()
     const events = await feed(tenant, `?objectId=${note.id}&sort=createdAt`, 'AGENT')
     expect(events.data.map((e) => [e.type, e.actor.role])).toEqual([
       ['message.created', 'REPRESENTATIVE'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { api } from '../support/api'
-import { neonLocalStats, ownerSql } from '../support/db'
+import { neonLocalStats, ownerSql, untilEventFeedSettled } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { endpointFor } from '../webhooks/support'
 import { call, storedEvents } from './support'
@@ -93,6 +93,7 @@ describe('a change of the user is a change of its customer', () => {
     const tenant = await createTenant()
     await patchUser(tenant, tenant.customerId, { isActive: false })
     await patchUser(tenant, tenant.customerId, { isActive: true })
+    await untilEventFeedSettled()
     const events = await feed(tenant, `?type=customer.*&objectId=${tenant.customerId}&sort=createdAt`)
     expect(events.map((e) => [e.type, e.data.object.isActive, e.data.previousAttributes])).toEqual([
       ['customer.created', true, null],

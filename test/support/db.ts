@@ -42,3 +42,23 @@ export async function untilRowLocked(probe: () => Promise<unknown>, what: string
   }
   throw new Error(`${what} never took the row lock`)
 }
+
+/**
+ * Resolves once the oldest-first event feed shows everything committed before the call: that order ends before
+ * the oldest transaction still open anywhere (migration 0033, app_settle_event_feed), so on PostgreSQL another
+ * test's open transaction can hold it back a few seconds. Asks the function itself, as the owner. PGlite runs one
+ * transaction at a time: always settled.
+ */
+export async function untilEventFeedSettled(): Promise<void> {
+  if (inject('databaseBackend') !== 'postgres') return
+  const [{ now }] = (await ownerSql`select now()::text as now`) as [{ now: string }]
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const [, [row]] = (await ownerSql.transaction([
+      ownerSql`select app_settle_event_feed()`,
+      ownerSql`select current_setting('app.feed_horizon')::timestamptz >= ${now}::timestamptz as settled`,
+    ])) as [unknown, [{ settled: boolean }]]
+    if (row.settled) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('the event feed did not settle within 15 s')
+}
