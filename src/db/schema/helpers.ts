@@ -36,9 +36,12 @@ export function versionAndTimestamps() {
   }
 }
 
-/** numeric(12,2) money, read and written as a decimal string ("125.00"), never a float. */
-export function money(name: string) {
-  return numeric(name, { precision: 12, scale: 2, mode: 'string' })
+/**
+ * numeric(12,2) money, read and written as a decimal string ("125.00"), never a float; a sum of many amounts is
+ * wider (`precision`).
+ */
+export function money(name: string, precision = 12) {
+  return numeric(name, { precision, scale: 2, mode: 'string' })
 }
 
 /** Row-level security: a row is visible and writable only inside its own tenant's transaction. */

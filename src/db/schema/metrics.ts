@@ -82,7 +82,9 @@ export const performanceMetrics = pgTable(
     aiResolutionRate: rate('ai_resolution_rate'),
     refundsCount: integer('refunds_count').notNull().default(0),
     refundsApprovedCount: integer('refunds_approved_count').notNull().default(0),
-    refundsTotalAmount: money('refunds_total_amount').notNull().default('0.00'),
+    // A sum of up to 2^31 - 1 refunds (refunds_count is an integer) of at most 9,999,999,999.99: 20 digits before the
+    // point, so it never overflows where numeric(12,2) did with the second maximal refund (migration 0038).
+    refundsTotalAmount: money('refunds_total_amount', 22).notNull().default('0.00'),
     /** Currency of refunds_total_amount (ISO 4217). */
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     /** Every refund requested in the period, counted and summed per (currency, status); sorted by both. */

@@ -98,17 +98,10 @@ export async function listUsage(db: TenantDb, budgetId: string, query: ListUsage
   return keyset.page(rows as BudgetUsageRecord[])
 }
 
-const PERIOD_LENGTH: Record<Budget['period'], string> = {
-  DAILY: '1 day',
-  WEEKLY: '7 days',
-  MONTHLY: '1 month',
-  QUARTERLY: '3 months',
-  YEARLY: '1 year',
-}
-
 /**
- * The following period's budget: same settings, spent 0, starting the day after this one ends and lasting
- * one `period` (MONTHLY from 2026-11-01–2026-11-30 → 2026-12-01–2026-12-31). Twice → 409 (unique name+start).
+ * The following period's budget: same settings, spent 0, starting the day after this one ends and ending where its
+ * anchor day says (migration 0037, app_budget_next_end: MONTHLY from 2026-11-01–2026-11-30 → 2026-12-01–2026-12-31,
+ * from 2027-01-30–2027-02-27 → 2027-02-28–2027-03-29). Twice → 409 (unique name+start).
  * A period that would end after LATEST_DATE is refused (422), as a create with such dates is: the budget read in
  * the same batch tells it from a missing budget (404), still one round trip.
  */
@@ -117,14 +110,8 @@ export async function nextPeriod(
   budgetId: string,
   id: string = crypto.randomUUID(),
 ): Promise<Budget> {
-  const lengths = sql.join(
-    Object.entries(PERIOD_LENGTH).map(
-      ([period, length]) => sql`when ${period} then interval '${sql.raw(length)}'`,
-    ),
-    sql` `,
-  )
   const start = sql`(${budgets.periodEnd} + 1)`
-  const end = sql`(${start} + (case ${budgets.period} ${lengths} end) - interval '1 day')::date`
+  const end = sql`app_budget_next_end(${budgets})`
   const source = sql`${budgets.organizationId} = ${db.organizationId} and ${budgets.id} = ${budgetId}`
   try {
     const [inserted, rows] = await db.run(

@@ -81,8 +81,9 @@ export const nextPeriod = protectedRoute(writers, {
   tags,
   summary: 'Create the following period’s budget (same settings, spent 0)',
   description:
-    'The new period starts the day after this one ends and lasts one `period`. Dates range from 0001-01-01 to ' +
-    '9999-12-31: a period that would end later is 422 `DATE_OUT_OF_RANGE`. A period that exists already is 409.',
+    'The new period starts the day after this one ends and lasts one `period`; an anchor day a month lacks ' +
+    '(29–31) falls on its last day there and comes back after. Dates range from 0001-01-01 to 9999-12-31: a ' +
+    'period that would end later is 422 `DATE_OUT_OF_RANGE`. A period that exists already is 409.',
   request: { headers: idempotencyKeyHeaderSchema, params: BudgetIdParamsSchema },
   responses: {
     201: { ...jsonContent(BudgetSchema, 'The next period’s budget.'), headers: etagResponseHeader },
