@@ -125,7 +125,7 @@ interface CursorPayload {
   v: string[]
 }
 
-function invalidCursor(): ApiError {
+export function invalidCursor(): ApiError {
   return new ApiError(
     400,
     'INVALID_CURSOR',

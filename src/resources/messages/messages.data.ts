@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi'
 import { and, eq, getTableColumns, ne, not, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgInsertSelectQueryBuilder, PgTable } from 'drizzle-orm/pg-core'
 import type { PrincipalRole } from '../../auth/principal'
@@ -13,7 +14,14 @@ import {
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
-import { afterCursor, cursorOf, decodeCursor, orderByOf, type SortOrder } from '../../lib/pagination'
+import {
+  afterCursor,
+  cursorOf,
+  decodeCursor,
+  invalidCursor,
+  orderByOf,
+  type SortOrder,
+} from '../../lib/pagination'
 import type { CreateMessageInput, ListMessagesQuery, MessageRow } from './messages.schemas'
 
 /*
@@ -82,7 +90,15 @@ export async function listMessages(
   query: ListMessagesQuery,
 ): Promise<MessagePage> {
   const order = query.direction === 'backward' ? backward : forward
-  const position = query.cursor ? afterCursor(order, decodeCursor(query.cursor, POSITION, order)) : undefined
+  // A message id names a position too: a chat client polls with the last message it shows (nextCursor is null at
+  // the end). Read in the same statement; a message the caller cannot read is refused below.
+  const anchor = query.cursor && z.uuid().safeParse(query.cursor).success ? query.cursor : undefined
+  const at = sql`(select m.created_at, m.id from ${messages} m where m.id = ${anchor})`
+  const position = anchor
+    ? sql`(${messages.createdAt}, ${messages.id}) ${sql.raw(order === forward ? '>' : '<')} ${at}`
+    : query.cursor
+      ? afterCursor(order, decodeCursor(query.cursor, POSITION, order))
+      : undefined
   const onTicket = [
     eq(messages.ticketId, ticketId),
     query.visibility ? eq(messages.visibility, query.visibility) : undefined,
@@ -95,13 +111,13 @@ export async function listMessages(
     ...(position
       ? [db.selectFields(messages, { id: messages.id }, ...onTicket, not(position)).limit(1)]
       : []),
+    ...(anchor ? [db.selectFields(messages, { id: messages.id }, eq(messages.id, anchor), onTicket[0])] : []),
   ]
-  const [ticketRows, rows, behind] = (await db.run(...(statements as [Statement, ...Statement[]]))) as [
-    unknown[],
-    MessageRow[],
-    unknown[] | undefined,
-  ]
+  const [ticketRows, rows, behind, anchorRows] = (await db.run(
+    ...(statements as [Statement, ...Statement[]]),
+  )) as [unknown[], MessageRow[], unknown[] | undefined, unknown[] | undefined]
   foundOr404(ticketRows, 'ticket')
+  if (anchorRows?.length === 0) throw invalidCursor()
   const page = rows.slice(0, query.limit)
   const first = page[0]
   const last = page[page.length - 1]

@@ -119,7 +119,10 @@ export const ListMessagesQuerySchema = z.object({
     .default(25)
     .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
   cursor: z.string().max(1024).optional().openapi({
-    description: 'A `nextCursor` (with `direction=forward`) or `previousCursor` (with `direction=backward`).',
+    description:
+      'A `nextCursor` (with `direction=forward`) or `previousCursor` (with `direction=backward`), or the id of a ' +
+      'message of the ticket the caller may read: the messages after it (or before it, backward). A chat client ' +
+      'polls with the last message it shows, since `nextCursor` is null at the end.',
   }),
   direction: z
     .enum(['forward', 'backward'])
