@@ -186,8 +186,10 @@ export async function deliverWebhook(
         endpoint: WebhookEndpoint
         event: Event
       }>
-      // Gone (the endpoint deleted, the event past retention) or already settled: nothing to do.
-      if (row?.delivery.status !== 'PENDING') return { ack: true }
+      // Gone (the endpoint deleted, the event past retention), settled, or not due: a later message (a redelivery, the
+      // sweeper's) rescheduled it, and this duplicate ends here rather than run a second schedule (5 s: clock skew).
+      if (row?.delivery.status !== 'PENDING' || row.delivery.nextAttemptAt.getTime() > opts.now() + 5000)
+        return { ack: true }
       const { delivery, endpoint, event } = row
       if (!endpoint.enabled) {
         await db.run(

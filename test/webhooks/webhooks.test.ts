@@ -89,6 +89,10 @@ async function consume(message: WebhookMessage, attempts = 1, handler: QueueHand
   return getQueueResult(batch, ctx)
 }
 
+/** The queue's delay has passed: the delivery is due (a message that comes back earlier attempts nothing). */
+const dueNow = (deliveryId: string) =>
+  ownerSql`update webhook_deliveries set next_attempt_at = now() where id = ${deliveryId}`
+
 async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -315,10 +319,12 @@ describe('delivery', () => {
     expect(first.retryMessages).toEqual([expect.objectContaining({ msgId: `msg-${delivery.id}` })])
     expect(await delay()).toBeGreaterThanOrEqual(15)
     expect(await delay()).toBeLessThanOrEqual(30)
+    await dueNow(delivery.id)
     const second = await consume(message, 2)
     expect(second.retryMessages).toHaveLength(1)
     expect(await delay()).toBeGreaterThanOrEqual(30)
     expect(await delay()).toBeLessThanOrEqual(60)
+    await dueNow(delivery.id)
     const third = await consume(message, 3)
     expect(third.explicitAcks).toEqual([`msg-${delivery.id}`])
 
@@ -339,6 +345,52 @@ describe('delivery', () => {
     ])
     const [state] = await ownerSql`select failing_since from webhook_endpoints where id = ${endpoint.id}`
     expect(state?.failing_since).toBeNull()
+  })
+
+  it('a message that comes back before its delivery is due attempts nothing: a redelivery’s schedule is not run twice', async () => {
+    const tenant = await createTenant()
+    const { name, endpoint } = await endpointFor(tenant)
+    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: ticketBody(tenant),
+    })
+    await waitFor(
+      () => pendingDeliveryOf(endpoint.id),
+      (row) => row?.status === 'SUCCEEDED',
+    )
+    await scriptAnswers(name, [500, 500, 500])
+    await changeWithoutProducer(tenant, ticket.id, 'twice')
+    const delivery = await pendingDeliveryOf(endpoint.id)
+    const message = { deliveryId: delivery.id, organizationId: tenant.organizationId }
+    // The queue's message fails its first attempt and is to come back in 15–30 s.
+    expect((await consume(message, 1)).retryMessages).toHaveLength(1)
+    // Meanwhile an ADMIN redelivers: a second message, through the real queue, fails attempt 2 and schedules attempt 3.
+    await call(202, `/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivery.id}/redeliver`, {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+    })
+    await waitFor(
+      () => pendingDeliveryOf(endpoint.id),
+      (row) => row?.attempts === 2,
+    )
+    const [scheduled] =
+      await ownerSql`select next_attempt_at from webhook_deliveries where id = ${delivery.id}`
+
+    // The first message comes back before attempt 3 is due: acknowledged, nothing sent, the schedule unchanged.
+    const early = await consume(message, 2)
+    expect(early.explicitAcks).toEqual([`msg-${delivery.id}`])
+    expect(early.retryMessages).toEqual([])
+    expect(await received(name)).toHaveLength(3)
+    expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({ status: 'PENDING', attempts: 2 })
+    const [after] = await ownerSql`select next_attempt_at from webhook_deliveries where id = ${delivery.id}`
+    expect(after?.next_attempt_at).toEqual(scheduled?.next_attempt_at)
+
+    // Once due, a message attempts it (attempt 3).
+    await dueNow(delivery.id)
+    expect((await consume(message, 3)).retryMessages).toHaveLength(1)
+    expect(await received(name)).toHaveLength(4)
+    expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({ status: 'PENDING', attempts: 3 })
   })
 
   it('honours Retry-After, gives up after the last attempt, and leaves an unprocessable message to the queue (dead letter)', async () => {
@@ -367,6 +419,7 @@ describe('delivery', () => {
     expect(row?.seconds).toBe(900)
 
     await ownerSql`update webhook_deliveries set attempts = ${WEBHOOK_MAX_ATTEMPTS - 1} where id = ${delivery.id}`
+    await dueNow(delivery.id)
     const last = await consume(message, 2, busy)
     expect(last.explicitAcks).toEqual([`msg-${delivery.id}`])
     expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({
