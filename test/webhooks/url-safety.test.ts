@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { webhookUrlRefusal } from '../../src/webhooks/url-safety'
 import { call } from '../events/support'
+import { ownerSql } from '../support/db'
 import { createTenant } from '../support/tenants'
 
 /*
@@ -64,5 +65,35 @@ describe('webhook URL safety: special-purpose address ranges', () => {
       'https://[2606:4700::1111]/x',
     ]
     for (const url of accepted) expect(webhookUrlRefusal(url, 'production'), url).toBeUndefined()
+  })
+})
+
+/*
+ * A URL pasted with surrounding whitespace (a leading space, a trailing newline) is the URL without it: the URL rule
+ * and the fetch ignore that whitespace, so it is not stored either (nor refused by the database's https? check
+ * as a CONSTRAINT_VIOLATION without a field).
+ */
+describe('webhook URLs with surrounding whitespace', () => {
+  it('are saved trimmed, on registration and on change', async () => {
+    const tenant = await createTenant()
+    for (const [given, saved] of [
+      [' https://hooks.example.com/a', 'https://hooks.example.com/a'],
+      ['https://hooks.example.com/b\n', 'https://hooks.example.com/b'],
+    ]) {
+      const created = await call<{ id: string; url: string }>(201, '/v1/webhook-endpoints', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { url: given, enabledEvents: ['*'] },
+      })
+      expect(created.url).toBe(saved)
+      const [row] = await ownerSql`select url from webhook_endpoints where id = ${created.id}`
+      expect(row?.url).toBe(saved)
+      const changed = await call<{ url: string }>(200, `/v1/webhook-endpoints/${created.id}`, {
+        method: 'PATCH',
+        token: tenant.tokens.ADMIN,
+        body: { url: `\t${saved}/changed ` },
+      })
+      expect(changed.url).toBe(`${saved}/changed`)
+    }
   })
 })

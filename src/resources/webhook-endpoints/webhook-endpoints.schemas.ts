@@ -18,8 +18,10 @@ const enabledEvents = z
   .min(1)
   .max(100)
   .openapi({ description: 'Event types (`refund.approved`), resources (`ticket.*`) or `*` for every event.' })
+// Trimmed: whitespace around a pasted URL is no part of it (the URL parser and fetch ignore it too).
 const url = z
   .string()
+  .trim()
   .max(2048)
   .openapi({
     description:
