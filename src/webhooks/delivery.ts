@@ -1,4 +1,5 @@
-import { and, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { databaseTimeoutMs, withDatabaseDeadline } from '../db/client'
 import {
@@ -220,6 +221,11 @@ export async function deliverWebhook(
       )
       const retryAt = new Date(now + delaySeconds * 1000)
       const status = succeeded ? 'SUCCEEDED' : giveUp ? 'FAILED' : 'PENDING'
+      // Re-opened by a redelivery while this attempt was in flight (its version moved): the attempt counts, but the
+      // delivery stays pending and due as the redelivery left it, for the redelivery's message.
+      const unlessReopened = (column: AnyPgColumn, value: unknown) =>
+        sql`case when ${webhookDeliveries.version} = ${delivery.version} then ${value} else ${column} end`
+      const until = (status === 'PENDING' ? retryAt : new Date(now)).toISOString()
 
       await db.run(
         db
@@ -235,14 +241,14 @@ export async function deliverWebhook(
         db.update(
           webhookDeliveries,
           {
-            status,
+            status: unlessReopened(webhookDeliveries.status, status),
             attempts: number,
             lastAttemptAt: new Date(now),
             lastStatusCode: result.statusCode,
             lastError: result.error,
-            nextAttemptAt: status === 'PENDING' ? retryAt : new Date(now),
+            nextAttemptAt: unlessReopened(webhookDeliveries.nextAttemptAt, sql`${until}::timestamptz`),
             // On the queue until then: the sweeper leaves it alone.
-            enqueuedAt: status === 'PENDING' ? retryAt : new Date(now),
+            enqueuedAt: unlessReopened(webhookDeliveries.enqueuedAt, sql`${until}::timestamptz`),
           },
           eq(webhookDeliveries.id, delivery.id),
           eq(webhookDeliveries.attempts, delivery.attempts),

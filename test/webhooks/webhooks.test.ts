@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
@@ -391,6 +397,69 @@ describe('delivery', () => {
     expect((await consume(message, 3)).retryMessages).toHaveLength(1)
     expect(await received(name)).toHaveLength(4)
     expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({ status: 'PENDING', attempts: 3 })
+  })
+
+  it('a redelivery asked while the last attempt is in flight is not undone by that attempt’s outcome', async () => {
+    const tenant = await createTenant()
+    const { name, endpoint } = await endpointFor(tenant)
+    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: ticketBody(tenant),
+    })
+    await waitFor(
+      () => pendingDeliveryOf(endpoint.id),
+      (row) => row?.status === 'SUCCEEDED',
+    )
+    await changeWithoutProducer(tenant, ticket.id, 'last')
+    const delivery = await pendingDeliveryOf(endpoint.id)
+    await ownerSql`update webhook_deliveries set attempts = ${WEBHOOK_MAX_ATTEMPTS - 1} where id = ${delivery.id}`
+    const message = { deliveryId: delivery.id, organizationId: tenant.organizationId }
+    // The ADMIN redelivers while the last attempt waits for the receiver (its message recorded, not yet consumed).
+    const sent: WebhookMessage[] = []
+    const recordingQueue = {
+      sendBatch: async (batch: Array<{ body: WebhookMessage }>) =>
+        void sent.push(...batch.map((m) => m.body)),
+    }
+    const redeliverMeanwhile = webhookQueueHandler({
+      fetch: async () => {
+        const ctx = createExecutionContext()
+        const response = await worker.fetch(
+          new Request(
+            `http://api.test/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivery.id}/redeliver`,
+            {
+              method: 'POST',
+              headers: { Authorization: `Bearer ${tenant.tokens.ADMIN}` },
+            },
+          ),
+          { ...env, WEBHOOK_QUEUE: recordingQueue } as unknown as typeof env,
+          ctx,
+        )
+        await waitOnExecutionContext(ctx)
+        expect(response.status).toBe(202)
+        return new Response('down', { status: 503 })
+      },
+    })
+    expect((await consume(message, 1, redeliverMeanwhile)).explicitAcks).toEqual([`msg-${delivery.id}`])
+    expect(sent).toEqual([message])
+    // The failed attempt is recorded, but the delivery stays re-opened: the redelivery's message delivers it.
+    expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({
+      status: 'PENDING',
+      attempts: WEBHOOK_MAX_ATTEMPTS,
+    })
+    const before = (await received(name)).length
+    expect((await consume(message, 1)).explicitAcks).toEqual([`msg-${delivery.id}`])
+    expect(await received(name)).toHaveLength(before + 1)
+    expect(await pendingDeliveryOf(endpoint.id)).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: WEBHOOK_MAX_ATTEMPTS + 1,
+    })
+    const attempts = await ownerSql`select attempt, status_code from webhook_delivery_attempts
+      where delivery_id = ${delivery.id} order by attempt`
+    expect(attempts).toEqual([
+      { attempt: WEBHOOK_MAX_ATTEMPTS, status_code: 503 },
+      { attempt: WEBHOOK_MAX_ATTEMPTS + 1, status_code: 200 },
+    ])
   })
 
   it('honours Retry-After, gives up after the last attempt, and leaves an unprocessable message to the queue (dead letter)', async () => {
