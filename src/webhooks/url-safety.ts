@@ -1,8 +1,8 @@
 /*
  * Where a webhook may be sent (SSRF): `https` to a public host. Refused: other schemes, credentials in the URL, IP
  * literals of loopback, private, link-local (the cloud metadata address 169.254.169.254 among them), CGNAT,
- * unspecified, multicast, documentation and reserved ranges (IPv4, IPv6, IPv4-mapped and -embedding IPv6), and
- * names that stay inside a network (`localhost`, `*.localhost`, `*.local`, `*.internal`, single-label hosts). Checked when an endpoint is saved and
+ * unspecified, multicast, documentation and reserved ranges (IPv4, IPv6, IPv4-mapped and -embedding IPv6), URLs
+ * without `//`, and names that stay inside a network (`localhost`, `*.localhost`, `*.local`, `*.internal`, single-label hosts). Checked when an endpoint is saved and
  * again before every delivery. In development and test (APP_ENV) `http://127.0.0.1` and `http://localhost`, any
  * port, are also allowed, so a local receiver works (`npm run webhooks:listen`). A name that resolves to a private
  * address cannot be caught here (Workers have no DNS API); Workers' outbound fetch does not reach private networks.
@@ -30,6 +30,7 @@ function privateIpv4([a, b, c]: Ipv4): boolean {
     (a === 172 && b >= 16 && b <= 31) || // private
     (a === 192 && b === 168) || // private
     (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments, TEST-NET-1
+    (a === 192 && b === 88 && c === 99) || // 6to4 relay anycast (deprecated)
     (a === 198 && (b === 18 || b === 19)) || // benchmarking
     (a === 198 && b === 51 && c === 100) || // TEST-NET-2
     (a === 203 && b === 0 && c === 113) || // TEST-NET-3
@@ -55,7 +56,11 @@ function privateIpv6(literal: string): boolean {
     (first & 0xffc0) === 0xfec0 || // fec0::/10 site-local (deprecated, still private)
     (first & 0xff00) === 0xff00 || // multicast
     first === 0x2002 || // 6to4: an IPv4 address inside (deprecated, RFC 7526)
-    (first === 0x2001 && (second === 0 || second === 0xdb8)) || // Teredo (an IPv4 inside), documentation
+    // 2001::/23 IETF protocol assignments (Teredo with an IPv4 inside, benchmarking, ORCHID), documentation
+    (first === 0x2001 && (second < 0x200 || second === 0xdb8)) ||
+    first === 0x3fff || // documentation (3fff::/20, RFC 9637)
+    first === 0x5f00 || // SRv6 SIDs
+    first === 0x100 || // discard-only (100::/64)
     first === 0 // ::/8 and the rest of the unspecified/IPv4-compatible space
   )
 }
@@ -73,6 +78,8 @@ export function webhookUrlRefusal(url: string, appEnv: string | undefined): stri
   const localReceiver = LOCAL_DEVELOPMENT.has(appEnv ?? '') && (host === '127.0.0.1' || host === 'localhost')
   if (localReceiver && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return undefined
   if (parsed.protocol !== 'https:') return 'Webhook URLs must use https.'
+  // `https:host` parses (the parser supplies the slashes); the URL is stored as written, so it must be absolute.
+  if (!/^https:\/\//i.test(url)) return 'Webhook URLs must be absolute (https://host/…).'
   if (parsed.username || parsed.password) return 'Webhook URLs may not carry credentials.'
   const v4 = ipv4(host)
   if (v4 && privateIpv4(v4)) return 'Webhook URLs must point to a public address.'

@@ -56,6 +56,15 @@ describe('webhook URL safety: special-purpose address ranges', () => {
       'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x',
       'https://[fec0::1]/x',
       'https://[2001:db8::1]/x',
+      // The rest of the registries: the 6to4 relay anycast, discard-only, benchmarking, ORCHID, IPv6 documentation
+      // (RFC 9637) and SRv6 SIDs.
+      'https://192.88.99.1/x',
+      'https://[100::1]/x',
+      'https://[2001:2::1]/x',
+      'https://[2001:10::1]/x',
+      'https://[2001:20::1]/x',
+      'https://[3fff::1]/x',
+      'https://[5f00::1]/x',
     ]
     for (const url of refused) expect(webhookUrlRefusal(url, 'production'), url).toBeDefined()
     const accepted = [
@@ -63,6 +72,9 @@ describe('webhook URL safety: special-purpose address ranges', () => {
       'https://198.51.101.7/x',
       'https://203.0.114.9/x',
       'https://[2606:4700::1111]/x',
+      'https://192.88.98.1/x',
+      'https://[2001:200::1]/x',
+      'https://[2a00:1450::1]/x',
     ]
     for (const url of accepted) expect(webhookUrlRefusal(url, 'production'), url).toBeUndefined()
   })
@@ -95,5 +107,29 @@ describe('webhook URLs with surrounding whitespace', () => {
       })
       expect(changed.url).toBe(`${saved}/changed`)
     }
+  })
+})
+
+/*
+ * The scheme is case-insensitive (RFC 3986 §3.1): `HTTPS://…` is an https URL, saved as written. A URL without the
+ * `//` authority (`https:hooks.example.com`, which the URL parser reads as a host) is refused with a field, not by the
+ * database's check as a CONSTRAINT_VIOLATION.
+ */
+describe('webhook URL schemes', () => {
+  it('takes the scheme in any case, and refuses one without an authority with the field named', async () => {
+    const tenant = await createTenant()
+    const created = await call<{ id: string; url: string }>(201, '/v1/webhook-endpoints', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { url: 'HTTPS://hooks.example.com/upper', enabledEvents: ['*'] },
+    })
+    expect(created.url).toBe('HTTPS://hooks.example.com/upper')
+    expect(webhookUrlRefusal(created.url, 'production')).toBeUndefined()
+    const problem = await call<{ code: string }>(422, '/v1/webhook-endpoints', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { url: 'https:hooks.example.com/x', enabledEvents: ['*'] },
+    })
+    expect(problem.code).toBe('WEBHOOK_URL_REFUSED')
   })
 })

@@ -54,7 +54,8 @@ export const webhookEndpoints = pgTable(
     organizationForeignKey('webhook_endpoints', t.organizationId),
     unique('webhook_endpoints_organization_id_id_key').on(t.organizationId, t.id),
     index('webhook_endpoints_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
-    check('webhook_endpoints_url_scheme', sql`url ~ '^https?://'`),
+    // A scheme is case-insensitive (RFC 3986): HTTPS:// is refused by no other rule either.
+    check('webhook_endpoints_url_scheme', sql`url ~* '^https?://'`),
     check('webhook_endpoints_enabled_events_is_array', sql`jsonb_typeof(enabled_events) = 'array'`),
     check(
       'webhook_endpoints_disabled_reason_known',
