@@ -71,6 +71,20 @@ async function changeWithoutProducer(tenant: TestTenant, ticketId: string, tag: 
   await db.run(db.update(tickets, { tags: [tag] }, eq(tickets.id, ticketId)))
 }
 
+/** A ticket created by the ADMIN, once its delivery to the endpoint has settled as SUCCEEDED. */
+async function ticketDeliveredTo(tenant: TestTenant, endpointId: string) {
+  const ticket = await call<{ id: string }>(201, '/v1/tickets', {
+    method: 'POST',
+    token: tenant.tokens.ADMIN,
+    body: ticketBody(tenant),
+  })
+  await waitFor(
+    () => pendingDeliveryOf(endpointId),
+    (row) => row?.status === 'SUCCEEDED',
+  )
+  return ticket
+}
+
 async function pendingDeliveryOf(endpointId: string) {
   const [row] = await ownerSql`select id, organization_id, attempts, status from webhook_deliveries
     where endpoint_id = ${endpointId} order by created_at desc limit 1`
@@ -186,15 +200,7 @@ describe('webhook endpoints', () => {
 
     // Checked again at delivery: a URL that became private (here, changed behind the API's back) is not called.
     const { endpoint } = await endpointFor(tenant)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: ticketBody(tenant),
-    })
-    await waitFor(
-      () => pendingDeliveryOf(endpoint.id),
-      (row) => row?.status === 'SUCCEEDED',
-    )
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
     await ownerSql`update webhook_endpoints set url = 'https://10.1.2.3/hooks' where id = ${endpoint.id}`
     await changeWithoutProducer(tenant, ticket.id, 'private')
     const delivery = await pendingDeliveryOf(endpoint.id)
@@ -356,15 +362,7 @@ describe('delivery', () => {
   it('a message that comes back before its delivery is due attempts nothing: a redelivery’s schedule is not run twice', async () => {
     const tenant = await createTenant()
     const { name, endpoint } = await endpointFor(tenant)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: ticketBody(tenant),
-    })
-    await waitFor(
-      () => pendingDeliveryOf(endpoint.id),
-      (row) => row?.status === 'SUCCEEDED',
-    )
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
     await scriptAnswers(name, [500, 500, 500])
     await changeWithoutProducer(tenant, ticket.id, 'twice')
     const delivery = await pendingDeliveryOf(endpoint.id)
@@ -402,15 +400,7 @@ describe('delivery', () => {
   it('a redelivery asked while the last attempt is in flight is not undone by that attempt’s outcome', async () => {
     const tenant = await createTenant()
     const { name, endpoint } = await endpointFor(tenant)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: ticketBody(tenant),
-    })
-    await waitFor(
-      () => pendingDeliveryOf(endpoint.id),
-      (row) => row?.status === 'SUCCEEDED',
-    )
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
     await changeWithoutProducer(tenant, ticket.id, 'last')
     const delivery = await pendingDeliveryOf(endpoint.id)
     await ownerSql`update webhook_deliveries set attempts = ${WEBHOOK_MAX_ATTEMPTS - 1} where id = ${delivery.id}`
@@ -465,15 +455,7 @@ describe('delivery', () => {
   it('honours Retry-After, gives up after the last attempt, and leaves an unprocessable message to the queue (dead letter)', async () => {
     const tenant = await createTenant()
     const { endpoint } = await endpointFor(tenant)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: ticketBody(tenant),
-    })
-    await waitFor(
-      () => pendingDeliveryOf(endpoint.id),
-      (row) => row?.status === 'SUCCEEDED',
-    )
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
     await changeWithoutProducer(tenant, ticket.id, 'later')
     const delivery = await pendingDeliveryOf(endpoint.id)
     const message = { deliveryId: delivery.id, organizationId: tenant.organizationId }
@@ -642,15 +624,7 @@ describe('the sweeper', () => {
   it('claims due deliveries no one enqueued, once (FOR UPDATE SKIP LOCKED, a lease), and sends them', async () => {
     const tenant = await createTenant()
     const { endpoint } = await endpointFor(tenant)
-    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
-      method: 'POST',
-      token: tenant.tokens.ADMIN,
-      body: ticketBody(tenant),
-    })
-    await waitFor(
-      () => pendingDeliveryOf(endpoint.id),
-      (row) => row?.status === 'SUCCEEDED',
-    )
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
     for (const tag of ['a', 'b', 'c']) await changeWithoutProducer(tenant, ticket.id, tag)
     // Lost after the commit: born enqueued, the lease (10 minutes) has passed.
     await ownerSql`update webhook_deliveries set enqueued_at = now() - interval '11 minutes'
