@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { agentConfigurations, refunds } from '../../src/db/schema'
+import { graphql } from '../reads/graphql-support'
 import { approveSmall, createBudget, createRule } from '../refunds/support'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, type TestTenant, tokenFor } from '../support/tenants'
 
 /*
  * Issue 16, least privilege in what each role sees: one representation per role (src/lib/representation.ts),
@@ -13,6 +14,7 @@ import { createTenant, type TestTenant } from '../support/tenants'
  */
 
 type Body = Record<string, unknown>
+type ObjectSchema = { required?: string[]; properties: Record<string, Record<string, unknown>> }
 const keysOf = (body: unknown) => Object.keys(body as Body).sort()
 
 const REFUND_FOR_EVERYONE = [
@@ -111,7 +113,8 @@ describe('refunds: a CUSTOMER gets the outcome and a customer-facing reason, nev
     expect(asAgent.decision).toMatchObject({ ruleId: rule.id, charge: { outcome: 'CHARGED' } })
     expect(keysOf(asAgent.decision.charge)).toEqual(['outcome'])
 
-    // Staff creating a refund get their full representation back (an AGENT's guardrail included).
+    // Staff creating a refund get their role's representation back: an AGENT the trace without the guardrail (an
+    // agent's limit is for the roles of GET /v1/agents/{id}; its own it reads at GET /v1/me).
     const byAgent = await ok<Body & { decision: Body }>(
       await post(t, '/v1/refunds', 'AGENT', {
         customerId: t.customerId,
@@ -122,7 +125,9 @@ describe('refunds: a CUSTOMER gets the outcome and a customer-facing reason, nev
       201,
     )
     expect(keysOf(byAgent)).toEqual(refundKeys.AGENT)
-    expect(byAgent.decision.guardrail).toEqual({ maxAutoRefundAmount: '500.00', exceeded: false })
+    expect(byAgent.decision).not.toHaveProperty('guardrail')
+    const me = await ok<{ agent: { thresholds: Body } }>(await api('/v1/me', { token: t.tokens.AGENT }))
+    expect(me.agent.thresholds).toMatchObject({ maxAutoRefundAmount: '500.00' })
     const byAdmin = await ok(
       await post(t, '/v1/refunds', 'ADMIN', {
         customerId: t.customerId,
@@ -220,11 +225,66 @@ describe('a role does not learn through one operation what another refuses it', 
     }
   })
 
+  it('a refund’s trace shows an agent’s maxAutoRefundAmount only to roles that may read agents: REST, events, GraphQL', async () => {
+    const t = await createTenant()
+    await createBudget(t, '1000.00')
+    await createRule(t, approveSmall)
+    await ownerDb
+      .update(agentConfigurations)
+      .set({ thresholds: { maxAutoRefundAmount: '20.00' } })
+      .where(eq(agentConfigurations.id, t.agentId))
+    // Another AI agent of the organization: it reads refunds, never agent configurations (their limits).
+    const [otherAgent] = await ownerDb
+      .insert(agentConfigurations)
+      .values({
+        organizationId: t.organizationId,
+        name: 'Refund bot',
+        type: 'REFUND_PROCESSOR',
+        status: 'ACTIVE',
+        model: 'test-model',
+      })
+      .returning({ id: agentConfigurations.id })
+    const otherToken = await tokenFor(t.organizationId, otherAgent?.id as string, 'AGENT')
+    expect((await api(`/v1/agents/${t.agentId}`, { token: otherToken })).status).toBe(403)
+
+    const refund = await ok<Body & { id: string }>(
+      await post(t, '/v1/refunds', 'AGENT', {
+        customerId: t.customerId,
+        amount: '30.00',
+        currency: 'USD',
+        reason: 'OTHER',
+      }),
+      201,
+    )
+    for (const role of ['ADMIN', 'REPRESENTATIVE'] as const) {
+      const view = await ok(await api(`/v1/refunds/${refund.id}`, { token: t.tokens[role] }))
+      expect(view, role).toMatchObject({
+        decision: { finalAction: 'ESCALATE', guardrail: { maxAutoRefundAmount: '20.00', exceeded: true } },
+      })
+    }
+    // An AGENT gets the trace (it may read decision rules) without the limit, on every surface.
+    const asAgent = await ok<{ decision: Body }>(await api(`/v1/refunds/${refund.id}`, { token: otherToken }))
+    expect(asAgent.decision).toMatchObject({ action: 'AUTO_APPROVE', finalAction: 'ESCALATE' })
+    expect(asAgent.decision).not.toHaveProperty('guardrail')
+    expect(keysOf(refund.decision)).toEqual(keysOf(asAgent.decision))
+    const events = await ok<{ data: Array<{ data: { object: Body } }> }>(
+      await api(`/v1/events?objectId=${refund.id}`, { token: otherToken }),
+    )
+    expect(events.data.length).toBeGreaterThan(0)
+    for (const event of events.data) expect(JSON.stringify(event)).not.toContain('maxAutoRefundAmount')
+    const query = await graphql(
+      otherToken,
+      `{ refund(id: "${refund.id}") { decision { guardrail { maxAutoRefundAmount } } } }`,
+    )
+    expect(query.status, JSON.stringify(query.body)).toBe(400)
+    expect(JSON.stringify(query.body)).not.toContain('20.00')
+  })
+
   it('the OpenAPI document derives who gets a field from the guarding operation’s declared roles', async () => {
     const document = await json<{
       paths: Record<string, Record<string, { 'x-permission': { roles: string[] } }>>
       components: {
-        schemas: Record<string, { required?: string[]; properties: Record<string, Record<string, unknown>> }>
+        schemas: Record<string, ObjectSchema & { allOf?: ObjectSchema[] }>
       }
     }>(await api('/openapi.json'))
     const rolesOf = (path: string) => document.paths[path]?.get?.['x-permission'].roles
@@ -235,6 +295,7 @@ describe('a role does not learn through one operation what another refuses it', 
       ['Refund', 'budgetId', rolesOf('/v1/budgets/{budgetId}')],
       ['RefundEvaluation', 'budget', rolesOf('/v1/budgets/{budgetId}')],
       ['RefundCharge', 'budgetId', rolesOf('/v1/budgets/{budgetId}')],
+      ['RefundDecision', 'guardrail', rolesOf('/v1/agents/{agentId}')],
       ['Ticket', 'assignedRepresentativeId', rolesOf('/v1/representatives/{representativeId}')],
       ['Representative', 'email', rolesOf('/v1/users/{userId}')],
       ['Refund', 'notes', ['ADMIN', 'REPRESENTATIVE', 'AGENT']],
@@ -243,14 +304,16 @@ describe('a role does not learn through one operation what another refuses it', 
     ]
     expect(rolesOf('/v1/budgets/{budgetId}')?.sort()).toEqual(['ADMIN', 'REPRESENTATIVE'])
     for (const [schema, field, roles] of expectations) {
-      const property = schemas[schema]?.properties[field]
+      // An extended schema (RefundDecision extends DecisionTrace) declares its own fields in its last allOf part.
+      const own = schemas[schema]?.allOf?.at(-1) ?? schemas[schema]
+      const property = own?.properties[field]
       const label = `${schema}.${field}`
       expect(property, label).toBeDefined()
       expect([...((property?.['x-visible-to'] as string[] | undefined) ?? [])].sort(), label).toEqual(
         [...(roles ?? [])].sort(),
       )
       expect(property?.description, label).toContain('Only in the representation for')
-      expect(schemas[schema]?.required ?? [], `${label} is optional`).not.toContain(field)
+      expect(own?.required ?? [], `${label} is optional`).not.toContain(field)
     }
   })
 

@@ -17,8 +17,9 @@ import {
 import type { TenantDb } from '../../db/tenant'
 import { errors, type FieldError } from '../../lib/errors'
 import { sameUuid } from '../../lib/input'
-import { rolesOf, staffRoles, visibleTo } from '../../lib/representation'
+import { rolesOf, visibleTo } from '../../lib/representation'
 import { moneyInput } from '../../lib/schemas'
+import { getAgent } from '../agents/agents.routes'
 import { getBudget } from '../budgets/budgets.routes'
 import {
   type Condition,
@@ -373,9 +374,9 @@ export const RefundDecisionSchema = DecisionTraceSchema.extend({
     description:
       'The action taken: the rule’s, or ESCALATE when the agent guardrail overrode an AUTO_APPROVE.',
   }),
-  // Staff only (representation.ts): an agent's limit is a recipe for gaming the rules.
+  // An agent's limit (its configuration's thresholds): for the roles that may read agents, not other agents.
   guardrail: visibleTo(
-    staffRoles,
+    rolesOf(getAgent),
     z.object({ maxAutoRefundAmount: z.string(), exceeded: z.boolean() }).nullable(),
     'The requesting agent’s maxAutoRefundAmount, when it has one.',
   ),
