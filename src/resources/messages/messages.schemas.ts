@@ -118,12 +118,16 @@ export const ListMessagesQuerySchema = z.object({
     .max(MAX_PAGE_SIZE)
     .default(25)
     .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
-  cursor: z.string().max(1024).optional().openapi({
-    description:
-      'A `nextCursor` (with `direction=forward`) or `previousCursor` (with `direction=backward`), or the id of a ' +
-      'message of the ticket the caller may read: the messages after it (or before it, backward). A chat client ' +
-      'polls with the last message it shows, since `nextCursor` is null at the end.',
-  }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({
+      description:
+        'A `nextCursor` (with `direction=forward`) or `previousCursor` (with `direction=backward`), or the id of a ' +
+        'message of the ticket the caller may read: the messages after it (or before it, backward). A chat client ' +
+        'polls with the last message it shows, since `nextCursor` is null at the end.',
+    }),
   direction: z
     .enum(['forward', 'backward'])
     .default('forward')
