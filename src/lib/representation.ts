@@ -91,24 +91,29 @@ export function represent<S extends z.ZodObject>(schema: S, row: object, viewer:
 
 function serialize(field: z.ZodType, value: unknown, viewer: Viewer): unknown {
   if (value instanceof Date) return value.toISOString()
-  const nested = objectSchemaOf(field)
-  if (nested && value !== null && typeof value === 'object' && !Array.isArray(value))
-    return represent(nested, value, viewer)
-  return value
+  if (value === null || typeof value !== 'object') return value
+  const inner = schemaOf(field)
+  if (Array.isArray(value)) {
+    // Each element as its own schema declares it: a restricted field inside an array of objects stays hidden too.
+    const element =
+      inner?.def.type === 'array' ? (inner.def as unknown as { element: z.ZodType }).element : undefined
+    return element ? value.map((item) => serialize(element, item, viewer)) : value
+  }
+  return inner?.def.type === 'object' ? represent(inner as z.ZodObject, value, viewer) : value
 }
 
 /**
- * The object schema behind optional/nullable wrappers (or a union of one object schema with null, as nullableRef
- * makes), if the field is one.
+ * The object or array schema behind optional/nullable wrappers (or a union of one such schema with null, as
+ * nullableRef makes), if the field is one.
  */
-function objectSchemaOf(field: unknown, depth = 0): z.ZodObject | undefined {
+function schemaOf(field: unknown, depth = 0): z.ZodType | undefined {
   const def = (field as { def?: { type?: string; innerType?: unknown; options?: unknown[] } } | undefined)
     ?.def
   if (!def || depth > 4) return undefined
-  if (def.type === 'object') return field as z.ZodObject
+  if (def.type === 'object' || def.type === 'array') return field as z.ZodType
   if (def.type === 'union') {
-    const objects = (def.options ?? []).map((option) => objectSchemaOf(option, depth + 1)).filter(Boolean)
-    return objects.length === 1 ? objects[0] : undefined
+    const schemas = (def.options ?? []).map((option) => schemaOf(option, depth + 1)).filter(Boolean)
+    return schemas.length === 1 ? schemas[0] : undefined
   }
-  return objectSchemaOf(def.innerType, depth + 1)
+  return schemaOf(def.innerType, depth + 1)
 }
