@@ -83,6 +83,10 @@ const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: s
     importers: /^node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/server\/index\.js$/,
     replaced: /^node_modules\/(ajv|ajv-formats|fast-uri)\/|\/sdk\/dist\/esm\/validation\/ajv-provider\.js$/,
   },
+  '../experimental/tasks/server.js': {
+    importers: /^node_modules\/@modelcontextprotocol\/sdk\/dist\/esm\/server\/index\.js$/,
+    replaced: /\/sdk\/dist\/esm\/experimental\/tasks\/server\.js$/,
+  },
   // The package is one file: what must be gone is its document generator, named by its own error messages.
   '@asteasolutions/zod-to-openapi': {
     importers: /^node_modules\/@hono\/zod-openapi\/dist\/index\.mjs$/,
