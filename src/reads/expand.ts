@@ -18,8 +18,23 @@ function invalidExpand(message: string): ApiError {
   })
 }
 
-/** The branches of `expand=a,b.c` from `root`: each path checked (known, deep and many enough, readable). */
-export function expandBranches(principal: Principal, root: ReadNodeName, expand: string): PlanBranch[] {
+/** The rows branches may read under `parents` rows (each list at its page size times its parents'). */
+const rowsOf = (branches: readonly PlanBranch[], parents: number): number =>
+  branches.reduce((sum, branch) => {
+    const rows = parents * (branch.edge.kind === 'many' ? branch.limit : 1)
+    return sum + rows + rowsOf(branch.children, rows)
+  }, 0)
+
+/**
+ * The branches of `expand=a,b.c` from `root` (`roots`: the page size of a list): each path checked (known, deep
+ * and many enough, readable), and the rows all may read within GraphQL's limit (the same read costs the same).
+ */
+export function expandBranches(
+  principal: Principal,
+  root: ReadNodeName,
+  expand: string,
+  roots = 1,
+): PlanBranch[] {
   const paths = [...new Set(expand.split(',').map((path) => path.trim()))]
   if (paths.some((path) => path === '')) throw invalidExpand('An empty path.')
   if (paths.length > readLimits.expandPaths) {
@@ -56,6 +71,12 @@ export function expandBranches(principal: Principal, root: ReadNodeName, expand:
       from = branch.node.name
       siblings = branch.children
     })
+  }
+  if (roots + rowsOf(branches, roots) > readLimits.graphqlCost) {
+    throw invalidExpand(
+      `The expansions may read more than ${readLimits.graphqlCost} rows (each nested list counts ` +
+        `${readLimits.nestedPage} per parent): ask for a smaller \`limit\` or fewer nested lists.`,
+    )
   }
   return branches
 }
@@ -97,7 +118,7 @@ async function readListExpanded(
 ) {
   const list = node.list
   if (!list) throw new Error(`${node.name} has no list`)
-  const children = expandBranches(principal, node.name, expand)
+  const children = expandBranches(principal, node.name, expand, query.limit)
   const { filters, sort } = list.plan(query, principal)
   const [result] = await readPlans(db, principal, [
     { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },

@@ -205,4 +205,39 @@ describe('expand: related resources in the same database round trip', () => {
       expect(roundTrips, expand).toBe(0)
     }
   })
+
+  it('a list with expand may read at most as many rows as a GraphQL query (lists of lists are refused, not read)', async () => {
+    const screen = await consoleScreen()
+    const { tenant } = screen
+    for (const token of [tenant.tokens.ADMIN, tenant.tokens.CUSTOMER]) {
+      // 100 tickets × their customer's 20 tickets × 20 messages each: 40,000 rows; GraphQL refuses the same read.
+      const graphqlRefused = await api('/graphql', {
+        method: 'POST',
+        token,
+        body: {
+          query:
+            '{ tickets(first: 100) { nodes { customer { tickets { nodes { messages { nodes { id } } } } } } } }',
+        },
+      })
+      expect(((await json<Body>(graphqlRefused)).errors as Body[])[0]?.extensions).toEqual({
+        code: 'QUERY_TOO_COMPLEX',
+      })
+      const { body, roundTrips } = await counted(
+        '/v1/tickets?limit=100&expand=customer.tickets.messages',
+        token,
+        400,
+      )
+      expect(body.code).toBe('INVALID_PARAMETERS')
+      expect((body.errors as Array<{ path: string; message: string }>)[0]?.path).toBe('expand')
+      expect((body.errors as Array<{ path: string; message: string }>)[0]?.message).toContain('5000')
+      expect(roundTrips).toBe(0)
+    }
+    // Within the limit: as before (25 tickets with three lists each, 1,525 rows; a ticket's customer's tickets' messages, 421).
+    const token = tenant.tokens.ADMIN
+    const page = await counted('/v1/tickets?limit=25&expand=messages,escalations,refunds', token)
+    expect((page.body.data as Body[]).length).toBe(2)
+    const deep = await counted(`/v1/tickets/${screen.ticketId}?expand=customer.tickets.messages`, token)
+    const tickets = (deep.body.customer as Body).tickets as Page
+    expect(tickets.data.length).toBe(1)
+  })
 })

@@ -229,6 +229,67 @@ describe('GraphQL: one database round trip per request, the REST representation 
     expect(seen).toContain(b.ticketId)
   })
 
+  it('aliases: a relation under the name of a field, `nodes` twice, each read as without the alias', async () => {
+    const screen = await consoleScreen()
+    const { tenant, ticketId } = screen
+    const token = tenant.tokens.ADMIN
+    const rest = await getJson(`/v1/tickets/${ticketId}`, token)
+    // A relation aliased as one of the resource's own fields: the field keeps its value.
+    const named = await graphql(
+      token,
+      `{ ticket(id: "${ticketId}") { status: customer { name } state: status subject: refunds { nodes { id } } title: subject } }`,
+    )
+    expect(named.body.errors, JSON.stringify(named.body)).toBeUndefined()
+    expect(named.body.data?.ticket).toEqual({
+      status: { name: 'Carl Customer' },
+      state: rest.status,
+      subject: { nodes: [{ id: screen.refundId }] },
+      title: rest.subject,
+    })
+    // `nodes` under an alias reads its relations as `nodes` does.
+    const twice = await graphql(
+      token,
+      `{ ticket(id: "${ticketId}") { refunds { nodes { id } again: nodes { customer { name } } } } }`,
+    )
+    expect(twice.body.errors, JSON.stringify(twice.body)).toBeUndefined()
+    expect(twice.body.data?.ticket).toEqual({
+      refunds: { nodes: [{ id: screen.refundId }], again: [{ customer: { name: 'Carl Customer' } }] },
+    })
+    expect(twice.roundTrips).toBe(1)
+    // Two `nodes` that ask one response key for different relations cannot both be answered: refused, not mixed.
+    expectRefused(
+      await graphql(
+        token,
+        `{ ticket(id: "${ticketId}") { escalations { nodes { who: agent { name } } n: nodes { who: assignedRepresentative { name } } } } }`,
+      ),
+      400,
+      'INVALID_PARAMETERS',
+    )
+    expectRefused(
+      await graphql(
+        token,
+        `{ tickets { nodes { m: messages(first: 1) { nodes { id } } } n: nodes { m: messages(first: 2) { nodes { id } } } } }`,
+      ),
+      400,
+      'INVALID_PARAMETERS',
+    )
+  })
+
+  it("a nested list's `first` below 1 is refused (not one item)", async () => {
+    const screen = await consoleScreen()
+    const token = screen.tenant.tokens.ADMIN
+    for (const first of [0, -3]) {
+      expectRefused(
+        await graphql(
+          token,
+          `{ ticket(id: "${screen.ticketId}") { messages(first: ${first}) { nodes { id } } } }`,
+        ),
+        400,
+        'INVALID_PARAMETERS',
+      )
+    }
+  })
+
   it('limits: depth, cost, size, one operation, queries only; errors carry the REST problem codes', async () => {
     const tenant = await createTenant()
     const token = tenant.tokens.ADMIN

@@ -31,7 +31,7 @@ import { toApiError } from '../../middleware/error-handler'
 import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { type ReadNode, readNodes } from '../graph'
 import { nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
-import { type ReadNodeName, readEdges, readLimits } from '../relations'
+import { type ReadEdge, type ReadNodeName, readEdges, readLimits } from '../relations'
 import type { MutationContext } from './mutations'
 import { schemaFor } from './schema'
 
@@ -163,21 +163,30 @@ function branchesOf(
   const branches: PlanBranch[] = []
   const objectType = compiler.schema.getType(nodeName)
   if (!isObjectType(objectType)) return branches
-  for (const [key, fieldNodes] of subFields(compiler, nodes)) {
-    const fieldNode = fieldNodes[0] as FieldNode
-    const edgeName = fieldNode.name.value
-    const edges = readEdges[nodeName]
-    const edge = Object.hasOwn(edges, edgeName) ? edges[edgeName] : undefined
-    if (!edge) continue
+  const edges = readEdges[nodeName]
+  for (const [key, selected] of subFields(compiler, nodes)) {
+    // A key's relation fields (several only when `nodes` is selected under more than one alias).
+    const fieldNodes = selected.filter((node) => Object.hasOwn(edges, node.name.value))
+    const edgeName = fieldNodes[0]?.name.value
+    if (!edgeName) continue
+    const edge = edges[edgeName] as ReadEdge
     const field = objectType.getFields()[edgeName] as GraphQLField<unknown, unknown>
-    const args = getArgumentValues(field, fieldNode, compiler.variables) as { first?: number }
-    const limit = edge.kind === 'many' ? nestedLimit(args.first) : 1
+    const childPath = `${path}.${key}`
+    const limits = fieldNodes.map((node) => {
+      const { first } = getArgumentValues(field, node, compiler.variables) as { first?: number | null }
+      if (typeof first === 'number' && first < 1)
+        throw new GraphQLError(`\`${childPath}\`: \`first\` must be at least 1.`)
+      return edge.kind === 'many' ? nestedLimit(first ?? undefined) : 1
+    })
+    const limit = limits[0] as number
+    if (fieldNodes.some((node, index) => node.name.value !== edgeName || limits[index] !== limit)) {
+      throw new GraphQLError(`\`${childPath}\` names different relations or page sizes: use another alias.`)
+    }
     const rows = multiplier * limit
     addCost(compiler, rows)
-    const childPath = `${path}.${key}`
     const inner = edge.kind === 'many' ? wrapped(compiler, fieldNodes) : fieldNodes
     branches.push({
-      key,
+      key: `@${key}`,
       from: nodeName,
       edgeName,
       edge,
@@ -192,14 +201,9 @@ function branchesOf(
   return branches
 }
 
-/** A connection's `nodes` selections. */
+/** A connection's `nodes` selections, under any alias (each alias's items are the same objects). */
 function wrapped(compiler: Compiler, nodes: readonly FieldNode[]): FieldNode[] {
-  return (
-    subFields(compiler, nodes).get('nodes') ??
-    [...subFields(compiler, nodes)].flatMap(([, fields]) =>
-      fields.filter((field) => field.name.value === 'nodes'),
-    )
-  )
+  return [...subFields(compiler, nodes).values()].flat().filter((field) => field.name.value === 'nodes')
 }
 
 /** REST query parameters from a root list field's arguments (lists as comma-separated values). */
@@ -413,7 +417,7 @@ export async function runGraphQL(
         throw new LimitError(`\`${key}\` is ${depth} fields deep; at most ${readLimits.graphqlDepth}.`)
       }
       const root = compileRoot(compiler, key, fieldNodes)
-      if (root instanceof ApiError) rootValue[key] = errorOf(root, [key])
+      if (root instanceof ApiError) rootValue[`@${key}`] = errorOf(root, [key])
       else compiled.push(root)
     }
   } catch (error) {
@@ -433,7 +437,7 @@ export async function runGraphQL(
       const result = results[index]
       if (!result) return
       if (root.plan.kind === 'one') {
-        rootValue[root.key] =
+        rootValue[`@${root.key}`] =
           result.items[0] ??
           graphqlError('NOT_FOUND', `No such ${root.plan.node.name.toLowerCase()}.`, { path: [root.key] })
         return
@@ -442,12 +446,12 @@ export async function runGraphQL(
       const nextUrl = result.nextCursor
         ? `${rest.path}?${new URLSearchParams({ ...rest.query, limit: String(root.plan.limit), cursor: result.nextCursor })}`
         : null
-      rootValue[root.key] = { data: result.items, nextCursor: result.nextCursor, nextUrl }
+      rootValue[`@${root.key}`] = { data: result.items, nextCursor: result.nextCursor, nextUrl }
     })
   } catch (error) {
     if (!(error instanceof ApiError) || error.status >= 500) throw error
     // A request error found while reading (e.g. a cursor of another sort): every root field fails with it.
-    for (const root of compiled) rootValue[root.key] = errorOf(error, [root.key])
+    for (const root of compiled) rootValue[`@${root.key}`] = errorOf(error, [root.key])
   }
   const result = (await execute({
     schema,

@@ -281,14 +281,17 @@ export function mayFollow(role: PrincipalRole, from: ReadNodeName, edgeName: str
   return edge.via === undefined || mayView(readNodes[from].schema.shape[edge.via], { role })
 }
 
-/** A relation field's value: read by the plan under the field's response key (aliases may read it twice). */
+/**
+ * A relation field's (and a root field's) value: read by the plan under `@` and the field's response key (aliases
+ * may read it twice; the `@` keeps an alias from taking the place of a field of the representation).
+ */
 function byResponseKey(
   source: unknown,
   _args: unknown,
   _context: unknown,
   info: { path: { key: string | number } },
 ) {
-  return (source as Record<string, unknown>)[String(info.path.key)]
+  return (source as Record<string, unknown>)[`@${info.path.key}`]
 }
 
 /** The root query fields: a resource by id, and the resources with a list operation, paged as REST pages them. */
