@@ -1,0 +1,60 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { tickets } from '../../src/db/schema'
+import { api, json } from '../support/api'
+import { ownerDb } from '../support/db'
+import { createTenant } from '../support/tenants'
+import { callOk, callProblem, mcpClient } from './support'
+
+/** Tool calls against the REST calls they mirror: the corners where a call must still be its REST request. */
+describe('MCP tool calls and their REST requests', () => {
+  it('idempotencyKey: a retry with the same arguments in another order replays the first call', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    await client.listTools()
+    const idempotencyKey = `mcp-order-${crypto.randomUUID()}`
+    const first = await callOk<{ id: string }>(client, 'createTicket', {
+      customerId: tenant.customerId,
+      subject: 'Printer on fire',
+      description: 'It is on fire.',
+      priority: 'HIGH',
+      idempotencyKey,
+    })
+    // The same arguments (a JSON object has no order), as an agent's runtime may write them on a retry.
+    const retry = await callOk<{ id: string }>(client, 'createTicket', {
+      idempotencyKey,
+      priority: 'HIGH',
+      description: 'It is on fire.',
+      subject: 'Printer on fire',
+      customerId: tenant.customerId,
+    })
+    expect(retry.result._meta).toMatchObject({ status: 201, idempotentReplayed: true })
+    expect(retry.body).toEqual(first.body)
+    const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, tenant.organizationId))
+    expect(rows.map((row) => row.id)).toEqual([first.body.id])
+    // Other arguments are still another request.
+    const { problem } = await callProblem(client, 'createTicket', {
+      idempotencyKey,
+      priority: 'LOW',
+      description: 'It is on fire.',
+      subject: 'Printer on fire',
+      customerId: tenant.customerId,
+    })
+    expect(problem).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' })
+    // A REST retry whose body lists the members as the operation declares them replays it too.
+    const rest = await api('/v1/tickets', {
+      method: 'POST',
+      token: tenant.tokens.AGENT,
+      headers: { 'Idempotency-Key': idempotencyKey },
+      body: {
+        customerId: tenant.customerId,
+        subject: 'Printer on fire',
+        description: 'It is on fire.',
+        priority: 'HIGH',
+      },
+    })
+    expect(rest.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await json(rest)).toEqual(first.body)
+    await close()
+  })
+})
