@@ -1,10 +1,11 @@
+import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
-import { callOk, callProblem, mcpClient } from './support'
+import { callOk, callProblem, MCP_URL, mcpClient } from './support'
 
 /** Tool calls against the REST calls they mirror: the corners where a call must still be its REST request. */
 describe('MCP tool calls and their REST requests', () => {
@@ -56,5 +57,28 @@ describe('MCP tool calls and their REST requests', () => {
     expect(rest.headers.get('Idempotent-Replayed')).toBe('true')
     expect(await json(rest)).toEqual(first.body)
     await close()
+  })
+
+  it('a JSON media type other than application/json is 415 UNSUPPORTED_MEDIA_TYPE, as on every route', async () => {
+    const tenant = await createTenant()
+    for (const contentType of ['application/vnd.api+json', 'application/merge-patch+json; charset=utf-8']) {
+      const response = await SELF.fetch(MCP_URL, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${tenant.tokens.AGENT}`,
+          'Content-Type': contentType,
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      })
+      expect(response.status, contentType).toBe(415)
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      expect(await json(response)).toMatchObject({
+        type: 'https://errors.organization-api.dev/unsupported-media-type',
+        title: 'Unsupported Media Type',
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      })
+    }
   })
 })

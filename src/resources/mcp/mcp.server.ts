@@ -114,6 +114,8 @@ function validParams<S extends typeof ListToolsRequestSchema | typeof CallToolRe
 const transportRefusals: Record<number, { code: string; title: string }> = {
   400: { code: 'INVALID_MCP_MESSAGE', title: 'Bad Request' },
   406: { code: 'NOT_ACCEPTABLE', title: 'Not Acceptable' },
+  // A `…+json` body, which the body wall takes and the SDK's transport does not.
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported Media Type' },
 }
 
 /** The transport's own refusals (a JSON-RPC error body) as the problem+json every error of this API is. */
