@@ -1,4 +1,5 @@
 import { SELF } from 'cloudflare:test'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { tickets } from '../../src/db/schema'
@@ -80,5 +81,32 @@ describe('MCP tool calls and their REST requests', () => {
         code: 'UNSUPPORTED_MEDIA_TYPE',
       })
     }
+  })
+
+  it('a task-augmented tools/call runs once and answers its result: this server declares no tasks (MCP 2025-11-25)', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    await client.listTools()
+    expect(client.getServerCapabilities()).not.toHaveProperty('tasks')
+    // "Receivers that do not declare the task capability for a request type MUST process requests of that type
+    // normally, ignoring any task-augmentation metadata if present."
+    const result = (await client.callTool(
+      {
+        name: 'createTicket',
+        arguments: {
+          customerId: tenant.customerId,
+          subject: 'Printer on fire',
+          description: 'It is on fire.',
+        },
+      },
+      undefined,
+      { task: { ttl: 60_000 } },
+    )) as CallToolResult
+    expect(result.isError).toBeUndefined()
+    const created = result.structuredContent as { id: string }
+    expect(result._meta).toMatchObject({ status: 201, location: `/v1/tickets/${created.id}` })
+    const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, tenant.organizationId))
+    expect(rows.map((row) => row.id)).toEqual([created.id])
+    await close()
   })
 })

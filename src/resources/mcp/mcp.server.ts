@@ -35,6 +35,10 @@ export async function serveMcp(
   role: PrincipalRole,
   message: unknown,
 ): Promise<Response> {
+  // A receiver that declares no `tasks` capability processes a task-augmented request normally, ignoring its task
+  // (MCP 2025-11-25, Tasks); the SDK would refuse it as an Internal error.
+  const params = (message as { params?: unknown } | null)?.params
+  if (typeof params === 'object' && params !== null) delete (params as { task?: unknown }).task
   const server = mcpServer(c, app, await servedOperations(app, c), role)
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
   await server.connect(transport)
