@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { tickets } from '../../src/db/schema'
+import { tenantB } from '../metrics/fixture'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
@@ -107,6 +108,30 @@ describe('MCP tool calls and their REST requests', () => {
     expect(result._meta).toMatchObject({ status: 201, location: `/v1/tickets/${created.id}` })
     const rows = await ownerDb.select().from(tickets).where(eq(tickets.organizationId, tenant.organizationId))
     expect(rows.map((row) => row.id)).toEqual([created.id])
+    await close()
+  })
+
+  it('a refusal with Retry-After carries it in _meta (retryAfter), as REST carries the header', async () => {
+    const { tenant } = await tenantB()
+    const { client, close } = await mcpClient(tenant.tokens.ADMIN)
+    await client.listTools()
+    // Overlapping recomputes of one organization: all but the first are 409 RECOMPUTE_IN_PROGRESS with
+    // Retry-After (test/metrics/bounds.test.ts), which tells the caller when to try again.
+    const results = (await Promise.all(
+      Array.from({ length: 6 }, () =>
+        client.callTool({ name: 'recomputeMetrics', arguments: { from: '2026-08-18', to: '2026-11-17' } }),
+      ),
+    )) as CallToolResult[]
+    const refused = results.filter((result) => result.isError)
+    expect(refused.length).toBeGreaterThan(0)
+    for (const result of refused) {
+      expect(result._meta).toEqual({ status: 409, retryAfter: '5' })
+      const [content] = result.content
+      expect(JSON.parse(content?.type === 'text' ? content.text : '{}')).toMatchObject({
+        status: 409,
+        code: 'RECOMPUTE_IN_PROGRESS',
+      })
+    }
     await close()
   })
 })
