@@ -107,10 +107,14 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
   let path = operation.path
   for (const name of operation.pathParameters) {
     const value = take(name)
-    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+    // Not '', '.' or '..': a URL resolves those away (`/v1/tickets/..` is `/v1/`), making it another request.
+    if ((typeof value === 'string' && !/^\.{0,2}$/.test(value)) || typeof value === 'number') {
       path = path.replace(`{${name}}`, encodeURIComponent(String(value)))
     } else {
-      problems.push({ path: name, message: 'Required: a path parameter of this operation (a string).' })
+      problems.push({
+        path: name,
+        message: 'Required: a path parameter of this operation (a string, not empty, "." or "..").',
+      })
     }
   }
 

@@ -134,4 +134,28 @@ describe('MCP tool calls and their REST requests', () => {
     }
     await close()
   })
+
+  it('a path parameter "." or ".." is refused as invalid, never resolved into another path', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    // Over REST the segment is the parameter (an invalid id: 400 naming it); a URL would resolve it away
+    // (`/v1/tickets/..` is `/v1/`), so the call would be another request, answered for another path.
+    const rest = await api('/v1/tickets/not-an-id', { token: tenant.tokens.AGENT })
+    expect(rest.status).toBe(400)
+    expect(await json(rest)).toMatchObject({ code: 'INVALID_PARAMETERS', errors: [{ path: 'ticketId' }] })
+    for (const [name, ticketId] of [
+      ['getTicket', '.'],
+      ['getTicket', '..'],
+      ['deleteTicketAssignee', '..'],
+      ['listTicketMessages', '.'],
+    ] as const) {
+      const { problem } = await callProblem(client, name, { ticketId })
+      expect(problem, `${name} ${ticketId}`).toMatchObject({
+        status: 400,
+        code: 'INVALID_PARAMETERS',
+        errors: [{ path: 'ticketId' }],
+      })
+    }
+    await close()
+  })
 })
