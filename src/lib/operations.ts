@@ -107,10 +107,14 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
   let path = operation.path
   for (const name of operation.pathParameters) {
     const value = take(name)
-    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+    // Not '', '.' or '..': a URL resolves those away (`/v1/tickets/..` is `/v1/`), making it another request.
+    if ((typeof value === 'string' && !/^\.{0,2}$/.test(value)) || typeof value === 'number') {
       path = path.replace(`{${name}}`, encodeURIComponent(String(value)))
     } else {
-      problems.push({ path: name, message: 'Required: a path parameter of this operation (a string).' })
+      problems.push({
+        path: name,
+        message: 'Required: a path parameter of this operation (a string, not empty, "." or "..").',
+      })
     }
   }
 
@@ -171,7 +175,11 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
   let body: string | undefined
   if (operation.body && (operation.body.required || Object.keys(remaining).length > 0)) {
     headers.set('Content-Type', 'application/json')
-    body = JSON.stringify(remaining)
+    // In the order the operation declares its members (unknown ones last), not the caller's: a JSON object has no
+    // order, and the Idempotency-Key fingerprint is the body's bytes, so a retry that orders them otherwise replays.
+    const declared = Object.keys(tool.inputSchema.properties ?? {})
+    const rank = (name: string) => declared.indexOf(name) >>> 0
+    body = JSON.stringify(Object.fromEntries(Object.entries(remaining).sort(([a], [b]) => rank(a) - rank(b))))
   }
   const search = query.toString() ? `?${query}` : ''
   return new Request(new URL(`${path}${search}`, c.req.url), { method: operation.method, headers, body })

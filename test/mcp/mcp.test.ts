@@ -470,7 +470,12 @@ describe('tools/call runs the REST operation', () => {
     expect(noPath.problem).toMatchObject({
       status: 400,
       code: 'INVALID_PARAMETERS',
-      errors: [{ path: 'ticketId', message: 'Required: a path parameter of this operation (a string).' }],
+      errors: [
+        {
+          path: 'ticketId',
+          message: 'Required: a path parameter of this operation (a string, not empty, "." or "..").',
+        },
+      ],
     })
     const unknownFilter = await callProblem(client, 'listTickets', { colour: 'red' })
     expect(unknownFilter.problem).toMatchObject({ status: 400, code: 'UNKNOWN_PARAMETERS' })

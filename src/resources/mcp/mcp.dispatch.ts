@@ -43,13 +43,14 @@ export async function callOperation(
 
 /**
  * A 2xx JSON answer as structured content (and its text); a file (a download) as an embedded resource with its
- * bytes in base64; anything else as a tool error with the problem.
+ * bytes in base64; anything else as a tool error with the problem. `_meta` holds what REST says in headers.
  */
 async function toolResultOf(url: string, response: Response): Promise<CallToolResult> {
   const meta = {
     status: response.status,
     ...headerMeta(response, 'ETag', 'etag'),
     ...headerMeta(response, 'Location', 'location'),
+    ...headerMeta(response, 'Retry-After', 'retryAfter'),
     ...(response.headers.get('Idempotent-Replayed') === 'true' ? { idempotentReplayed: true } : {}),
   }
   const mediaType = response.headers.get('Content-Type')?.split(';')[0]?.trim().toLowerCase()

@@ -35,6 +35,10 @@ export async function serveMcp(
   role: PrincipalRole,
   message: unknown,
 ): Promise<Response> {
+  // A receiver that declares no `tasks` capability processes a task-augmented request normally, ignoring its task
+  // (MCP 2025-11-25, Tasks); the SDK would refuse it as an Internal error.
+  const params = (message as { params?: unknown } | null)?.params
+  if (typeof params === 'object' && params !== null) delete (params as { task?: unknown }).task
   const server = mcpServer(c, app, await servedOperations(app, c), role)
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
   await server.connect(transport)
@@ -114,6 +118,8 @@ function validParams<S extends typeof ListToolsRequestSchema | typeof CallToolRe
 const transportRefusals: Record<number, { code: string; title: string }> = {
   400: { code: 'INVALID_MCP_MESSAGE', title: 'Bad Request' },
   406: { code: 'NOT_ACCEPTABLE', title: 'Not Acceptable' },
+  // A `…+json` body, which the body wall takes and the SDK's transport does not.
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported Media Type' },
 }
 
 /** The transport's own refusals (a JSON-RPC error body) as the problem+json every error of this API is. */
