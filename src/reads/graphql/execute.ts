@@ -566,8 +566,11 @@ async function runMutations(
   return { status: 200, body: { ...result, errors: result.errors?.map(withCode) } }
 }
 
-/** Errors of execution keep their code; anything unexpected is INTERNAL_ERROR without details. */
-function withCode(error: GraphQLError): GraphQLError {
+/**
+ * Errors of execution keep their code; anything unexpected is INTERNAL_ERROR without details, and logged (as the
+ * REST error handler logs a 500): the answer is a 200 with an error, so nothing else would leave a trace.
+ */
+export function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code) return error
   const original = error.originalError
   if (original instanceof GraphQLError && original.extensions?.code) {
@@ -577,6 +580,11 @@ function withCode(error: GraphQLError): GraphQLError {
       extensions: original.extensions,
     })
   }
+  const cause = original ?? error
+  log('error', 'a GraphQL field failed', {
+    path: error.path,
+    error: { name: cause.name, message: cause.message, stack: cause.stack },
+  })
   return new GraphQLError('An unexpected error occurred.', {
     path: error.path,
     nodes: error.nodes,
