@@ -68,7 +68,7 @@ export const UNDECLARED_HEADERS: ReadonlyMap<string, string> = new Map([
   ],
   ['vary', 'CORS (middleware/cors.ts): caches must key on Origin'],
   ['content-security-policy', 'browser security policy of the HTML page /docs'],
-  // hono/secure-headers on every response (src/app.ts): browser hardening, no meaning for an API client.
+  // hono/secure-headers' defaults on every response (src/middleware/secure-headers.ts): browser hardening, no meaning for an API client.
   ...[
     'cross-origin-opener-policy',
     'cross-origin-resource-policy',

@@ -1,4 +1,6 @@
 import { env, SELF } from 'cloudflare:test'
+import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 import { describe, expect, it } from 'vitest'
 import { api, json } from '../support/api'
 import { neonLocalStats } from '../support/db'
@@ -20,10 +22,16 @@ describe('GET /health', () => {
     expect(injected.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
   })
 
-  it('sends secure headers', async () => {
-    const response = await api('/health')
-    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff')
-    expect(response.headers.get('Strict-Transport-Security')).toContain('max-age=')
+  it('sends secure headers: exactly those of hono/secure-headers’ defaults (src/middleware/secure-headers.ts)', async () => {
+    const reference = new Hono().use(secureHeaders()).get('/', (c) => c.text('ok'))
+    const expected = [...(await reference.request('/')).headers].filter(([name]) => name !== 'content-type')
+    expect(expected.length).toBeGreaterThan(10)
+    for (const path of ['/health', '/v1/no-such-route']) {
+      const response = await api(path)
+      for (const [name, value] of expected)
+        expect([path, name, response.headers.get(name)]).toEqual([path, name, value])
+      expect(response.headers.get('X-Powered-By')).toBeNull()
+    }
   })
 })
 
