@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { type SQL, sql } from 'drizzle-orm'
+import { getTableName, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import { ApiError } from './errors'
 import { isSafeText, parseTimestamp } from './input'
@@ -160,7 +160,11 @@ export function decodeCursor(cursor: string, sortName: string, order: SortOrder)
     throw invalidCursor()
   }
   const values = payload?.v
-  if (payload?.s !== sortName || !Array.isArray(values) || values.length !== order.columns.length)
+  if (
+    payload?.s !== listSortOf(sortName, order) ||
+    !Array.isArray(values) ||
+    values.length !== order.columns.length
+  )
     throw invalidCursor()
   order.columns.forEach((column, index) => {
     const value = values[index]
@@ -182,6 +186,8 @@ function isValidFor(column: PgColumn, value: string): boolean {
       return z.uuid().safeParse(value).success
     case 'PgTimestamp':
       return parseTimestamp(value) !== undefined
+    case 'PgDateString':
+      return /^\d{4}-\d\d-\d\d$/.test(value) && parseTimestamp(`${value}T00:00:00Z`) !== undefined
     case 'PgEnumColumn':
       return (column.enumValues ?? []).includes(value)
     case 'PgInteger':
@@ -237,7 +243,17 @@ export function toPage<Row extends Record<string, unknown>>(
 /** The cursor of a row's position in the sort (a list that pages both ways hands out its first row's too). */
 export function cursorOf(row: Record<string, unknown>, sortName: string, order: SortOrder): string {
   const values = order.columns.map((column) => cursorValue(row[keyOf(column)]))
-  return toBase64Url(JSON.stringify({ s: sortName, v: values } satisfies CursorPayload))
+  return toBase64Url(JSON.stringify({ s: listSortOf(sortName, order), v: values } satisfies CursorPayload))
+}
+
+/**
+ * What a cursor names besides its values: the list (the table of the order's last column, the unique tiebreaker)
+ * and the sort, so a cursor of another list with a sort of the same name and column types (`-createdAt` of tickets
+ * on users, the organization's metrics on the team's) is refused, not read as a position in this one. Users and
+ * customers by `email` share it: the same key (users.email), the same positions.
+ */
+function listSortOf(sortName: string, order: SortOrder): string {
+  return `${getTableName((order.columns[order.columns.length - 1] as PgColumn).table)}:${sortName}`
 }
 
 /** The TS property name of a column in the selected row (drizzle selects table columns by key). */
