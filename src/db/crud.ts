@@ -2,7 +2,7 @@ import { eq, type SQL, sql } from 'drizzle-orm'
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { type ApiError, errors } from '../lib/errors'
 import { etagOf, isStale, versionMatches } from '../lib/etag'
-import { afterCursor, decodeCursor, orderByOf, type SortOrder, toPage } from '../lib/pagination'
+import { afterCursor, decodeCursor, filterKey, orderByOf, type SortOrder, toPage } from '../lib/pagination'
 import type { Statement, TenantDb, TenantTable } from './tenant'
 
 /*
@@ -14,16 +14,25 @@ export interface ListQuery<S extends string> {
   sort: S
   cursor?: string | undefined
   limit: number
+  /** The list's filters (and path ids): what its cursors are for. */
+  [filter: string]: unknown
 }
 
-/** The keyset part of a list query: the cursor's condition, the order, `limit + 1`, and the page cutter. */
+/**
+ * The keyset part of a list query: the cursor's condition, the order, `limit + 1`, and the page cutter. `query` is
+ * the whole list query (its filters, and the path's ids): its cursors are for those filters only (`filterKey`).
+ */
 export function keysetPage<S extends string>(query: ListQuery<S>, sorts: Record<S, SortOrder>) {
   const order = sorts[query.sort]
+  const filters = filterKey(query)
   return {
-    after: query.cursor ? afterCursor(order, decodeCursor(query.cursor, query.sort, order)) : undefined,
+    after: query.cursor
+      ? afterCursor(order, decodeCursor(query.cursor, query.sort, order, filters))
+      : undefined,
     orderBy: orderByOf(order),
     limit: query.limit + 1,
-    page: <Row extends Record<string, unknown>>(rows: Row[]) => toPage(rows, query.limit, query.sort, order),
+    page: <Row extends Record<string, unknown>>(rows: Row[]) =>
+      toPage(rows, query.limit, query.sort, order, filters),
   }
 }
 

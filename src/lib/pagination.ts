@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { type SQL, sql } from 'drizzle-orm'
+import { getTableName, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import { ApiError } from './errors'
 import { isSafeText, parseTimestamp } from './input'
@@ -130,7 +130,7 @@ export function invalidCursor(): ApiError {
     400,
     'INVALID_CURSOR',
     'Bad Request',
-    'The cursor is invalid or belongs to another sort order.',
+    'The cursor is invalid, or belongs to another list, sort order or filters.',
   )
 }
 
@@ -151,8 +151,26 @@ function cursorValue(value: unknown): string {
   return String(value)
 }
 
-/** Decodes a cursor for the given sort; any tampering or mismatch is a 400, never a database error. */
-export function decodeCursor(cursor: string, sortName: string, order: SortOrder): string[] {
+/**
+ * The filters of a list query (its parameters but the page's own, and the list's path ids), as a short fingerprint
+ * its cursors carry: a cursor continues the list it came from, so with other filters (or another budget's usage) it
+ * is a 400, not a position that silently skips that list's rows before it. '' without filters. Case-insensitive (ids
+ * and searches are), and the order of the parameters does not matter; REST, `expand` and GraphQL parse the same
+ * query schema, so their cursors stay interchangeable.
+ */
+export function filterKey(query: object): string {
+  const text = JSON.stringify(
+    Object.entries(query)
+      .filter(([key, value]) => value != null && !['limit', 'cursor', 'sort', 'expand'].includes(key))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  ).toLowerCase()
+  let hash = 2166136261
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619)
+  return text === '[]' ? '' : (hash >>> 0).toString(36)
+}
+
+/** Decodes a cursor for the given sort (and filters); any tampering or mismatch is a 400, never a database error. */
+export function decodeCursor(cursor: string, sortName: string, order: SortOrder, filters = ''): string[] {
   let payload: CursorPayload
   try {
     payload = JSON.parse(fromBase64Url(cursor)) as CursorPayload
@@ -160,7 +178,11 @@ export function decodeCursor(cursor: string, sortName: string, order: SortOrder)
     throw invalidCursor()
   }
   const values = payload?.v
-  if (payload?.s !== sortName || !Array.isArray(values) || values.length !== order.columns.length)
+  if (
+    payload?.s !== listSortOf(sortName, order, filters) ||
+    !Array.isArray(values) ||
+    values.length !== order.columns.length
+  )
     throw invalidCursor()
   order.columns.forEach((column, index) => {
     const value = values[index]
@@ -182,6 +204,8 @@ function isValidFor(column: PgColumn, value: string): boolean {
       return z.uuid().safeParse(value).success
     case 'PgTimestamp':
       return parseTimestamp(value) !== undefined
+    case 'PgDateString':
+      return /^\d{4}-\d\d-\d\d$/.test(value) && parseTimestamp(`${value}T00:00:00Z`) !== undefined
     case 'PgEnumColumn':
       return (column.enumValues ?? []).includes(value)
     case 'PgInteger':
@@ -228,16 +252,35 @@ export function toPage<Row extends Record<string, unknown>>(
   limit: number,
   sortName: string,
   order: SortOrder,
+  filters = '',
 ): { data: Row[]; nextCursor: string | null } {
   if (rows.length <= limit) return { data: rows, nextCursor: null }
   const data = rows.slice(0, limit)
-  return { data, nextCursor: cursorOf(data[data.length - 1] as Row, sortName, order) }
+  return { data, nextCursor: cursorOf(data[data.length - 1] as Row, sortName, order, filters) }
 }
 
 /** The cursor of a row's position in the sort (a list that pages both ways hands out its first row's too). */
-export function cursorOf(row: Record<string, unknown>, sortName: string, order: SortOrder): string {
+export function cursorOf(
+  row: Record<string, unknown>,
+  sortName: string,
+  order: SortOrder,
+  filters = '',
+): string {
   const values = order.columns.map((column) => cursorValue(row[keyOf(column)]))
-  return toBase64Url(JSON.stringify({ s: sortName, v: values } satisfies CursorPayload))
+  return toBase64Url(
+    JSON.stringify({ s: listSortOf(sortName, order, filters), v: values } satisfies CursorPayload),
+  )
+}
+
+/**
+ * What a cursor names besides its values: the list (the table of the order's last column, the unique tiebreaker),
+ * the sort and the filters (`filterKey`), so a cursor of another list with a sort of the same name and column types (`-createdAt` of tickets
+ * on users, the organization's metrics on the team's) is refused, not read as a position in this one. Users and
+ * customers by `email` share it: the same key (users.email), the same positions.
+ */
+function listSortOf(sortName: string, order: SortOrder, filters: string): string {
+  const list = getTableName((order.columns[order.columns.length - 1] as PgColumn).table)
+  return `${list}:${sortName}${filters && `:${filters}`}`
 }
 
 /** The TS property name of a column in the selected row (drizzle selects table columns by key). */

@@ -3,6 +3,7 @@ import { foundOr404 } from '../db/crud'
 import type { TenantDb } from '../db/tenant'
 import { ApiError } from '../lib/errors'
 import { etagOf } from '../lib/etag'
+import { filterKey } from '../lib/pagination'
 import { type ReadNode, readNodes } from './graph'
 import { authorizeEdge, type PlanBranch, readPlans } from './planner'
 import { type ReadNodeName, readLimits } from './relations'
@@ -121,7 +122,16 @@ async function readListExpanded(
   const children = expandBranches(principal, node.name, expand, query.limit)
   const { filters, sort } = list.plan(query, principal)
   const [result] = await readPlans(db, principal, [
-    { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },
+    {
+      node,
+      kind: 'list',
+      limit: query.limit,
+      cursor: query.cursor,
+      sort,
+      filters,
+      filterKey: filterKey(query),
+      children,
+    },
   ])
   return { data: result?.items ?? [], nextCursor: result?.nextCursor ?? null }
 }

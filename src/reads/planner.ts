@@ -3,7 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { ownershipCondition, type Statement, type TenantDb } from '../db/tenant'
 import { errors } from '../lib/errors'
-import { afterCursor, cursorOf, decodeCursor, orderByOf, type SortOrder } from '../lib/pagination'
+import { afterCursor, cursorOf, decodeCursor, filterKey, orderByOf, type SortOrder } from '../lib/pagination'
 import { mayView } from '../lib/representation'
 import {
   continuationOf,
@@ -50,6 +50,8 @@ export interface ListRoot {
   cursor: string | undefined
   sort: string
   filters: Array<SQL | undefined>
+  /** The list query's `filterKey`: what its cursors are for. */
+  filterKey: string
   children: PlanBranch[]
 }
 
@@ -191,7 +193,9 @@ function branchOf(built: Built, branch: PlanBranch): SQL {
 function listOrder(root: ListRoot): { order: SortOrder; after: SQL | undefined } {
   const order = root.node.list?.sorts[root.sort]
   if (!order) throw errors.badRequest('INVALID_PARAMETERS', `Unknown sort \`${root.sort}\`.`)
-  const after = root.cursor ? afterCursor(order, decodeCursor(root.cursor, root.sort, order)) : undefined
+  const after = root.cursor
+    ? afterCursor(order, decodeCursor(root.cursor, root.sort, order, root.filterKey))
+    : undefined
   return { order, after }
 }
 
@@ -258,7 +262,12 @@ function shape(
     const parentId = String(row[keyOfColumn(node, child.edge.parent)])
     const nextCursor =
       items.length > child.limit && last
-        ? cursorOf(last.row, continuation.sortName, continuation.order)
+        ? cursorOf(
+            last.row,
+            continuation.sortName,
+            continuation.order,
+            filterKey({ ...continuation.params(parentId), ...child.params }),
+          )
         : null
     object[child.key] = {
       data: page.map((item) => item.object),
@@ -290,7 +299,7 @@ export function resultOf(
   const last = shaped[shaped.length - 1]
   const order = root.kind === 'list' ? listOrder(root).order : undefined
   const cursor = (item: typeof last) =>
-    item && root.kind === 'list' && order ? cursorOf(item.row, root.sort, order) : null
+    item && root.kind === 'list' && order ? cursorOf(item.row, root.sort, order, root.filterKey) : null
   return {
     items: shaped.map((item) => item.object),
     rows: shaped.map((item) => item.row),

@@ -27,6 +27,7 @@ import type { TenantDb } from '../../db/tenant'
 import { ApiError } from '../../lib/errors'
 import { log } from '../../lib/log'
 import { fieldErrorsOf } from '../../lib/openapi'
+import { filterKey } from '../../lib/pagination'
 import { toApiError } from '../../middleware/error-handler'
 import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { type ReadNode, readNodes } from '../graph'
@@ -268,7 +269,16 @@ function compileList(
     const { filters, sort } = list.plan(query, compiler.principal)
     return {
       key,
-      plan: { node, kind: 'list', limit: query.limit, cursor: query.cursor, sort, filters, children },
+      plan: {
+        node,
+        kind: 'list',
+        limit: query.limit,
+        cursor: query.cursor,
+        sort,
+        filters,
+        filterKey: filterKey(query),
+        children,
+      },
       rest: { path: list.path, query: rest },
     }
   } catch (error) {

@@ -86,7 +86,7 @@ export async function updateBudget(
 
 /** The usage records of a budget, newest first by default; 404 when the budget is not the tenant's. */
 export async function listUsage(db: TenantDb, budgetId: string, query: ListUsageQuery) {
-  const keyset = keysetPage(query, usageOrders)
+  const keyset = keysetPage({ ...query, budgetId }, usageOrders)
   const [found, rows] = await db.run(
     db.selectFields(budgets, { id: budgets.id }, eq(budgets.id, budgetId)),
     db

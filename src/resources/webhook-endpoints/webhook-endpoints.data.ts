@@ -155,7 +155,7 @@ function selectDeliveries(db: TenantDb, ...conditions: Array<SQL | undefined>) {
 
 /** One page of an endpoint's deliveries (404 for an unknown endpoint), in one round trip. */
 export async function listDeliveries(db: TenantDb, endpointId: string, query: ListWebhookDeliveriesQuery) {
-  const keyset = keysetPage(query, deliverySorts)
+  const keyset = keysetPage({ ...query, endpointId }, deliverySorts)
   const [endpoint, rows] = await db.run(
     db.selectFields(webhookEndpoints, { id: webhookEndpoints.id }, eq(webhookEndpoints.id, endpointId)),
     selectDeliveries(
