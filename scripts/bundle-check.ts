@@ -14,6 +14,8 @@
 import { execFileSync } from 'node:child_process'
 import { timingSafeEqual } from 'node:crypto'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -304,6 +306,27 @@ function provideTimingSafeEqual(): void {
   subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(bytes(a), bytes(b))
 }
 
+/**
+ * A stand-in for the database, on loopback, for the answers that read no tenant data but check the caller first
+ * (MCP's initialize and tools/list, GraphQL introspection: one app_begin_request batch): every statement answers
+ * no rows, which app_begin_request returns for an active caller.
+ */
+async function callerCheckDatabase(): Promise<{ url: string; close: () => void }> {
+  const empty = { fields: [], rows: [], command: 'SELECT', rowCount: 0 }
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const { queries } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { queries?: unknown[] }
+      response.setHeader('Content-Type', 'application/json')
+      response.end(JSON.stringify(queries ? { results: queries.map(() => empty) } : empty))
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as AddressInfo
+  return { url: `postgres://app_api:unused@127.0.0.1:${port}/neondb`, close: () => server.close() }
+}
+
 /** The same requests to the bundled Worker and to the source app; returns the differences. */
 async function compareWithSource(bundle: string): Promise<{ problems: string[]; checked: string[] }> {
   const copy = join(bundle, '..', 'worker.mjs')
@@ -353,6 +376,7 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     body: JSON.stringify({ query }),
   })
   // Each with the status it must get (so "alike" is not two alike failures), and for some what its body must hold.
+  // /mcp and /graphql check the caller in the database (callerCheckDatabase), the others have none to reach.
   const requests: Array<[string, RequestInit, number, ((body: unknown) => boolean)?]> = [
     ['/openapi.json', {}, 200],
     ['/health', {}, 200],
@@ -367,7 +391,7 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
       422,
     ],
     ['/ready', {}, 503],
-    // MCP's initialize needs no database: the bundled SDK server runs, without ajv (src/bundle/mcp-ajv-provider.ts).
+    // MCP's initialize reads no tenant data: the bundled SDK server runs, without ajv (src/bundle/mcp-ajv-provider.ts).
     ['/mcp', mcp({ method: 'initialize', params: initialize }), 200],
     // The tools, derived from the built document (src/resources/mcp/mcp.tools.ts).
     [
@@ -398,6 +422,9 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     ],
   ]
   provideTimingSafeEqual()
+  const database = await callerCheckDatabase()
+  const checkedEnv = { ...env, DATABASE_URL: database.url }
+  const envOf = (path: string) => (path === '/mcp' || path === '/graphql' ? checkedEnv : env)
   const silence = ['log', 'info', 'warn', 'error'] as const
   const saved = silence.map((name) => console[name])
   for (const name of silence) console[name] = () => {}
@@ -408,8 +435,8 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
     const problems: string[] = []
     for (const [path, init, status, holds] of requests) {
       const [bundled, original] = await Promise.all([
-        answerOf(await worker.fetch(new Request(`${origin}${path}`, init), env, ctx)),
-        answerOf(await source.fetch(new Request(`${origin}${path}`, init), env, ctx)),
+        answerOf(await worker.fetch(new Request(`${origin}${path}`, init), envOf(path), ctx)),
+        answerOf(await source.fetch(new Request(`${origin}${path}`, init), envOf(path), ctx)),
       ])
       if (bundled.status !== status)
         problems.push(`${init.method ?? 'GET'} ${path}: ${bundled.status}, not ${status}`)
@@ -439,6 +466,7 @@ async function compareWithSource(bundle: string): Promise<{ problems: string[]; 
       ],
     }
   } finally {
+    database.close()
     silence.forEach((name, i) => {
       console[name] = saved[i] as (typeof console)[typeof name]
     })

@@ -67,7 +67,7 @@ const invalidTokenDescriptions = {
   TOKEN_EXPIRED: 'The access token has expired.',
   TOKEN_NOT_YET_VALID: 'The access token is not valid yet.',
   TOKEN_INVALID: 'The access token could not be verified.',
-  TOKEN_CLAIMS_INVALID: 'The access token lacks valid sub, org or role claims.',
+  TOKEN_CLAIMS_INVALID: 'The access token lacks valid sub, org, role or exp claims.',
   TOKEN_LIFETIME_TOO_LONG: 'The access token lifetime exceeds the maximum this API accepts.',
 } as const
 

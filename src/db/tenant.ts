@@ -399,6 +399,16 @@ export class TenantDb {
     }
   }
 
+  #reached = false
+
+  /**
+   * Checks the caller and its organization (app_begin_request alone: 401/403 for an inactive one) unless a batch of
+   * this request already did: for an answer that reads no tenant data (MCP's tools/list, GraphQL introspection).
+   */
+  async checkCaller(): Promise<void> {
+    if (!this.#reached) await this.#batch([this.#begin()])
+  }
+
   #newDeliveries: string[] = []
 
   #collectDeliveries(result: unknown): void {
@@ -461,6 +471,7 @@ export class TenantDb {
    * trip, same transaction, and the caller gets the results of its own statements only.
    */
   async #batch(statements: [Statement, ...Statement[]]): Promise<unknown[]> {
+    this.#reached = true
     const { organizationId, role } = this.context
     if (role === null || !planRefreshDue(organizationId))
       return (await this.#db.batch(statements)) as unknown[]

@@ -12,7 +12,8 @@ export function allowedOrigins(value: string | undefined): string[] {
 
 /**
  * CORS for the configured UI origins only: exact matches, never `*` (requests carry bearer tokens).
- * Exposes the headers a UI needs (ETag for If-Match, the request id, Location, Retry-After, RateLimit-Policy).
+ * Exposes the headers a UI needs (ETag for If-Match, the request id, Location, Retry-After, RateLimit-Policy, and
+ * Content-Disposition: the file name of an attachment download, which a UI fetches with its bearer token).
  * Browser-based MCP clients (/mcp, Streamable HTTP) send `Mcp-Protocol-Version` after initialize, and may send
  * `Mcp-Session-Id` and `Last-Event-ID`; they read `Mcp-Session-Id`/`Mcp-Protocol-Version` and, on a 401, the
  * `WWW-Authenticate` challenge. This server is stateless and never issues a session id, but a client that sends
@@ -41,6 +42,7 @@ export const corsForConfiguredOrigins = () =>
         'X-Request-Id',
         'Idempotent-Replayed',
         'RateLimit-Policy',
+        'Content-Disposition',
         'WWW-Authenticate',
         'Mcp-Session-Id',
         'Mcp-Protocol-Version',

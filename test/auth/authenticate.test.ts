@@ -123,6 +123,14 @@ describe('authenticate() with an HS256 secret', () => {
     }
   })
 
+  it('names exp among the claims it checks, so a token without one is not blamed on sub, org or role', async () => {
+    const response = await callMe(`Bearer ${await signRaw({ ...claims, exp: undefined })}`)
+    const { detail } = (await response.clone().json()) as { detail: string }
+    expect(detail).toBe('The access token lacks valid sub, org, role or exp claims.')
+    expect(response.headers.get('WWW-Authenticate')).toContain(`error_description="${detail}"`)
+    await expectUnauthorized(response, 'TOKEN_CLAIMS_INVALID')
+  })
+
   it('answers 500, never 200, when no verification key is configured', async () => {
     const token = await signAccessToken(claims, SECRET)
     for (const env of [

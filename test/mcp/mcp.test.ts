@@ -561,7 +561,8 @@ describe('the same walls as REST', () => {
     const listId = `mcp-rt-list-${crypto.randomUUID()}`
     testClient.useRequestId(listId)
     await testClient.client.listTools()
-    expect(await neonLocalStats(listId)).toBe(0)
+    // tools/list reads no tenant data; its one round trip checks the caller (an inactive one is refused).
+    expect(await neonLocalStats(listId)).toBe(1)
 
     /** Each tool with its arguments, and the same request over REST, on a ticket of its own. */
     const refund = { customerId: tenant.customerId, amount: '5.00', currency: 'USD', reason: 'LATE_DELIVERY' }

@@ -325,7 +325,8 @@ describe('GraphQL: one database round trip per request, the REST representation 
     // Introspection is served (its own depth is bounded by the document size).
     const introspection = await graphql(token, '{ __schema { queryType { name } types { name } } }')
     expect(introspection.body.errors).toBeUndefined()
-    expect(introspection.roundTrips).toBe(0)
+    // No tenant data read; one round trip checks the caller (an inactive one is refused).
+    expect(introspection.roundTrips).toBe(1)
     // GET for queries, same answers.
     const get = await api(`/graphql?query=${encodeURIComponent(`{ tickets { nodes { id } } }`)}`, { token })
     expect(get.status).toBe(200)

@@ -2,8 +2,10 @@ import { env, SELF } from 'cloudflare:test'
 import { Hono } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import { describe, expect, it } from 'vitest'
+import { openTicket, post } from '../messages/support'
 import { api, json } from '../support/api'
 import { neonLocalStats } from '../support/db'
+import { createTenant } from '../support/tenants'
 
 describe('GET /health', () => {
   it('answers without the database and carries a request id', async () => {
@@ -189,6 +191,33 @@ describe('CORS', () => {
       },
     })
     expect(foreign.headers.get('Access-Control-Allow-Origin')).toBeNull()
+  })
+
+  it('lets a UI read the file name of a download (Content-Disposition is exposed)', async () => {
+    // A browser UI downloads an attachment with fetch (the bearer token rules out a plain link) and saves it under
+    // the name the API sends; a header the response does not expose reads as null from another origin.
+    const tenant = await createTenant()
+    const ticket = await openTicket(tenant)
+    const message = await post(tenant.tokens.CUSTOMER, ticket.id, { body: 'The invoice' })
+    const path = `/v1/tickets/${ticket.id}/messages/${message.id}/attachments`
+    const uploaded = await SELF.fetch(`http://api.test${path}?fileName=invoice%20march.pdf`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tenant.tokens.CUSTOMER}`, 'Content-Type': 'application/pdf' },
+      body: new TextEncoder().encode('%PDF-1.4 test'),
+    })
+    expect(uploaded.status, await uploaded.clone().text()).toBe(201)
+    const { id } = await json<{ id: string }>(uploaded)
+    const download = await api(`${path}/${id}/content`, {
+      token: tenant.tokens.CUSTOMER,
+      headers: { Origin: 'https://portal.example' },
+    })
+    expect(download.status).toBe(200)
+    expect(download.headers.get('Access-Control-Allow-Origin')).toBe('https://portal.example')
+    expect(download.headers.get('Content-Disposition')).toContain('filename="invoice march.pdf"')
+    const exposed = (download.headers.get('Access-Control-Expose-Headers') ?? '')
+      .toLowerCase()
+      .split(/\s*,\s*/)
+    expect(exposed).toContain('content-disposition')
   })
 
   it('grants nothing to any other origin', async () => {

@@ -158,11 +158,19 @@ export function graphqlRouter(app: () => Hono<AppEnv>) {
   const run = async (c: Context<AppEnv>, body: GraphQLRequestBody, method: 'GET' | 'POST') => {
     const { db, principal } = authorized(c)
     const { tools } = await servedOperations(app(), c)
-    return runGraphQL(db, principal, body, {
+    let ranOperation = false
+    const result = await runGraphQL(db, principal, body, {
       method,
       operations: tools,
-      run: (entry, args, options) => runOperation(c, app(), entry, args, options),
+      run: (entry, args, options) => {
+        ranOperation = true
+        return runOperation(c, app(), entry, args, options)
+      },
     })
+    // An answer that read nothing (introspection, `__typename`) still refuses an inactive caller or organization;
+    // a mutation's REST request checked the caller itself.
+    if (!ranOperation && result.status < 400) await db.checkCaller()
+    return result
   }
   return createRouter()
     .openapi(postGraphql, async (c) => {

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import { TenantDb } from '../../db/tenant'
 import type { AppEnv } from '../../env'
 import { errors } from '../../lib/errors'
 import { authenticate } from '../../middleware/authenticate'
@@ -42,6 +43,13 @@ export function mountMcp(app: OpenAPIHono<AppEnv>): void {
           'BATCH_NOT_SUPPORTED',
           'Send one JSON-RPC message per request: batches are not accepted (MCP 2025-06-18 removed them).',
         )
+      }
+      // A tool call is its REST request, which checks the caller; the other messages (initialize, ping, tools/list)
+      // read no tenant data, so the caller and its organization are checked here (401/403 when inactive).
+      if ((message as { method?: unknown } | null)?.method !== 'tools/call') {
+        await TenantDb.forPrincipal(c.env.DATABASE_URL, principal, {
+          requestId: c.get('requestId'),
+        }).checkCaller()
       }
       return serveMcp(c, app, principal.role, message)
     },
