@@ -1,0 +1,59 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { MetricsMessage } from '../../src/cron/metrics-fan-out'
+import worker from '../../src/index'
+import { ownerSql } from '../support/db'
+import { createTenant } from '../support/tenants'
+
+/*
+ * The queue consumer meets messages it cannot use (a body of another shape, an older deploy's, a kind it does not
+ * know): each is settled on its own, and the rest of the batch is still handled.
+ */
+
+const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
+
+async function consume(bodies: unknown[]) {
+  const batch = createMessageBatch<unknown>(
+    'organization-api-webhooks',
+    bodies.map((body, index) => ({ id: `m-${index}`, timestamp: new Date(), attempts: 1, body })),
+  )
+  const ctx = createExecutionContext()
+  const outcome = await worker.queue(batch as MessageBatch<unknown>, env, ctx).then(
+    () => 'resolved',
+    (error: unknown) => `rejected: ${error}`,
+  )
+  return { outcome, result: await getQueueResult(batch, ctx) }
+}
+
+describe('queue messages the consumer cannot use', () => {
+  it('a body that is not an object (null, a string, a number) does not fail the batch: the good message is computed', async () => {
+    const tenant = await createTenant()
+    const good: MetricsMessage = { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime }
+    const { outcome, result } = await consume([null, 'metrics', 42, good])
+    expect(outcome).toBe('resolved')
+    expect(result.explicitAcks).toContain('m-3')
+    // Nothing can ever make sense of them: dropped (logged), not retried 20 times.
+    expect([...result.explicitAcks].sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-3'])
+    expect(result.retryMessages).toEqual([])
+    const rows =
+      await ownerSql`select count(*)::int as n from performance_metrics where organization_id = ${tenant.organizationId}`
+    expect(rows).toEqual([{ n: 3 }])
+  })
+
+  it('a metrics message without a usable organization or time is dropped, not retried', async () => {
+    const tenant = await createTenant()
+    const { outcome, result } = await consume([
+      { kind: 'metrics', organizationId: tenant.organizationId },
+      { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime: 'yesterday' },
+      { kind: 'metrics', organizationId: 'not-a-uuid', scheduledTime },
+      { kind: 'metrics', scheduledTime },
+      { kind: 'reindex', organizationId: tenant.organizationId },
+    ])
+    expect(outcome).toBe('resolved')
+    expect(result.retryMessages).toEqual([])
+    expect([...result.explicitAcks].sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4'])
+    const rows =
+      await ownerSql`select count(*)::int as n from performance_metrics where organization_id = ${tenant.organizationId}`
+    expect(rows).toEqual([{ n: 0 }])
+  })
+})
