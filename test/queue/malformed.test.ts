@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from 'vitest'
 import type { MetricsMessage } from '../../src/cron/metrics-fan-out'
 import worker from '../../src/index'
+import { tenantD } from '../metrics/fixture'
 import { ownerSql } from '../support/db'
 import { createTenant } from '../support/tenants'
 
@@ -55,5 +56,21 @@ describe('queue messages the consumer cannot use', () => {
     const rows =
       await ownerSql`select count(*)::int as n from performance_metrics where organization_id = ${tenant.organizationId}`
     expect(rows).toEqual([{ n: 0 }])
+  })
+
+  it('an organization whose computation fails is retried alone; the others in the batch are computed and acknowledged', async () => {
+    const good = await createTenant()
+    const { tenant: failing } = await tenantD()
+    const { outcome, result } = await consume([
+      { kind: 'metrics', organizationId: failing.organizationId, scheduledTime },
+      { kind: 'metrics', organizationId: good.organizationId, scheduledTime },
+    ])
+    expect(outcome).toBe('resolved')
+    expect(result.explicitAcks).toEqual(['m-1'])
+    expect(result.retryMessages).toEqual([{ msgId: 'm-0' }])
+    const rows =
+      await ownerSql`select organization_id::text as id, count(*)::int as n from performance_metrics
+      where organization_id in (${good.organizationId}, ${failing.organizationId}) group by 1`
+    expect(rows).toEqual([{ id: good.organizationId, n: 3 }])
   })
 })
