@@ -9,21 +9,19 @@ export type WorkMessage = WebhookMessage | MetricsMessage
 
 const isMetrics = (body: WorkMessage): body is MetricsMessage => (body as MetricsMessage).kind === 'metrics'
 
+const UUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i
+
 /**
- * A message nothing can ever handle (not an object; a metrics message without an organization id or a time): no
- * retry could succeed, so it is logged and acknowledged instead of failing the batch or being retried 20 times.
+ * A message nothing can ever handle (not an object; of an unknown kind; a metrics message without an organization
+ * id or a time; a webhook one without its ids): no retry could succeed, so it is logged and acknowledged instead of
+ * failing the batch or being retried 20 times.
  */
 const unusable = (body: unknown) => {
-  const metrics = body as MetricsMessage | null
-  return (
-    typeof body !== 'object' ||
-    !metrics ||
-    (isMetrics(metrics) &&
-      !(
-        /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i.test(`${metrics.organizationId}`) &&
-        Number.isFinite(metrics.scheduledTime)
-      ))
-  )
+  const message = body as (Partial<MetricsMessage> & Partial<WebhookMessage>) | null
+  if (typeof body !== 'object' || !message || !UUID.test(`${message.organizationId}`)) return true
+  return message.kind === 'metrics'
+    ? !Number.isFinite(message.scheduledTime)
+    : message.kind !== undefined || !UUID.test(`${message.deliveryId}`)
 }
 
 /** The Worker's `queue` handler: each message handled, acknowledged or retried on its own, by its kind. */

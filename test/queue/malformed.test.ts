@@ -41,7 +41,7 @@ describe('queue messages the consumer cannot use', () => {
     expect(rows).toEqual([{ n: 3 }])
   })
 
-  it('a metrics message without a usable organization or time is dropped, not retried', async () => {
+  it('a message without a usable organization, time or delivery id, or of an unknown kind, is dropped, not retried', async () => {
     const tenant = await createTenant()
     const { outcome, result } = await consume([
       { kind: 'metrics', organizationId: tenant.organizationId },
@@ -49,10 +49,12 @@ describe('queue messages the consumer cannot use', () => {
       { kind: 'metrics', organizationId: 'not-a-uuid', scheduledTime },
       { kind: 'metrics', scheduledTime },
       { kind: 'reindex', organizationId: tenant.organizationId },
+      { deliveryId: 'not-a-uuid', organizationId: tenant.organizationId },
+      { deliveryId: crypto.randomUUID(), organizationId: 42 },
     ])
     expect(outcome).toBe('resolved')
     expect(result.retryMessages).toEqual([])
-    expect([...result.explicitAcks].sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4'])
+    expect([...result.explicitAcks].sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6'])
     const rows =
       await ownerSql`select count(*)::int as n from performance_metrics where organization_id = ${tenant.organizationId}`
     expect(rows).toEqual([{ n: 0 }])
