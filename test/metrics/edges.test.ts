@@ -157,16 +157,14 @@ describe('metrics at the edges of their periods', () => {
   it('zero denominators give null rates, not 0; a non-zero one gives the ratio', async () => {
     const tenant = await createTenant()
     const [old] = await insertTickets(tenant, [{ created: '2026-09-01T10:00:00Z' }])
-    await ownerDb
-      .insert(escalations)
-      .values([
-        {
-          organizationId: tenant.organizationId,
-          ticketId: old?.id as string,
-          reason: 'COMPLEX_ISSUE',
-          createdAt: at('2026-10-10T10:00:00Z'),
-        },
-      ])
+    await ownerDb.insert(escalations).values([
+      {
+        organizationId: tenant.organizationId,
+        ticketId: old?.id as string,
+        reason: 'COMPLEX_ISSUE',
+        createdAt: at('2026-10-10T10:00:00Z'),
+      },
+    ])
     await compute(tenant, { from: '2026-10-10', to: '2026-10-10', through: '2026-10-10' })
     const day = pick(await metricsOf(tenant), 'DAY', '2026-10-10')
     expect(day).toMatchObject({
