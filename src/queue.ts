@@ -7,7 +7,22 @@ import { type DeliveryOptions, processWebhookMessage, type WebhookMessage } from
 /** What goes through the Worker's queue (wrangler.toml WEBHOOK_QUEUE): webhook deliveries and per-tenant metrics. */
 export type WorkMessage = WebhookMessage | MetricsMessage
 
-const isMetrics = (body: WorkMessage): body is MetricsMessage => 'kind' in body && body.kind === 'metrics'
+const isMetrics = (body: WorkMessage): body is MetricsMessage => (body as MetricsMessage).kind === 'metrics'
+
+const UUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i
+
+/**
+ * A message nothing can ever handle (not an object; of an unknown kind; a metrics message without an organization
+ * id or a time; a webhook one without its ids): no retry could succeed, so it is logged and acknowledged instead of
+ * failing the batch or being retried 20 times.
+ */
+const unusable = (body: unknown) => {
+  const message = body as (Partial<MetricsMessage> & Partial<WebhookMessage>) | null
+  if (typeof body !== 'object' || !message || !UUID.test(`${message.organizationId}`)) return true
+  return message.kind === 'metrics'
+    ? !Number.isFinite(message.scheduledTime)
+    : message.kind !== undefined || !UUID.test(`${message.deliveryId}`)
+}
 
 /** The Worker's `queue` handler: each message handled, acknowledged or retried on its own, by its kind. */
 export function queueHandler(options: DeliveryOptions = {}) {
@@ -15,6 +30,13 @@ export function queueHandler(options: DeliveryOptions = {}) {
     await Promise.all(
       batch.messages.map(async (message) => {
         const body = message.body
+        if (unusable(body)) {
+          log('error', 'unusable queue message dropped', {
+            messageId: message.id,
+            attempts: message.attempts,
+          })
+          return message.ack()
+        }
         if (!isMetrics(body)) return processWebhookMessage(message as Message<WebhookMessage>, env, options)
         try {
           await computeOrganizationMetrics(env, body)

@@ -176,6 +176,24 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
     }
   })
 
+  it('an impossible date is reported alone, on its field, not also as a reversed or over-long range', async () => {
+    const { tenant } = await tenantB()
+    for (const [body, path] of [
+      [{ from: '2026-02-30', to: '2026-03-01' }, 'from'],
+      [{ from: '2026-11-01', to: '2026-11-31' }, 'to'],
+      [{ from: '2025-02-29', to: '2026-11-17' }, 'from'],
+    ] as const) {
+      const { response } = await call('/v1/metrics/recompute', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body,
+      })
+      expect(response.status).toBe(422)
+      const problem = (await response.json()) as { errors: Array<{ path: string; message: string }> }
+      expect(problem.errors, JSON.stringify(body)).toEqual([{ path, message: 'Invalid ISO date' }])
+    }
+  })
+
   it('refuses a filter on QUARTER or YEAR, which are not computed, naming the kinds that are (400, not an empty page)', async () => {
     const { tenant } = await tenantB()
     for (const path of ['/v1/metrics?period=QUARTER', '/v1/metrics/team?period=YEAR']) {

@@ -87,6 +87,8 @@ const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000
 export const RecomputeMetricsSchema = z
   .strictObject({ from: calendarDate, to: calendarDate })
   .superRefine((range, ctx) => {
+    // An impossible date (2026-02-30) is reported on its field alone: no range follows from it.
+    if (![range.from, range.to].every((date) => calendarDate.safeParse(date).success)) return
     const days = dayNumber(range.to) - dayNumber(range.from) + 1
     if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must not be before `from`.' })
     if (days > MAX_RECOMPUTE_DAYS) {
