@@ -75,7 +75,8 @@ export async function runMetricsCron(
       try {
         organizationIds = await list(env, runId)
       } catch (error) {
-        // Nothing can be computed: the run fails (visible in the Workers dashboard) and the next one catches up.
+        // Nothing can be computed: the run fails (visible in the Workers dashboard). The next run computes its own
+        // yesterday only: this day's rows wait for POST /v1/metrics/recompute (README "Metrics").
         log('error', 'metrics cron could not list the organizations', {
           requestId: runId,
           sqlState: postgresErrorOf(error)?.code,
