@@ -180,6 +180,37 @@ describe('people and agents on a freshly provisioned tenant', () => {
     expect(profiles).toHaveLength(1)
   })
 
+  it('corrects a user’s email (a typo at creation); another user’s, in any case, is 409 EMAIL_TAKEN and nothing changes', async () => {
+    const t = await provision()
+    const create = async (email: string) =>
+      json<{ id: string }>(
+        await api('/v1/users', {
+          method: 'POST',
+          token: t.adminToken,
+          body: { email, name: 'Typo', role: 'CUSTOMER' },
+        }),
+      )
+    const typo = await create(`jane@${t.slug}.exmaple`)
+    const other = await create(`john@${t.slug}.example`)
+    const fixed = await api(`/v1/users/${typo.id}`, {
+      method: 'PATCH',
+      token: t.adminToken,
+      body: { email: `Jane@${t.slug}.example` },
+    })
+    expect(fixed.status).toBe(200)
+    expect(await json(fixed)).toMatchObject({ id: typo.id, email: `jane@${t.slug}.example`, version: 2 })
+    const taken = await api(`/v1/users/${typo.id}`, {
+      method: 'PATCH',
+      token: t.adminToken,
+      body: { email: `JOHN@${t.slug}.example`, name: 'Renamed' },
+    })
+    expect(taken.status).toBe(409)
+    expect(await json(taken)).toMatchObject({ code: 'EMAIL_TAKEN', status: 409 })
+    const [row] = await ownerDb.select().from(users).where(eq(users.id, typo.id))
+    expect(row).toMatchObject({ email: `jane@${t.slug}.example`, name: 'Typo', version: 2 })
+    expect(other.id).not.toBe(typo.id)
+  })
+
   it('refuses invalid thresholds with 422 and the field path', async () => {
     const t = await provision()
     const cases: Array<[unknown, string]> = [

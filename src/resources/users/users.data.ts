@@ -154,29 +154,33 @@ export async function updateUser(
           .for('update'),
       ]
     : []
-  const results = (await db.run(
-    ...(before as []),
-    db
-      .updateWith(
-        losesAdmin ? [otherAdmins] : [],
-        users,
-        changes,
-        eq(users.id, userId),
-        versionMatches(users.version, versions),
-        roleChangeAllowed(changes.role),
-        losesAdmin ? keepsAnAdmin : undefined,
-      )
-      .returning(),
-    // The row as it is after the UPDATE (db/crud.ts, updateWhere): when the UPDATE waited for the row while another
-    // change committed, a refusal is judged on that change (412 for a version it no longer has).
-    db.select(users, eq(users.id, userId)),
-    ...(deactivates ? releaseWorkStatements(db, userId) : []),
-    db.raw(sql`insert into ${representatives} (organization_id, user_id)
+  const results = (await db
+    .run(
+      ...(before as []),
+      db
+        .updateWith(
+          losesAdmin ? [otherAdmins] : [],
+          users,
+          changes,
+          eq(users.id, userId),
+          versionMatches(users.version, versions),
+          roleChangeAllowed(changes.role),
+          losesAdmin ? keepsAnAdmin : undefined,
+        )
+        .returning(),
+      // The row as it is after the UPDATE (db/crud.ts, updateWhere): when the UPDATE waited for the row while another
+      // change committed, a refusal is judged on that change (412 for a version it no longer has).
+      db.select(users, eq(users.id, userId)),
+      ...(deactivates ? releaseWorkStatements(db, userId) : []),
+      db.raw(sql`insert into ${representatives} (organization_id, user_id)
       select ${users.organizationId}, ${users.id} from ${users}
       where ${users.organizationId} = ${db.organizationId} and ${users.id} = ${userId} and ${users.role} = 'REPRESENTATIVE'
       on conflict (organization_id, user_id) do nothing`),
-    selectUsers(db, eq(users.id, userId)),
-  )) as unknown as unknown[][]
+      selectUsers(db, eq(users.id, userId)),
+    )
+    .catch((error) => {
+      throw emailTaken(error) ?? error
+    })) as unknown as unknown[][]
   const [updated] = results[before.length] as User[]
   const [current] = results[before.length + 1] as User[]
   const [view] = results[results.length - 1] as UserRow[]

@@ -98,6 +98,7 @@ export const CreateUserSchema = z
 
 export const UpdateUserSchema = z
   .strictObject({
+    email: emailAddress.optional().openapi({ description: 'Unique per organization, case-insensitively.' }),
     name: displayName.optional(),
     role: z.enum(userRoleValues).optional().openapi({
       description:
