@@ -109,6 +109,14 @@ const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: s
     // LoneSchemaDefinitionRule's message: an SDL rule, gone with the list nothing reads.
     absent: ['Must provide only one schema definition'],
   },
+  '../type/validate.mjs': {
+    importers: /^node_modules\/graphql\/(validation\/validate|execution\/execute)\.mjs$/,
+    replaced: /^node_modules\/graphql\/type\/validate\.mjs$/,
+  },
+  './type/validate.mjs': {
+    importers: /^node_modules\/graphql\/graphql\.mjs$/,
+    replaced: /^node_modules\/graphql\/type\/validate\.mjs$/,
+  },
   './columns/all.js': {
     importers: /^node_modules\/drizzle-orm\/pg-core\/table\.js$/,
     replaced:

@@ -1,12 +1,21 @@
-import { printSchema } from 'graphql'
+import { printSchema, validateSchema } from 'graphql'
 import { describe, expect, it } from 'vitest'
 import published from '../../schema.graphql?raw'
+import { principalRoles } from '../../src/auth/principal'
 import { schemaFor } from '../../src/reads/graphql/schema'
 import { operations } from './graphql-support'
 
 describe('schema.graphql', () => {
   it('is the schema /graphql serves (the ADMIN role’s): regenerate with npm run graphql:schema', () => {
     expect(published).toBe(`${printSchema(schemaFor('ADMIN', operations))}\n`)
+  })
+
+  it('every role’s schema is valid, with and without mutations (the Worker bundle skips this check at run time: src/bundle/graphql-schema-validation.ts)', () => {
+    for (const role of principalRoles) {
+      for (const served of [operations, undefined]) {
+        expect(validateSchema(schemaFor(role, served)).map(String), role).toEqual([])
+      }
+    }
   })
 
   it('every other role’s schema is a subset: the fields, relations and mutations its REST operations leave out are absent', () => {
