@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { messageAttachments } from '../../src/db/schema'
 import { sanitizeFileName } from '../../src/resources/messages/attachments'
 import { api, checkedFetch, json } from '../support/api'
-import { neonLocalStats, ownerDb } from '../support/db'
+import { neonLocalStats, ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { type MessageBody, openTicket, post } from './support'
 
@@ -258,6 +258,32 @@ describe(`attachments (${inject('databaseBackend')})`, () => {
       .poll(async () => (await bucket().list({ prefix: `${t.organizationId}/` })).objects.length)
       .toBe(10)
   })
+
+  it.skipIf(inject('databaseBackend') !== 'postgres')(
+    'an upload racing the ticket’s closing: refused once the close commits (409 TICKET_CLOSED), nothing stored',
+    async () => {
+      const t = await createTenant()
+      const c = await conversation(t)
+      // The ticket is closed in a transaction that keeps its row locked for 2 s before committing.
+      const closing = ownerSql.transaction([
+        ownerSql`update tickets set status = 'CLOSED', closed_at = now() where id = ${c.ticket.id}`,
+        ownerSql`select pg_sleep(2)`,
+      ])
+      await untilRowLocked(
+        () => ownerSql`select 1 from tickets where id = ${c.ticket.id} for update nowait`,
+        'the closing',
+      )
+      const uploading = upload(t.tokens.CUSTOMER, c.replyPath, png())
+      await closing
+      const response = await uploading
+      expect(response.status, await response.clone().text()).toBe(409)
+      expect(await json(response)).toMatchObject({ code: 'TICKET_CLOSED' })
+      expect(await attachmentRows(c.reply.id)).toEqual([])
+      await expect
+        .poll(async () => (await bucket().list({ prefix: `${t.organizationId}/` })).objects.length)
+        .toBe(0)
+    },
+  )
 })
 
 describe('attachment file names', () => {

@@ -16,10 +16,10 @@ import { inTableOrder } from './messages.data'
 /*
  * Attachments of a message. An upload is two round trips around the object store: the first reads whether the
  * caller may attach to the message at all (so no byte is stored for a refused caller; it also answers a replayed
- * Idempotency-Key), the object is put, then one batch locks the message, inserts the attachment only while the
- * message still takes one (its author, not redacted, ticket not CLOSED, fewer than the limit: counted after the
- * lock, so concurrent uploads never pass it), raises the message's version, and reads the state to explain a
- * refusal. Reading an attachment is one round trip (then the object store).
+ * Idempotency-Key), the object is put, then one batch locks the ticket (shared: a close waits for it) and the
+ * message, inserts the attachment only while the message still takes one (its author, not redacted, ticket not
+ * CLOSED, fewer than the limit: counted after the lock, so concurrent uploads never pass it), raises the message's
+ * version, and reads the state to explain a refusal. Reading an attachment is one round trip (then the object store).
  */
 
 interface UploadState {
@@ -114,7 +114,9 @@ export async function insertAttachment(
     createdAt: sql`clock_timestamp()`,
     updatedAt: sql`clock_timestamp()`,
   })
-  const [, [inserted], , [state]] = (await db.run(
+  const [, , [inserted], , [state]] = (await db.run(
+    // The ticket's, shared: a close waits for the upload, or the upload reads the ticket as closed (never both).
+    db.selectFields(tickets, { id: tickets.id }, eq(tickets.id, ticketId)).for('share'),
     // The message's lock: concurrent uploads to it count one after the other (each statement below reads anew).
     db.selectFields(messages, { id: messages.id }, ...which, ...takesOne).for('update'),
     db
@@ -138,7 +140,7 @@ export async function insertAttachment(
         and a.id = ${object.id})`,
     ),
     uploadState(db, ticketId, messageId),
-  )) as unknown as [unknown[], MessageAttachment[], unknown, UploadState[]]
+  )) as unknown as [unknown[], unknown[], MessageAttachment[], unknown, UploadState[]]
   if (!inserted) {
     throw (
       uploadRefusal(state, authorId) ??
