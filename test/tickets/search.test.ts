@@ -193,6 +193,17 @@ describe('GET /v1/tickets?q= (full-text search)', () => {
     }
   })
 
+  it('uses the first 8 terms as typed, not the first 8 in alphabetical order', async () => {
+    const t = await createTenant()
+    const zebra = await ticketOf(t, 'Zebra print', 'The zebra pattern prints badly')
+    // Nine terms: "zebra", typed first, is the last of them alphabetically; "honeydew", typed last, goes.
+    const typed = 'zebra apple banana cherry dates elder figs grape honeydew'
+    expect(await search(t.tokens.ADMIN, q(typed))).toEqual([zebra])
+    const honeydew = await ticketOf(t, 'Honeydew', 'Melon order')
+    expect(await search(t.tokens.ADMIN, q(typed))).toEqual([zebra])
+    expect(await search(t.tokens.ADMIN, q('honeydew zebra'))).toEqual([honeydew, zebra])
+  })
+
   it('rejects bad search parameters with 400', async () => {
     const t = await createTenant()
     for (const query of [

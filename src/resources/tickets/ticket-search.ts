@@ -23,7 +23,7 @@ import type { SortOrder } from '../../lib/pagination'
  * bounds a search's work, whatever the size of the tenant's history.
  */
 export const SEARCH_CANDIDATES = 100
-/** Query terms used, after normalization (stemmed, stop words dropped). */
+/** Query terms used, after normalization (stemmed, stop words dropped): the first ones typed. */
 export const MAX_QUERY_TERMS = 8
 /** The text search configuration, the index's (drizzle/0012, app_search_terms_add). */
 const CONFIGURATION = 'english'
@@ -89,7 +89,8 @@ function rankedMatches(db: TenantDb, text: string) {
   const ranked = sql`
     with q as (
       select l.lexeme
-      from unnest(tsvector_to_array(to_tsvector(${CONFIGURATION}::regconfig, ${text}))) as l(lexeme)
+      from unnest(to_tsvector(${CONFIGURATION}::regconfig, ${text})) as l(lexeme, positions, weights)
+      order by l.positions[1], l.lexeme
       limit ${MAX_QUERY_TERMS}
     ),
     candidates as (

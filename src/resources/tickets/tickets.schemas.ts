@@ -90,7 +90,7 @@ export const ListTicketsQuerySchema = z.object({
     .openapi({
       description:
         'Full-text search over subject, description and PUBLIC messages (staff: also INTERNAL notes), words ' +
-        'stemmed (English), ranked (see `sort`); at most 8 terms count, and at most 100 tickets match (the most ' +
+        'stemmed (English), ranked (see `sort`); the first 8 terms typed count, and at most 100 tickets match (the most ' +
         'recently active of its terms). A ticket number (`TICKET-1042`, any ' +
         'case) looks that ticket up instead.',
       example: 'printer refund',
