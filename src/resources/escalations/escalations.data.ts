@@ -52,8 +52,9 @@ export interface OpenEscalationInput {
   id?: string
   /**
    * Refuse a RESOLVED or CLOSED ticket (POST /v1/escalations): the insert then fails NOT NULL on ticket_id, which
-   * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked (FOR SHARE) for the check, so a
-   * concurrent resolve waits for the escalation and never slips in between.
+   * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked for the check, so a concurrent resolve
+   * waits for the escalation and never slips in between; FOR NO KEY UPDATE, the lock the priority raise takes anyway:
+   * two escalations of one ticket at once then queue, where FOR SHARE upgraded by both would deadlock.
    */
   requireOpenTicket?: boolean
 }
@@ -62,7 +63,7 @@ export interface OpenEscalationInput {
 function openTicketId(db: TenantDb, ticketId: string): SQL {
   const t = alias(tickets, 'escalated_ticket')
   return sql`case when (select ${t.status} from ${tickets} as ${t}
-      where ${t.organizationId} = ${db.organizationId} and ${t.id} = ${ticketId} for share)
+      where ${t.organizationId} = ${db.organizationId} and ${t.id} = ${ticketId} for no key update)
     in ('RESOLVED', 'CLOSED') then null else ${ticketId}::uuid end`
 }
 
