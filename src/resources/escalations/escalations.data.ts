@@ -481,7 +481,8 @@ function namedPick(db: TenantDb, escalationId: string, representativeId: string)
 
 /**
  * `assign` in one round trip, capacity exact under concurrency:
- * - explicit: lock the named representative (FOR UPDATE), then one statement checks it (active user, not OFFLINE,
+ * - explicit: lock the named representative (FOR NO KEY UPDATE: assigners exclude one another, and a foreign key's
+ *   FOR KEY SHARE on it, e.g. a ticket being assigned to them, does not wait: migration 0042), then one statement checks it (active user, not OFFLINE,
  *   below capacity — a fresh snapshot under Read Committed, after the lock) and assigns;
  * - `auto`: one statement picks and locks one representative (`autoPick`) and assigns.
  * A refusal is explained from the same batch: the escalation's state, then the target's (REPRESENTATIVE_INACTIVE,
@@ -497,7 +498,7 @@ export async function assignEscalation(
   const pick = auto ? autoPick(db, escalationId) : namedPick(db, escalationId, representativeId)
   const lockNamed = db
     .selectFields(representatives, { id: representatives.id }, eq(representatives.id, representativeId))
-    .for('update')
+    .for('no key update')
   const target = db.selectFields(
     representatives,
     {
