@@ -2,6 +2,7 @@ import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
 import { foundOr404, getById, listTable, updateVersioned, writtenNow } from '../../db/crud'
 import {
   organizations,
+  representatives,
   type Ticket,
   type TicketPriority,
   type TicketStatus,
@@ -247,6 +248,17 @@ export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, wh
   )
 }
 
+function assigneeUserLock(db: TenantDb, representativeId: string): Statement {
+  return db
+    .selectFields(
+      users,
+      { id: users.id },
+      sql`${users.id} = (select ${representatives.userId} from ${representatives}
+        where ${representatives.organizationId} = ${db.organizationId} and ${representatives.id} = ${representativeId})`,
+    )
+    .for('share')
+}
+
 /** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
 export async function assignTicket(
   db: TenantDb,
@@ -265,6 +277,9 @@ export async function assignTicket(
         versions,
         conditions: [ne(tickets.status, 'CLOSED')],
         explain: (current) => stateRefusal(current, undefined),
+        // The assignee's user before the ticket (the trigger of 0017 reads it FOR SHARE): a deactivation takes that
+        // user, then the person's escalations and tickets, and an escalation's raise its escalation, then its ticket.
+        ...(representativeId ? { first: assigneeUserLock(db, representativeId) } : {}),
       },
     )
   } catch (error) {
