@@ -92,8 +92,11 @@ export interface ConditionalWrite<Row> {
   what: string
   /** The versions If-Match named (undefined: any). */
   versions: number[] | undefined
-  /** Why a write that matched no row was refused although the row exists at a named version (a 409). */
-  explain?: ((current: Row) => ApiError | undefined) | undefined
+  /**
+   * Why a write that matched no row was refused although the row exists at a named version (a 409); `effects` are
+   * the results of the write's effects (updateWhere), read in the same batch.
+   */
+  explain?: ((current: Row, effects: unknown[][]) => ApiError | undefined) | undefined
 }
 
 /**
@@ -104,11 +107,12 @@ export interface ConditionalWrite<Row> {
 export function refusalOf<Row extends { version: number }>(
   current: Row | undefined,
   write: ConditionalWrite<Row>,
+  effects: unknown[][] = [],
 ): ApiError {
   if (!current) return errors.notFound(`No such ${write.what}.`)
   if (isStale(current, write.versions)) return errors.preconditionFailed(undefined, etagOf(current))
   return (
-    write.explain?.(current) ??
+    write.explain?.(current, effects) ??
     errors.conflict('CONCURRENT_UPDATE', `The ${write.what} changed concurrently; read it again and retry.`)
   )
 }
@@ -156,7 +160,8 @@ export async function updateWhere<T extends TenantTable, Row extends { version: 
     Row[],
     View[] | undefined,
   ]
-  if (!updated) throw refusalOf(current, write)
+  if (!updated)
+    throw refusalOf(current, write, results.slice(statements.length - (write.effects?.length ?? 0)))
   return (write.view && viewRows ? viewRows[0] : updated) as View
 }
 

@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { cronRange } from '../../src/cron/metrics'
 import { fanOutMetrics, type MetricsMessage } from '../../src/cron/metrics-fan-out'
 import worker from '../../src/index'
@@ -41,6 +41,38 @@ describe('metrics fan-out', () => {
     console.log(
       `fan-out of 10⁴ organizations: ${calls} sendBatch calls, ${elapsedMs.toFixed(0)} ms in the cron`,
     )
+  })
+
+  it('a failing sendBatch is tried again, then skipped: the other organizations are still sent, and the run fails at the end', async () => {
+    const organizations = Array.from({ length: 300 }, () => crypto.randomUUID())
+    const sent: MetricsMessage[] = []
+    let calls = 0
+    const queue = {
+      sendBatch: async (batch: Array<{ body: MetricsMessage }>) => {
+        calls += 1
+        // The first batch fails twice (then it is given up); the second fails once (then it is sent).
+        if (calls <= 2 || calls === 4) throw new Error('queue unavailable')
+        sent.push(...batch.map((message) => message.body))
+      },
+    }
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
+      errors.push(String(line))
+    })
+    try {
+      await expect(
+        fanOutMetrics(
+          { ...env, WEBHOOK_QUEUE: queue } as unknown as typeof env,
+          Date.UTC(2026, 10, 18, 0, 5),
+          async () => organizations,
+        ),
+      ).rejects.toThrow(/100 of 300 organizations/)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(calls).toBe(5)
+    expect(new Set(sent.map((message) => message.organizationId))).toEqual(new Set(organizations.slice(100)))
+    expect(errors.map((line) => JSON.parse(line).message)).toEqual(['metrics messages not sent'])
   })
 
   it('the queue consumer computes one organization per message, as Workers invoke it', async () => {

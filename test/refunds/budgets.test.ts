@@ -1,5 +1,8 @@
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { budgets } from '../../src/db/schema'
 import { api, json } from '../support/api'
+import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
 import { createBudget, requestRefund, thisMonth } from './support'
 
@@ -116,5 +119,32 @@ describe('budgets', () => {
     })
     expect(missing.status).toBe(404)
     expect(thisMonth().periodStart).toMatch(/^\d{4}-\d{2}-01$/)
+  })
+
+  it('a zero amount is a validation error on `amount` (create and PATCH), and writes nothing', async () => {
+    const t = await createTenant()
+    const budget = await createBudget(t, '10.00')
+    const create = await api('/v1/budgets', {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+      body: { name: 'Nothing', amount: '0.00', ...thisMonth() },
+    })
+    expect(create.status).toBe(422)
+    expect(await json(create)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'amount', message: 'Must be positive.' }],
+    })
+    const patch = await api(`/v1/budgets/${budget.id}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { amount: '0' },
+    })
+    expect(patch.status).toBe(422)
+    expect(await json(patch)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'amount', message: 'Must be positive.' }],
+    })
+    const rows = await ownerDb.select().from(budgets).where(eq(budgets.organizationId, t.organizationId))
+    expect(rows.map((row) => [row.name, row.amount, row.version])).toEqual([[expect.any(String), '10.00', 1]])
   })
 })

@@ -14,6 +14,9 @@ import {
   timestampFields,
 } from '../../lib/schemas'
 
+/** A budget's amount: money above zero (the CHECK budgets_amount_positive), refused on the field, not as a constraint. */
+const budgetAmount = moneyInput.refine((amount) => amount !== '0.00', 'Must be positive.')
+
 /** Ascending percentages 1–100, no duplicates. */
 const alertThresholds = z
   .array(z.number().int().min(1).max(100))
@@ -59,7 +62,7 @@ export const CreateBudgetSchema = z
     name: displayName,
     type: z.enum(budgetTypeValues).default('REFUNDS'),
     period: z.enum(budgetPeriodValues).default('MONTHLY'),
-    amount: moneyInput,
+    amount: budgetAmount,
     currency: currencyCode.default('USD'),
     periodStart: calendarDate,
     periodEnd: calendarDate,
@@ -75,7 +78,7 @@ export const CreateBudgetSchema = z
 export const UpdateBudgetSchema = z
   .strictObject({
     name: displayName.optional(),
-    amount: moneyInput.optional().openapi({ description: 'Never below `spent` (422).' }),
+    amount: budgetAmount.optional().openapi({ description: 'Never below `spent` (422).' }),
     alertThresholds: alertThresholds.optional(),
     isActive: z.boolean().optional(),
   })

@@ -52,8 +52,9 @@ export interface OpenEscalationInput {
   id?: string
   /**
    * Refuse a RESOLVED or CLOSED ticket (POST /v1/escalations): the insert then fails NOT NULL on ticket_id, which
-   * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked (FOR SHARE) for the check, so a
-   * concurrent resolve waits for the escalation and never slips in between.
+   * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked for the check, so a concurrent resolve
+   * waits for the escalation and never slips in between; FOR NO KEY UPDATE, the lock the priority raise takes anyway:
+   * two escalations of one ticket at once then queue, where FOR SHARE upgraded by both would deadlock.
    */
   requireOpenTicket?: boolean
 }
@@ -62,7 +63,7 @@ export interface OpenEscalationInput {
 function openTicketId(db: TenantDb, ticketId: string): SQL {
   const t = alias(tickets, 'escalated_ticket')
   return sql`case when (select ${t.status} from ${tickets} as ${t}
-      where ${t.organizationId} = ${db.organizationId} and ${t.id} = ${ticketId} for share)
+      where ${t.organizationId} = ${db.organizationId} and ${t.id} = ${ticketId} for no key update)
     in ('RESOLVED', 'CLOSED') then null else ${ticketId}::uuid end`
 }
 
@@ -480,7 +481,8 @@ function namedPick(db: TenantDb, escalationId: string, representativeId: string)
 
 /**
  * `assign` in one round trip, capacity exact under concurrency:
- * - explicit: lock the named representative (FOR UPDATE), then one statement checks it (active user, not OFFLINE,
+ * - explicit: lock the named representative (FOR NO KEY UPDATE: assigners exclude one another, and a foreign key's
+ *   FOR KEY SHARE on it, e.g. a ticket being assigned to them, does not wait: migration 0042), then one statement checks it (active user, not OFFLINE,
  *   below capacity — a fresh snapshot under Read Committed, after the lock) and assigns;
  * - `auto`: one statement picks and locks one representative (`autoPick`) and assigns.
  * A refusal is explained from the same batch: the escalation's state, then the target's (REPRESENTATIVE_INACTIVE,
@@ -496,7 +498,7 @@ export async function assignEscalation(
   const pick = auto ? autoPick(db, escalationId) : namedPick(db, escalationId, representativeId)
   const lockNamed = db
     .selectFields(representatives, { id: representatives.id }, eq(representatives.id, representativeId))
-    .for('update')
+    .for('no key update')
   const target = db.selectFields(
     representatives,
     {

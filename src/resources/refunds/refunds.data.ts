@@ -215,7 +215,7 @@ async function writeDecidedRefund(
               : 'a rule escalated it'
           }.`,
           agentConfigurationId: agentId ?? null,
-          // A ticket the caller named must still be open (locked FOR SHARE, so a concurrent resolve waits): a
+          // A ticket the caller named must still be open (locked, so a concurrent resolve waits): a
           // RESOLVED or CLOSED one fails the whole batch, reported as 409 TICKET_NOT_OPEN (createRefund).
           requireOpenTicket: !opensTicket,
         })

@@ -1,7 +1,9 @@
 import { eq, gte, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm'
 import { foundOr404, getById, listTable, updateVersioned, writtenNow } from '../../db/crud'
 import {
+  escalations,
   organizations,
+  representatives,
   type Ticket,
   type TicketPriority,
   type TicketStatus,
@@ -191,22 +193,76 @@ export function updateTicket(
   changes: UpdateTicketInput,
   options: { versions: number[] | undefined; responder: Responder | null },
 ): Promise<Ticket> {
-  const { status, ...fields } = changes
+  const { status, priority, ...fields } = changes
+  const closing = status === 'CLOSED' ? closingEffects(db, ticketId) : undefined
+  const floor = priority ? [escalationFloorStatement(db, ticketId)] : []
   return updateVersioned<typeof tickets, Ticket>(
     db,
     tickets,
     ticketId,
-    { ...fields, ...(status ? { status } : {}), ...statusTimestamps(status, options.responder) },
+    {
+      ...fields,
+      ...(priority ? { priority } : {}),
+      ...(status ? { status } : {}),
+      ...statusTimestamps(status, options.responder),
+    },
     {
       what: 'ticket',
       versions: options.versions,
       conditions: [
         ne(tickets.status, 'CLOSED'),
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
+        priority ? noEscalationAbove(db, ticketId, priority) : undefined,
       ],
-      explain: (current) => stateRefusal(current, status),
-      ...(status === 'CLOSED' ? closingEffects(db, ticketId) : {}),
+      explain: (current, [floorRows]) =>
+        stateRefusal(current, status) ?? (priority ? floorRefusal(priority, floorRows) : undefined),
+      first: closing?.first ?? (priority ? lockTicketStatement(db, ticketId) : undefined),
+      effects: [...(closing?.effects ?? []), ...floor],
     },
+  )
+}
+
+/**
+ * Locks the ticket (FOR NO KEY UPDATE, as its UPDATE would) before a PATCH of its priority, so the UPDATE's check of
+ * the escalations reads them after every writer that raised the ticket under its lock (an escalation opened, or its
+ * PATCH). Without it, the UPDATE waiting for such a writer would re-check only the ticket row and judge the
+ * escalations by its older snapshot, lowering the ticket below one it never saw. The close locks the escalations
+ * instead (`closingEffects`), then cancels them.
+ */
+function lockTicketStatement(db: TenantDb, ticketId: string): Statement {
+  return db.selectFields(tickets, { id: tickets.id }, eq(tickets.id, ticketId)).for('no key update')
+}
+
+const openEscalation = inArray(escalations.status, ['PENDING', 'ASSIGNED', 'IN_PROGRESS'])
+
+/**
+ * The ticket stays at least as urgent as each of its open escalations: no open one whose ticket priority
+ * (`ticketPriorityFor`: level 5 − priority_rank, CRITICAL 1 → URGENT 4) is above `priority`.
+ */
+function noEscalationAbove(db: TenantDb, ticketId: string, priority: TicketPriority): SQL {
+  return sql`not exists (select 1 from ${escalations} where ${escalations.organizationId} = ${db.organizationId}
+    and ${escalations.ticketId} = ${ticketId} and ${openEscalation}
+    and ${escalations.priorityRank} < ${5 - priorityLevels[priority]})`
+}
+
+/** The highest open escalation of the ticket (its smallest priority_rank), read to explain a refused lowering. */
+function escalationFloorStatement(db: TenantDb, ticketId: string): Statement {
+  return db.selectFields(
+    escalations,
+    { rank: sql<number | null>`min(${escalations.priorityRank})` },
+    eq(escalations.ticketId, ticketId),
+    openEscalation,
+  )
+}
+
+function floorRefusal(to: TicketPriority, rows: unknown[] | undefined) {
+  const rank = Number((rows as Array<{ rank: number | null }> | undefined)?.[0]?.rank)
+  const floor = (['URGENT', 'HIGH', 'MEDIUM', 'LOW'] as const)[rank - 1]
+  if (!floor || priorityLevels[floor] <= priorityLevels[to]) return undefined
+  return errors.conflict(
+    'PRIORITY_BELOW_ESCALATION',
+    `The ticket has an open escalation: its priority may not go below ${floor} (not ${to}). ` +
+      'Lower the escalation’s priority or resolve or cancel it first.',
   )
 }
 
@@ -247,6 +303,17 @@ export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, wh
   )
 }
 
+function assigneeUserLock(db: TenantDb, representativeId: string): Statement {
+  return db
+    .selectFields(
+      users,
+      { id: users.id },
+      sql`${users.id} = (select ${representatives.userId} from ${representatives}
+        where ${representatives.organizationId} = ${db.organizationId} and ${representatives.id} = ${representativeId})`,
+    )
+    .for('share')
+}
+
 /** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
 export async function assignTicket(
   db: TenantDb,
@@ -265,6 +332,9 @@ export async function assignTicket(
         versions,
         conditions: [ne(tickets.status, 'CLOSED')],
         explain: (current) => stateRefusal(current, undefined),
+        // The assignee's user before the ticket (the trigger of 0017 reads it FOR SHARE): a deactivation takes that
+        // user, then the person's escalations and tickets, and an escalation's raise its escalation, then its ticket.
+        ...(representativeId ? { first: assigneeUserLock(db, representativeId) } : {}),
       },
     )
   } catch (error) {

@@ -127,8 +127,8 @@ function emailTaken(error: unknown) {
  * Becoming REPRESENTATIVE creates the representative profile if the user had none.
  * Deactivating (`isActive: false`) also, in the same transaction: takes the user's representative profile OFFLINE,
  * sends its open escalations (ASSIGNED, IN_PROGRESS) back to the queue (PENDING, unassigned) and unassigns its
- * tickets that are not CLOSED (a RESOLVED one may be reopened). The profile is locked first, as assigners lock it
- * before they assign (escalations.data.ts), so an assignment in flight either commits first and is released here,
+ * tickets that are not CLOSED (a RESOLVED one may be reopened). The profile is locked first (FOR NO KEY UPDATE: a
+ * foreign key's FOR KEY SHARE, e.g. a ticket being assigned, need not wait), as assigners lock it before they assign (escalations.data.ts), so an assignment in flight either commits first and is released here,
  * or waits and is refused (REPRESENTATIVE_INACTIVE): nobody inactive keeps work.
  */
 export async function updateUser(
@@ -151,7 +151,7 @@ export async function updateUser(
     ? [
         db
           .selectFields(representatives, { id: representatives.id }, eq(representatives.userId, userId))
-          .for('update'),
+          .for('no key update'),
       ]
     : []
   const results = (await db
