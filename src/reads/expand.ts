@@ -3,8 +3,9 @@ import { foundOr404 } from '../db/crud'
 import type { TenantDb } from '../db/tenant'
 import { ApiError } from '../lib/errors'
 import { etagOf } from '../lib/etag'
+import { filterKey } from '../lib/pagination'
 import { type ReadNode, readNodes } from './graph'
-import { authorizeEdge, listRoot, type PlanBranch, readPlans } from './planner'
+import { authorizeEdge, type PlanBranch, readPlans } from './planner'
 import { type ReadNodeName, readLimits } from './relations'
 
 /*
@@ -116,8 +117,22 @@ async function readListExpanded(
   query: ListQuery,
   expand: string,
 ) {
+  const list = node.list
+  if (!list) throw new Error(`${node.name} has no list`)
   const children = expandBranches(principal, node.name, expand, query.limit)
-  const [result] = await readPlans(db, principal, [listRoot(node, query, principal, children)])
+  const { filters, sort } = list.plan(query, principal)
+  const [result] = await readPlans(db, principal, [
+    {
+      node,
+      kind: 'list',
+      limit: query.limit,
+      cursor: query.cursor,
+      sort,
+      filters,
+      filterKey: filterKey(query),
+      children,
+    },
+  ])
   return { data: result?.items ?? [], nextCursor: result?.nextCursor ?? null }
 }
 
