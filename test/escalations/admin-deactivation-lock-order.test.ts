@@ -11,7 +11,8 @@ import { act, newEscalation, newTicket } from './support'
  * the leaving admin's escalations back; reassigning one of those escalations to another admin holds the escalation
  * and checks that admin's user. Both at once must queue, never abort as a deadlock (409 CONCURRENT_UPDATE).
  */
-const ROUNDS = 10
+const ROUNDS = 40
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const newAdmin = async (tenant: Awaited<ReturnType<typeof createTenant>>, name: string) => {
   const created = await api('/v1/users', {
@@ -29,7 +30,7 @@ const newAdmin = async (tenant: Awaited<ReturnType<typeof createTenant>>, name: 
 }
 
 describe(`deactivating an admin while their escalation is reassigned to another admin (${inject('databaseBackend')})`, () => {
-  it(`${ROUNDS} rounds of both at once: no deadlock; the escalation ends with the other admin`, {
+  it(`${ROUNDS} rounds of both at once, named: no deadlock; the escalation ends with the other admin`, {
     timeout: 180_000,
   }, async () => {
     const tenant = await createTenant()
@@ -48,7 +49,11 @@ describe(`deactivating an admin while their escalation is reassigned to another 
           token: tenant.tokens.ADMIN,
           body: { isActive: false },
         }),
-        act(tenant, escalation.id, 'assign', { body: { representativeId: staying.representativeId } }),
+        // Started a little later each round, so the rounds sweep the window where the deactivation holds the
+        // other admins and the reassignment its escalation.
+        sleep(round % 12).then(() =>
+          act(tenant, escalation.id, 'assign', { body: { representativeId: staying.representativeId } }),
+        ),
       ])
       const label = `round ${round}: ${(
         await Promise.all(
@@ -61,6 +66,45 @@ describe(`deactivating an admin while their escalation is reassigned to another 
         status: 'ASSIGNED',
         assignedRepresentativeId: staying.representativeId,
       })
+    }
+  })
+
+  it(`${ROUNDS} rounds of both at once, auto: no deadlock; the escalation ends queued or with someone active`, {
+    timeout: 180_000,
+  }, async () => {
+    const tenant = await createTenant()
+    await newAdmin(tenant, 'Ada Staying')
+    for (let round = 0; round < ROUNDS; round++) {
+      const leaving = await newAdmin(tenant, 'Abe Leaving')
+      const ticket = await newTicket(tenant, { priority: 'LOW' })
+      const escalation = await newEscalation(tenant, { ticketId: ticket.id, priority: 'LOW' })
+      const assigned = await act(tenant, escalation.id, 'assign', {
+        body: { representativeId: leaving.representativeId },
+      })
+      expect(assigned.status, await assigned.clone().text()).toBe(200)
+      const [deactivated, reassigned] = await Promise.all([
+        api(`/v1/users/${leaving.id}`, {
+          method: 'PATCH',
+          token: tenant.tokens.ADMIN,
+          body: { isActive: false },
+        }),
+        sleep(round % 12).then(() =>
+          act(tenant, escalation.id, 'assign', { body: { representativeId: 'auto' } }),
+        ),
+      ])
+      const label = `round ${round}: ${(
+        await Promise.all(
+          [deactivated, reassigned].map(async (r) => `${r.status} ${(await r.clone().text()).slice(0, 160)}`),
+        )
+      ).join(' / ')}`
+      expect([deactivated.status, reassigned.status], label).toEqual([200, 200])
+      const [row] = await ownerDb.select().from(escalations).where(eq(escalations.id, escalation.id))
+      // Auto may pick the leaving admin before the deactivation commits; the deactivation then queues it again.
+      if (row?.status === 'PENDING') expect(row.assignedRepresentativeId, label).toBeNull()
+      else {
+        expect(row?.status, label).toBe('ASSIGNED')
+        expect(row?.assignedRepresentativeId, label).not.toBe(leaving.representativeId)
+      }
     }
   })
 })

@@ -18,6 +18,7 @@ import type { Statement, TenantDb } from '../../db/tenant'
 import { type ApiError, errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
+import { assigneeUserLock } from '../representatives/representatives.data'
 import {
   actionConditions,
   actionRefusal,
@@ -482,7 +483,8 @@ function namedPick(db: TenantDb, escalationId: string, representativeId: string)
 /**
  * `assign` in one round trip, capacity exact under concurrency:
  * - explicit: lock the named representative (FOR NO KEY UPDATE: assigners exclude one another, and a foreign key's
- *   FOR KEY SHARE on it, e.g. a ticket being assigned to them, does not wait: migration 0042), then one statement checks it (active user, not OFFLINE,
+ *   FOR KEY SHARE on it, e.g. a ticket being assigned to them, does not wait: migration 0042) and its user
+ *   (`assigneeUserLock`), then one statement checks it (active user, not OFFLINE,
  *   below capacity — a fresh snapshot under Read Committed, after the lock) and assigns;
  * - `auto`: one statement picks and locks one representative (`autoPick`) and assigns.
  * A refusal is explained from the same batch: the escalation's state, then the target's (REPRESENTATIVE_INACTIVE,
@@ -515,7 +517,7 @@ export async function assignEscalation(
       escalationId,
       action: 'assign',
       versions,
-      before: auto ? [] : [lockNamed],
+      before: auto ? [] : [lockNamed, assigneeUserLock(db, representativeId)],
       after: auto ? [] : [target],
       explain: ([targetRows]) => (auto ? noneAvailable() : targetRefusal(targetRows?.[0] as TargetState)),
     },

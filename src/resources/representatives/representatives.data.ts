@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm'
 import { alias, type PgColumn } from 'drizzle-orm/pg-core'
 import { foundOr404, listView, updateWhere } from '../../db/crud'
 import { type Representative, representatives, users } from '../../db/schema'
-import type { TenantDb } from '../../db/tenant'
+import type { Statement, TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import type { SortOrder } from '../../lib/pagination'
 import type {
@@ -99,4 +99,21 @@ export function updateRepresentative(
         : undefined,
     },
   )
+}
+
+/**
+ * Locks the user of the representative about to be assigned (a ticket or an escalation) FOR SHARE, before the row
+ * that is assigned: the assignee trigger of 0017 takes that lock anyway, but only once it holds the assigned row, and
+ * a deactivation holds the users it checks (the person, the other active admins) while it waits for the person's
+ * tickets and escalations. Taken first, an assignment and a deactivation queue instead of deadlocking.
+ */
+export function assigneeUserLock(db: TenantDb, representativeId: string): Statement {
+  return db
+    .selectFields(
+      users,
+      { id: users.id },
+      sql`${users.id} = (select ${representatives.userId} from ${representatives}
+        where ${representatives.organizationId} = ${db.organizationId} and ${representatives.id} = ${representativeId})`,
+    )
+    .for('share')
 }

@@ -3,7 +3,6 @@ import { foundOr404, getById, listTable, updateVersioned, writtenNow } from '../
 import {
   escalations,
   organizations,
-  representatives,
   type Ticket,
   type TicketPriority,
   type TicketStatus,
@@ -17,6 +16,7 @@ import {
   cancelTicketEscalationsStatement,
   lockTicketEscalationsStatement,
 } from '../escalations/escalations.data'
+import { assigneeUserLock } from '../representatives/representatives.data'
 import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
 import { allowedSourcesOf, canMove } from './ticket-status'
 import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
@@ -303,17 +303,6 @@ export function unassignTicketsStatement(db: TenantDb, representativeId: SQL, wh
   )
 }
 
-function assigneeUserLock(db: TenantDb, representativeId: string): Statement {
-  return db
-    .selectFields(
-      users,
-      { id: users.id },
-      sql`${users.id} = (select ${representatives.userId} from ${representatives}
-        where ${representatives.organizationId} = ${db.organizationId} and ${representatives.id} = ${representativeId})`,
-    )
-    .for('share')
-}
-
 /** Assigns (or with null unassigns) a representative of the same organization, If-Match honoured; one round trip. */
 export async function assignTicket(
   db: TenantDb,
@@ -332,8 +321,6 @@ export async function assignTicket(
         versions,
         conditions: [ne(tickets.status, 'CLOSED')],
         explain: (current) => stateRefusal(current, undefined),
-        // The assignee's user before the ticket (the trigger of 0017 reads it FOR SHARE): a deactivation takes that
-        // user, then the person's escalations and tickets, and an escalation's raise its escalation, then its ticket.
         ...(representativeId ? { first: assigneeUserLock(db, representativeId) } : {}),
       },
     )
