@@ -3,9 +3,8 @@ import { foundOr404 } from '../db/crud'
 import type { TenantDb } from '../db/tenant'
 import { ApiError } from '../lib/errors'
 import { etagOf } from '../lib/etag'
-import { filterKey } from '../lib/pagination'
 import { type ReadNode, readNodes } from './graph'
-import { authorizeEdge, type PlanBranch, readPlans } from './planner'
+import { authorizeEdge, listRoot, type PlanBranch, readPlans } from './planner'
 import { type ReadNodeName, readLimits } from './relations'
 
 /*
@@ -117,22 +116,8 @@ async function readListExpanded(
   query: ListQuery,
   expand: string,
 ) {
-  const list = node.list
-  if (!list) throw new Error(`${node.name} has no list`)
   const children = expandBranches(principal, node.name, expand, query.limit)
-  const { filters, sort } = list.plan(query, principal)
-  const [result] = await readPlans(db, principal, [
-    {
-      node,
-      kind: 'list',
-      limit: query.limit,
-      cursor: query.cursor,
-      sort,
-      filters,
-      filterKey: filterKey(query),
-      children,
-    },
-  ])
+  const [result] = await readPlans(db, principal, [listRoot(node, query, principal, children)])
   return { data: result?.items ?? [], nextCursor: result?.nextCursor ?? null }
 }
 

@@ -55,6 +55,30 @@ export interface ListRoot {
   children: PlanBranch[]
 }
 
+/**
+ * A list root from its list route's parsed query (`node.list`): the filters, sort and cursor REST reads from it, and
+ * the fingerprint its cursors carry. One place for expand and GraphQL, so a list reads the same on every surface.
+ */
+export function listRoot(
+  node: ReadNode,
+  query: { limit: number; cursor?: string | undefined } & Record<string, unknown>,
+  principal: Principal,
+  children: PlanBranch[],
+): ListRoot {
+  if (!node.list) throw new Error(`${node.name} has no list`)
+  const { filters, sort } = node.list.plan(query, principal)
+  return {
+    node,
+    kind: 'list',
+    limit: query.limit,
+    cursor: query.cursor,
+    sort,
+    filters,
+    filterKey: filterKey(query),
+    children,
+  }
+}
+
 export interface OneRoot {
   node: ReadNode
   kind: 'one'

@@ -27,11 +27,10 @@ import type { TenantDb } from '../../db/tenant'
 import { ApiError } from '../../lib/errors'
 import { log } from '../../lib/log'
 import { fieldErrorsOf } from '../../lib/openapi'
-import { filterKey } from '../../lib/pagination'
 import { toApiError } from '../../middleware/error-handler'
 import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { type ReadNode, readNodes } from '../graph'
-import { nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
+import { listRoot, nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
 import { type ReadEdge, type ReadNodeName, readEdges, readLimits } from '../relations'
 import type { MutationContext } from './mutations'
 import { schemaFor } from './schema'
@@ -266,19 +265,9 @@ function compileList(
   addCost(compiler, query.limit)
   const children = branchesOf(compiler, node.name, wrapped(compiler, fieldNodes), query.limit, key)
   try {
-    const { filters, sort } = list.plan(query, compiler.principal)
     return {
       key,
-      plan: {
-        node,
-        kind: 'list',
-        limit: query.limit,
-        cursor: query.cursor,
-        sort,
-        filters,
-        filterKey: filterKey(query),
-        children,
-      },
+      plan: listRoot(node, query, compiler.principal, children),
       rest: { path: list.path, query: rest },
     }
   } catch (error) {
