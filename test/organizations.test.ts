@@ -88,6 +88,70 @@ describe('PATCH /v1/organization', () => {
     expect(row?.name).toBe('Renamed Corp')
   })
 
+  it('merges settings as a JSON Merge Patch (RFC 7396): given keys set, null deletes, other keys kept', async () => {
+    const tenant = await createTenant()
+    const patch = (settings: unknown) =>
+      api('/v1/organization', { method: 'PATCH', token: tenant.tokens.ADMIN, body: { settings } })
+    const first = {
+      timezone: 'Europe/Berlin',
+      locale: 'de',
+      branding: { logo: 'a.png', color: 'blue' },
+      tags: ['a'],
+    }
+    expect((await patch(first)).status).toBe(200)
+    const merged = await patch({
+      locale: null,
+      branding: { color: 'red', font: null },
+      tags: ['b', 'c'],
+      timezone: { name: 'UTC', offset: null },
+      currency: 'EUR',
+    })
+    expect(merged.status, await merged.clone().text()).toBe(200)
+    // Nested objects merge the same way; arrays and scalars are replaced whole; a null is never stored.
+    const expected = {
+      timezone: { name: 'UTC' },
+      branding: { logo: 'a.png', color: 'red' },
+      tags: ['b', 'c'],
+      currency: 'EUR',
+    }
+    expect((await json<{ settings: unknown }>(merged)).settings).toEqual(expected)
+    const [row] = await ownerDb
+      .select({ settings: organizations.settings })
+      .from(organizations)
+      .where(eq(organizations.id, tenant.organizationId))
+    expect(row?.settings).toEqual(expected)
+    expect((await json<{ settings: unknown }>(await patch({ branding: null }))).settings).toEqual({
+      timezone: { name: 'UTC' },
+      tags: ['b', 'c'],
+      currency: 'EUR',
+    })
+    const document = await json<{
+      components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> }
+    }>(await api('/openapi.json'))
+    expect(document.components.schemas.UpdateOrganization?.properties.settings?.description).toContain(
+      'RFC 7396',
+    )
+  })
+
+  it('refuses settings that merge past the stored limit (422 on settings), keeping the row', async () => {
+    const tenant = await createTenant()
+    const patch = (settings: unknown) =>
+      api('/v1/organization', { method: 'PATCH', token: tenant.tokens.ADMIN, body: { settings } })
+    // Each body is within the 16 KiB of one free-form object; together they are not.
+    const chunk = 'x'.repeat(15_000)
+    for (const key of ['a', 'b']) expect((await patch({ [key]: chunk })).status).toBe(200)
+    const over = await patch({ c: chunk })
+    expect(over.status).toBe(422)
+    expect(await json(over)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'settings' }] })
+    const [row] = await ownerDb
+      .select({ settings: organizations.settings })
+      .from(organizations)
+      .where(eq(organizations.id, tenant.organizationId))
+    expect(Object.keys(row?.settings ?? {}).sort()).toEqual(['a', 'b'])
+    // Deleting keys in the same patch makes room.
+    expect((await patch({ a: null, c: chunk })).status).toBe(200)
+  })
+
   it('never writes server-owned fields and rejects unknown ones', async () => {
     const tenant = await createTenant()
     for (const body of [

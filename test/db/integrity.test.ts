@@ -136,6 +136,7 @@ describe('check constraints on money', () => {
     expect(await sqlStateOf(setBudget({ amount: '9.99' }))).toBe('23514')
     expect(await sqlStateOf(setBudget({ periodEnd: '2026-10-31' }))).toBe('23514')
     expect(await sqlStateOf(setBudget({ currency: 'usd' }))).toBe('23514')
+    expect(await sqlStateOf(setBudget({ period: 'DAILY' }))).toBe('23514')
     expect(await sqlStateOf(setBudget({ spent: '100.00' }))).toBeUndefined()
 
     const refund = (amount: string) => () =>

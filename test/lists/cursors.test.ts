@@ -131,6 +131,7 @@ describe('list cursors', () => {
           name: `B ${crypto.randomUUID().slice(0, 6)}`,
           amount: '100.00',
           currency: 'USD',
+          period: 'YEARLY',
           periodStart: '2026-01-01',
           periodEnd: '2026-12-31',
         },

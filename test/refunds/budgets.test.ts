@@ -79,6 +79,50 @@ describe('budgets', () => {
     expect(backwards.status).toBe(422)
   })
 
+  it('a period is at most one of its kind long (DAILY 1 day … YEARLY 366): longer is 422 on periodEnd', async () => {
+    const t = await createTenant()
+    const create = (period: string, periodStart: string, periodEnd: string) =>
+      api('/v1/budgets', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: { name: `${period} ${periodEnd}`, period, amount: '10.00', periodStart, periodEnd },
+      })
+    const longest: Array<[string, string, string, string]> = [
+      ['DAILY', '2026-11-01', '2026-11-01', '2026-11-02'],
+      ['WEEKLY', '2026-11-02', '2026-11-08', '2026-11-09'],
+      ['MONTHLY', '2027-01-01', '2027-01-31', '2027-02-01'],
+      ['QUARTERLY', '2026-07-01', '2026-09-30', '2026-10-01'],
+      ['YEARLY', '2028-01-01', '2028-12-31', '2029-01-01'],
+    ]
+    for (const [period, start, end, tooLate] of longest) {
+      const tooLong = await create(period, start, tooLate)
+      expect(tooLong.status, `${period} ${start}..${tooLate}`).toBe(422)
+      expect(await json(tooLong)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'periodEnd' }],
+      })
+      expect((await create(period, start, end)).status, `${period} ${start}..${end}`).toBe(201)
+    }
+    const yearLongDaily = await create('DAILY', '2026-01-01', '2026-12-31')
+    expect(yearLongDaily.status).toBe(422)
+    const problem = await json<{ errors: Array<{ path: string; message: string }> }>(yearLongDaily)
+    expect(problem.errors).toEqual([{ path: 'periodEnd', message: expect.stringContaining('DAILY') }])
+    // Shorter is a partial period (a budget started mid-month); next-period then follows the calendar.
+    expect((await create('MONTHLY', '2026-11-15', '2026-11-30')).status).toBe(201)
+    const stored = await ownerDb
+      .select({ id: budgets.id })
+      .from(budgets)
+      .where(eq(budgets.organizationId, t.organizationId))
+    expect(stored).toHaveLength(longest.length + 1)
+    // A budget's period and dates are fixed at creation: a PATCH cannot make them inconsistent.
+    const budget = await createBudget(t, '10.00')
+    for (const body of [{ period: 'DAILY' }, { periodEnd: '2027-12-31' }, { periodStart: '2020-01-01' }]) {
+      const response = await api(`/v1/budgets/${budget.id}`, { method: 'PATCH', token: t.tokens.ADMIN, body })
+      expect(response.status, JSON.stringify(body)).toBe(422)
+      expect(await json(response)).toMatchObject({ code: 'VALIDATION_FAILED' })
+    }
+  })
+
   it('a PATCH onto a name that already starts on that date is 409 BUDGET_PERIOD_EXISTS, as a create is', async () => {
     const t = await createTenant()
     await createBudget(t, '10.00', { name: 'Refunds A' })
