@@ -43,6 +43,8 @@ export const calendarDate = z.iso
 
 const MAX_FREE_FORM_DEPTH = 8
 const MAX_FREE_FORM_BYTES = 16 * 1024
+/** What the documentation says of every free-form object's limits. */
+export const FREE_FORM_LIMITS = `at most ${MAX_FREE_FORM_DEPTH} levels deep and ${MAX_FREE_FORM_BYTES} bytes`
 
 /**
  * A free-form JSON object (settings, context, preferences): at most MAX_FREE_FORM_DEPTH levels and
@@ -60,7 +62,7 @@ export const jsonObject = z
   })
   .openapi({
     type: 'object',
-    description: `Free-form JSON object: at most ${MAX_FREE_FORM_DEPTH} levels deep and ${MAX_FREE_FORM_BYTES} bytes.`,
+    description: `Free-form JSON object: ${FREE_FORM_LIMITS}.`,
   })
 
 /** `createdAt`/`updatedAt` of a response schema derived from a table (drizzle-zod would say Date). */

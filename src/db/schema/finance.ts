@@ -15,6 +15,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { decisionRules } from './automation'
 import {
+  type BudgetPeriod,
   budgetPeriodEnum,
   budgetTypeEnum,
   budgetTypeValues,
@@ -31,6 +32,22 @@ import {
 import { tickets } from './support'
 import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 import type { BudgetAlertThresholds, JsonObject } from './types'
+
+/**
+ * The longest period of each kind, in days (period_start … period_end inclusive): a budget spans at most one period
+ * of its kind, so a DAILY budget is one day; a shorter one is a partial period (a budget started mid-month).
+ * next-period's periods (app_budget_next_end, migration 0037) are never longer: an anchored MONTHLY is 28–31 days.
+ */
+export const budgetPeriodMaxDays: Record<BudgetPeriod, number> = {
+  DAILY: 1,
+  WEEKLY: 7,
+  MONTHLY: 31,
+  QUARTERLY: 92,
+  YEARLY: 366,
+}
+const periodMaxDaysSql = Object.entries(budgetPeriodMaxDays)
+  .map(([period, days]) => `when '${period}' then ${days}`)
+  .join(' ')
 
 /**
  * Spending budgets. `spent` is only ever raised by a guarded UPDATE (`spent + x <= amount`) in the same
@@ -95,6 +112,10 @@ export const budgets = pgTable(
     check('budgets_spent_within_amount', sql`spent <= amount`),
     check('budgets_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
     check('budgets_period_order', sql`period_end >= period_start`),
+    check(
+      'budgets_period_length',
+      sql.raw(`period_end - period_start < case period ${periodMaxDaysSql} end`),
+    ),
     check('budgets_alert_thresholds_is_array', sql`jsonb_typeof(alert_thresholds) = 'array'`),
     tenantIsolationPolicy(),
   ],

@@ -2,7 +2,9 @@ import { eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { foundOr404, getById, keysetPage, listTable, updateVersioned } from '../../db/crud'
 import {
   type Budget,
+  type BudgetPeriod,
   type BudgetUsageRecord,
+  budgetPeriodMaxDays,
   budgets,
   budgetUsageRecords,
   type Refund,
@@ -51,8 +53,20 @@ export async function createBudget(
     const [rows] = await db.run(db.insert(budgets, { ...input, id }).returning())
     return foundOr404(rows as Budget[], 'budget')
   } catch (error) {
-    throw periodTaken(error) ?? error
+    throw periodTaken(error) ?? periodTooLong(error, input.period) ?? error
   }
+}
+
+/** The CHECK budgets_period_length (budgetPeriodMaxDays), reported on the field. */
+function periodTooLong(error: unknown, period: BudgetPeriod) {
+  if (postgresErrorOf(error)?.constraint !== 'budgets_period_length') return undefined
+  const days = budgetPeriodMaxDays[period]
+  return errors.validation([
+    {
+      path: 'periodEnd',
+      message: `A ${period} budget spans at most ${days} day(s), periodStart and periodEnd included.`,
+    },
+  ])
 }
 
 function periodTaken(error: unknown) {

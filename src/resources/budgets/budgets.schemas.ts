@@ -1,5 +1,11 @@
 import { z } from '@hono/zod-openapi'
-import { budgetPeriodValues, budgets, budgetTypeValues, budgetUsageRecords } from '../../db/schema'
+import {
+  budgetPeriodMaxDays,
+  budgetPeriodValues,
+  budgets,
+  budgetTypeValues,
+  budgetUsageRecords,
+} from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import {
   booleanQuery,
@@ -65,7 +71,11 @@ export const CreateBudgetSchema = z
     amount: budgetAmount,
     currency: currencyCode.default('USD'),
     periodStart: calendarDate,
-    periodEnd: calendarDate,
+    periodEnd: calendarDate.openapi({
+      description: `Inclusive; at most one period long, in days: ${Object.entries(budgetPeriodMaxDays)
+        .map(([period, days]) => `${period} ${days}`)
+        .join(', ')} (else 422).`,
+    }),
     alertThresholds: alertThresholds.default([50, 80, 100]),
     isActive: z.boolean().default(true),
   })
