@@ -250,8 +250,9 @@ export async function createMessage(
 }
 
 /**
- * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger) and so
- * do its attachments (their objects are deleted after the commit: `storageKeys`); the fact, who and when stay. A
+ * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger), so do
+ * its metadata's sources (the message's stored events lose both, by trigger: app_scrub_redacted_message) and its
+ * attachments (their objects are deleted after the commit: `storageKeys`); the fact, who and when stay. A
  * REPRESENTATIVE redacts its own messages, an ADMIN any (`ownMessagesOnly`). One round trip; a refusal is explained
  * from the row as it is after the UPDATE (crud.ts refusalOf).
  */
@@ -267,7 +268,13 @@ export async function redactMessage(
     db
       .update(
         messages,
-        { body: null, redactedAt: sql`now()`, redactedByUserId: options.redactorId },
+        {
+          body: null,
+          // Sources can quote or link what was said; the model and confidence are about who said it, and stay.
+          metadata: sql`${messages.metadata} - 'sources'`,
+          redactedAt: sql`now()`,
+          redactedByUserId: options.redactorId,
+        },
         which,
         versionMatches(messages.version, options.versions),
         own,
