@@ -121,10 +121,10 @@ describe('PATCH /v1/organization', () => {
     const tenant = await createTenant()
     const patch = (settings: Record<string, unknown>) =>
       api('/v1/organization', { method: 'PATCH', token: tenant.tokens.ADMIN, body: { settings } })
-    // {"a":"…","b":"…"} is 17 bytes of JSON besides the two strings: exactly 16384 bytes is the limit.
+    // {"a":"…","b":"…"} is 15 bytes of JSON besides the two strings: exactly 16384 bytes is the limit.
     const first = 'x'.repeat(10_000)
     expect((await patch({ a: first })).status).toBe(200)
-    const tooLarge = await patch({ b: 'y'.repeat(16384 - 17 - first.length + 1) })
+    const tooLarge = await patch({ b: 'y'.repeat(16384 - 15 - first.length + 1) })
     expect(tooLarge.status).toBe(422)
     expect(await json(tooLarge)).toMatchObject({
       code: 'VALIDATION_FAILED',
@@ -135,7 +135,7 @@ describe('PATCH /v1/organization', () => {
       .from(organizations)
       .where(eq(organizations.id, tenant.organizationId))
     expect(unchanged).toMatchObject({ settings: { a: first }, version: 2 })
-    const fits = await patch({ b: 'y'.repeat(16384 - 17 - first.length) })
+    const fits = await patch({ b: 'y'.repeat(16384 - 15 - first.length) })
     expect(fits.status).toBe(200)
     expect(JSON.stringify((await json(fits)).settings)).toHaveLength(16384)
   })
