@@ -88,58 +88,6 @@ describe('PATCH /v1/organization', () => {
     expect(row?.name).toBe('Renamed Corp')
   })
 
-  it('merges settings: given keys replace their values whole, absent keys stay, null removes a key', async () => {
-    const tenant = await createTenant()
-    const patch = async (settings: Record<string, unknown>) => {
-      const response = await api('/v1/organization', {
-        method: 'PATCH',
-        token: tenant.tokens.ADMIN,
-        body: { settings },
-      })
-      expect(response.status).toBe(200)
-      return (await json<{ settings: unknown }>(response)).settings
-    }
-    expect(await patch({ timezone: 'Europe/Berlin', hours: { open: 9, close: 17 } })).toEqual({
-      timezone: 'Europe/Berlin',
-      hours: { open: 9, close: 17 },
-    })
-    expect(await patch({ hours: { open: 8 }, locale: 'de' })).toEqual({
-      timezone: 'Europe/Berlin',
-      hours: { open: 8 },
-      locale: 'de',
-    })
-    expect(await patch({ timezone: null, absent: null })).toEqual({ hours: { open: 8 }, locale: 'de' })
-    const [row] = await ownerDb
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, tenant.organizationId))
-    expect(row?.settings).toEqual({ hours: { open: 8 }, locale: 'de' })
-    expect(row?.version).toBe(4)
-  })
-
-  it('refuses a merge whose settings would exceed 16 KiB of JSON with 422, storing nothing', async () => {
-    const tenant = await createTenant()
-    const patch = (settings: Record<string, unknown>) =>
-      api('/v1/organization', { method: 'PATCH', token: tenant.tokens.ADMIN, body: { settings } })
-    // {"a":"…","b":"…"} is 15 bytes of JSON besides the two strings: exactly 16384 bytes is the limit.
-    const first = 'x'.repeat(10_000)
-    expect((await patch({ a: first })).status).toBe(200)
-    const tooLarge = await patch({ b: 'y'.repeat(16384 - 15 - first.length + 1) })
-    expect(tooLarge.status).toBe(422)
-    expect(await json(tooLarge)).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      errors: [{ path: 'settings', message: expect.stringContaining('16384 bytes') }],
-    })
-    const [unchanged] = await ownerDb
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, tenant.organizationId))
-    expect(unchanged).toMatchObject({ settings: { a: first }, version: 2 })
-    const fits = await patch({ b: 'y'.repeat(16384 - 15 - first.length) })
-    expect(fits.status).toBe(200)
-    expect(JSON.stringify((await json(fits)).settings)).toHaveLength(16384)
-  })
-
   it('never writes server-owned fields and rejects unknown ones', async () => {
     const tenant = await createTenant()
     for (const body of [

@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi'
-import { type SQL, sql } from 'drizzle-orm'
 import { createSchemaFactory } from 'drizzle-zod'
 import { EARLIEST_DATE, findJsonProblem, LATEST_DATE, parseTimestamp } from './input'
 
@@ -44,7 +43,6 @@ export const calendarDate = z.iso
 
 const MAX_FREE_FORM_DEPTH = 8
 const MAX_FREE_FORM_BYTES = 16 * 1024
-const tooLargeMessage = `At most ${MAX_FREE_FORM_BYTES} bytes of JSON.`
 
 /**
  * A free-form JSON object (settings, context, preferences): at most MAX_FREE_FORM_DEPTH levels and
@@ -57,24 +55,13 @@ export const jsonObject = z
     if (problem) {
       ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path.split('.') })
     } else if (new TextEncoder().encode(JSON.stringify(value)).length > MAX_FREE_FORM_BYTES) {
-      ctx.addIssue({ code: 'custom', message: tooLargeMessage })
+      ctx.addIssue({ code: 'custom', message: `At most ${MAX_FREE_FORM_BYTES} bytes of JSON.` })
     }
   })
   .openapi({
     type: 'object',
     description: `Free-form JSON object: at most ${MAX_FREE_FORM_DEPTH} levels deep and ${MAX_FREE_FORM_BYTES} bytes.`,
   })
-
-/**
- * jsonObject's byte limit on a jsonb the database computes (a merge): the same measure as JSON.stringify's, i.e.
- * jsonb's text less the space it prints after each `:` and `,`. `tooLarge` says why a write refused by it was.
- */
-export const freeFormFits = (value: SQL) =>
-  sql`octet_length((${value})::text) - (select coalesce(sum(case jsonb_typeof(item)
-    when 'object' then greatest(2 * (select count(*) from jsonb_object_keys(item)) - 1, 0)
-    when 'array' then greatest(jsonb_array_length(item) - 1, 0) end), 0)
-    from jsonb_path_query(${value}, 'strict $.**') item) <= ${sql.raw(String(MAX_FREE_FORM_BYTES))}`
-freeFormFits.tooLarge = tooLargeMessage
 
 /** `createdAt`/`updatedAt` of a response schema derived from a table (drizzle-zod would say Date). */
 export const timestampFields = { createdAt: isoTimestamp, updatedAt: isoTimestamp }

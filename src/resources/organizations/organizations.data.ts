@@ -1,22 +1,10 @@
 import type { z } from '@hono/zod-openapi'
-import { eq, type SQL, sql } from 'drizzle-orm'
-import { organizations, users } from '../../db/schema'
+import { eq } from 'drizzle-orm'
+import { users } from '../../db/schema'
 import { type IdempotencyClaim, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { idempotentReplayOf } from '../../middleware/idempotency'
 import type { ProvisionOrganizationSchema } from './organizations.schemas'
-
-/**
- * The settings a PATCH leaves: JSON Merge Patch (RFC 7396) on the top level. A given key's value replaces that
- * key's whole (nested objects are not merged), null removes the key, absent keys stay. The UPDATE computes it
- * from the row it locks, so simultaneous PATCHes of different keys all land.
- */
-export function mergedSettings(patch: Record<string, unknown>): SQL {
-  const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null))
-  const removed = Object.keys(patch).filter((key) => patch[key] === null)
-  return sql`(${organizations.settings} || ${JSON.stringify(given)}::jsonb)
-    - array(select jsonb_array_elements_text(${JSON.stringify(removed)}::jsonb))`
-}
 
 /** The namespace of organization ids derived from Idempotency-Keys (UUID v5). Fixed forever: ids depend on it. */
 const KEYED_ORGANIZATION_NAMESPACE = 'f69257c7-6d97-4258-b0d9-2f4b4de4fbd6'

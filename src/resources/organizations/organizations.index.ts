@@ -3,9 +3,8 @@ import { organizations } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions, versionMatches } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
-import { freeFormFits } from '../../lib/schemas'
 import { authorized } from '../../middleware/authorize'
-import { mergedSettings, provision } from './organizations.data'
+import { provision } from './organizations.data'
 import { getOrganization, provisionOrganization, updateOrganization } from './organizations.routes'
 import { toOrganization } from './organizations.schemas'
 
@@ -18,28 +17,14 @@ export const organizationsRouter = createRouter()
   })
   .openapi(updateOrganization, async (c) => {
     const { db } = authorized(c)
-    const { settings, ...changes } = c.req.valid('json')
+    const changes = c.req.valid('json')
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const merged = settings && mergedSettings(settings)
-    // The row as it is after the UPDATE (same batch) explains a refusal: 412 with its current ETag, or 422 when
-    // the row is at a named version, so the merged settings were too large (never stored).
+    // The row as it is after the UPDATE (same batch) explains a refusal: 412 with its current ETag.
     const [[row], [current]] = await db.run(
-      db
-        .updateOrganization(
-          merged ? { ...changes, settings: merged } : changes,
-          versionMatches(organizations.version, versions),
-          merged && freeFormFits(merged),
-        )
-        .returning(),
+      db.updateOrganization(changes, versionMatches(organizations.version, versions)).returning(),
       db.selectOrganization(),
     )
-    const tooLarge = () =>
-      merged &&
-      errors.validation(
-        [{ path: 'settings', message: freeFormFits.tooLarge }],
-        'The merged settings are too large.',
-      )
-    if (!row) throw refusalOf(current, { what: 'organization', versions, explain: tooLarge })
+    if (!row) throw refusalOf(current, { what: 'organization', versions })
     return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })
   .openapi(provisionOrganization, async (c) => {

@@ -22,13 +22,7 @@ const slug = z
 export const UpdateOrganizationSchema = z
   .strictObject({
     name: name.optional(),
-    settings: jsonObject.optional().openapi({
-      description:
-        'Merged into the stored settings (JSON Merge Patch, RFC 7396, on the top level): a given key replaces that ' +
-        'key’s value whole (nested objects are not merged), `null` removes the key, absent keys are kept. ' +
-        'Simultaneous PATCHes of different keys all land. The merged settings must stay within 16384 bytes of ' +
-        'JSON (else 422, nothing stored).',
-    }),
+    settings: jsonObject.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateOrganization')
