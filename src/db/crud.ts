@@ -32,7 +32,7 @@ export function keysetPage<S extends string>(query: ListQuery<S>, sorts: Record<
     orderBy: orderByOf(order),
     limit: query.limit + 1,
     page: <Row extends Record<string, unknown>>(rows: Row[]) =>
-      toPage(rows, query.limit, query.sort, order, filters),
+      toPage(rows, query.limit, query.sort, order, filters, query.cursor),
   }
 }
 

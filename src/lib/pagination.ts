@@ -19,6 +19,12 @@ export interface SortOrder {
    * serves both the cursor condition and the order (the default collation's `<` is not leakproof and could not).
    */
   byteOrder?: boolean
+  /**
+   * A feed read in the order its rows arrive, which a client follows: its last page too hands out the cursor after
+   * its last row (an empty page the cursor it was read after), to poll with for newer rows. Only for a list where
+   * no row can appear behind a position already handed out (the events' settled horizon).
+   */
+  followed?: boolean
 }
 
 export const MAX_PAGE_SIZE = 100
@@ -246,17 +252,22 @@ export function orderByOf(order: SortOrder): SQL[] {
   return order.columns.map((column) => (order.direction === 'asc' ? sql`${column} asc` : sql`${column} desc`))
 }
 
-/** Cuts the `limit + 1` rows fetched into a page and the cursor of the next one. */
+/**
+ * Cuts the `limit + 1` rows fetched into a page and the cursor of the next one: null at the end, but for a followed
+ * feed, whose cursor stays where the reader is (`cursor`, the one this page was read after).
+ */
 export function toPage<Row extends Record<string, unknown>>(
   rows: Row[],
   limit: number,
   sortName: string,
   order: SortOrder,
   filters = '',
+  cursor?: string,
 ): { data: Row[]; nextCursor: string | null } {
-  if (rows.length <= limit) return { data: rows, nextCursor: null }
   const data = rows.slice(0, limit)
-  return { data, nextCursor: cursorOf(data[data.length - 1] as Row, sortName, order, filters) }
+  const last = data[data.length - 1]
+  if (rows.length <= limit && !order.followed) return { data, nextCursor: null }
+  return { data, nextCursor: last ? cursorOf(last, sortName, order, filters) : (cursor ?? null) }
 }
 
 /** The cursor of a row's position in the sort (a list that pages both ways hands out its first row's too). */

@@ -92,6 +92,8 @@ export interface ReadNode {
 export interface ReadContinuation {
   path: (parentId: string) => string
   params: (parentId: string) => Record<string, string>
+  /** The list's path ids for this parent: its cursors are bound to them too (`filterKey`), not in the URL's query. */
+  pathIds?: (parentId: string) => Record<string, string>
   sortName: string
   order: SortOrder
 }
@@ -250,6 +252,7 @@ export const continuations: Record<string, ReadContinuation> = {
   'Ticket.messages': {
     path: (ticketId) => `/v1/tickets/${ticketId}/messages`,
     params: () => ({}),
+    pathIds: (ticketId) => ({ ticketId }),
     sortName: messageData.POSITION,
     order: messageData.forward,
   },

@@ -290,7 +290,11 @@ function shape(
             last.row,
             continuation.sortName,
             continuation.order,
-            filterKey({ ...continuation.params(parentId), ...child.params }),
+            filterKey({
+              ...continuation.pathIds?.(parentId),
+              ...continuation.params(parentId),
+              ...child.params,
+            }),
           )
         : null
     object[child.key] = {

@@ -108,17 +108,26 @@ describe('GET /v1/events', () => {
       'ticket.created',
     ])
 
+    // Oldest first the feed is followed: every page hands out a cursor, and a short page is the end for now.
     const seen: string[] = []
     let cursor: string | null = null
+    let page: EventPage
     do {
-      const page: EventPage = await feed(
-        tenant,
-        `?type=ticket.*&sort=createdAt&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
-      )
+      page = await feed(tenant, `?type=ticket.*&sort=createdAt&limit=1${cursor ? `&cursor=${cursor}` : ''}`)
       seen.push(...page.data.map((e) => e.id))
+      expect(page.nextCursor).toEqual(expect.any(String))
+      cursor = page.nextCursor
+    } while (page.data.length === 1)
+    expect(seen).toEqual(tickets.data.map((e) => e.id))
+    // Newest first ends as every list does: no cursor after the last page.
+    const newest: string[] = []
+    cursor = null
+    do {
+      page = await feed(tenant, `?type=ticket.*&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      newest.push(...page.data.map((e) => e.id))
       cursor = page.nextCursor
     } while (cursor)
-    expect(seen).toEqual(tickets.data.map((e) => e.id))
+    expect(newest).toEqual([...seen].reverse())
 
     const [, , thirdEvent] = tickets.data as [EventBody, EventBody, EventBody]
     const later = await feed(tenant, `?type=ticket.*&sort=createdAt&createdFrom=${thirdEvent.createdAt}`)

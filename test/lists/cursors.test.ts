@@ -150,6 +150,78 @@ describe('list cursors', () => {
     expect(await json(other)).toMatchObject({ code: 'INVALID_CURSOR' })
   })
 
+  it('a ticket’s message cursor is 400 INVALID_CURSOR on another ticket’s messages; a message id still continues its own', async () => {
+    const t = await createTenant()
+    const conversation = async (count: number) => {
+      const ticket = await json<{ id: string }>(
+        await api('/v1/tickets', {
+          method: 'POST',
+          token: t.tokens.ADMIN,
+          body: { customerId: t.customerId, subject: 'Printer', description: 'Broken.' },
+        }),
+      )
+      const ids: string[] = []
+      for (let i = 0; i < count; i++) {
+        const posted = await api(`/v1/tickets/${ticket.id}/messages`, {
+          method: 'POST',
+          token: t.tokens.ADMIN,
+          body: { body: `Reply ${i}` },
+        })
+        expect(posted.status).toBe(201)
+        ids.push((await json<{ id: string }>(posted)).id)
+      }
+      return { id: ticket.id, messages: ids }
+    }
+    const [a, b] = [await conversation(21), await conversation(2)]
+    const messagesOf = async (ticketId: string, query: string) => {
+      const response = await api(`/v1/tickets/${ticketId}/messages?${query}`, { token: t.tokens.ADMIN })
+      return { status: response.status, body: await json<Page & { code?: string }>(response) }
+    }
+    const refusedOnB = async (cursor: string, what: string) => {
+      for (const direction of ['forward', 'backward']) {
+        const other = await messagesOf(b.id, `direction=${direction}&cursor=${encodeURIComponent(cursor)}`)
+        expect(
+          other.status,
+          `${what} ${direction}: a page of ${JSON.stringify(other.body).slice(0, 200)}`,
+        ).toBe(400)
+        expect(other.body, `${what} ${direction}`).toMatchObject({ code: 'INVALID_CURSOR' })
+      }
+    }
+    // REST: its own ticket continues with it, the other ticket refuses it.
+    const first = await messagesOf(a.id, 'limit=1')
+    const cursor = first.body.nextCursor as string
+    expect(
+      (await messagesOf(a.id, `limit=1&cursor=${encodeURIComponent(cursor)}`)).body.data.map((m) => m.id),
+    ).toEqual([a.messages[1]])
+    await refusedOnB(cursor, 'REST nextCursor')
+    // The message-id cursor chat clients poll with: the messages after it on its ticket, refused on another.
+    expect((await messagesOf(a.id, `cursor=${a.messages[19]}`)).body.data.map((m) => m.id)).toEqual([
+      a.messages[20],
+    ])
+    await refusedOnB(a.messages[0] as string, 'message id')
+    // expand=messages: nextUrl continues the same ticket’s list; its cursor is that ticket’s.
+    const expanded = await json<{ messages: { data: unknown[]; nextCursor: string; nextUrl: string } }>(
+      await api(`/v1/tickets/${a.id}?expand=messages`, { token: t.tokens.ADMIN }),
+    )
+    const rest = await api(expanded.messages.nextUrl, { token: t.tokens.ADMIN })
+    expect(rest.status, await rest.clone().text()).toBe(200)
+    expect((await json<Page>(rest)).data.map((m) => m.id)).toEqual([a.messages[20]])
+    await refusedOnB(expanded.messages.nextCursor, 'expand nextCursor')
+    // GraphQL Ticket.messages: endCursor continues the same ticket’s REST list, not another’s.
+    const graphql = await json<{ data: { ticket: { messages: { pageInfo: { endCursor: string } } } } }>(
+      await api('/graphql', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: { query: `{ ticket(id: "${a.id}") { messages(first: 2) { pageInfo { endCursor } } } }` },
+      }),
+    )
+    const { endCursor } = graphql.data.ticket.messages.pageInfo
+    expect(
+      (await messagesOf(a.id, `limit=1&cursor=${encodeURIComponent(endCursor)}`)).body.data.map((m) => m.id),
+    ).toEqual([a.messages[2]])
+    await refusedOnB(endCursor, 'GraphQL endCursor')
+  })
+
   it('expand’s nextUrl and GraphQL’s endCursor still continue through the REST list', async () => {
     const t = await createTenant()
     const ids: string[] = []

@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import migration from '../../drizzle/0045_redacted_message_sources.sql?raw'
 import { messages, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { neonLocalStats, ownerDb } from '../support/db'
+import { neonLocalStats, ownerDb, ownerSql, untilEventFeedSettled } from '../support/db'
 import { createTenant } from '../support/tenants'
 import {
   type MessageBody,
@@ -452,6 +453,81 @@ describe('POST /v1/tickets/{ticketId}/messages/{messageId}/redact', () => {
     const again = await api(`${path}/redact`, { method: 'POST', token: t.tokens.ADMIN })
     expect(again.status).toBe(409)
     expect(await json(again)).toMatchObject({ code: 'ALREADY_REDACTED' })
+  })
+
+  it('an AI message loses its sources with its body (model and confidence stay), in the API and the event feed', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    const sources = [{ title: 'Refund for order 5521', url: 'https://crm.example/orders/5521?card=4111' }]
+    const metadata = { confidence: 0.4, sources, model: 'support-model-1' }
+    const message = await post(t.tokens.AGENT, ticket.id, {
+      body: 'Your refund for order 5521 is due.',
+      metadata,
+    })
+    const path = `/v1/tickets/${ticket.id}/messages/${message.id}`
+    const response = await api(`${path}/redact`, { method: 'POST', token: t.tokens.ADMIN })
+    expect(response.status, await response.clone().text()).toBe(200)
+    // Sources can quote or link what was said; the model and the confidence say who answered and how sure it was.
+    const kept = { confidence: 0.4, model: 'support-model-1' }
+    expect((await json<MessageBody>(response)).metadata).toEqual(kept)
+    expect((await json<MessageBody>(await api(path, { token: t.tokens.ADMIN }))).metadata).toEqual(kept)
+    const list = await json<MessagePage>(
+      await api(`/v1/tickets/${ticket.id}/messages`, { token: t.tokens.ADMIN }),
+    )
+    expect(list.data.map((m) => m.metadata)).toEqual([kept])
+    expect((await messageRows(ticket.id))[0]?.metadata).toEqual(kept)
+    // The feed (and so every webhook payload, built from the stored event when sent): the earlier event's object
+    // and the redaction's previous values no longer hold the sources either.
+    await untilEventFeedSettled()
+    const events = await json<{
+      data: Array<{ type: string; data: { object: MessageBody; previousAttributes: object | null } }>
+    }>(await api(`/v1/events?objectId=${message.id}&sort=createdAt`, { token: t.tokens.ADMIN }))
+    expect(events.data.map((e) => [e.type, e.data.object.metadata])).toEqual([
+      ['message.created', kept],
+      ['message.redacted', kept],
+    ])
+    expect(events.data[1]?.data.previousAttributes).toEqual({ redactedAt: null, redactedById: null })
+    const stored = await ownerSql`select count(*)::int as n from events
+      where object_id = ${message.id} and (object::text like '%crm.example%' or previous::text like '%crm.example%')`
+    expect(stored[0]?.n).toBe(0)
+  })
+
+  it('migration 0045 removes the sources of messages redacted before it, from the row and its events', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    const sources = [{ title: 'Order 5521', url: 'https://crm.example/orders/5521' }]
+    const message = await post(t.tokens.AGENT, ticket.id, {
+      body: 'Refund due.',
+      metadata: { model: 'm', sources },
+    })
+    await api(`/v1/tickets/${ticket.id}/messages/${message.id}/redact`, {
+      method: 'POST',
+      token: t.tokens.ADMIN,
+    })
+    // As a redaction before the migration left it: the sources in the row and in the object of its events.
+    await ownerSql.transaction([
+      ownerSql`alter table messages disable trigger messages_record_event`,
+      ownerSql`update messages set metadata = ${JSON.stringify({ model: 'm', sources })}::jsonb
+        where id = ${message.id}`,
+      ownerSql`alter table messages enable trigger messages_record_event`,
+      ownerSql`update events set object = object || ${JSON.stringify({ metadata: { model: 'm', sources } })}::jsonb
+        where object_id = ${message.id}`,
+    ])
+    const storedEvents = () =>
+      ownerSql`select object -> 'metadata' as metadata, previous from events where object_id = ${message.id}
+        order by created_at, ordinal`
+    const [before] = await messageRows(ticket.id)
+    // Twice: the second run changes nothing (idempotent).
+    const statements = migration.split('--> statement-breakpoint')
+    for (let run = 0; run < 2; run++)
+      await ownerSql.transaction(statements.map((text) => ownerSql.query(text)))
+    const [after] = await messageRows(ticket.id)
+    expect(after).toMatchObject({ metadata: { model: 'm' }, version: (before?.version ?? 0) + 1, body: null })
+    // No event of its own (it would hold the sources as the previous value); the earlier ones follow the row.
+    expect(await storedEvents()).toEqual([
+      { metadata: { model: 'm' }, previous: null },
+      { metadata: { model: 'm' }, previous: { redacted_at: null, redacted_by_user_id: null } },
+    ])
   })
 
   it('a representative redacts only its own messages (403), an admin any, even on a CLOSED ticket', async () => {

@@ -15,7 +15,10 @@ const feed = events as unknown as TenantTable
 
 const sortOrders: Record<EventSort, SortOrder> = {
   '-createdAt': { columns: [events.createdAt, events.ordinal], direction: 'desc' },
-  createdAt: { columns: [events.createdAt, events.ordinal], direction: 'asc' },
+  // Followed: its last page hands out a cursor to poll with, which the settled horizon keeps behind every event yet
+  // to commit (a cursor after an event read here, never after an id seen elsewhere: newest first or a webhook shows
+  // an event before the ones that will commit behind it).
+  createdAt: { columns: [events.createdAt, events.ordinal], direction: 'asc', followed: true },
 }
 
 /** `ticket.*` selects an object type, `ticket.created` one type (and its object type, for the index). */

@@ -21,9 +21,10 @@ const feedDescription = [
     '`idempotencyKey`). This is also the audit history: `?objectId=` gives one object’s.',
   'An ADMIN reads every event; a REPRESENTATIVE or an AGENT the events of the object types its role may read ' +
     'through their own GET routes, in the representation those routes return to it.',
-  'To follow the feed, read it oldest first (`sort=createdAt`) and continue after the last event seen: that order ' +
-    'ends just before the oldest transaction still open, so an event that commits later never lands behind what a ' +
-    'read returned (it appears a moment after its commit). Newest first shows every committed event at once.',
+  'To follow the feed, read it oldest first (`sort=createdAt`) and poll with the last `nextCursor`: oldest first ' +
+    'every page has one, the last too (null only before the first event), and a page shorter than `limit` means ' +
+    'caught up. That order ends just before the oldest transaction still open, so an event that commits later ' +
+    'never lands behind a cursor (it appears a moment after its commit). Newest first shows every committed event.',
   `Types (\`<resource>.<verb>\`): ${eventTypeValues.join(', ')}.`,
   retentionNote,
 ].join('\n\n')

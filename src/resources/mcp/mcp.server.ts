@@ -1,18 +1,15 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js'
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ZodError } from 'zod'
 import type { PrincipalRole } from '../../auth/principal'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
+import { fieldErrorsOf } from '../../lib/openapi'
 import { type ServedOperations, servedOperations } from '../../lib/operations'
 import { callOperation } from './mcp.dispatch'
 import { toolsFor } from './mcp.tools'
@@ -80,39 +77,44 @@ function mcpServer(
       jsonSchemaValidator: noElicitationValidator,
     },
   )
-  server.setRequestHandler(byMethod(ListToolsRequestSchema), (request) => {
-    validParams(ListToolsRequestSchema, request)
-    return { tools: toolsFor(all, role) }
-  })
-  server.setRequestHandler(byMethod(CallToolRequestSchema), (request) => {
-    const { params } = validParams(CallToolRequestSchema, request)
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsFor(all, role) }))
+  server.setRequestHandler(CallToolRequestSchema, ({ params }) => {
     // Every tenant operation is known; one the role may not call is refused by its route (403), as in REST.
     const entry = all.find((candidate) => candidate.tool.name === params.name)
-    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`)
+    if (!entry) throw invalidParams(`Unknown tool: ${params.name}`)
     return callOperation(c, app, entry, params.arguments ?? {})
   })
+  answerMalformedParamsAsInvalid(server)
   return server
 }
 
+type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>
+
 /**
- * A request schema that matches the method only. The SDK parses a request with its handler's schema before the
- * handler runs and answers a failure as -32603 Internal error; params of the wrong shape are the client's mistake,
- * -32602 Invalid params (JSON-RPC 2.0 §5.1), so the handler checks them itself (validParams).
+ * The SDK parses every request with its handler's schema (initialize and ping, its own; tools/list and tools/call,
+ * ours) before the handler runs and lets the ZodError escape, which it answers as -32603 Internal error with the
+ * issues as JSON (typescript-sdk#2284). Params of the wrong shape are the caller's mistake, -32602 Invalid params
+ * (JSON-RPC 2.0 §5.1): one wrapper around each registered handler says so, naming the param. The handlers are the
+ * SDK's private map, there being no public hook; test/mcp/json-rpc-errors.test.ts fails should it change.
  */
-function byMethod<S extends typeof ListToolsRequestSchema | typeof CallToolRequestSchema>(schema: S) {
-  return schema.pick({ method: true }).loose()
+function answerMalformedParamsAsInvalid(server: Server): void {
+  const handlers = (server as unknown as { _requestHandlers: Map<string, RequestHandler> })._requestHandlers
+  for (const [method, handler] of handlers) {
+    handlers.set(method, async (request, extra) => {
+      try {
+        return await handler(request, extra)
+      } catch (error) {
+        if (!Array.isArray((error as ZodError | null)?.issues)) throw error
+        const problems = fieldErrorsOf(error as ZodError).map(({ path, message }) => `${path}: ${message}`)
+        throw invalidParams(problems.join('; '))
+      }
+    })
+  }
 }
 
-function validParams<S extends typeof ListToolsRequestSchema | typeof CallToolRequestSchema>(
-  schema: S,
-  request: unknown,
-): ReturnType<S['parse']> {
-  const parsed = schema.safeParse(request)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-    throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${problems.join('; ')}`)
-  }
-  return parsed.data as ReturnType<S['parse']>
+/** -32602 with the message alone (an McpError would prefix it with "MCP error -32602: "). */
+function invalidParams(problem: string): Error {
+  return Object.assign(new Error(`Invalid params: ${problem}`), { code: ErrorCode.InvalidParams })
 }
 
 const transportRefusals: Record<number, { code: string; title: string }> = {

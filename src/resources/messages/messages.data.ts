@@ -18,6 +18,7 @@ import {
   afterCursor,
   cursorOf,
   decodeCursor,
+  filterKey,
   invalidCursor,
   orderByOf,
   type SortOrder,
@@ -90,6 +91,9 @@ export async function listMessages(
   query: ListMessagesQuery,
 ): Promise<MessagePage> {
   const order = query.direction === 'backward' ? backward : forward
+  // The cursors are bound to the ticket, the path id (as every list's to its path ids; the `Ticket.messages`
+  // continuation binds the same), not to the direction or visibility: they name a position in its conversation.
+  const filters = filterKey({ ticketId })
   // A message id names a position too: a chat client polls with the last message it shows (nextCursor is null at
   // the end). Read in the same statement; a message the caller cannot read is refused below.
   const anchor = query.cursor && z.uuid().safeParse(query.cursor).success ? query.cursor : undefined
@@ -97,7 +101,7 @@ export async function listMessages(
   const position = anchor
     ? sql`(${messages.createdAt}, ${messages.id}) ${sql.raw(order === forward ? '>' : '<')} ${at}`
     : query.cursor
-      ? afterCursor(order, decodeCursor(query.cursor, POSITION, order))
+      ? afterCursor(order, decodeCursor(query.cursor, POSITION, order, filters))
       : undefined
   const onTicket = [
     eq(messages.ticketId, ticketId),
@@ -122,8 +126,8 @@ export async function listMessages(
   const first = page[0]
   const last = page[page.length - 1]
   // "ahead": further in the direction read; "behind": back toward the cursor's side.
-  const ahead = rows.length > query.limit && last ? cursorOf(last, POSITION, order) : null
-  const back = (behind?.length ?? 0) > 0 && first ? cursorOf(first, POSITION, order) : null
+  const ahead = rows.length > query.limit && last ? cursorOf(last, POSITION, order, filters) : null
+  const back = (behind?.length ?? 0) > 0 && first ? cursorOf(first, POSITION, order, filters) : null
   if (order === backward) return { data: page.reverse(), nextCursor: back, previousCursor: ahead }
   return { data: page, nextCursor: ahead, previousCursor: back }
 }
@@ -250,8 +254,9 @@ export async function createMessage(
 }
 
 /**
- * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger) and so
- * do its attachments (their objects are deleted after the commit: `storageKeys`); the fact, who and when stay. A
+ * Redacts a message (If-Match honoured): the body goes (and with it the message's search terms, by trigger), so do
+ * its metadata's sources (the message's stored events lose both, by trigger: app_scrub_redacted_message) and its
+ * attachments (their objects are deleted after the commit: `storageKeys`); the fact, who and when stay. A
  * REPRESENTATIVE redacts its own messages, an ADMIN any (`ownMessagesOnly`). One round trip; a refusal is explained
  * from the row as it is after the UPDATE (crud.ts refusalOf).
  */
@@ -267,7 +272,13 @@ export async function redactMessage(
     db
       .update(
         messages,
-        { body: null, redactedAt: sql`now()`, redactedByUserId: options.redactorId },
+        {
+          body: null,
+          // Sources can quote or link what was said; the model and confidence are about who said it, and stay.
+          metadata: sql`${messages.metadata} - 'sources'`,
+          redactedAt: sql`now()`,
+          redactedByUserId: options.redactorId,
+        },
         which,
         versionMatches(messages.version, options.versions),
         own,

@@ -101,9 +101,10 @@ export const redactMessage = protectedRoute(redactors, {
   method: 'post',
   path: '/v1/tickets/{ticketId}/messages/{messageId}/redact',
   tags: ['Messages'],
-  summary: 'Redact a message: its body (and attachments) go, the fact, who and when stay',
+  summary: 'Redact a message: its body (sources, attachments) go, the fact, who and when stay',
   description:
-    'A REPRESENTATIVE redacts its own messages (403 otherwise), an ADMIN any. A redacted message no longer ' +
+    'A REPRESENTATIVE redacts its own messages (403 otherwise), an ADMIN any. An AI message’s metadata loses its ' +
+    'sources (they can quote or link the body) and keeps its model and confidence. A redacted message no longer ' +
     'matches a search. 409 ALREADY_REDACTED when it is. Allowed on a CLOSED ticket (removing data always is).',
   request: { params: MessageParamsSchema, headers: actionHeadersSchema },
   responses: {

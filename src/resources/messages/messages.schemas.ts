@@ -85,7 +85,8 @@ export const MessageSchema = z
       })
       .nullable()
       .openapi({
-        description: 'An AI agent’s message: its sources and model (and, for staff, its confidence).',
+        description:
+          'An AI agent’s message: its sources (removed by a redaction) and model (and, for staff, its confidence).',
       }),
     attachments: z.array(AttachmentSchema),
     redactedAt: isoTimestamp

@@ -96,7 +96,7 @@ async function replayOf(databaseUrl: string, organizationId: string, adminPath: 
 
 /**
  * PATCH of the tenant's organization: `settings` is a JSON Merge Patch (RFC 7396) applied by the UPDATE to the
- * stored object (migration 0046, app_json_merge_patch), never a value read before it, so simultaneous PATCHes of
+ * stored object (migration 0047, app_json_merge_patch), never a value read before it, so simultaneous PATCHes of
  * different keys all survive. The row as it is after the UPDATE (same batch) explains a refusal: 412 with its ETag.
  */
 export async function update(
