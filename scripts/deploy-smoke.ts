@@ -11,8 +11,9 @@
  *                           environment checks them
  *   SMOKE_READ_PATH         the authenticated read (default /v1/organization: ADMIN, REPRESENTATIVE, AGENT)
  *   SMOKE_TIMEOUT_SECONDS   how long to retry while a fresh deploy propagates (default 60)
- * Checks: GET /ready answers 200 {"status":"ready","database":"ok"}; the read without a token answers 401; the read
- * with the token answers 200 (and /v1/organization names SMOKE_ORGANIZATION_ID). The token is never printed.
+ * Checks: GET /ready answers 200 {"status":"ready","database":"ok"} (its `eventFeed`, exact or delayed, is reported,
+ * not checked: a delayed feed is correct, only later); the read without a token answers 401; the read with the token
+ * answers 200 (and /v1/organization names SMOKE_ORGANIZATION_ID). The token is never printed.
  */
 import { parseArgs } from 'node:util'
 import { signAccessToken } from '../src/auth/jwt'
@@ -117,10 +118,14 @@ function checks(config: Settings, token: string): Check[] {
       name: 'GET /ready',
       run: async () => {
         const answer = await get(`${config.baseUrl}/ready`)
-        const body = answer.body as { status?: string; database?: string } | undefined
+        const body = answer.body as { status?: string; database?: string; eventFeed?: string } | undefined
         if (answer.status !== 200 || body?.status !== 'ready' || body.database !== 'ok')
           throw new SmokeFailure(`expected 200 {"status":"ready","database":"ok"}, got ${brief(answer)}`)
-        return '200 ready, database ok (a role that cannot bypass RLS)'
+        const feed =
+          body.eventFeed === 'delayed'
+            ? 'event feed DELAYED 60 s: GRANT pg_read_all_stats TO the migration owner'
+            : `event feed ${body.eventFeed ?? 'not reported'}`
+        return `200 ready, database ok (a role that cannot bypass RLS), ${feed}`
       },
     },
     {

@@ -164,14 +164,18 @@ export function createDatabase(databaseUrl: string, requestId?: string): Databas
 /**
  * `GET /ready`'s one round trip: the database answers, and tells whether the connected role could bypass
  * row-level security (a superuser or BYPASSRLS role, e.g. the owner's URL deployed by mistake). A role that
- * is not in pg_roles counts as unsafe.
+ * is not in pg_roles counts as unsafe. In the same statement, the oldest-first event feed's mode: exact when the
+ * owner of `feedFunction` (app_settle_event_feed, whose rule this is: migration 0048) has the privileges of
+ * pg_read_all_stats, else delayed (its horizon 60 s back).
  */
 export async function checkDatabase(
   databaseUrl: string,
   requestId?: string,
-): Promise<{ roleCanBypassRls: boolean }> {
-  const result = await createDatabase(databaseUrl, requestId).execute<{ unsafe: boolean }>(
-    sql`select coalesce((select rolsuper or rolbypassrls from pg_catalog.pg_roles where rolname = current_user), true) as unsafe`,
+  feedFunction = 'public.app_settle_event_feed()',
+): Promise<{ roleCanBypassRls: boolean; eventFeed: 'exact' | 'delayed' }> {
+  const result = await createDatabase(databaseUrl, requestId).execute<{ unsafe: boolean; exact: boolean }>(
+    sql`select coalesce((select rolsuper or rolbypassrls from pg_catalog.pg_roles where rolname = current_user), true) as unsafe, coalesce(pg_catalog.pg_has_role((select proowner from pg_catalog.pg_proc where oid = to_regprocedure(${feedFunction})), 'pg_read_all_stats', 'USAGE'), false) as exact`,
   )
-  return { roleCanBypassRls: result.rows[0]?.unsafe !== false }
+  const row = result.rows[0]
+  return { roleCanBypassRls: row?.unsafe !== false, eventFeed: row?.exact === true ? 'exact' : 'delayed' }
 }

@@ -38,7 +38,7 @@ describe('GET /ready and the database role', () => {
     const requestId = `ready-app-${crypto.randomUUID()}`
     const response = await callWith({}, '/ready', { headers: { 'X-Request-Id': requestId } })
     expect(response.status).toBe(200)
-    expect(await json(response)).toEqual({ status: 'ready', database: 'ok' })
+    expect(await json(response)).toEqual({ status: 'ready', database: 'ok', eventFeed: 'exact' })
     expect(await neonLocalStats(requestId)).toBe(1)
   })
 })

@@ -42,7 +42,7 @@ describe('GET /ready', () => {
     const requestId = `ready-${crypto.randomUUID()}`
     const response = await api('/ready', { headers: { 'X-Request-Id': requestId } })
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: 'ready', database: 'ok' })
+    expect(await response.json()).toEqual({ status: 'ready', database: 'ok', eventFeed: 'exact' })
     expect(await neonLocalStats(requestId)).toBe(1)
   })
 })

@@ -56,7 +56,8 @@ function readableBy(role: PrincipalRole): SQL {
  * before the start of the oldest transaction still open (its events, and any later transaction's, come at or after
  * it): nothing can appear behind what a read returned. `app_settle_event_feed()` (migration 0033) reads it from
  * `pg_stat_activity` into a transaction-local setting, in a statement of its own BEFORE the list's (a transaction
- * open at the list's snapshot was open at that read, or began after it), and holds it back no more than 60 s.
+ * open at the list's snapshot was open at that read, or began after it), and holds it back no more than 60 s; an
+ * owner without pg_read_all_stats cannot see other sessions' starts and gets 60 s back (migration 0048, /ready).
  * Newest first (screens) shows every committed event: it has no position to keep.
  */
 function settledHorizon(db: TenantDb): Statement {
