@@ -31,6 +31,12 @@ export type WebhookDeliveryStatus = (typeof webhookDeliveryStatusValues)[number]
 export const webhookDisabledReasonValues = ['MANUAL', 'GONE', 'FAILING'] as const
 export type WebhookDisabledReason = (typeof webhookDisabledReasonValues)[number]
 
+/** A rotated-out secret and when it stops signing. */
+export interface PreviousWebhookSecret {
+  secret: string
+  expiresAt: string
+}
+
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
@@ -43,9 +49,12 @@ export const webhookEndpoints = pgTable(
     disabledReason: text('disabled_reason'),
     /** `whsec_` + base64 of 32 random bytes: the HMAC key of the signatures. Shown once, at creation or rotation. */
     secret: text('secret').notNull(),
-    /** The secret before the last rotation, still signing (a second signature) until previous_secret_expires_at. */
-    previousSecret: text('previous_secret'),
-    previousSecretExpiresAt: at('previous_secret_expires_at'),
+    /**
+     * Secrets rotated out, newest first, each still signing (another signature) until its own expiresAt (ISO 8601):
+     * a rotation ends no other's overlap. At most WEBHOOK_MAX_PREVIOUS_SECRETS; expired ones are dropped by the next
+     * rotation.
+     */
+    previousSecrets: jsonb('previous_secrets').$type<PreviousWebhookSecret[]>().notNull().default([]),
     /** Since when every attempt has failed (null after a success): ~3 days of it disable the endpoint. */
     failingSince: at('failing_since'),
     ...versionAndTimestamps(),
@@ -62,6 +71,10 @@ export const webhookEndpoints = pgTable(
       sql`disabled_reason is null or disabled_reason in ('MANUAL', 'GONE', 'FAILING')`,
     ),
     check('webhook_endpoints_secret_format', sql`secret ~ '^whsec_[A-Za-z0-9+/=]{40,}$'`),
+    check(
+      'webhook_endpoints_previous_secrets_bound',
+      sql`jsonb_typeof(previous_secrets) = 'array' and jsonb_array_length(previous_secrets) <= 4`,
+    ),
     tenantIsolationPolicy(),
   ],
 )
