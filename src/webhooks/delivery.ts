@@ -16,7 +16,7 @@ import type { Bindings } from '../env'
 import { postgresErrorOf } from '../lib/errors'
 import { log } from '../lib/log'
 import { toEvent } from '../resources/events/events.index'
-import { webhookHeaders } from './signature'
+import { stillSigning, webhookHeaders } from './signature'
 import { webhookUrlRefusal } from './url-safety'
 
 /*
@@ -44,8 +44,6 @@ const MAX_DELAY_SECONDS = 12 * 3600
 export const WEBHOOK_DISABLE_AFTER_MS = 3 * 86_400_000
 /** A payload larger than this is sent thin (id, type, object; fetch the event for the rest). */
 export const WEBHOOK_PAYLOAD_LIMIT_BYTES = 64 * 1024
-/** How long a rotated-out secret keeps signing (a second signature). */
-export const WEBHOOK_SECRET_OVERLAP_MS = 86_400_000
 
 /**
  * Seconds before retry number `failures` (1 = after the first failure): exponential, capped, jittered to ½–1× of the
@@ -109,9 +107,10 @@ async function attempt(
   const refusal = webhookUrlRefusal(endpoint.url, env.APP_ENV)
   if (refusal) return { statusCode: null, error: `URL refused: ${refusal}`, durationMs: 0 }
   const body = webhookBody(event)
-  const secrets = [endpoint.secret]
-  if (endpoint.previousSecret && (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > started)
-    secrets.push(endpoint.previousSecret)
+  const secrets = [
+    endpoint.secret,
+    ...stillSigning(endpoint.previousSecrets, started).map((entry) => entry.secret),
+  ]
   const headers = await webhookHeaders(secrets, event.id, Math.floor(started / 1000), body)
   try {
     const response = await options.fetch(endpoint.url, {

@@ -5,7 +5,21 @@
  * `standardwebhooks` npm package, an independent implementation.
  */
 
+import type { PreviousWebhookSecret } from '../db/schema'
+
 const SECRET_PREFIX = 'whsec_'
+
+/** How long a rotated-out secret keeps signing (another signature): each rotation's own 24 hours. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 86_400_000
+/**
+ * How many rotated-out secrets may sign at once (also the webhook_endpoints_previous_secrets_bound check): enough for
+ * a few retried or repeated rotations; beyond it a rotation is refused rather than ending an overlap early.
+ */
+export const WEBHOOK_MAX_PREVIOUS_SECRETS = 4
+
+/** The rotated-out secrets whose overlap has not ended at `now`. */
+export const stillSigning = (previous: readonly PreviousWebhookSecret[], now: number) =>
+  previous.filter((entry) => Date.parse(entry.expiresAt) > now)
 
 function toBase64(bytes: Uint8Array): string {
   let binary = ''

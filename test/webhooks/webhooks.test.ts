@@ -126,6 +126,45 @@ async function waitFor<T>(
   }
 }
 
+interface Rotated extends Endpoint {
+  previousSecretExpiresAt: string | null
+  previousSecrets: Array<{ expiresAt: string }>
+}
+const rotate = (tenant: TestTenant, endpointId: string, body?: Record<string, unknown>) =>
+  call<Rotated>(200, `/v1/webhook-endpoints/${endpointId}/rotate-secret`, {
+    method: 'POST',
+    token: tenant.tokens.ADMIN,
+    ...(body ? { body } : {}),
+  })
+
+/** The endpoint's stored secrets: the current one and those rotated out, newest first. */
+async function storedSecrets(endpointId: string) {
+  const [row] =
+    await ownerSql`select secret, previous_secrets from webhook_endpoints where id = ${endpointId}`
+  return {
+    secret: row?.secret as string,
+    previous: ((row?.previous_secrets ?? []) as Array<{ secret: string }>).map((entry) => entry.secret),
+  }
+}
+
+/** The delivery of a change of the ticket's priority, as the receiver got it. */
+async function nextDelivery(tenant: TestTenant, name: string, ticketId: string, priority: string) {
+  const count = (await received(name)).length
+  await call(200, `/v1/tickets/${ticketId}`, {
+    method: 'PATCH',
+    token: tenant.tokens.ADMIN,
+    body: { priority },
+  })
+  const list = await waitFor(
+    () => received(name),
+    (all) => all.length > count,
+  )
+  return list[count] as Received
+}
+const signatureCount = (message: Received) => message.headers['webhook-signature']?.split(' ').length
+const verify = (secret: string, message: Received) =>
+  new Webhook(secret).verify(message.body, message.headers)
+
 const ticketBody = (tenant: TestTenant) => ({
   customerId: tenant.customerId,
   subject: 'Hook',
@@ -566,7 +605,8 @@ describe('delivery', () => {
     for (const secret of [endpoint.secret, rotated.secret])
       new Webhook(secret).verify(during?.body as string, during?.headers as Record<string, string>)
 
-    await ownerSql`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = ${endpoint.id}`
+    await ownerSql`update webhook_endpoints set previous_secrets = jsonb_set(previous_secrets, '{0,expiresAt}',
+      to_jsonb(now() - interval '1 second')) where id = ${endpoint.id}`
     await call(200, `/v1/tickets/${ticket.id}`, {
       method: 'PATCH',
       token: tenant.tokens.ADMIN,
@@ -581,6 +621,103 @@ describe('delivery', () => {
     expect(() =>
       new Webhook(endpoint.secret).verify(after?.body as string, after?.headers as Record<string, string>),
     ).toThrow()
+  })
+
+  it('rotating again within the overlap ends no other secret’s 24 hours: each signs until its own expiry', async () => {
+    const tenant = await createTenant()
+    const { name, endpoint } = await endpointFor(tenant)
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
+    const first = await rotate(tenant, endpoint.id)
+    // A retry after a lost answer: the second rotation keeps the original secret signing too.
+    const second = await rotate(tenant, endpoint.id)
+    expect(second.previousSecrets).toHaveLength(2)
+    const [newest, oldest] = second.previousSecrets
+    expect(second.previousSecretExpiresAt).toBe(newest?.expiresAt)
+    expect(Date.parse(oldest?.expiresAt as string)).toBeLessThanOrEqual(
+      Date.parse(newest?.expiresAt as string),
+    )
+    expect(Date.parse(oldest?.expiresAt as string) - Date.now()).toBeGreaterThan(23 * 3600_000)
+    expect(JSON.stringify(second)).not.toContain(endpoint.secret)
+    expect(await storedSecrets(endpoint.id)).toEqual({
+      secret: second.secret,
+      previous: [first.secret, endpoint.secret],
+    })
+    expect(
+      await call(200, `/v1/webhook-endpoints/${endpoint.id}`, { token: tenant.tokens.ADMIN }),
+    ).toMatchObject({
+      previousSecrets: second.previousSecrets,
+      previousSecretExpiresAt: newest?.expiresAt,
+    })
+
+    const during = await nextDelivery(tenant, name, ticket.id, 'HIGH')
+    expect(signatureCount(during)).toBe(3)
+    for (const secret of [second.secret, first.secret, endpoint.secret]) verify(secret, during)
+
+    // The original secret's 24 hours end; the first rotation's do not.
+    await ownerSql`update webhook_endpoints set previous_secrets = jsonb_set(previous_secrets, '{1,expiresAt}',
+      to_jsonb(now() - interval '1 second')) where id = ${endpoint.id}`
+    const later = await nextDelivery(tenant, name, ticket.id, 'LOW')
+    expect(signatureCount(later)).toBe(2)
+    for (const secret of [second.secret, first.secret]) verify(secret, later)
+    expect(() => verify(endpoint.secret, later)).toThrow()
+    // Listed until the next rotation drops it, its expiry past.
+    const listed = await call<Rotated>(200, `/v1/webhook-endpoints/${endpoint.id}`, {
+      token: tenant.tokens.ADMIN,
+    })
+    expect(listed.previousSecrets[0]).toEqual(newest)
+    expect(Date.parse(listed.previousSecrets[1]?.expiresAt as string)).toBeLessThan(Date.now())
+
+    await ownerSql`update webhook_endpoints set previous_secrets = jsonb_set(previous_secrets, '{0,expiresAt}',
+      to_jsonb(now() - interval '1 second')) where id = ${endpoint.id}`
+    const after = await nextDelivery(tenant, name, ticket.id, 'MEDIUM')
+    expect(signatureCount(after)).toBe(1)
+    verify(second.secret, after)
+  })
+
+  it('at most 4 rotated-out secrets sign: a fifth rotation within their 24 hours is 409; revokePrevious ends them', async () => {
+    const tenant = await createTenant()
+    const { name, endpoint } = await endpointFor(tenant)
+    const ticket = await ticketDeliveredTo(tenant, endpoint.id)
+    let last = { secret: endpoint.secret } as Rotated
+    for (let i = 0; i < 4; i++) last = await rotate(tenant, endpoint.id)
+    expect(last.previousSecrets).toHaveLength(4)
+    const before = await storedSecrets(endpoint.id)
+    const oldestExpiry = last.previousSecrets[3]?.expiresAt as string
+
+    const refused = await call<{ status: number; code: string; detail: string }>(
+      409,
+      `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+      { method: 'POST', token: tenant.tokens.ADMIN },
+    )
+    expect(refused).toMatchObject({ status: 409, code: 'TOO_MANY_SIGNING_SECRETS' })
+    expect(refused.detail).toContain(oldestExpiry)
+    expect(refused.detail).toContain('revokePrevious')
+    expect(await storedSecrets(endpoint.id)).toEqual(before)
+
+    // Once the oldest has expired, a rotation is allowed again and drops the expired one.
+    await ownerSql`update webhook_endpoints set previous_secrets = jsonb_set(previous_secrets, '{3,expiresAt}',
+      to_jsonb(now() - interval '1 second')) where id = ${endpoint.id}`
+    const fifth = await rotate(tenant, endpoint.id)
+    expect(fifth.previousSecrets).toHaveLength(4)
+    expect(await storedSecrets(endpoint.id)).toEqual({
+      secret: fifth.secret,
+      previous: [last.secret, ...before.previous.slice(0, 3)],
+    })
+    expect(signatureCount(await nextDelivery(tenant, name, ticket.id, 'HIGH'))).toBe(5)
+
+    // A leaked secret: a rotation that ends every overlap at once, the secret it rotates out included.
+    const revoked = await rotate(tenant, endpoint.id, { revokePrevious: true })
+    expect(revoked).toMatchObject({ previousSecrets: [], previousSecretExpiresAt: null })
+    expect(await storedSecrets(endpoint.id)).toEqual({ secret: revoked.secret, previous: [] })
+    const only = await nextDelivery(tenant, name, ticket.id, 'LOW')
+    expect(signatureCount(only)).toBe(1)
+    verify(revoked.secret, only)
+    expect(() => verify(fifth.secret, only)).toThrow()
+    await call(422, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { revokePrevious: 'yes' },
+    })
   })
 
   it('sends a payload over 64 KiB thin: id, type and the object to fetch', async () => {

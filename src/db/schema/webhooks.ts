@@ -31,6 +31,12 @@ export type WebhookDeliveryStatus = (typeof webhookDeliveryStatusValues)[number]
 export const webhookDisabledReasonValues = ['MANUAL', 'GONE', 'FAILING'] as const
 export type WebhookDisabledReason = (typeof webhookDisabledReasonValues)[number]
 
+/** A rotated-out secret and when it stops signing. */
+export interface PreviousWebhookSecret {
+  secret: string
+  expiresAt: string
+}
+
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
@@ -43,8 +49,19 @@ export const webhookEndpoints = pgTable(
     disabledReason: text('disabled_reason'),
     /** `whsec_` + base64 of 32 random bytes: the HMAC key of the signatures. Shown once, at creation or rotation. */
     secret: text('secret').notNull(),
-    /** The secret before the last rotation, still signing (a second signature) until previous_secret_expires_at. */
+    /**
+     * Secrets rotated out, newest first, each still signing (another signature) until its own expiresAt (ISO 8601):
+     * a rotation ends no other's overlap. At most WEBHOOK_MAX_PREVIOUS_SECRETS; expired ones are dropped by the next
+     * rotation.
+     */
+    previousSecrets: jsonb('previous_secrets').$type<PreviousWebhookSecret[]>().notNull().default([]),
+    /**
+     * @deprecated Before migration 0049: one rotated-out secret. Neither read nor written since; kept so that the
+     * Worker still serving between `migrate` and `deploy` reads its columns (expand, then contract): a later
+     * migration drops them once no deployed Worker names them.
+     */
     previousSecret: text('previous_secret'),
+    /** @deprecated With previous_secret. */
     previousSecretExpiresAt: at('previous_secret_expires_at'),
     /** Since when every attempt has failed (null after a success): ~3 days of it disable the endpoint. */
     failingSince: at('failing_since'),
@@ -62,6 +79,10 @@ export const webhookEndpoints = pgTable(
       sql`disabled_reason is null or disabled_reason in ('MANUAL', 'GONE', 'FAILING')`,
     ),
     check('webhook_endpoints_secret_format', sql`secret ~ '^whsec_[A-Za-z0-9+/=]{40,}$'`),
+    check(
+      'webhook_endpoints_previous_secrets_bound',
+      sql`jsonb_typeof(previous_secrets) = 'array' and jsonb_array_length(previous_secrets) <= 4`,
+    ),
     tenantIsolationPolicy(),
   ],
 )

@@ -11,8 +11,12 @@ import type { Statement, TenantDb, TenantTable } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
-import { WEBHOOK_SECRET_OVERLAP_MS } from '../../webhooks/delivery'
-import { generateWebhookSecret } from '../../webhooks/signature'
+import {
+  generateWebhookSecret,
+  stillSigning,
+  WEBHOOK_MAX_PREVIOUS_SECRETS,
+  WEBHOOK_SECRET_OVERLAP_MS,
+} from '../../webhooks/signature'
 import type {
   CreateWebhookEndpointInput,
   ListWebhookDeliveriesQuery,
@@ -96,22 +100,50 @@ export function updateEndpoint(
   )
 }
 
-/** A new secret; the previous one keeps signing (a second signature) for WEBHOOK_SECRET_OVERLAP_MS. */
+/**
+ * A new secret. The one it replaces keeps signing for WEBHOOK_SECRET_OVERLAP_MS, and so does every secret rotated out
+ * earlier until its own expiry (expired ones are dropped here): a repeated rotation (a retry after a lost answer)
+ * ends no receiver's overlap. Refused (409) while WEBHOOK_MAX_PREVIOUS_SECRETS still sign; `revokePrevious` (a leaked
+ * secret) ends every overlap now, the replaced secret's included.
+ */
 export function rotateSecret(
   db: TenantDb,
   endpointId: string,
   versions: number[] | undefined,
+  revokePrevious = false,
 ): Promise<WebhookEndpoint> {
+  const live = sql`(select coalesce(jsonb_agg(e.p order by e.n), '[]'::jsonb)
+    from jsonb_array_elements(${webhookEndpoints.previousSecrets}) with ordinality as e(p, n)
+    where (e.p->>'expiresAt')::timestamptz > now())`
+  const replaced = sql`jsonb_build_array(jsonb_build_object('secret', ${webhookEndpoints.secret},
+    'expiresAt', now() + ${`${WEBHOOK_SECRET_OVERLAP_MS} milliseconds`}::interval))`
   return updateVersioned<typeof webhookEndpoints, WebhookEndpoint>(
     db,
     webhookEndpoints,
     endpointId,
     {
-      previousSecret: sql`${webhookEndpoints.secret}`,
-      previousSecretExpiresAt: sql`now() + ${`${WEBHOOK_SECRET_OVERLAP_MS} milliseconds`}::interval`,
+      previousSecrets: revokePrevious ? sql`'[]'::jsonb` : sql`${replaced} || ${live}`,
       secret: generateWebhookSecret(),
     },
-    { what: 'webhook endpoint', versions },
+    {
+      what: 'webhook endpoint',
+      versions,
+      conditions: [
+        revokePrevious ? undefined : sql`jsonb_array_length(${live}) < ${WEBHOOK_MAX_PREVIOUS_SECRETS}`,
+      ],
+      explain: (current) => {
+        const expiries = stillSigning(current.previousSecrets, Date.now()).map((entry) =>
+          Date.parse(entry.expiresAt),
+        )
+        if (expiries.length < WEBHOOK_MAX_PREVIOUS_SECRETS) return undefined
+        return errors.conflict(
+          'TOO_MANY_SIGNING_SECRETS',
+          `${expiries.length} rotated-out secrets still sign; the first stops at ` +
+            `${new Date(Math.min(...expiries)).toISOString()}: rotate after then, or with revokePrevious=true to end ` +
+            'every overlap now.',
+        )
+      },
+    },
   )
 }
 

@@ -77,6 +77,7 @@ export const webhookEndpointsRouter = createRouter()
       authorized(c).db,
       c.req.valid('param').endpointId,
       ifMatchVersions(c.req.valid('header')['if-match']),
+      c.req.valid('json')?.revokePrevious,
     )
     return c.json({ ...toWebhookEndpoint(endpoint), secret: endpoint.secret }, 200, {
       ETag: etagOf(endpoint),

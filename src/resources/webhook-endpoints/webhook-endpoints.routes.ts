@@ -10,6 +10,7 @@ import {
   ListWebhookDeliveriesQuerySchema,
   ListWebhookEndpointsQuerySchema,
   RedeliverEventSchema,
+  RotateWebhookSecretSchema,
   UpdateWebhookEndpointSchema,
   WebhookDeliveryListSchema,
   WebhookDeliveryPageSchema,
@@ -29,8 +30,8 @@ const delivery =
   'Deliveries follow Standard Webhooks (standardwebhooks.com): a POST of the event (as GET /v1/events/{id} shows it ' +
   'to an ADMIN; over 64 KiB a thin one: id, type, object type and id, `thin: true`) with `webhook-id` (the event ' +
   'id, the same on every retry: drop duplicates by it), `webhook-timestamp` (seconds) and `webhook-signature` ' +
-  '(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret; two signatures, space-separated, while ' +
-  'a rotated-out secret is still valid). At least once. A 2xx within 10 s is a success; anything else is retried ' +
+  '(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret; space-separated, one more per ' +
+  'rotated-out secret still valid). At least once. A 2xx within 10 s is a success; anything else is retried ' +
   'with exponential backoff and jitter for about a day (honouring Retry-After); a 410 disables the endpoint at once, ' +
   'and 3 days of failures disable it too.'
 
@@ -102,17 +103,24 @@ export const rotateWebhookSecret = protectedRoute(admins, {
   method: 'post',
   path: '/v1/webhook-endpoints/{endpointId}/rotate-secret',
   tags,
-  summary: 'Rotate the signing secret (the previous one keeps signing for 24 hours)',
+  summary: 'Rotate the signing secret (the replaced one keeps signing for 24 hours)',
   description:
-    'The new secret is in this answer only. For 24 hours deliveries carry two signatures, with the new and the ' +
-    'previous secret, so the receiver can switch without losing a delivery.',
-  request: { params: WebhookEndpointIdParamsSchema, headers: ifMatchHeaderSchema },
+    'The new secret is in this answer only. For 24 hours deliveries carry a signature with the replaced secret too, ' +
+    'so the receiver can switch without losing a delivery; rotating again within them ends no earlier overlap (each ' +
+    'rotated-out secret signs until its own expiry). At most 4 rotated-out secrets sign: a fifth rotation within ' +
+    'their 24 hours is 409 TOO_MANY_SIGNING_SECRETS, naming when the first stops. `revokePrevious: true` (a leaked ' +
+    'secret) ends every overlap at once.',
+  request: {
+    params: WebhookEndpointIdParamsSchema,
+    headers: ifMatchHeaderSchema,
+    body: optionalJsonBody(RotateWebhookSecretSchema),
+  },
   responses: {
     200: {
       ...jsonContent(WebhookEndpointWithSecretSchema, 'The endpoint, with its new secret.'),
       headers: etagResponseHeader,
     },
-    ...problemResponses(404, 412),
+    ...problemResponses(404, 409, 412),
   },
 })
 

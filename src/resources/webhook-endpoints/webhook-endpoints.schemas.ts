@@ -49,7 +49,14 @@ export const WebhookEndpointSchema = z
     failingSince: isoTimestamp.nullable().openapi({ description: 'Since when every attempt has failed.' }),
     previousSecretExpiresAt: isoTimestamp.nullable().openapi({
       description:
-        'After a rotation: until then deliveries carry a second signature, with the previous secret.',
+        'When the secret the last rotation replaced stops signing (past once it has; null when none is kept): ' +
+        '`previousSecrets[0].expiresAt`.',
+    }),
+    previousSecrets: z.array(z.object({ expiresAt: isoTimestamp }).openapi('WebhookPreviousSecret')).openapi({
+      description:
+        'The secrets rotated out, newest first (never the secrets themselves): until its `expiresAt`, 24 hours ' +
+        'after the rotation that replaced it, each adds a signature to every delivery. Expired ones stay listed ' +
+        'until the next rotation drops them.',
     }),
     version: z.number().int(),
     createdAt: isoTimestamp,
@@ -158,6 +165,15 @@ export const WebhookDeliveryListSchema = z
   .object({ data: z.array(WebhookDeliverySchema) })
   .openapi('WebhookDeliveryList')
 
+export const RotateWebhookSecretSchema = z
+  .strictObject({
+    revokePrevious: z.boolean().default(false).openapi({
+      description:
+        'End every overlap now (a leaked secret): only the new secret signs, none rotated out (this one included).',
+    }),
+  })
+  .openapi('RotateWebhookSecret')
+
 export type RedeliverEventInput = z.output<typeof RedeliverEventSchema>
 export const WebhookDeliveryParamsSchema = idParams('endpointId').extend(idParams('deliveryId').shape)
 
@@ -199,7 +215,10 @@ export function toWebhookEndpoint(row: WebhookEndpoint): z.output<typeof Webhook
     enabled: row.enabled,
     disabledReason: row.disabledReason as z.output<typeof WebhookEndpointSchema>['disabledReason'],
     failingSince: iso(row.failingSince),
-    previousSecretExpiresAt: iso(row.previousSecretExpiresAt),
+    previousSecretExpiresAt: row.previousSecrets[0] ? iso(new Date(row.previousSecrets[0].expiresAt)) : null,
+    previousSecrets: row.previousSecrets.map((entry) => ({
+      expiresAt: new Date(entry.expiresAt).toISOString(),
+    })),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
