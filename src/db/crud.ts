@@ -1,5 +1,5 @@
 import { eq, type SQL, sql } from 'drizzle-orm'
-import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn, PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { type ApiError, errors } from '../lib/errors'
 import { etagOf, isStale, versionMatches } from '../lib/etag'
 import { afterCursor, decodeCursor, filterKey, orderByOf, type SortOrder, toPage } from '../lib/pagination'
@@ -164,6 +164,14 @@ export async function updateWhere<T extends TenantTable, Row extends { version: 
     throw refusalOf(current, write, results.slice(statements.length - (write.effects?.length ?? 0)))
   return (write.view && viewRows ? viewRows[0] : updated) as View
 }
+
+/**
+ * A PATCH's free-form object as an RFC 7396 JSON Merge Patch of its jsonb column, applied by the UPDATE to the row
+ * as it stands (app_json_merge_patch, migration 0047), never to a value read before: simultaneous PATCHes of
+ * different keys all survive. Undefined (not sent): the column is left alone.
+ */
+export const mergePatch = (column: AnyPgColumn, patch: object | undefined): SQL | undefined =>
+  patch && sql`app_json_merge_patch(${column}, ${JSON.stringify(patch)}::jsonb)`
 
 /** `updateWhere` of the row with this id. */
 export function updateVersioned<T extends TenantTable, Row extends { version: number }>(

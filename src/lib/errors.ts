@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { MAX_STORED_FREE_FORM_BYTES } from '../db/schema/helpers'
 
 /** One invalid input location, as reported in validation problems. */
 export interface FieldError {
@@ -235,8 +236,20 @@ export function apiErrorFromPostgres(
       return errors.conflict('ALREADY_EXISTS', 'A resource with the same unique value already exists.')
     case '23503':
       return errors.unprocessable('INVALID_REFERENCE', 'A referenced resource does not exist.')
+    case '23514': {
+      // A merged free-form object over its stored cap (storedSizeCheck, src/db/schema/helpers.ts): on the field.
+      const field = /_(settings|context|preferences)_size$/.exec(pg.constraint ?? '')?.[1]
+      if (field) {
+        return errors.validation([
+          {
+            path: field,
+            message: `The merged ${field} would exceed ${MAX_STORED_FREE_FORM_BYTES} bytes: delete keys (null) to make room.`,
+          },
+        ])
+      }
+      return errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')
+    }
     case '23502':
-    case '23514':
     // 54000: a value too large for Postgres (e.g. an index row), which only input can cause here.
     case '54000':
       return errors.unprocessable('CONSTRAINT_VIOLATION', 'The request violates a data constraint.')

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { createSchemaFactory } from 'drizzle-zod'
+import { MAX_STORED_FREE_FORM_BYTES } from '../db/schema/helpers'
 import { EARLIEST_DATE, findJsonProblem, LATEST_DATE, parseTimestamp } from './input'
 
 /**
@@ -64,6 +65,16 @@ export const jsonObject = z
     type: 'object',
     description: `Free-form JSON object: ${FREE_FORM_LIMITS}.`,
   })
+
+/** How a PATCH applies a free-form object (the database's rule: mergePatch, src/db/crud.ts). */
+export const MERGE_PATCH =
+  'JSON Merge Patch (RFC 7396): keys sent are set, null deletes, absent keys stay; objects merge recursively, ' +
+  'other values (arrays too) replace, so simultaneous PATCHes of different keys all survive.'
+
+/** A free-form object of a PATCH body, merged into the stored one. */
+export const jsonMergePatch = jsonObject.optional().openapi({
+  description: `${MERGE_PATCH} Body ${FREE_FORM_LIMITS}; stored at most ${MAX_STORED_FREE_FORM_BYTES} bytes (else 422).`,
+})
 
 /** `createdAt`/`updatedAt` of a response schema derived from a table (drizzle-zod would say Date). */
 export const timestampFields = { createdAt: isoTimestamp, updatedAt: isoTimestamp }

@@ -7,7 +7,7 @@ import {
   agentTypeValues,
   decisionRuleActionEnum,
 } from './enums'
-import { tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
+import { storedSizeCheck, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { organizationForeignKey, tenantForeignKey } from './tenancy'
 import type { AgentDataSource, AgentSettings, AgentThresholds, RuleCondition } from './types'
 
@@ -46,6 +46,7 @@ export const agentConfigurations = pgTable(
     check('agent_configurations_thresholds_is_object', sql`jsonb_typeof(thresholds) = 'object'`),
     check('agent_configurations_data_sources_is_array', sql`jsonb_typeof(data_sources) = 'array'`),
     check('agent_configurations_settings_is_object', sql`jsonb_typeof(settings) = 'object'`),
+    storedSizeCheck('agent_configurations', 'settings'),
     tenantIsolationPolicy(),
   ],
 )

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { integer, numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { check, integer, numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * The tenant of the current transaction, as `app_begin_request` stores it (transaction-local).
@@ -8,6 +8,25 @@ import { integer, numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core
  */
 export const CURRENT_ORGANIZATION_SQL =
   "(select nullif(current_setting('app.organization_id', true), '')::uuid)"
+
+/**
+ * The most a free-form object that PATCH merges into (settings, context, preferences) may hold, as Postgres renders
+ * the jsonb (`::text`): each body's 16 KiB (src/lib/schemas.ts) alone no longer bounds it. Twice that: jsonb's
+ * rendering adds a space after each `:` and `,`, so an object a single body sets fits (unless its numbers are
+ * written with large exponents, which jsonb spells out).
+ */
+export const MAX_STORED_FREE_FORM_BYTES = 32 * 1024
+
+/**
+ * The CHECK `<table>_<column>_size` capping a merged free-form object; its violation is a 422 on the field
+ * (apiErrorFromPostgres, src/lib/errors.ts), whichever route wrote it.
+ */
+export function storedSizeCheck(table: string, column: 'settings' | 'context' | 'preferences') {
+  return check(
+    `${table}_${column}_size`,
+    sql.raw(`octet_length(${column}::text) <= ${MAX_STORED_FREE_FORM_BYTES}`),
+  )
+}
 
 /** `id` and `organization_id` of every tenant table (a fresh pair of builders per table). */
 export function tenantKeys() {

@@ -13,6 +13,7 @@ import {
 import {
   customerOwnRowsPolicy,
   money,
+  storedSizeCheck,
   tenantIsolationPolicy,
   tenantKeys,
   versionAndTimestamps,
@@ -99,6 +100,8 @@ export const customerProfiles = pgTable(
     check('customer_profiles_currency_format', sql`currency ~ '^[A-Z]{3}$'`),
     check('customer_profiles_context_is_object', sql`jsonb_typeof(context) = 'object'`),
     check('customer_profiles_preferences_is_object', sql`jsonb_typeof(preferences) = 'object'`),
+    storedSizeCheck('customer_profiles', 'context'),
+    storedSizeCheck('customer_profiles', 'preferences'),
     tenantIsolationPolicy(),
     customerOwnRowsPolicy('user_id'),
   ],

@@ -14,15 +14,14 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { organizationPlanEnum, organizationStatusEnum, userRoleEnum, userRoleValues } from './enums'
-import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
+import {
+  customerOwnRowsPolicy,
+  storedSizeCheck,
+  tenantIsolationPolicy,
+  tenantKeys,
+  versionAndTimestamps,
+} from './helpers'
 import type { OrganizationSettings } from './types'
-
-/**
- * The most `settings` may hold, as Postgres renders the jsonb (`settings::text`): PATCH merges into the stored
- * object, so each body's 16 KiB (src/lib/schemas.ts) alone no longer bounds it. Twice that: jsonb's rendering adds
- * a space after each `:` and `,`, so any object a single body could set fits.
- */
-export const MAX_STORED_SETTINGS_BYTES = 32 * 1024
 
 /** Tenants. The root of every cascade: deleting an organization deletes all of its rows. */
 export const organizations = pgTable(
@@ -44,10 +43,7 @@ export const organizations = pgTable(
     check('organizations_name_not_blank', sql`btrim(name) <> ''`),
     check('organizations_ticket_sequence_non_negative', sql`ticket_sequence >= 0`),
     check('organizations_settings_is_object', sql`jsonb_typeof(settings) = 'object'`),
-    check(
-      'organizations_settings_size',
-      sql.raw(`octet_length(settings::text) <= ${MAX_STORED_SETTINGS_BYTES}`),
-    ),
+    storedSizeCheck('organizations', 'settings'),
     tenantIsolationPolicy('id'),
   ],
 )

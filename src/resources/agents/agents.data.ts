@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm'
-import { foundOr404, getById, listTable, updateVersioned } from '../../db/crud'
+import { foundOr404, getById, listTable, mergePatch, updateVersioned } from '../../db/crud'
 import { type AgentConfiguration, agentConfigurations } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -36,17 +36,22 @@ export async function createAgent(
   return foundOr404(rows as AgentConfiguration[], 'agent configuration')
 }
 
+/** `settings` and `thresholds` are JSON Merge Patches (mergePatch). */
 export function updateAgent(
   db: TenantDb,
   agentId: string,
-  changes: UpdateAgentInput,
+  { settings, thresholds, ...changes }: UpdateAgentInput,
   versions: number[] | undefined,
 ): Promise<AgentConfiguration> {
   return updateVersioned<typeof agentConfigurations, AgentConfiguration>(
     db,
     agentConfigurations,
     agentId,
-    changes,
+    {
+      ...changes,
+      settings: mergePatch(agentConfigurations.settings, settings),
+      thresholds: mergePatch(agentConfigurations.thresholds, thresholds),
+    },
     {
       what: 'agent configuration',
       versions,

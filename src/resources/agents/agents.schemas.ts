@@ -6,21 +6,37 @@ import {
   csvOf,
   displayName,
   idParams,
+  jsonMergePatch,
   jsonObject,
   label,
+  MERGE_PATCH,
   moneyInput,
   timestampFields,
 } from '../../lib/schemas'
 
 /** What the agent may do on its own: below `minConfidence` it escalates; refunds above the amount need people. */
+const minConfidence = z.number().min(0).max(1).openapi({ example: 0.8 })
+const maxAutoRefundAmount = moneyInput.openapi({
+  description: 'Largest refund the rules may auto-approve for this agent (money); none: no limit.',
+})
+
 export const ThresholdsInputSchema = z
   .strictObject({
-    minConfidence: z.number().min(0).max(1).optional().openapi({ example: 0.8 }),
-    maxAutoRefundAmount: moneyInput
-      .optional()
-      .openapi({ description: 'Largest refund the rules may auto-approve for this agent (money).' }),
+    minConfidence: minConfidence.optional(),
+    maxAutoRefundAmount: maxAutoRefundAmount.optional(),
   })
   .openapi('AgentThresholdsInput')
+
+/*
+ * A PATCH merges thresholds too: replaced whole, one sent without the refund limit would lift it. Each key is
+ * validated on its own and none depends on another, so the merged object is as valid as the values in it.
+ */
+const ThresholdsPatchSchema = z
+  .strictObject({
+    minConfidence: minConfidence.nullish(),
+    maxAutoRefundAmount: maxAutoRefundAmount.nullish(),
+  })
+  .openapi('AgentThresholdsPatch', { description: MERGE_PATCH })
 
 const ThresholdsSchema = z
   .object({ minConfidence: z.number().optional(), maxAutoRefundAmount: z.string().optional() })
@@ -81,9 +97,9 @@ export const UpdateAgentSchema = z
       .optional()
       .openapi({ description: 'Anything but ACTIVE refuses the agent’s next request.' }),
     model: model.optional(),
-    thresholds: ThresholdsInputSchema.optional().openapi({ description: 'Replaced whole.' }),
-    dataSources: dataSources.optional(),
-    settings: jsonObject.optional(),
+    thresholds: ThresholdsPatchSchema.optional(),
+    dataSources: dataSources.optional().openapi({ description: 'Replaced whole.' }),
+    settings: jsonMergePatch,
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateAgent')

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, type SQL } from 'drizzle-orm'
-import { foundOr404, listView, updateWhere } from '../../db/crud'
+import { foundOr404, listView, mergePatch, updateWhere } from '../../db/crud'
 import { type CustomerProfile, customerProfiles, users } from '../../db/schema'
 import type { TenantDb } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
@@ -62,10 +62,11 @@ export async function getCustomer(db: TenantDb, customerId: string): Promise<Cus
   return foundOr404(rows as unknown as CustomerRow[], 'customer')
 }
 
+/** `context` and `preferences` are JSON Merge Patches (mergePatch). */
 export function updateCustomer(
   db: TenantDb,
   customerId: string,
-  changes: UpdateCustomerInput,
+  { context, preferences, ...changes }: UpdateCustomerInput,
   versions: number[] | undefined,
 ): Promise<CustomerRow> {
   const which = eq(customerProfiles.userId, customerId)
@@ -73,7 +74,11 @@ export function updateCustomer(
     db,
     customerProfiles,
     which,
-    changes,
+    {
+      ...changes,
+      context: mergePatch(customerProfiles.context, context),
+      preferences: mergePatch(customerProfiles.preferences, preferences),
+    },
     {
       what: 'customer',
       versions,

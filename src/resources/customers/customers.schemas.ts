@@ -9,6 +9,7 @@ import {
   emailSearchQuery,
   idParams,
   isoTimestamp,
+  jsonMergePatch,
   jsonObject,
   moneyInput,
   timestampFields,
@@ -64,8 +65,8 @@ export const UpdateCustomerSchema = z
     accountTier: z.enum(accountTierValues).optional(),
     accountStanding: z.enum(accountStandingValues).optional(),
     lifetimeValue: moneyInput.optional(),
-    context: jsonObject.optional(),
-    preferences: jsonObject.optional(),
+    context: jsonMergePatch,
+    preferences: jsonMergePatch,
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateCustomer')

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi'
-import { eq, sql } from 'drizzle-orm'
-import { refusalOf } from '../../db/crud'
-import { MAX_STORED_SETTINGS_BYTES, organizations, users } from '../../db/schema'
+import { eq } from 'drizzle-orm'
+import { mergePatch, refusalOf } from '../../db/crud'
+import { organizations, users } from '../../db/schema'
 import { type IdempotencyClaim, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
@@ -95,36 +95,23 @@ async function replayOf(databaseUrl: string, organizationId: string, adminPath: 
 }
 
 /**
- * PATCH of the tenant's organization: `settings` is a JSON Merge Patch (RFC 7396) applied by the UPDATE to the
- * stored object (migration 0047, app_json_merge_patch), never a value read before it, so simultaneous PATCHes of
- * different keys all survive. The row as it is after the UPDATE (same batch) explains a refusal: 412 with its ETag.
+ * PATCH of the tenant's organization: `settings` is a JSON Merge Patch (mergePatch). The row as it is after the
+ * UPDATE (same batch) explains a refusal: 412 with its ETag.
  */
 export async function update(
   db: TenantDb,
   { settings, ...changes }: z.output<typeof UpdateOrganizationSchema>,
   versions: number[] | undefined,
 ) {
-  const merged =
-    settings && sql`app_json_merge_patch(${organizations.settings}, ${JSON.stringify(settings)}::jsonb)`
-  try {
-    const [[row], [current]] = await db.run(
-      db
-        .updateOrganization(
-          { ...changes, ...(merged && { settings: merged }) },
-          versionMatches(organizations.version, versions),
-        )
-        .returning(),
-      db.selectOrganization(),
-    )
-    if (!row) throw refusalOf(current, { what: 'organization', versions })
-    return row
-  } catch (error) {
-    if (postgresErrorOf(error)?.constraint !== 'organizations_settings_size') throw error
-    throw errors.validation([
-      {
-        path: 'settings',
-        message: `The merged settings would exceed ${MAX_STORED_SETTINGS_BYTES} bytes: delete keys (null) to make room.`,
-      },
-    ])
-  }
+  const [[row], [current]] = await db.run(
+    db
+      .updateOrganization(
+        { ...changes, settings: mergePatch(organizations.settings, settings) },
+        versionMatches(organizations.version, versions),
+      )
+      .returning(),
+    db.selectOrganization(),
+  )
+  if (!row) throw refusalOf(current, { what: 'organization', versions })
+  return row
 }

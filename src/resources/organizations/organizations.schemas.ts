@@ -1,11 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import {
-  MAX_STORED_SETTINGS_BYTES,
-  type Organization,
-  organizationPlanValues,
-  organizations,
-} from '../../db/schema'
-import { createSelectSchema, FREE_FORM_LIMITS, isoTimestamp, jsonObject } from '../../lib/schemas'
+import { type Organization, organizationPlanValues, organizations } from '../../db/schema'
+import { createSelectSchema, isoTimestamp, jsonMergePatch, jsonObject } from '../../lib/schemas'
 
 export const OrganizationSchema = createSelectSchema(organizations, {
   settings: jsonObject,
@@ -27,12 +22,7 @@ const slug = z
 export const UpdateOrganizationSchema = z
   .strictObject({
     name: name.optional(),
-    settings: jsonObject.optional().openapi({
-      description:
-        'JSON Merge Patch (RFC 7396) of the stored settings: keys given are set, null deletes a key, objects ' +
-        'merge recursively, other values replace; keys not given are kept, so simultaneous PATCHes of different ' +
-        `keys all survive. Body ${FREE_FORM_LIMITS}; stored at most ${MAX_STORED_SETTINGS_BYTES} bytes (else 422).`,
-    }),
+    settings: jsonMergePatch,
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
   .openapi('UpdateOrganization')
