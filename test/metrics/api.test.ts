@@ -37,7 +37,7 @@ async function call(path: string, request: Parameters<typeof api>[1] = {}) {
 }
 
 describe('POST /v1/metrics/recompute and the metrics reads', () => {
-  it('recomputes a range in one round trip (DAY rows of the range, WEEK/MONTH rows meeting it); a rerun changes nothing', async () => {
+  it('recomputes a range in one round trip (DAY rows of the range, WEEK/MONTH/QUARTER/YEAR rows meeting it); a rerun changes nothing', async () => {
     const { tenant, tickets: t } = await tenantB()
     const recompute = (from: string, to: string) =>
       call('/v1/metrics/recompute', { method: 'POST', token: tenant.tokens.ADMIN, body: { from, to } })
@@ -45,12 +45,12 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
     const first = await recompute('2026-11-16', '2026-11-17')
     expect(first.response.status, await first.response.clone().text()).toBe(200)
     expect(await first.roundTrips()).toBe(1)
-    // DAY 16, DAY 17, WEEK 16, MONTH 11; team: two representatives each.
+    // DAY 16, DAY 17, WEEK 16, MONTH 11, QUARTER 10, YEAR 2026; team: two representatives each.
     expect(await json(first.response)).toEqual({
       from: '2026-11-16',
       to: '2026-11-17',
-      organizationRowsChanged: 4,
-      teamRowsChanged: 8,
+      organizationRowsChanged: 6,
+      teamRowsChanged: 12,
     })
     const again = await recompute('2026-11-16', '2026-11-17')
     expect(await json(again.response)).toMatchObject({ organizationRowsChanged: 0, teamRowsChanged: 0 })
@@ -61,8 +61,8 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       .set({ resolvedAt: new Date(Date.parse('2026-11-17T10:00:00Z') + 4_000_000) })
       .where(eq(tickets.id, t.tb2.id as string))
     const changed = await recompute('2026-11-16', '2026-11-17')
-    // DAY 17, WEEK 16, MONTH 11 (not DAY 16); Rb1's DAY 17, WEEK, MONTH rows.
-    expect(await json(changed.response)).toMatchObject({ organizationRowsChanged: 3, teamRowsChanged: 3 })
+    // DAY 17, WEEK 16, MONTH 11, QUARTER, YEAR (not DAY 16); Rb1's DAY 17, WEEK, MONTH, QUARTER, YEAR rows.
+    expect(await json(changed.response)).toMatchObject({ organizationRowsChanged: 5, teamRowsChanged: 5 })
     const [day] = await ownerDb
       .select()
       .from(performanceMetrics)
@@ -99,8 +99,8 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       (await call('/v1/metrics?limit=2', { token: tenant.tokens.ADMIN })).response,
     )
     expect(all.data.map((row) => `${row.period} ${row.periodStart}`)).toEqual([
-      'MONTH 2026-11-01',
-      'DAY 2026-11-16',
+      'YEAR 2026-01-01',
+      'QUARTER 2026-10-01',
     ])
     expect(all.nextCursor).not.toBeNull()
     const next = await json<Page<Metrics>>(
@@ -111,8 +111,8 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       ).response,
     )
     expect(next.data.map((row) => `${row.period} ${row.periodStart}`)).toEqual([
-      'WEEK 2026-11-16',
-      'DAY 2026-11-17',
+      'MONTH 2026-11-01',
+      'DAY 2026-11-16',
     ])
 
     const teamRead = await call(`/v1/metrics/team?period=WEEK&representativeId=${tenant.representativeId}`, {
@@ -135,7 +135,7 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       .select()
       .from(teamPerformance)
       .where(eq(teamPerformance.organizationId, tenant.organizationId))
-    expect(teamRows).toHaveLength(8)
+    expect(teamRows).toHaveLength(12)
   })
 
   it('refuses a range longer than 92 days, reversed, or in the future (422); only an ADMIN recomputes', async () => {
@@ -194,17 +194,24 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
     }
   })
 
-  it('refuses a filter on QUARTER or YEAR, which are not computed, naming the kinds that are (400, not an empty page)', async () => {
+  it('filters on every period kind, QUARTER and YEAR included', async () => {
     const { tenant } = await tenantB()
-    for (const path of ['/v1/metrics?period=QUARTER', '/v1/metrics/team?period=YEAR']) {
+    const recomputed = await call('/v1/metrics/recompute', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: { from: '2026-11-17', to: '2026-11-17' },
+    })
+    expect(recomputed.response.status).toBe(200)
+    for (const [path, expected] of [
+      ['/v1/metrics?period=QUARTER', ['QUARTER 2026-10-01']],
+      ['/v1/metrics?period=YEAR&from=2026-01-01&to=2026-01-01', ['YEAR 2026-01-01']],
+      ['/v1/metrics?period=YEAR&from=2026-01-02', []],
+      [`/v1/metrics/team?period=YEAR&representativeId=${tenant.representativeId}`, ['YEAR 2026-01-01']],
+    ] as const) {
       const { response } = await call(path, { token: tenant.tokens.ADMIN })
-      expect(response.status, path).toBe(400)
-      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
-      const problem = (await response.json()) as { errors: Array<{ path: string; message: string }> }
-      expect(problem.errors.map((error) => error.path)).toEqual(['period'])
-      expect(problem.errors[0]?.message).toMatch(/DAY.*WEEK.*MONTH/)
+      expect(response.status, path).toBe(200)
+      const page = await json<Page<Metrics>>(response)
+      expect(page.data.map((row) => `${row.period} ${row.periodStart}`)).toEqual(expected)
     }
-    const months = await call('/v1/metrics?period=MONTH', { token: tenant.tokens.ADMIN })
-    expect(months.response.status).toBe(200)
   })
 })

@@ -35,6 +35,9 @@ const rowsOf = async (organizationId: string) => ({
 const DAY = { period: 'DAY', periodStart: '2026-11-17', periodEnd: '2026-11-17' }
 const WEEK = { period: 'WEEK', periodStart: '2026-11-16', periodEnd: '2026-11-22' }
 const MONTH = { period: 'MONTH', periodStart: '2026-11-01', periodEnd: '2026-11-30' }
+// Summed from their MONTH rows: here November's alone, the only month computed.
+const QUARTER = { period: 'QUARTER', periodStart: '2026-10-01', periodEnd: '2026-12-31' }
+const YEAR = { period: 'YEAR', periodStart: '2026-01-01', periodEnd: '2026-12-31' }
 const noRefunds = {
   refundsCount: 0,
   refundsApprovedCount: 0,
@@ -87,7 +90,7 @@ describe('metrics cron (scheduled handler)', () => {
     expect(await appSql.query('select id from performance_metrics')).toEqual([])
   })
 
-  it('computes yesterday’s DAY and the current WEEK/MONTH rows equal to the hand-computed numbers; D fails alone', async () => {
+  it('computes yesterday’s DAY and the current WEEK/MONTH/QUARTER/YEAR rows equal to the hand-computed numbers; D fails alone', async () => {
     const summary = await runCron([a.tenant, b.tenant, c.tenant, d.tenant, suspended])
     expect(summary.failed).toEqual([d.tenant.organizationId])
 
@@ -99,9 +102,15 @@ describe('metrics cron (scheduled handler)', () => {
     expect(await neonLocalStats(metricsRequestId(CRON_TIME, suspended.organizationId))).toBe(0)
 
     const A = await rowsOf(a.tenant.organizationId)
-    expect(A.metrics).toHaveLength(3)
-    expect(A.metrics.map(({ period }) => period)).toEqual(['DAY', 'WEEK', 'MONTH'])
-    const [aDay, aWeek, aMonth] = A.metrics
+    expect(A.metrics.map(({ period }) => period)).toEqual(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'])
+    const [aDay, aWeek, aMonth, aQuarter, aYear] = A.metrics
+    // Only November is computed: the quarter and the year are its numbers (the sums, not only the means).
+    const values = (row?: object) =>
+      Object.entries(row ?? {}).filter(([key]) => !/^(id|period.*|createdAt|updatedAt)$/.test(key))
+    expect(aQuarter).toMatchObject(QUARTER)
+    expect(aYear).toMatchObject(YEAR)
+    expect(values(aQuarter)).toEqual(values(aMonth))
+    expect(values(aYear)).toEqual(values(aMonth))
     // DAY 11-17: created T1 T2 T3; resolved T1 T2 T4; closed T5; escalations E1 E3;
     // first response (600 + 1200) / 2; resolution (7200 + 1800 + 7200) / 3; 2/3; AI: T2 only of 3;
     // refunds requested: 4 (USD 2, EUR 2: tie → EUR), approved EUR 20.00.
@@ -173,7 +182,12 @@ describe('metrics cron (scheduled handler)', () => {
     const r2 = a.tenant.offlineRepresentativeId
     const team = (rows: typeof A.team, period: string, representativeId: string) =>
       rows.find((row) => row.period === period && row.representativeId === representativeId)
-    expect(A.team).toHaveLength(6)
+    expect(A.team).toHaveLength(10)
+    expect(team(A.team, 'QUARTER', r1)).toMatchObject({
+      ...QUARTER,
+      ticketsHandled: 2,
+      avgResolutionSeconds: 90000,
+    })
     expect(team(A.team, 'DAY', r1)).toMatchObject({
       ...DAY,
       ticketsHandled: 1,
@@ -234,6 +248,13 @@ describe('metrics cron (scheduled handler)', () => {
         ticketsResolved: 4,
         avgResolutionSeconds: 1263,
       }),
+      expect.objectContaining({
+        ...QUARTER,
+        ticketsCreated: 4,
+        ticketsResolved: 4,
+        avgResolutionSeconds: 1263,
+      }),
+      expect.objectContaining({ ...YEAR, ticketsCreated: 4, ticketsResolved: 4, avgResolutionSeconds: 1263 }),
     ])
     const rb1 = b.tenant.representativeId
     const rb2 = b.tenant.offlineRepresentativeId
@@ -270,6 +291,18 @@ describe('metrics cron (scheduled handler)', () => {
       }),
       expect.objectContaining({
         ...MONTH,
+        ticketsCreated: 1,
+        escalationsCreated: 1,
+        escalationRate: '1.0000',
+      }),
+      expect.objectContaining({
+        ...QUARTER,
+        ticketsCreated: 1,
+        escalationsCreated: 1,
+        escalationRate: '1.0000',
+      }),
+      expect.objectContaining({
+        ...YEAR,
         ticketsCreated: 1,
         escalationsCreated: 1,
         escalationRate: '1.0000',

@@ -78,6 +78,8 @@ describe('a representative who leaves keeps the work they resolved', () => {
       { period: 'DAY', ticketsHandled: 2, ticketsResolved: 2 },
       { period: 'WEEK', ticketsHandled: 2, ticketsResolved: 2 },
       { period: 'MONTH', ticketsHandled: 2, ticketsResolved: 2 },
+      { period: 'QUARTER', ticketsHandled: 2, ticketsResolved: 2 },
+      { period: 'YEAR', ticketsHandled: 2, ticketsResolved: 2 },
     ])
 
     const left = await api(`/v1/users/${tenant.representativeUserId}`, {

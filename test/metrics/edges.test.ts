@@ -92,6 +92,11 @@ describe('metrics at the edges of their periods', () => {
       'MONTH 2026-12-01..2026-12-31 3',
       // 01-01, 01-03, 01-04
       'MONTH 2027-01-01..2027-01-31 3',
+      // Summed from the months computed: December alone, January alone.
+      'QUARTER 2026-10-01..2026-12-31 3',
+      'QUARTER 2027-01-01..2027-03-31 3',
+      'YEAR 2026-01-01..2026-12-31 3',
+      'YEAR 2027-01-01..2027-12-31 3',
     ])
   })
 
@@ -203,6 +208,8 @@ describe('metrics at the edges of their periods', () => {
       'WEEK 2026-11-02 1 0 null null',
       'WEEK 2026-11-09 1 1 7200 172800',
       'MONTH 2026-11-01 1 1 7200 172800',
+      'QUARTER 2026-10-01 1 1 7200 172800',
+      'YEAR 2026-01-01 1 1 7200 172800',
     ])
   })
 

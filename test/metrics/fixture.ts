@@ -10,10 +10,10 @@ import { createTenant, type TestTenant } from '../support/tenants'
 
 export const CRON_TIME = Date.UTC(2026, 10, 18, 0, 5)
 
-const at = (iso: string) => new Date(iso)
+export const at = (iso: string) => new Date(iso)
 let ticketNumber = 5000
 
-function ticket(tenant: TestTenant, row: Partial<NewTicket> & { createdAt: Date }): NewTicket {
+export function ticket(tenant: TestTenant, row: Partial<NewTicket> & { createdAt: Date }): NewTicket {
   return {
     id: crypto.randomUUID(),
     organizationId: tenant.organizationId,

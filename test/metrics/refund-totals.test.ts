@@ -45,7 +45,7 @@ const monthRow = async (tenant: TestTenant) =>
   )[0]
 
 describe('refundsTotalAmount beyond one refund’s maximum', () => {
-  it('POST /v1/metrics/recompute sums three maximal refunds (DAY, WEEK and MONTH rows)', async () => {
+  it('POST /v1/metrics/recompute sums three maximal refunds (DAY, WEEK, MONTH, QUARTER and YEAR rows)', async () => {
     const tenant = await createTenant()
     await largeRefunds(tenant, [MAX, MAX, MAX])
     const response = await api('/v1/metrics/recompute', {
@@ -54,7 +54,7 @@ describe('refundsTotalAmount beyond one refund’s maximum', () => {
       body: { from: '2026-11-17', to: '2026-11-17' },
     })
     expect(response.status, await response.clone().text()).toBe(200)
-    expect(await json(response)).toMatchObject({ organizationRowsChanged: 3 })
+    expect(await json(response)).toMatchObject({ organizationRowsChanged: 5 })
     const read = await api('/v1/metrics?period=DAY&from=2026-11-17&to=2026-11-17', {
       token: tenant.tokens.ADMIN,
     })
@@ -73,6 +73,19 @@ describe('refundsTotalAmount beyond one refund’s maximum', () => {
       }),
     ])
     expect(await monthRow(tenant)).toMatchObject({ refundsTotalAmount: '29999999999.97', refundsCount: 3 })
+    // The year, summed from the month's refunds_by_currency: the same totals, the same amounts.
+    const year = await api('/v1/metrics?period=YEAR', { token: tenant.tokens.ADMIN })
+    expect((await json<{ data: unknown[] }>(year)).data).toEqual([
+      expect.objectContaining({
+        refundsCount: 3,
+        refundsApprovedCount: 3,
+        refundsTotalAmount: '29999999999.97',
+        refundsByCurrency: [
+          { currency: 'USD', status: 'APPROVED', count: 2, amount: '19999999999.98' },
+          { currency: 'USD', status: 'PROCESSED', count: 1, amount: '9999999999.99' },
+        ],
+      }),
+    ])
   })
 
   it('the cron computes such a tenant (it does not fail it)', async () => {

@@ -57,6 +57,18 @@ function metricsListIndexes(
   ]
 }
 
+/**
+ * The additive sums behind a row's means and rates (counts; seconds summed exactly, as numeric): QUARTER and YEAR
+ * rows are summed from their MONTH rows (metrics.data.ts), so their means are exact, not means of means. Internal
+ * (not in the API). NULL on rows computed before migration 0051 and not since; its backfill fills the MONTH rows.
+ */
+const responseSums = {
+  responseCount: integer('response_count'),
+  responseSeconds: numeric('response_seconds', { mode: 'string' }),
+  resolutionCount: integer('resolution_count'),
+  resolutionSeconds: numeric('resolution_seconds', { mode: 'string' }),
+}
+
 /** numeric(5,2) percentage 0..100 (CSAT: share of satisfied ratings). */
 const percentage = (name: string) => numeric(name, { precision: 5, scale: 2, mode: 'string' })
 
@@ -89,6 +101,9 @@ export const performanceMetrics = pgTable(
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     /** Every refund requested in the period, counted and summed per (currency, status); sorted by both. */
     refundsByCurrency: jsonb('refunds_by_currency').$type<RefundTotal[]>().notNull().default([]),
+    ...responseSums,
+    /** The numerator of ai_resolution_rate (its denominator: resolution_count). */
+    aiResolvedCount: integer('ai_resolved_count'),
     ...versionAndTimestamps(),
   },
   (t) => [
@@ -139,6 +154,14 @@ export const teamPerformance = pgTable(
     avgResolutionSeconds: integer('avg_resolution_seconds'),
     csatScore: percentage('csat_score'),
     trend: performanceTrendEnum('trend').notNull().default('STABLE'),
+    ...responseSums,
+    /**
+     * Of the events tickets_handled counts in the period (a ticket's creation, first response or resolution),
+     * those that are their ticket's first in its quarter / year: a QUARTER/YEAR row's tickets_handled is their sum
+     * over its MONTH rows (a ticket handled in two months of a quarter counts once).
+     */
+    quarterHandled: integer('quarter_handled'),
+    yearHandled: integer('year_handled'),
     ...versionAndTimestamps(),
   },
   (t) => [

@@ -44,7 +44,10 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  * every request by the statement timeout; one computation per organization at a time (app_lock_metrics_recompute).
  */
 
-/** What to compute: DAY rows for every day in [from, to]; WEEK and MONTH rows for each one meeting [from, through]. */
+/**
+ * What to compute: DAY rows for every day in [from, to]; WEEK, MONTH, QUARTER and YEAR rows for each one meeting
+ * [from, through].
+ */
 export interface MetricsRange {
   /** ISO dates (YYYY-MM-DD), UTC calendar days. */
   from: string
@@ -89,6 +92,9 @@ const utcDay = (column: string) => sql`(${sql.raw(column)} at time zone 'UTC')::
 /** The Monday (ISO week) and the first of the month of a date. */
 const weekOf = (day: SQL) => sql`(${day} - (extract(isodow from ${day})::int - 1))`
 const monthOf = (day: SQL) => sql`(${day} - (extract(day from ${day})::int - 1))`
+/** The first day of the quarter and of the year of a date (as a timestamp: no session time zone involved). */
+const quarterOf = (day: SQL) => sql`date_trunc('quarter', ${day}::timestamp)`
+const yearOf = (day: SQL) => sql`date_trunc('year', ${day}::timestamp)`
 
 /**
  * The start of the period of kind `u.period` (alias `u`, from period_units) a day falls in. Rows are first counted
@@ -163,7 +169,9 @@ function ticketCtes(db: TenantDb) {
       count(*) filter (where ai_resolved) as ai_resolved,
       count(*) filter (where ${firstInPeriod(identity)}) as first_of_day,
       count(*) filter (where ${firstInPeriod(weekOf)}) as first_of_week,
-      count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month
+      count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month,
+      count(*) filter (where ${firstInPeriod(quarterOf)}) as first_of_quarter,
+      count(*) filter (where ${firstInPeriod(yearOf)}) as first_of_year
     from ticket_events
     group by day, representative_id
   ),
@@ -171,7 +179,8 @@ function ticketCtes(db: TenantDb) {
     select u.period, ${periodOf('d.day')} as period_start, d.representative_id,
       sum(created) as created, sum(resolved) as resolved, sum(closed) as closed, sum(responded) as responded,
       sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds,
-      sum(ai_resolved) as ai_resolved,
+      sum(ai_resolved) as ai_resolved, sum(resolved) as resolution_count,
+      sum(first_of_quarter) as quarter_handled, sum(first_of_year) as year_handled,
       sum(case u.period when 'DAY' then first_of_day when 'WEEK' then first_of_week else first_of_month end) as handled
     from ticket_days d
     cross join period_units u
@@ -195,6 +204,11 @@ const metricColumns = [
   'refunds_total_amount',
   'currency',
   'refunds_by_currency',
+  'response_count',
+  'response_seconds',
+  'resolution_count',
+  'resolution_seconds',
+  'ai_resolved_count',
 ]
 
 const teamColumns = [
@@ -205,6 +219,12 @@ const teamColumns = [
   'avg_resolution_seconds',
   'csat_score',
   'trend',
+  'response_count',
+  'response_seconds',
+  'resolution_count',
+  'resolution_seconds',
+  'quarter_handled',
+  'year_handled',
 ]
 
 /**
@@ -219,8 +239,77 @@ function upsertSet(target: string, columns: string[]) {
 }
 
 /**
- * The organization's performance_metrics rows and team_performance rows of the range, in ONE statement (the
- * source rows are read once for both): returns how many rows of each were inserted or changed.
+ * The CTE `organization_rows`: upserts a performance_metrics row per row of CTE `stats` (period, period_start,
+ * period_end, created, resolved, closed, escalated, responded, response_seconds, resolution_count,
+ * resolution_seconds, ai_resolved), with its refunds from CTE `refund_totals` (period, period_start, currency,
+ * status, n, amount). Means and rates come from the sums, so a row summed from others is exact.
+ */
+function organizationUpsert(org: string) {
+  return sql`organization_rows as (
+      insert into ${performanceMetrics} as pm (organization_id, period, period_start, ${sql.raw(metricColumns.join(', '))})
+      select ${org}::uuid, s.period, s.period_start, s.period_end,
+        s.created, s.resolved, s.closed, s.escalated,
+        ${meanOf('s.response_seconds', 's.responded')}, ${meanOf('s.resolution_seconds', 's.resolution_count')},
+        null::numeric, ${rate('s.escalated', 's.created')}, ${rate('s.ai_resolved', 's.resolution_count')},
+        rf.count, rf.approved, coalesce(main.amount, 0), coalesce(main.currency, 'USD'), rf.by_currency,
+        s.responded, s.response_seconds, s.resolution_count, s.resolution_seconds, s.ai_resolved
+      from stats s
+      cross join lateral (select
+          coalesce(sum(n), 0)::int as count,
+          coalesce(sum(n) filter (where status in ('APPROVED', 'PROCESSED')), 0)::int as approved,
+          coalesce(jsonb_agg(jsonb_build_object('currency', currency, 'status', status, 'count', n, 'amount', amount::text)
+            order by currency, status), '[]'::jsonb) as by_currency
+        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start) rf
+      left join lateral (select currency,
+          sum(amount) filter (where status in ('APPROVED', 'PROCESSED')) as amount
+        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start
+        group by currency order by sum(n) desc, currency limit 1) main on true
+      on conflict (organization_id, period, period_start) do update set ${upsertSet('pm', metricColumns)}
+      returning 1
+    )`
+}
+
+/**
+ * The CTE `team_rows`: upserts a team_performance row per period of CTE `bounds` (period, period_start,
+ * period_end, previous_start) and active representative, from CTE `sums` (period, period_start,
+ * representative_id, handled, resolved, responded, response_seconds, resolution_count, resolution_seconds,
+ * quarter_handled, year_handled; the previous periods' too, for the trend).
+ */
+function teamUpsert(org: string, sums: string) {
+  const [cur, prev] = ['cur', 'prev'].map((alias) =>
+    meanOf(`${alias}.resolution_seconds`, `${alias}.resolution_count`),
+  )
+  return sql`team_rows as (
+      insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
+      select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
+        coalesce(cur.handled, 0), coalesce(cur.resolved, 0),
+        ${meanOf('cur.response_seconds', 'cur.responded')}, ${cur}, null::numeric,
+        (case
+          when ${cur} is null or ${prev} is null then 'STABLE'
+          when ${cur}::bigint * 100 < ${prev}::bigint * 95 then 'IMPROVING'
+          when ${cur}::bigint * 100 > ${prev}::bigint * 105 then 'DECLINING'
+          else 'STABLE' end)::performance_trend,
+        coalesce(cur.responded, 0), coalesce(cur.response_seconds, 0), coalesce(cur.resolution_count, 0),
+        coalesce(cur.resolution_seconds, 0), coalesce(cur.quarter_handled, 0), coalesce(cur.year_handled, 0)
+      from bounds b
+      join ${representatives} rep on rep.organization_id = ${org}
+      join ${users} u on u.organization_id = ${org} and u.id = rep.user_id and u.is_active
+      left join ${sql.raw(sums)} cur
+        on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
+      left join ${sql.raw(sums)} prev
+        on prev.period = b.period and prev.period_start = b.previous_start and prev.representative_id = rep.id
+      on conflict (organization_id, representative_id, period, period_start) do update set ${upsertSet('tp', teamColumns)}
+      returning 1
+    )`
+}
+
+const countsSelect = sql`select (select count(*) from organization_rows)::int as organization_rows,
+      (select count(*) from team_rows)::int as team_rows`
+
+/**
+ * The organization's DAY, WEEK and MONTH performance_metrics and team_performance rows of the range, from the
+ * source rows, in ONE statement (the source rows are read once for both): returns how many rows of each were
+ * inserted or changed.
  */
 function metricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
@@ -229,9 +318,8 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
     ${ticketCtes(db)},
     organization_tickets as (
       select period, period_start, sum(created)::int as created, sum(resolved)::int as resolved,
-        sum(closed)::int as closed, sum(ai_resolved)::int as ai_resolved,
-        ${meanOf('sum(response_seconds)', 'sum(responded)')} as avg_first_response,
-        ${meanOf('sum(resolution_seconds)', 'sum(resolved)')} as avg_resolution
+        sum(closed)::int as closed, sum(ai_resolved)::int as ai_resolved, sum(responded)::int as responded,
+        sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds
       from ticket_periods
       group by period, period_start
     ),
@@ -249,8 +337,9 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
     stats as (
       select b.period, b.period_start, b.period_end,
         coalesce(t.created, 0) as created, coalesce(t.resolved, 0) as resolved, coalesce(t.closed, 0) as closed,
-        t.avg_first_response, t.avg_resolution, coalesce(t.ai_resolved, 0) as ai_resolved,
-        coalesce(e.escalated, 0) as escalated
+        coalesce(t.ai_resolved, 0) as ai_resolved, coalesce(e.escalated, 0) as escalated,
+        coalesce(t.responded, 0) as responded, coalesce(t.response_seconds, 0) as response_seconds,
+        coalesce(t.resolved, 0) as resolution_count, coalesce(t.resolution_seconds, 0) as resolution_seconds
       from bounds b
       left join organization_tickets t on t.period = b.period and t.period_start = b.period_start
       left join escalation_periods e on e.period = b.period and e.period_start = b.period_start
@@ -266,54 +355,71 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
       from refund_days cross join period_units u
       group by 1, 2, 3, 4
     ),
-    organization_rows as (
-      insert into ${performanceMetrics} as pm (organization_id, period, period_start, ${sql.raw(metricColumns.join(', '))})
-      select ${org}::uuid, s.period, s.period_start, s.period_end,
-        s.created, s.resolved, s.closed, s.escalated,
-        s.avg_first_response, s.avg_resolution, null::numeric,
-        ${rate('s.escalated', 's.created')}, ${rate('s.ai_resolved', 's.resolved')},
-        rf.count, rf.approved, coalesce(main.amount, 0), coalesce(main.currency, 'USD'), rf.by_currency
-      from stats s
-      cross join lateral (select
-          coalesce(sum(n), 0)::int as count,
-          coalesce(sum(n) filter (where status in ('APPROVED', 'PROCESSED')), 0)::int as approved,
-          coalesce(jsonb_agg(jsonb_build_object('currency', currency, 'status', status, 'count', n, 'amount', amount::text)
-            order by currency, status), '[]'::jsonb) as by_currency
-        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start) rf
-      left join lateral (select currency,
-          sum(amount) filter (where status in ('APPROVED', 'PROCESSED')) as amount
-        from refund_totals rt where rt.period = s.period and rt.period_start = s.period_start
-        group by currency order by sum(n) desc, currency limit 1) main on true
-      on conflict (organization_id, period, period_start) do update set ${upsertSet('pm', metricColumns)}
-      returning 1
+    ${organizationUpsert(org)},
+    ${teamUpsert(org, 'ticket_periods')}
+    ${countsSelect}`)
+}
+
+/**
+ * The QUARTER and YEAR rows of the quarters and years meeting [from, through], summed from their MONTH rows (a
+ * quarter or a year is whole months, and every column is a sum or comes from sums: exact, as if computed from the
+ * source rows when the months were computed). Runs after metricsStatement in the same batch, so it sums the months
+ * that statement has just written; reads at most 24 MONTH rows per representative (a year and the previous one, for
+ * the trend) instead of the source rows of two years, which a one-day computation could not afford (README). A
+ * month never computed counts nothing; one computed before migration 0051 and never since counts no means.
+ */
+function rollupStatement(db: TenantDb, range: MetricsRange) {
+  const org = db.organizationId
+  const month = (alias: string, start: string, end: string) =>
+    sql`${sql.raw(alias)}.organization_id = ${org} and ${sql.raw(alias)}.period = 'MONTH'
+      and ${sql.raw(alias)}.period_start between ${sql.raw(start)} and ${sql.raw(end)}`
+  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with periods as (
+      select 'QUARTER'::metric_period as period, q::date as period_start, interval '3 months' as length
+        from generate_series(date_trunc('quarter', ${range.from}::timestamp), ${range.through}::timestamp, interval '3 months') as q
+      union all
+      select 'YEAR'::metric_period, y::date, interval '1 year'
+        from generate_series(date_trunc('year', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 year') as y
     ),
-    team_rows as (
-      insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
-      select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
-        coalesce(cur.handled, 0), coalesce(cur.resolved, 0),
-        ${meanOf('cur.response_seconds', 'cur.responded')}, ${meanOf('cur.resolution_seconds', 'cur.resolved')},
-        null::numeric,
-        (case
-          when cur.resolved is null or prev.resolved is null
-            or ${meanOf('cur.resolution_seconds', 'cur.resolved')} is null
-            or ${meanOf('prev.resolution_seconds', 'prev.resolved')} is null then 'STABLE'
-          when ${meanOf('cur.resolution_seconds', 'cur.resolved')}::bigint * 100
-            < ${meanOf('prev.resolution_seconds', 'prev.resolved')}::bigint * 95 then 'IMPROVING'
-          when ${meanOf('cur.resolution_seconds', 'cur.resolved')}::bigint * 100
-            > ${meanOf('prev.resolution_seconds', 'prev.resolved')}::bigint * 105 then 'DECLINING'
-          else 'STABLE' end)::performance_trend
+    bounds as (
+      select period, period_start, (period_start + length - interval '1 day')::date as period_end,
+        (period_start - length)::date as previous_start
+      from periods
+    ),
+    stats as (
+      select b.period, b.period_start, b.period_end,
+        coalesce(sum(m.tickets_created), 0)::int as created, coalesce(sum(m.tickets_resolved), 0)::int as resolved,
+        coalesce(sum(m.tickets_closed), 0)::int as closed, coalesce(sum(m.escalations_created), 0)::int as escalated,
+        coalesce(sum(m.response_count), 0)::int as responded, coalesce(sum(m.response_seconds), 0) as response_seconds,
+        coalesce(sum(m.resolution_count), 0)::int as resolution_count,
+        coalesce(sum(m.resolution_seconds), 0) as resolution_seconds,
+        coalesce(sum(m.ai_resolved_count), 0)::int as ai_resolved
       from bounds b
-      join ${representatives} rep on rep.organization_id = ${org}
-      join ${users} u on u.organization_id = ${org} and u.id = rep.user_id and u.is_active
-      left join ticket_periods cur
-        on cur.period = b.period and cur.period_start = b.period_start and cur.representative_id = rep.id
-      left join ticket_periods prev
-        on prev.period = b.period and prev.period_start = b.previous_start and prev.representative_id = rep.id
-      on conflict (organization_id, representative_id, period, period_start) do update set ${upsertSet('tp', teamColumns)}
-      returning 1
-    )
-    select (select count(*) from organization_rows)::int as organization_rows,
-      (select count(*) from team_rows)::int as team_rows`)
+      left join ${performanceMetrics} m on ${month('m', 'b.period_start', 'b.period_end')}
+      group by 1, 2, 3
+    ),
+    refund_totals as (
+      select b.period, b.period_start, r.currency, r.status, sum(r.count)::int as n, sum(r.amount) as amount
+      from bounds b
+      join ${performanceMetrics} m on ${month('m', 'b.period_start', 'b.period_end')}
+      cross join lateral jsonb_to_recordset(m.refunds_by_currency)
+        as r(currency text, status refund_status, count int, amount numeric)
+      group by 1, 2, 3, 4
+    ),
+    sums as (
+      select p.period, p.period_start, t.representative_id,
+        sum(case p.period when 'QUARTER' then t.quarter_handled else t.year_handled end) as handled,
+        sum(t.tickets_resolved) as resolved, sum(t.response_count) as responded,
+        sum(t.response_seconds) as response_seconds, sum(t.resolution_count) as resolution_count,
+        sum(t.resolution_seconds) as resolution_seconds,
+        sum(t.quarter_handled) as quarter_handled, sum(t.year_handled) as year_handled
+      from (select period, period_start, period_end from bounds
+        union select period, previous_start, period_start - 1 from bounds) p
+      join ${teamPerformance} t on ${month('t', 'p.period_start', 'p.period_end')}
+      group by 1, 2, 3
+    ),
+    ${organizationUpsert(org)},
+    ${teamUpsert(org, 'sums')}
+    ${countsSelect}`)
 }
 
 /**
@@ -326,15 +432,19 @@ export type MetricsLock = 'refuse' | 'wait'
 /**
  * The statements that compute and upsert the organization's metrics of a range: for ONE batch (one round trip,
  * one transaction), after the tenant binding. The first takes the organization's metrics lock; the second writes
- * the performance_metrics and team_performance rows and counts those inserted or changed (unchanged rows are not
- * rewritten).
+ * the DAY/WEEK/MONTH performance_metrics and team_performance rows, the third the QUARTER/YEAR ones from those
+ * MONTH rows; each counts the rows inserted or changed (unchanged rows are not rewritten).
  */
 export function computeMetricsStatements(
   db: TenantDb,
   range: MetricsRange,
   lock: MetricsLock,
-): [Statement, Statement] {
-  return [db.raw(sql`select app_lock_metrics_recompute(${lock === 'wait'})`), metricsStatement(db, range)]
+): [Statement, Statement, Statement] {
+  return [
+    db.raw(sql`select app_lock_metrics_recompute(${lock === 'wait'})`),
+    metricsStatement(db, range),
+    rollupStatement(db, range),
+  ]
 }
 
 export interface ComputedMetrics {
@@ -348,9 +458,13 @@ export async function computeMetrics(
   range: MetricsRange,
   lock: MetricsLock = 'wait',
 ): Promise<ComputedMetrics> {
-  const [, written] = await db.run(...computeMetricsStatements(db, range, lock))
-  const [counts] = (written as { rows: Array<{ organization_rows: number; team_rows: number }> }).rows
-  return { organizationRowsChanged: counts?.organization_rows ?? 0, teamRowsChanged: counts?.team_rows ?? 0 }
+  const [, ...written] = await db.run(...computeMetricsStatements(db, range, lock))
+  const counts = written.map(
+    (result) => (result as { rows: Array<{ organization_rows: number; team_rows: number }> }).rows[0],
+  )
+  const total = (key: 'organization_rows' | 'team_rows') =>
+    counts.reduce((sum, row) => sum + (row?.[key] ?? 0), 0)
+  return { organizationRowsChanged: total('organization_rows'), teamRowsChanged: total('team_rows') }
 }
 
 /** By period start, then the period kind (DAY, WEEK, MONTH …), then id: a total, stable order. */

@@ -18,8 +18,10 @@ export const listMetrics = protectedRoute(readers, {
   method: 'get',
   path: '/v1/metrics',
   tags,
-  summary: 'Organization performance per period (DAY, WEEK, MONTH; UTC)',
-  description: 'Rows whose period starts in [from, to]. Definitions: README, “Metrics”.',
+  summary: 'Organization performance per period (DAY, WEEK, MONTH, QUARTER, YEAR; UTC)',
+  description:
+    'Rows whose period starts in [from, to]. Definitions: README, “Metrics”. QUARTER and YEAR rows are summed ' +
+    'from their months as last computed (exact means, not means of means).',
   request: { query: ListMetricsQuerySchema },
   responses: { 200: jsonContent(MetricsPageSchema, 'A page of performance rows.') },
 })
@@ -31,7 +33,8 @@ export const listTeamMetrics = protectedRoute(readers, {
   summary: 'Per-representative performance per period, with trend',
   description:
     'Rows whose period starts in [from, to]. `trend` compares avgResolutionSeconds with the previous period of ' +
-    'the same kind: more than 5% lower IMPROVING, more than 5% higher DECLINING, otherwise STABLE.',
+    'the same kind: more than 5% lower IMPROVING, more than 5% higher DECLINING, otherwise STABLE. QUARTER and ' +
+    'YEAR rows are summed from their months as last computed.',
   request: { query: ListTeamMetricsQuerySchema },
   responses: { 200: jsonContent(TeamMetricsPageSchema, 'A page of team performance rows.') },
 })
@@ -42,8 +45,9 @@ export const recomputeMetrics = protectedRoute(admins, {
   tags,
   summary: 'Recompute the metrics of a date range (at most 92 days) from the source rows',
   description:
-    'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, upserted exactly ' +
-    'as the daily cron does (a rerun over unchanged data changes nothing). One round trip. One computation per ' +
+    'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, from the source ' +
+    'rows, then the QUARTER/YEAR rows meeting it, summed from their MONTH rows; upserted exactly as the daily ' +
+    'cron does (a rerun over unchanged data changes nothing). One round trip. One computation per ' +
     'organization at a time: while another runs (a recompute, or the daily cron), the answer is 409 ' +
     '`RECOMPUTE_IN_PROGRESS` with `Retry-After`. The work is bounded like every request’s: it stops on the ' +
     'database when the request’s deadline passes (503).',
