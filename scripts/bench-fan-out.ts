@@ -1,12 +1,14 @@
 /**
- * `npm run bench:fan-out [-- --organizations 10000] [--sample 200] [--tickets 40] [--send-latency-ms 0] [--keep]`: does the metrics
- * cron's fan-out through the queue (src/cron/metrics-fan-out.ts) and its consumer (src/queue.ts) fit Cloudflare's
+ * `npm run bench:fan-out [-- --organizations 10000] [--sample 200] [--tickets 40] [--representatives 0]
+ * [--at 2026-12-15] [--send-latency-ms 0] [--keep]`: does the metrics cron's fan-out through the queue (src/cron/metrics-fan-out.ts) and its consumer (src/queue.ts) fit Cloudflare's
  * limits at 10⁴ organizations (issue 18)? And do events add a database round trip to a change?
  *
  * On a scratch database of the local PostgreSQL server (BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/test, loopback only; dropped at the end unless --keep) it migrates and inserts
  * `--organizations` ACTIVE organizations ("fanout-…", one SQL statement), `--sample` of them with an admin, a customer
- * and `--tickets` tickets (40) of yesterday and today. Everything then goes through the real code and the real neon-http path (the
+ * and `--tickets` tickets (40), one every 10 minutes back from now (so 20,000 span ~140 days), and `--representatives`
+ * representatives (0) the tickets are assigned to in turn; the run is scheduled at `--at` 00:05 UTC (default: now).
+ * Everything then goes through the real code and the real neon-http path (the
  * local Neon endpoint, scripts/neon-local, which counts the HTTP round trips per application_name):
  *
  * 1. The cron: `fanOutMetrics` with a recording queue (each sendBatch is checked against the Queues limits: ≤ 100
@@ -23,11 +25,12 @@
  * between the Worker and the database) by counts; the limits they are compared with are Cloudflare's published ones.
  */
 import type { Principal } from '../src/auth/principal'
-import { metricsRequestId } from '../src/cron/metrics'
+import { cronRange, LOOKBACK_DAYS, metricsRequestId } from '../src/cron/metrics'
 import { fanOutMetrics, type MetricsMessage } from '../src/cron/metrics-fan-out'
 import { TenantDb } from '../src/db/tenant'
 import type { Bindings } from '../src/env'
 import { queueHandler, type WorkMessage } from '../src/queue'
+import { computeMetrics } from '../src/resources/metrics/metrics.data'
 import { updateTicket } from '../src/resources/tickets/tickets.data'
 import { openBenchDatabase } from './lib/scratch-database'
 
@@ -122,6 +125,11 @@ async function main() {
   const sample = Math.min(option(argv, '--sample', 200), organizations)
   const sendLatencyMs = option(argv, '--send-latency-ms', 0)
   const ticketsPerOrganization = option(argv, '--tickets', 40)
+  const representatives = option(argv, '--representatives', 0)
+  const atIndex = argv.indexOf('--at')
+  // The run's day decides its window (a lookback reaching into the previous month reads one more month).
+  const at = atIndex < 0 ? undefined : Date.parse(`${argv[atIndex + 1]}T00:05:00Z`)
+  if (at !== undefined && Number.isNaN(at)) throw new Error('--at takes a date, YYYY-MM-DD')
   const keep = argv.includes('--keep')
   const started = performance.now()
   const database = await openBenchDatabase({ name: 'orgapi_fanout', keep })
@@ -150,24 +158,36 @@ async function main() {
       [sampleIds],
     )
     await direct.query(
+      `with people as (
+         insert into users (organization_id, email, name, role)
+         select o, 'rep' || r || '@' || o || '.example', 'Rep ' || r, 'REPRESENTATIVE'
+         from unnest($1::uuid[]) o, generate_series(1, $2::int) r returning organization_id, id)
+       insert into representatives (organization_id, user_id) select organization_id, id from people`,
+      [sampleIds, representatives],
+    )
+    await direct.query(
       `insert into tickets (organization_id, ticket_number, customer_id, subject, description, status, priority,
-         created_at, updated_at)
+         assigned_representative_id, created_at, first_response_at, resolved_at, updated_at)
        select u.organization_id, 'TICKET-' || (1000 + n), u.id, 'Subject ' || n, 'Description',
          (array['OPEN', 'IN_PROGRESS', 'RESOLVED', 'CLOSED'])[1 + n % 4]::ticket_status,
          (array['LOW', 'MEDIUM', 'HIGH'])[1 + n % 3]::ticket_priority,
-         now() - (n % 2) * interval '1 day' - n * interval '10 minutes',
-         now() - (n % 2) * interval '1 day' - n * interval '5 minutes'
-       from users u, generate_series(1, $2::int) n where u.role = 'CUSTOMER' and u.organization_id = any($1::uuid[])`,
-      [sampleIds, ticketsPerOrganization],
+         (select rp.id from representatives rp where rp.organization_id = u.organization_id
+           order by rp.id offset n % greatest($3::int, 1) limit 1),
+         c.at, case when n % 4 > 0 then c.at + interval '3 minutes' end,
+         case when n % 4 > 1 then c.at + interval '4 minutes' end, c.at + interval '5 minutes'
+       from users u, generate_series(1, $2::int) n,
+         lateral (select now() - (n % 2) * interval '1 day' - n * interval '10 minutes' as at) c
+       where u.role = 'CUSTOMER' and u.organization_id = any($1::uuid[])`,
+      [sampleIds, ticketsPerOrganization, representatives],
     )
     await direct.query('vacuum analyze')
     console.log(
       `data: ${organizations.toLocaleString('en')} ACTIVE organizations (one INSERT … SELECT), ${sample} of them with ` +
-        `${ticketsPerOrganization} tickets each, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `${ticketsPerOrganization} tickets and ${representatives} representatives each, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     )
 
     // --- 1. The cron ----------------------------------------------------------------------------------------------
-    const scheduledTime = Date.now()
+    const scheduledTime = at ?? Date.now()
     const recorded = recordingQueue(sendLatencyMs)
     const cronEnv = {
       APP_ENV: 'development',
@@ -284,6 +304,28 @@ async function main() {
     )
     console.log(
       `   each organization is its own message: a slow or failing one is retried alone, no invocation grows with n`,
+    )
+
+    // The catch-up window's cost: the same organizations' batch over the run's window and over yesterday alone (what
+    // the cron computed before it caught up), interleaved so that the machine's load weighs on both alike. Their rows
+    // exist by now: what a daily run pays, whose window overlaps the previous run's on all days but one.
+    const windowRange = cronRange(scheduledTime)
+    const ranges = { window: windowRange, yesterday: { ...windowRange, from: windowRange.to } }
+    const windowTimes: Record<keyof typeof ranges, number[]> = { window: [], yesterday: [] }
+    for (let round = 0; round < 5; round += 1) {
+      for (const body of sampled) {
+        for (const kind of ['yesterday', 'window'] as const) {
+          const db = TenantDb.forSystem(cronEnv.DATABASE_URL, body.organizationId, `window-${kind}-${round}`)
+          const begin = performance.now()
+          await computeMetrics(db, ranges[kind], 'wait')
+          windowTimes[kind].push(performance.now() - begin)
+        }
+      }
+    }
+    console.log(
+      `   one organization's batch, interleaved ×5: the ${LOOKBACK_DAYS}-day window (${windowRange.from}..${windowRange.to}) ` +
+        `p50 ${ms(percentile(windowTimes.window, 50))} p99 ${ms(percentile(windowTimes.window, 99))}; yesterday alone ` +
+        `p50 ${ms(percentile(windowTimes.yesterday, 50))} p99 ${ms(percentile(windowTimes.yesterday, 99))}`,
     )
 
     // --- 3. Events: a change's round trips with and without its event --------------------------------------------

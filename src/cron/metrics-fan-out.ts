@@ -65,7 +65,7 @@ export async function fanOutMetrics(
   }
   log('info', 'metrics fanned out', { requestId: runId, ...summary })
   if (unsent.length > 0) {
-    // Their day is computed by POST /v1/metrics/recompute (README "Metrics"); the run shows as failed.
+    // The next run's window covers their days (LOOKBACK_DAYS); the run shows as failed.
     log('error', 'metrics messages not sent', { requestId: runId, organizationIds: unsent })
     throw new Error(`metrics fan-out: ${unsent.length} of ${organizationIds.length} organizations not sent`)
   }

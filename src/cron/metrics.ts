@@ -7,12 +7,21 @@ import { log } from '../lib/log'
 import { computeMetrics, type MetricsRange } from '../resources/metrics/metrics.data'
 
 /*
- * The metrics cron (wrangler.toml [triggers] crons): every organization's yesterday DAY rows and the WEEK and
- * MONTH rows that contain yesterday or today (so a period's last day is counted once it is over), from the
- * source rows. Each organization is its own tenant-bound batch (TenantDb.forSystem: one round trip, one
- * transaction, RLS bound to that tenant); one that fails is logged and the others go on. The upserts change
- * nothing when the data did not change, so reruns (or a retried cron) are harmless.
+ * The metrics cron (wrangler.toml [triggers] crons): every organization's DAY rows of the LOOKBACK_DAYS days
+ * ending yesterday and the WEEK and MONTH rows meeting them or today (so a period's last day is counted once it
+ * is over), from the source rows. Each organization is its own tenant-bound batch (TenantDb.forSystem: one round
+ * trip, one transaction, RLS bound to that tenant); one that fails is logged and the others go on. The upserts
+ * change nothing when the data did not change, so reruns (or a retried cron) are harmless, and the overlapping
+ * windows of consecutive runs cost a comparison, not a write.
  */
+
+/**
+ * How many days each run computes, ending yesterday: a day missed by up to six consecutive runs (an outage, a
+ * failed batch, a message dead-lettered) is filled by the next one, without a recompute. Seven keeps the read
+ * span (the periods' and their previous periods', metrics.data.ts spanCte) within what the run of a month's 1st
+ * already reads: the window reaches into the previous month only on the 1st to 7th.
+ */
+export const LOOKBACK_DAYS = 7
 
 /** How many organizations are computed at once (Workers allow 6 simultaneous outgoing connections). */
 const CONCURRENCY = 4
@@ -35,10 +44,13 @@ export function utcDate(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10)
 }
 
-/** What a cron run at `scheduledTime` computes. */
+/** What a cron run at `scheduledTime` computes: the LOOKBACK_DAYS days before its day, and the periods meeting them. */
 export function cronRange(scheduledTime: number): MetricsRange {
-  const yesterday = utcDate(scheduledTime - 86_400_000)
-  return { from: yesterday, to: yesterday, through: utcDate(scheduledTime) }
+  return {
+    from: utcDate(scheduledTime - LOOKBACK_DAYS * 86_400_000),
+    to: utcDate(scheduledTime - 86_400_000),
+    through: utcDate(scheduledTime),
+  }
 }
 
 /** The request id (log field; local round-trip counter tag) of one organization's batch in a run. */
@@ -75,8 +87,8 @@ export async function runMetricsCron(
       try {
         organizationIds = await list(env, runId)
       } catch (error) {
-        // Nothing can be computed: the run fails (visible in the Workers dashboard). The next run computes its own
-        // yesterday only: this day's rows wait for POST /v1/metrics/recompute (README "Metrics").
+        // Nothing can be computed: the run fails (visible in the Workers dashboard). The next run's window covers
+        // this day too (LOOKBACK_DAYS).
         log('error', 'metrics cron could not list the organizations', {
           requestId: runId,
           sqlState: postgresErrorOf(error)?.code,

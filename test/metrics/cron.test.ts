@@ -4,7 +4,7 @@ import {
   env,
   waitOnExecutionContext,
 } from 'cloudflare:test'
-import { asc, eq, inArray } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   listActiveOrganizations,
@@ -12,25 +12,12 @@ import {
   metricsRequestId,
   metricsScheduledHandler,
 } from '../../src/cron/metrics'
-import { performanceMetrics, teamPerformance } from '../../src/db/schema'
+import { performanceMetrics } from '../../src/db/schema'
 import worker from '../../src/index'
 import { api, json } from '../support/api'
 import { appSql, neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
-import { CRON_TIME, tenantA, tenantB, tenantC, tenantD } from './fixture'
-
-const rowsOf = async (organizationId: string) => ({
-  metrics: await ownerDb
-    .select()
-    .from(performanceMetrics)
-    .where(eq(performanceMetrics.organizationId, organizationId))
-    .orderBy(asc(performanceMetrics.period), asc(performanceMetrics.periodStart)),
-  team: await ownerDb
-    .select()
-    .from(teamPerformance)
-    .where(eq(teamPerformance.organizationId, organizationId))
-    .orderBy(asc(teamPerformance.period), asc(teamPerformance.representativeId)),
-})
+import { CRON_TIME, rowsOf, tenantA, tenantB, tenantC, tenantD } from './fixture'
 
 const DAY = { period: 'DAY', periodStart: '2026-11-17', periodEnd: '2026-11-17' }
 const WEEK = { period: 'WEEK', periodStart: '2026-11-16', periodEnd: '2026-11-22' }
@@ -38,6 +25,16 @@ const MONTH = { period: 'MONTH', periodStart: '2026-11-01', periodEnd: '2026-11-
 // Summed from their MONTH rows: here November's alone, the only month computed.
 const QUARTER = { period: 'QUARTER', periodStart: '2026-10-01', periodEnd: '2026-12-31' }
 const YEAR = { period: 'YEAR', periodStart: '2026-01-01', periodEnd: '2026-12-31' }
+/** The rows of yesterday's DAY and of the current WEEK, MONTH, QUARTER and YEAR (the run also writes the other days of its window). */
+const startOf: Record<string, string> = {
+  DAY: DAY.periodStart,
+  WEEK: WEEK.periodStart,
+  MONTH: MONTH.periodStart,
+  QUARTER: QUARTER.periodStart,
+  YEAR: YEAR.periodStart,
+}
+const current = <T extends { period: string; periodStart: string }>(rows: T[]) =>
+  rows.filter((row) => row.periodStart === startOf[row.period])
 const noRefunds = {
   refundsCount: 0,
   refundsApprovedCount: 0,
@@ -90,7 +87,7 @@ describe('metrics cron (scheduled handler)', () => {
     expect(await appSql.query('select id from performance_metrics')).toEqual([])
   })
 
-  it('computes yesterday’s DAY and the current WEEK/MONTH/QUARTER/YEAR rows equal to the hand-computed numbers; D fails alone', async () => {
+  it('computes the DAY rows of the 7 days to yesterday and the WEEK/MONTH/QUARTER/YEAR rows meeting them, equal to the hand-computed numbers; D fails alone', async () => {
     const summary = await runCron([a.tenant, b.tenant, c.tenant, d.tenant, suspended])
     expect(summary.failed).toEqual([d.tenant.organizationId])
 
@@ -102,8 +99,28 @@ describe('metrics cron (scheduled handler)', () => {
     expect(await neonLocalStats(metricsRequestId(CRON_TIME, suspended.organizationId))).toBe(0)
 
     const A = await rowsOf(a.tenant.organizationId)
-    expect(A.metrics.map(({ period }) => period)).toEqual(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'])
-    const [aDay, aWeek, aMonth, aQuarter, aYear] = A.metrics
+    // The window: DAY 11-11..17, the weeks of 11-09 and 11-16, the month of November, its quarter and year.
+    expect(A.metrics.map((row) => `${row.period} ${row.periodStart}`)).toEqual([
+      ...['11', '12', '13', '14', '15', '16', '17'].map((day) => `DAY 2026-11-${day}`),
+      'WEEK 2026-11-09',
+      'WEEK 2026-11-16',
+      'MONTH 2026-11-01',
+      'QUARTER 2026-10-01',
+      'YEAR 2026-01-01',
+    ])
+    const [aDay, aWeek, aMonth, aQuarter, aYear] = current(A.metrics)
+    // DAY 11-16 (caught up with the rest of the window): created T4; E2; refund USD 7.25 PROCESSED.
+    expect(A.metrics.find((row) => row.period === 'DAY' && row.periodStart === '2026-11-16')).toMatchObject({
+      ticketsCreated: 1,
+      ticketsResolved: 0,
+      escalationsCreated: 1,
+      escalationRate: '1.0000',
+      aiResolutionRate: null,
+      refundsCount: 1,
+      refundsApprovedCount: 1,
+      refundsTotalAmount: '7.25',
+      currency: 'USD',
+    })
     // Only November is computed: the quarter and the year are its numbers (the sums, not only the means).
     const values = (row?: object) =>
       Object.entries(row ?? {}).filter(([key]) => !/^(id|period.*|createdAt|updatedAt)$/.test(key))
@@ -181,8 +198,9 @@ describe('metrics cron (scheduled handler)', () => {
     const r1 = a.tenant.representativeId
     const r2 = a.tenant.offlineRepresentativeId
     const team = (rows: typeof A.team, period: string, representativeId: string) =>
-      rows.find((row) => row.period === period && row.representativeId === representativeId)
-    expect(A.team).toHaveLength(10)
+      current(rows).find((row) => row.period === period && row.representativeId === representativeId)
+    // Each of the 12 periods (7 days, 2 weeks, the month, its quarter and year), for each of the two representatives.
+    expect(A.team).toHaveLength(24)
     expect(team(A.team, 'QUARTER', r1)).toMatchObject({
       ...QUARTER,
       ticketsHandled: 2,
@@ -229,7 +247,7 @@ describe('metrics cron (scheduled handler)', () => {
 
     // B: no first responses, no escalations, no refunds; the month's mean 5050 / 4 = 1262.5 rounds to 1263.
     const B = await rowsOf(b.tenant.organizationId)
-    expect(B.metrics).toEqual([
+    expect(current(B.metrics)).toEqual([
       expect.objectContaining({
         ...DAY,
         ticketsCreated: 1,
@@ -271,7 +289,7 @@ describe('metrics cron (scheduled handler)', () => {
 
     // C: an escalation in a period without new tickets: a zero denominator is null, not 0.
     const C = await rowsOf(c.tenant.organizationId)
-    expect(C.metrics).toEqual([
+    expect(current(C.metrics)).toEqual([
       expect.objectContaining({
         ...DAY,
         ticketsCreated: 0,
@@ -322,7 +340,7 @@ describe('metrics cron (scheduled handler)', () => {
   it('a second run leaves identical rows (values, versions, updatedAt), and reports who failed', async () => {
     expect(firstRun).toBeDefined()
     const summary = await runCron([a.tenant, b.tenant, c.tenant, d.tenant, suspended])
-    expect(summary.range).toEqual({ from: '2026-11-17', to: '2026-11-17', through: '2026-11-18' })
+    expect(summary.range).toEqual({ from: '2026-11-11', to: '2026-11-17', through: '2026-11-18' })
     expect(summary.organizations).toBe(4)
     expect(summary.succeeded.sort()).toEqual(
       [a.tenant, b.tenant, c.tenant].map((t) => t.organizationId).sort(),

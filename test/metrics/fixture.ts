@@ -1,5 +1,14 @@
-import { escalations, type NewRefund, type NewTicket, refunds, tickets } from '../../src/db/schema'
-import { ownerDb } from '../support/db'
+import { asc, eq } from 'drizzle-orm'
+import {
+  escalations,
+  type NewRefund,
+  type NewTicket,
+  performanceMetrics,
+  refunds,
+  teamPerformance,
+  tickets,
+} from '../../src/db/schema'
+import { ownerDb, ownerSql } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 
 /*
@@ -9,6 +18,32 @@ import { createTenant, type TestTenant } from '../support/tenants'
  */
 
 export const CRON_TIME = Date.UTC(2026, 10, 18, 0, 5)
+
+/** An organization's metrics rows, as the owner, in a stable order (period, start, representative). */
+export const rowsOf = async (organizationId: string) => ({
+  metrics: await ownerDb
+    .select()
+    .from(performanceMetrics)
+    .where(eq(performanceMetrics.organizationId, organizationId))
+    .orderBy(asc(performanceMetrics.period), asc(performanceMetrics.periodStart)),
+  team: await ownerDb
+    .select()
+    .from(teamPerformance)
+    .where(eq(teamPerformance.organizationId, organizationId))
+    .orderBy(
+      asc(teamPerformance.period),
+      asc(teamPerformance.periodStart),
+      asc(teamPerformance.representativeId),
+    ),
+})
+
+/** How many events the organization has (computing metrics must write none). */
+export const eventCount = async (organizationId: string) =>
+  (
+    (await ownerSql`select count(*)::int as n from events where organization_id = ${organizationId}`) as [
+      { n: number },
+    ]
+  )[0].n
 
 export const at = (iso: string) => new Date(iso)
 let ticketNumber = 5000
@@ -207,4 +242,162 @@ export async function tenantD() {
     }),
   )
   return { tenant }
+}
+
+/**
+ * Tenant E, for the catch-up: its last successful cron run was 2026-11-15 00:05 (DAY rows through 11-14), the
+ * runs of 11-16 and 11-17 were missed, and the rows of 11-15 onwards were written after that run
+ * (`tenantERest`). R1 ONLINE, R2 OFFLINE.
+ *   Te1 R1 created 11-14 10:00, resolved +600 s                                  (before the last run)
+ *   Te2 R1 created 11-15 09:00, first response +300 s, resolved +3600 s          (human first response)
+ *   Te3 —  created 11-15 12:00, escalated 11-16 10:00, resolved 11-17 12:00 (+172800 s)
+ *   Te4 R2 created 11-16 08:00, first response +900 s, resolved +1800 s          (human first response)
+ *   Te5 —  created 11-17 07:00, resolved +1200 s                                 (AI-resolved)
+ * Refund: 11-15 USD 12.00 APPROVED.
+ */
+export async function tenantE() {
+  const tenant = await createTenant()
+  await ownerDb.insert(tickets).values(
+    ticket(tenant, {
+      assignedRepresentativeId: tenant.representativeId,
+      status: 'RESOLVED',
+      createdAt: at('2026-11-14T10:00:00Z'),
+      resolvedAt: at('2026-11-14T10:10:00Z'),
+    }),
+  )
+  return { tenant }
+}
+
+/** Tenant E's rows of 11-15 to 11-17 (after its last successful run). */
+export async function tenantERest(tenant: TestTenant) {
+  const [r1, r2] = [tenant.representativeId, tenant.offlineRepresentativeId]
+  const te3 = ticket(tenant, {
+    status: 'RESOLVED',
+    createdAt: at('2026-11-15T12:00:00Z'),
+    resolvedAt: at('2026-11-17T12:00:00Z'),
+  })
+  await ownerDb.insert(tickets).values([
+    ticket(tenant, {
+      assignedRepresentativeId: r1,
+      status: 'RESOLVED',
+      createdAt: at('2026-11-15T09:00:00Z'),
+      firstResponseAt: at('2026-11-15T09:05:00Z'),
+      resolvedAt: at('2026-11-15T10:00:00Z'),
+    }),
+    te3,
+    ticket(tenant, {
+      assignedRepresentativeId: r2,
+      status: 'RESOLVED',
+      createdAt: at('2026-11-16T08:00:00Z'),
+      firstResponseAt: at('2026-11-16T08:15:00Z'),
+      resolvedAt: at('2026-11-16T08:30:00Z'),
+    }),
+    ticket(tenant, {
+      status: 'RESOLVED',
+      createdAt: at('2026-11-17T07:00:00Z'),
+      resolvedAt: at('2026-11-17T07:20:00Z'),
+    }),
+  ])
+  await ownerDb.insert(escalations).values({
+    organizationId: tenant.organizationId,
+    ticketId: te3.id as string,
+    reason: 'LOW_CONFIDENCE',
+    createdAt: at('2026-11-16T10:00:00Z'),
+  })
+  await ownerDb.insert(refunds).values(
+    refund(tenant, {
+      amount: '12.00',
+      currency: 'USD',
+      status: 'APPROVED',
+      createdAt: at('2026-11-15T11:00:00Z'),
+    }),
+  )
+}
+
+/**
+ * Tenant E's organization rows after a run at 11-18 00:05 that caught up (hand-computed from the rows above).
+ * DAY 11-14: Te1 (no first response, unassigned at its response: AI-resolved).
+ * DAY 11-15: created Te2 Te3, resolved Te2; first response 300; refund USD 12.00 approved.
+ * DAY 11-16: created Te4, resolved Te4 (1800), first response 900; escalation of Te3: 1/1.
+ * DAY 11-17: created Te5, resolved Te5 (1200) and Te3 (172800): 87000; AI: Te5 of 2.
+ * WEEK 11-09..15 (closed by the catch-up: the run of 11-15 saw only Te1): created Te1 Te2 Te3, resolved Te1 Te2.
+ * WEEK 11-16..22: created Te4 Te5, resolved Te4 Te5 Te3, escalation 1 of 2 created.
+ */
+export const tenantEDays = {
+  '2026-11-14': {
+    ticketsCreated: 1,
+    ticketsResolved: 1,
+    avgResolutionSeconds: 600,
+    avgFirstResponseSeconds: null,
+    escalationsCreated: 0,
+    escalationRate: '0.0000',
+    aiResolutionRate: '1.0000',
+    refundsCount: 0,
+    refundsTotalAmount: '0.00',
+  },
+  '2026-11-15': {
+    ticketsCreated: 2,
+    ticketsResolved: 1,
+    avgResolutionSeconds: 3600,
+    avgFirstResponseSeconds: 300,
+    escalationsCreated: 0,
+    escalationRate: '0.0000',
+    aiResolutionRate: '0.0000',
+    refundsCount: 1,
+    refundsApprovedCount: 1,
+    refundsTotalAmount: '12.00',
+    currency: 'USD',
+  },
+  '2026-11-16': {
+    ticketsCreated: 1,
+    ticketsResolved: 1,
+    avgResolutionSeconds: 1800,
+    avgFirstResponseSeconds: 900,
+    escalationsCreated: 1,
+    escalationRate: '1.0000',
+    aiResolutionRate: '0.0000',
+    refundsCount: 0,
+    refundsTotalAmount: '0.00',
+  },
+  '2026-11-17': {
+    ticketsCreated: 1,
+    ticketsResolved: 2,
+    avgResolutionSeconds: 87000,
+    avgFirstResponseSeconds: null,
+    escalationsCreated: 0,
+    escalationRate: '0.0000',
+    aiResolutionRate: '0.5000',
+    refundsCount: 0,
+    refundsTotalAmount: '0.00',
+  },
+}
+export const tenantEWeeks = {
+  '2026-11-09': {
+    periodEnd: '2026-11-15',
+    ticketsCreated: 3,
+    ticketsResolved: 2,
+    avgResolutionSeconds: 2100,
+  },
+  '2026-11-16': {
+    periodEnd: '2026-11-22',
+    ticketsCreated: 2,
+    ticketsResolved: 3,
+    escalationsCreated: 1,
+    escalationRate: '0.5000',
+  },
+}
+/** Tenant E's team rows per DAY: [R1's, R2's] handled / resolved / response / resolution. */
+export const tenantETeamDays = {
+  '2026-11-15': [
+    { ticketsHandled: 1, ticketsResolved: 1, avgResponseSeconds: 300, avgResolutionSeconds: 3600 },
+    { ticketsHandled: 0, ticketsResolved: 0, avgResponseSeconds: null, avgResolutionSeconds: null },
+  ],
+  '2026-11-16': [
+    { ticketsHandled: 0, ticketsResolved: 0, avgResponseSeconds: null, avgResolutionSeconds: null },
+    { ticketsHandled: 1, ticketsResolved: 1, avgResponseSeconds: 900, avgResolutionSeconds: 1800 },
+  ],
+  '2026-11-17': [
+    { ticketsHandled: 0, ticketsResolved: 0, avgResponseSeconds: null, avgResolutionSeconds: null },
+    { ticketsHandled: 0, ticketsResolved: 0, avgResponseSeconds: null, avgResolutionSeconds: null },
+  ],
 }

@@ -1,9 +1,18 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
-import { cronRange } from '../../src/cron/metrics'
+import { cronRange, metricsRequestId } from '../../src/cron/metrics'
 import { fanOutMetrics, type MetricsMessage } from '../../src/cron/metrics-fan-out'
 import worker from '../../src/index'
-import { ownerSql } from '../support/db'
+import {
+  CRON_TIME,
+  eventCount,
+  rowsOf,
+  tenantE,
+  tenantEDays,
+  tenantERest,
+  tenantETeamDays,
+} from '../metrics/fixture'
+import { neonLocalStats, ownerSql } from '../support/db'
 import { createTenant } from '../support/tenants'
 
 /*
@@ -90,5 +99,47 @@ describe('metrics fan-out', () => {
     const rows = await ownerSql`select period::text, period_start::text as start from performance_metrics
       where organization_id = ${tenant.organizationId} order by period`
     expect(rows).toEqual(expect.arrayContaining([{ period: 'DAY', start: from }]))
+  })
+
+  it('the consumer catches up missed days too: one message computes every missing DAY row, once; a redelivery changes nothing', async () => {
+    const { tenant } = await tenantE()
+    const consume = async (scheduledTime: number, id: string) => {
+      const message: MetricsMessage = {
+        kind: 'metrics',
+        organizationId: tenant.organizationId,
+        scheduledTime,
+      }
+      const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks', [
+        { id, timestamp: new Date(), attempts: 1, body: message },
+      ])
+      const ctx = createExecutionContext()
+      await worker.queue(batch as MessageBatch<unknown>, env, ctx)
+      return getQueueResult(batch, ctx)
+    }
+    // Its last message was consumed on 11-15; those of 11-16 and 11-17 went to the dead-letter queue.
+    await consume(Date.UTC(2026, 10, 15, 0, 5), 'metrics-11-15')
+    await tenantERest(tenant)
+    const events = await eventCount(tenant.organizationId)
+    expect((await consume(CRON_TIME, 'metrics-11-18')).explicitAcks).toEqual(['metrics-11-18'])
+    expect(await neonLocalStats(metricsRequestId(CRON_TIME, tenant.organizationId))).toBe(1)
+
+    const computed = await rowsOf(tenant.organizationId)
+    const day = (start: string) => computed.metrics.find((r) => r.period === 'DAY' && r.periodStart === start)
+    for (const [start, expected] of Object.entries(tenantEDays))
+      expect(day(start), start).toMatchObject(expected)
+    for (const [start, [r1, r2]] of Object.entries(tenantETeamDays)) {
+      const team = [tenant.representativeId, tenant.offlineRepresentativeId].map((id) =>
+        computed.team.find((r) => r.period === 'DAY' && r.periodStart === start && r.representativeId === id),
+      )
+      expect(team, start).toEqual([expect.objectContaining(r1), expect.objectContaining(r2)])
+    }
+    expect(computed.metrics.filter((r) => r.period === 'DAY').map((r) => r.periodStart)).toEqual(
+      ['08', '09', '10', '11', '12', '13', '14', '15', '16', '17'].map((d) => `2026-11-${d}`),
+    )
+
+    // The queue delivers at least once: the same message again leaves every row (version, updatedAt) as it was.
+    expect((await consume(CRON_TIME, 'metrics-11-18-again')).explicitAcks).toEqual(['metrics-11-18-again'])
+    expect(await rowsOf(tenant.organizationId)).toEqual(computed)
+    expect(await eventCount(tenant.organizationId)).toBe(events)
   })
 })
