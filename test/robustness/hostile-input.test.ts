@@ -259,6 +259,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     'POST /v1/metrics/recompute': { from: '2026-11-16', to: '2026-11-17' },
     'POST /v1/webhook-endpoints': { url: 'https://hooks.example.com/hostile', enabledEvents: ['ticket.*'] },
     'PATCH /v1/webhook-endpoints/{endpointId}': { description: 'Edited', enabledEvents: ['*'] },
+    'POST /v1/webhook-endpoints/{endpointId}/rotate-secret': { revokePrevious: false },
     'POST /v1/events/{eventId}/redeliver': {},
     'POST /v1/organizations': {
       name: 'Hostile Inc',
