@@ -43,6 +43,15 @@ export const TARGET_GZIP_BYTES = 150 * 1024
  * which must not be in the bundle. An alias not listed here fails the check: add it with its reason.
  */
 const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: string[] }> = {
+  './hono.js': {
+    importers: /^node_modules\/hono\/dist\/index\.js$/,
+    replaced: /^node_modules\/hono\/dist\/router\/(reg-exp-router|smart-router|trie-router)\//,
+  },
+  // hono/factory's import of the same module (createMiddleware).
+  '../../hono.js': {
+    importers: /^node_modules\/hono\/dist\/helper\/factory\/index\.js$/,
+    replaced: /^node_modules\/hono\/dist\/hono\.js$/,
+  },
   '@neondatabase/serverless': {
     importers: /^node_modules\/drizzle-orm\/neon-http\/driver\.js$/,
     replaced: /^node_modules\/@neondatabase\/serverless\//,

@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
 import type { AppEnv } from '../env'
 import { ApiError, errors, type FieldError } from './errors'
+import { StrictPatternRouter } from './router'
 
 /** Turns a zod error into the `{ path, message }` list every validation problem carries. */
 export function fieldErrorsOf(error: ZodError): FieldError[] {
@@ -14,9 +15,12 @@ export function fieldErrorsOf(error: ZodError): FieldError[] {
 /**
  * Every router is created here so they all share one validation hook: a body that fails its schema is
  * 422, a bad query/path/header parameter is 400; both are problem+json with the list of field errors.
+ * And one router kind, StrictPatternRouter (./router.ts), so the Worker bundle carries it instead of hono's
+ * default routers (src/bundle/hono.ts).
  */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
+    router: new StrictPatternRouter(),
     defaultHook: (result) => {
       if (result.success) return
       const fieldErrors = fieldErrorsOf(result.error)
