@@ -125,7 +125,7 @@ describe('escalations and metrics: RLS alone keeps tenants apart (the code’s t
       .select()
       .from(performanceMetrics)
       .where(eq(performanceMetrics.organizationId, a.organizationId))
-    expect(aMetrics).toHaveLength(3)
+    expect(aMetrics).toHaveLength(5) // DAY, WEEK, MONTH, QUARTER, YEAR of its one day
 
     const notFound = async (work: () => Promise<unknown>) => {
       await expect(work()).rejects.toMatchObject({ status: 404 })
