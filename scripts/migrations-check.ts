@@ -265,7 +265,8 @@ async function copyRows(from: string, to: string): Promise<void> {
         `select coalesce(json_agg(t), '[]'::json) as rows from public."${table}" t`,
       )
       await target.query(
-        `insert into public."${table}" (${list}) select ${list} from json_populate_recordset(null::public."${table}", $1::json)`,
+        // OVERRIDING SYSTEM VALUE: identity columns GENERATED ALWAYS (events.ordinal) keep their copied values.
+        `insert into public."${table}" (${list}) overriding system value select ${list} from json_populate_recordset(null::public."${table}", $1::json)`,
         [JSON.stringify(data.rows[0]?.rows ?? [])],
       )
     }
