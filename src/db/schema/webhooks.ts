@@ -55,14 +55,6 @@ export const webhookEndpoints = pgTable(
      * rotation.
      */
     previousSecrets: jsonb('previous_secrets').$type<PreviousWebhookSecret[]>().notNull().default([]),
-    /**
-     * @deprecated Before migration 0049: one rotated-out secret. Neither read nor written since; kept so that the
-     * Worker still serving between `migrate` and `deploy` reads its columns (expand, then contract): a later
-     * migration drops them once no deployed Worker names them.
-     */
-    previousSecret: text('previous_secret'),
-    /** @deprecated With previous_secret. */
-    previousSecretExpiresAt: at('previous_secret_expires_at'),
     /** Since when every attempt has failed (null after a success): ~3 days of it disable the endpoint. */
     failingSince: at('failing_since'),
     ...versionAndTimestamps(),
