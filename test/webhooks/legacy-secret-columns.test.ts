@@ -1,6 +1,7 @@
 import { getTableColumns } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { webhookEndpoints } from '../../src/db/schema'
+import { WEBHOOK_MAX_PREVIOUS_SECRETS } from '../../src/webhooks/signature'
 import { ownerSql } from '../support/db'
 
 /*
@@ -28,5 +29,14 @@ describe('webhook_endpoints: the columns replaced by previous_secrets', () => {
       order by a.attname`) as Array<{ name: string; comment: string | null }>
     expect(rows.map((row) => row.name)).toEqual(legacy)
     for (const row of rows) expect(row.comment).toMatch(/^Unused since 0049/)
+  })
+})
+
+describe('webhook_endpoints_previous_secrets_bound', () => {
+  it('bounds previous_secrets in the database at WEBHOOK_MAX_PREVIOUS_SECRETS, the limit the rotation enforces', async () => {
+    const [row] = (await ownerSql`select pg_get_constraintdef(oid) as def from pg_catalog.pg_constraint
+      where conrelid = 'public.webhook_endpoints'::regclass
+        and conname = 'webhook_endpoints_previous_secrets_bound'`) as Array<{ def: string }>
+    expect(row?.def).toContain(`jsonb_array_length(previous_secrets) <= ${WEBHOOK_MAX_PREVIOUS_SECRETS})`)
   })
 })
