@@ -47,7 +47,7 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
 
 /**
  * What to compute: DAY rows for every day in [from, to]; WEEK, MONTH, QUARTER and YEAR rows for each one meeting
- * [from, through].
+ * [from, through]; `from` no earlier than the organization's creation day (rangeStartCte).
  */
 export interface MetricsRange {
   /** ISO dates (YYYY-MM-DD), UTC calendar days. */
