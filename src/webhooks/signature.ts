@@ -12,7 +12,7 @@ const SECRET_PREFIX = 'whsec_'
 /** How long a rotated-out secret keeps signing (another signature): each rotation's own 24 hours. */
 export const WEBHOOK_SECRET_OVERLAP_MS = 86_400_000
 /**
- * How many rotated-out secrets may sign at once (also the webhook_endpoints_previous_secrets_bound check): enough for
+ * How many rotated-out secrets may sign at once (the webhook_endpoints_previous_secrets_bound check reads it): enough for
  * a few retried or repeated rotations; beyond it a rotation is refused rather than ending an overlap early.
  */
 export const WEBHOOK_MAX_PREVIOUS_SECRETS = 4

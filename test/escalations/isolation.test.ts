@@ -8,7 +8,7 @@ import * as data from '../../src/resources/escalations/escalations.data'
 import * as metrics from '../../src/resources/metrics/metrics.data'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 import { act, type EscalationBody, newEscalation, newTicket } from './support'
 
 /** Everything of tenant A that a caller of tenant B could try to reach through escalations. */
@@ -31,7 +31,8 @@ async function snapshot(tenant: TestTenant) {
 
 describe('escalations: another tenant’s ids', () => {
   it('are 404 for every route and method, for every caller of tenant B that may use it, and tenant A is unchanged', async () => {
-    const [a, b] = [await createTenant(), await createTenant()]
+    // A existed on the day it computes (no metrics row is written for a day before an organization's creation).
+    const [a, b] = [await createTenant({ createdAt: LONG_AGO }), await createTenant()]
     const escalation = await newEscalation(a)
     const before = await snapshot(a)
     const attempts: Array<[string, unknown]> = [
@@ -95,7 +96,8 @@ class ForgetfulTenantDb extends TenantDb {
 
 describe('escalations and metrics: RLS alone keeps tenants apart (the code’s tenant filter removed)', () => {
   it('lists, gets, writes and automatic assignment of tenant B never see or change tenant A', async () => {
-    const [a, b] = [await createTenant(), await createTenant()]
+    // A existed on the day it computes (no metrics row is written for a day before an organization's creation).
+    const [a, b] = [await createTenant({ createdAt: LONG_AGO }), await createTenant()]
     const escalation = await newEscalation(a)
     const bTicket = await newTicket(b)
     const bEscalation = await newEscalation(b, { ticketId: bTicket.id })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { performanceMetrics, teamPerformance, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
+import { createTenant } from '../support/tenants'
 import { tenantB } from './fixture'
 
 interface Metrics {
@@ -174,6 +175,50 @@ describe('POST /v1/metrics/recompute and the metrics reads', () => {
       const { response } = await call(`/v1/metrics?${query}`, { token: tenant.tokens.ADMIN })
       expect(response.status, query).toBe(400)
     }
+  })
+
+  it('writes no row for a period that ended before the organization was created: a range entirely before it is a 200 that writes nothing', async () => {
+    const tenant = await createTenant({ createdAt: new Date('2026-11-16T15:00:00Z') })
+    const recompute = (from: string, to: string) =>
+      call('/v1/metrics/recompute', { method: 'POST', token: tenant.tokens.ADMIN, body: { from, to } })
+    const before = await recompute('2026-08-20', '2026-11-15')
+    expect(before.response.status, await before.response.clone().text()).toBe(200)
+    expect(await before.roundTrips()).toBe(1)
+    expect(await json(before.response)).toEqual({
+      from: '2026-08-20',
+      to: '2026-11-15',
+      organizationRowsChanged: 0,
+      teamRowsChanged: 0,
+    })
+    const stored = async () =>
+      (
+        await ownerDb
+          .select()
+          .from(performanceMetrics)
+          .where(eq(performanceMetrics.organizationId, tenant.organizationId))
+      )
+        .map((row) => `${row.period} ${row.periodStart}`)
+        .sort()
+    expect(await stored()).toEqual([])
+    expect(
+      await ownerDb
+        .select()
+        .from(teamPerformance)
+        .where(eq(teamPerformance.organizationId, tenant.organizationId)),
+    ).toEqual([])
+
+    // A range across the creation day: the DAY rows from that day on, and the periods containing it.
+    const across = await recompute('2026-11-10', '2026-11-17')
+    // DAY 16, DAY 17, WEEK 16, MONTH 11, QUARTER 10, YEAR 2026; two representatives each.
+    expect(await json(across.response)).toMatchObject({ organizationRowsChanged: 6, teamRowsChanged: 12 })
+    expect(await stored()).toEqual([
+      'DAY 2026-11-16',
+      'DAY 2026-11-17',
+      'MONTH 2026-11-01',
+      'QUARTER 2026-10-01',
+      'WEEK 2026-11-16',
+      'YEAR 2026-01-01',
+    ])
   })
 
   it('an impossible date is reported alone, on its field, not also as a reversed or over-long range', async () => {

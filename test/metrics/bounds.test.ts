@@ -9,7 +9,7 @@ import { toApiError } from '../../src/middleware/error-handler'
 import { computeMetrics } from '../../src/resources/metrics/metrics.data'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb, ownerSql } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 import { tenantB } from './fixture'
 
 /*
@@ -150,7 +150,7 @@ describe('server-side statement_timeout: the database stops what the request gav
   it.runIf(onPostgres)(
     'a statement past the timeout is stopped (57014) and answered 503 with Retry-After',
     async () => {
-      const tenant = await createTenant()
+      const tenant = await createTenant({ createdAt: LONG_AGO })
       const db = TenantDb.forPlatform(env.DATABASE_URL, tenant.organizationId)
       const error = await db
         .run(db.raw(sql`select app_set_statement_timeout(100)`), db.raw(sql`select pg_sleep(2)`))
@@ -169,7 +169,7 @@ describe('server-side statement_timeout: the database stops what the request gav
   it.runIf(onPostgres)(
     'a request’s batches stop on the server at its deadline plus the margin, not when the work is done',
     async () => {
-      const tenant = await createTenant()
+      const tenant = await createTenant({ createdAt: LONG_AGO })
       const requestId = `bounds-${crypto.randomUUID()}`
       const timeoutMs = 300
       const db = TenantDb.forPlatform(env.DATABASE_URL, tenant.organizationId, requestId)
@@ -194,7 +194,7 @@ describe('server-side statement_timeout: the database stops what the request gav
   )
 
   it('no timeout outside a request (scripts, the seed): null leaves the session setting', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const db = TenantDb.forPlatform(env.DATABASE_URL, tenant.organizationId)
     const [setting] = await db.run(db.raw(sql`select current_setting('statement_timeout') as value`))
     expect((setting as unknown as { rows: Array<{ value: string }> }).rows[0]?.value).toBe(

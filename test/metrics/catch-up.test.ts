@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { metricsRequestId, runMetricsCron } from '../../src/cron/metrics'
 import { neonLocalStats } from '../support/db'
-import type { TestTenant } from '../support/tenants'
+import { createTenant, type TestTenant } from '../support/tenants'
 import {
   CRON_TIME,
   eventCount,
@@ -106,5 +106,36 @@ describe('the metrics cron catches up missed days', () => {
     await runFor(tenant, Date.UTC(2026, 10, 21, 0, 5))
     const days = Object.keys((await daysOf(tenant)).days).sort()
     expect(days).toEqual(['14', '15', '16', '17', '18', '19', '20'].map((d) => `2026-11-${d}`))
+  })
+})
+
+describe('no rows for periods before the organization existed', () => {
+  it('an organization created the day before the run gets its DAY rows from its creation day on, and the longer periods containing that day', async () => {
+    // Signed up 11-16 15:00 UTC; the run of 11-18 00:05 computes 11-11..11-17.
+    const tenant = await createTenant({ createdAt: new Date('2026-11-16T15:00:00Z') })
+    expect(await runFor(tenant, CRON_TIME)).toMatchObject({ succeeded: [tenant.organizationId], failed: [] })
+    expect(await neonLocalStats(metricsRequestId(CRON_TIME, tenant.organizationId))).toBe(1)
+    const { metrics, team } = await rowsOf(tenant.organizationId)
+    const periods = (rows: Array<{ period: string; periodStart: string }>) =>
+      [...new Set(rows.map((r) => `${r.period} ${r.periodStart}`))].sort()
+    // Not the DAY rows of 11-11..15, nor the week 11-09..15 that ended before it existed; the creation day is a
+    // whole DAY row, its week, month, quarter and year are partial periods.
+    const expected = [
+      'DAY 2026-11-16',
+      'DAY 2026-11-17',
+      'MONTH 2026-11-01',
+      'QUARTER 2026-10-01',
+      'WEEK 2026-11-16',
+      'YEAR 2026-01-01',
+    ]
+    expect(periods(metrics)).toEqual(expected)
+    expect(periods(team)).toEqual(expected)
+  })
+
+  it('an organization created today gets nothing from the run computing the days before (its range starts after them)', async () => {
+    const tenant = await createTenant({ createdAt: new Date('2026-11-18T00:01:00Z') })
+    expect(await runFor(tenant, CRON_TIME)).toMatchObject({ succeeded: [tenant.organizationId], failed: [] })
+    // Tomorrow's run writes today's DAY row and the periods containing it.
+    expect(await rowsOf(tenant.organizationId)).toEqual({ metrics: [], team: [] })
   })
 })

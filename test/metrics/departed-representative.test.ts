@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { teamPerformance, tickets } from '../../src/db/schema'
 import { api } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 
 /*
  * Team rows count the tickets assigned to each representative (docs/domain.md §5). Deactivating someone unassigns
@@ -61,7 +61,7 @@ const ritaRows = (tenant: TestTenant) =>
 
 describe('a representative who leaves keeps the work they resolved', () => {
   it('a computation after their deactivation leaves their team rows as they were and adds none', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await resolvedByRita(tenant)
     await resolvedByRita(tenant)
     const now = Date.now()

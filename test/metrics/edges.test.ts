@@ -5,7 +5,7 @@ import { escalations, performanceMetrics, teamPerformance, tickets } from '../..
 import { TenantDb } from '../../src/db/tenant'
 import { computeMetrics, type MetricsRange } from '../../src/resources/metrics/metrics.data'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 
 /*
  * Edges of the metrics definitions (docs/domain.md §5), every expected number computed by hand: UTC day
@@ -65,7 +65,7 @@ const pick = <T extends { period: string; periodStart: string }>(rows: T[], peri
 
 describe('metrics at the edges of their periods', () => {
   it('an ISO week across a year end; 23:59:59.999 and 00:00 fall on their own UTC days', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await insertTickets(tenant, [
       { created: '2026-12-27T23:59:59.999Z' }, // Sunday: the previous week, December
       { created: '2026-12-28T00:00:00.000Z' }, // Monday: week 2026-12-28 (ISO 2026-W53)
@@ -101,7 +101,7 @@ describe('metrics at the edges of their periods', () => {
   })
 
   it('months of 28, 29, 30 and 31 days end on their last day', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await insertTickets(tenant, [
       { created: '2027-02-28T23:59:59.999Z' },
       { created: '2027-03-01T00:00:00.000Z' },
@@ -120,7 +120,7 @@ describe('metrics at the edges of their periods', () => {
   })
 
   it('the ±5% trend band at its edges; no resolution in a period is STABLE and null means', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const r = tenant.representativeId
     const resolved = (day: string, seconds: number) => ({
       created: `${day}T08:00:00.000Z`,
@@ -160,7 +160,7 @@ describe('metrics at the edges of their periods', () => {
   })
 
   it('zero denominators give null rates, not 0; a non-zero one gives the ratio', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const [old] = await insertTickets(tenant, [{ created: '2026-09-01T10:00:00Z' }])
     await ownerDb.insert(escalations).values([
       {
@@ -181,7 +181,7 @@ describe('metrics at the edges of their periods', () => {
   })
 
   it('team rows: a ticket of the representative counts once per period, created, answered and resolved in different ones', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const r = tenant.representativeId
     // Created Sun 11-08 (week 11-02), answered Mon 11-09 (week 11-09), resolved Tue 11-10 (week 11-09).
     await insertTickets(tenant, [
@@ -214,7 +214,7 @@ describe('metrics at the edges of their periods', () => {
   })
 
   it('a rerun leaves identical rows (same version and updatedAt)', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await insertTickets(tenant, [
       {
         created: '2026-10-01T10:00:00Z',

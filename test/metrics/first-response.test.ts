@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { performanceMetrics, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 
 /*
  * Who gave a ticket's first response decides whether its resolution counts for the AI (aiResolutionRate: resolved
@@ -46,7 +46,7 @@ async function firstResponder(ticketId: string) {
 
 describe('first response: by a person or by the AI', () => {
   it('a status change by an AGENT records the AI as first responder, a REPRESENTATIVE’s a person; later changes keep it', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const [byAgent, byPerson] = [await assignedTicket(tenant), await assignedTicket(tenant)]
 
     const agentMove = await move(tenant, 'AGENT', byAgent, 'IN_PROGRESS')
@@ -67,7 +67,7 @@ describe('first response: by a person or by the AI', () => {
   })
 
   it('aiResolutionRate counts a ticket the AI answered and resolved, although a representative is assigned', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const [byAgent, byPerson] = [await assignedTicket(tenant), await assignedTicket(tenant)]
     for (const status of ['IN_PROGRESS', 'RESOLVED']) {
       expect((await move(tenant, 'AGENT', byAgent, status)).status).toBe(200)
@@ -95,7 +95,7 @@ describe('first response: by a person or by the AI', () => {
   })
 
   it('tickets answered before the responder was recorded fall back to "answered while assigned"', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const now = new Date()
     const legacy = (assigned: boolean) => ({
       id: crypto.randomUUID(),

@@ -9,7 +9,7 @@ import {
   tickets,
 } from '../../src/db/schema'
 import { ownerDb, ownerSql } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 
 /*
  * Tenants with known answers for the metrics of the cron run at 2026-11-18 00:05 UTC: DAY 2026-11-17,
@@ -88,7 +88,7 @@ function refund(
  *          11-16 USD 7.25 PROCESSED.
  */
 export async function tenantA() {
-  const tenant = await createTenant()
+  const tenant = await createTenant({ createdAt: LONG_AGO })
   const [r1, r2] = [tenant.representativeId, tenant.offlineRepresentativeId]
   const t = {
     t1: ticket(tenant, {
@@ -195,7 +195,7 @@ export async function tenantA() {
  *   Tb4 Rb2 created 11-16 10:00, resolved +1050 s   (Rb2 this week: exactly +5%, STABLE)
  */
 export async function tenantB() {
-  const tenant = await createTenant()
+  const tenant = await createTenant({ createdAt: LONG_AGO })
   const [rb1, rb2] = [tenant.representativeId, tenant.offlineRepresentativeId]
   const resolvedTicket = (representativeId: string, created: string, seconds: number) =>
     ticket(tenant, {
@@ -216,7 +216,7 @@ export async function tenantB() {
 
 /** Tenant C (TRIAL): one open ticket created 11-01, escalated 11-17: zero denominators on the day and week. */
 export async function tenantC() {
-  const tenant = await createTenant({ status: 'TRIAL' })
+  const tenant = await createTenant({ status: 'TRIAL', createdAt: LONG_AGO })
   const tc1 = ticket(tenant, { createdAt: at('2026-11-01T10:00:00Z') })
   await ownerDb.insert(tickets).values(tc1)
   await ownerDb.insert(escalations).values({
@@ -233,7 +233,7 @@ export async function tenantC() {
  * the integer column (integer out of range). Its transaction rolls back; the other tenants are unaffected.
  */
 export async function tenantD() {
-  const tenant = await createTenant()
+  const tenant = await createTenant({ createdAt: LONG_AGO })
   await ownerDb.insert(tickets).values(
     ticket(tenant, {
       status: 'RESOLVED',
@@ -256,7 +256,7 @@ export async function tenantD() {
  * Refund: 11-15 USD 12.00 APPROVED.
  */
 export async function tenantE() {
-  const tenant = await createTenant()
+  const tenant = await createTenant({ createdAt: LONG_AGO })
   await ownerDb.insert(tickets).values(
     ticket(tenant, {
       assignedRepresentativeId: tenant.representativeId,

@@ -5,7 +5,7 @@ import { runMetricsCron } from '../../src/cron/metrics'
 import { performanceMetrics, refunds } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 import { CRON_TIME } from './fixture'
 
 /*
@@ -46,7 +46,7 @@ const monthRow = async (tenant: TestTenant) =>
 
 describe('refundsTotalAmount beyond one refund’s maximum', () => {
   it('POST /v1/metrics/recompute sums three maximal refunds (DAY, WEEK, MONTH, QUARTER and YEAR rows)', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await largeRefunds(tenant, [MAX, MAX, MAX])
     const response = await api('/v1/metrics/recompute', {
       method: 'POST',
@@ -89,7 +89,7 @@ describe('refundsTotalAmount beyond one refund’s maximum', () => {
   })
 
   it('the cron computes such a tenant (it does not fail it)', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     await largeRefunds(tenant, [MAX, MAX])
     const summary = await runMetricsCron(env, CRON_TIME, {
       listOrganizations: async () => [tenant.organizationId],

@@ -4,7 +4,7 @@ import type { MetricsMessage } from '../../src/cron/metrics-fan-out'
 import worker from '../../src/index'
 import { tenantD } from '../metrics/fixture'
 import { ownerSql } from '../support/db'
-import { createTenant } from '../support/tenants'
+import { createTenant, LONG_AGO } from '../support/tenants'
 
 /*
  * The queue consumer meets messages it cannot use (a body of another shape, an older deploy's, a kind it does not
@@ -28,7 +28,7 @@ async function consume(bodies: unknown[]) {
 
 describe('queue messages the consumer cannot use', () => {
   it('a body that is not an object (null, a string, a number) does not fail the batch: the good message is computed', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const good: MetricsMessage = { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime }
     const { outcome, result } = await consume([null, 'metrics', 42, good])
     expect(outcome).toBe('resolved')
@@ -43,7 +43,7 @@ describe('queue messages the consumer cannot use', () => {
   })
 
   it('a message without a usable organization, time or delivery id, or of an unknown kind, is dropped, not retried', async () => {
-    const tenant = await createTenant()
+    const tenant = await createTenant({ createdAt: LONG_AGO })
     const { outcome, result } = await consume([
       { kind: 'metrics', organizationId: tenant.organizationId },
       { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime: 'yesterday' },
@@ -62,7 +62,7 @@ describe('queue messages the consumer cannot use', () => {
   })
 
   it('an organization whose computation fails is retried alone; the others in the batch are computed and acknowledged', async () => {
-    const good = await createTenant()
+    const good = await createTenant({ createdAt: LONG_AGO })
     const { tenant: failing } = await tenantD()
     const { outcome, result } = await consume([
       { kind: 'metrics', organizationId: failing.organizationId, scheduledTime },

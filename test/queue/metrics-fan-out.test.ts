@@ -84,8 +84,9 @@ describe('metrics fan-out', () => {
     expect(errors.map((line) => JSON.parse(line).message)).toEqual(['metrics messages not sent'])
   })
 
-  it('the queue consumer computes one organization per message, as Workers invoke it', async () => {
-    const tenant = await createTenant()
+  it('the queue consumer computes one organization per message, as Workers invoke it (from its creation day on)', async () => {
+    // Created the day before the run: its DAY row of 11-17, none of the lookback window's earlier days.
+    const tenant = await createTenant({ createdAt: new Date('2026-11-17T12:00:00Z') })
     const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
     const message: MetricsMessage = { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime }
     const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks', [
@@ -95,10 +96,10 @@ describe('metrics fan-out', () => {
     await worker.queue(batch as MessageBatch<unknown>, env, ctx)
     const result = await getQueueResult(batch, ctx)
     expect(result.explicitAcks).toEqual(['metrics-1'])
-    const { from } = cronRange(scheduledTime)
+    const { to } = cronRange(scheduledTime)
     const rows = await ownerSql`select period::text, period_start::text as start from performance_metrics
-      where organization_id = ${tenant.organizationId} order by period`
-    expect(rows).toEqual(expect.arrayContaining([{ period: 'DAY', start: from }]))
+      where organization_id = ${tenant.organizationId} and period = 'DAY'`
+    expect(rows).toEqual([{ period: 'DAY', start: to }])
   })
 
   it('the consumer catches up missed days too: one message computes every missing DAY row, once; a redelivery changes nothing', async () => {

@@ -29,6 +29,9 @@ export interface TestTenant {
 
 const uuid = () => crypto.randomUUID()
 
+/** A creation date before every fixture date of the suite (metrics of past days are computed for such tenants). */
+export const LONG_AGO = new Date('2020-01-01T00:00:00Z')
+
 export function tokenFor(
   organizationId: string,
   subject: string,
@@ -40,8 +43,12 @@ export function tokenFor(
   })
 }
 
+/**
+ * `createdAt`: when the organization was created (default now). The metrics computations write no row for a period
+ * that ended before it, so tenants computing metrics of past fixture days are created before them (LONG_AGO).
+ */
 export async function createTenant(
-  options: { status?: OrganizationStatus; name?: string } = {},
+  options: { status?: OrganizationStatus; name?: string; createdAt?: Date } = {},
 ): Promise<TestTenant> {
   const organizationId = uuid()
   const slug = `t-${organizationId.slice(0, 8)}-${organizationId.slice(9, 13)}`
@@ -67,6 +74,7 @@ export async function createTenant(
       slug,
       plan: 'PROFESSIONAL',
       status: options.status ?? 'ACTIVE',
+      ...(options.createdAt && { createdAt: options.createdAt, updatedAt: options.createdAt }),
     }),
     ownerDb
       .insert(users)

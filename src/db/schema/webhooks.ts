@@ -11,6 +11,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core'
+import { WEBHOOK_MAX_PREVIOUS_SECRETS } from '../../webhooks/signature'
 import { events } from './events'
 import { tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { organizationForeignKey, tenantForeignKey } from './tenancy'
@@ -55,14 +56,6 @@ export const webhookEndpoints = pgTable(
      * rotation.
      */
     previousSecrets: jsonb('previous_secrets').$type<PreviousWebhookSecret[]>().notNull().default([]),
-    /**
-     * @deprecated Before migration 0049: one rotated-out secret. Neither read nor written since; kept so that the
-     * Worker still serving between `migrate` and `deploy` reads its columns (expand, then contract): a later
-     * migration drops them once no deployed Worker names them.
-     */
-    previousSecret: text('previous_secret'),
-    /** @deprecated With previous_secret. */
-    previousSecretExpiresAt: at('previous_secret_expires_at'),
     /** Since when every attempt has failed (null after a success): ~3 days of it disable the endpoint. */
     failingSince: at('failing_since'),
     ...versionAndTimestamps(),
@@ -81,7 +74,8 @@ export const webhookEndpoints = pgTable(
     check('webhook_endpoints_secret_format', sql`secret ~ '^whsec_[A-Za-z0-9+/=]{40,}$'`),
     check(
       'webhook_endpoints_previous_secrets_bound',
-      sql`jsonb_typeof(previous_secrets) = 'array' and jsonb_array_length(previous_secrets) <= 4`,
+      // The limit as a literal (sql.raw): the generated DDL is a constant, unchanged since migration 0049.
+      sql`jsonb_typeof(previous_secrets) = 'array' and jsonb_array_length(previous_secrets) <= ${sql.raw(String(WEBHOOK_MAX_PREVIOUS_SECRETS))}`,
     ),
     tenantIsolationPolicy(),
   ],

@@ -2,6 +2,7 @@ import { eq, gte, lte, type SQL, sql } from 'drizzle-orm'
 import { listTable } from '../../db/crud'
 import {
   escalations,
+  organizations,
   type PerformanceMetrics,
   performanceMetrics,
   refunds,
@@ -46,7 +47,7 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
 
 /**
  * What to compute: DAY rows for every day in [from, to]; WEEK, MONTH, QUARTER and YEAR rows for each one meeting
- * [from, through].
+ * [from, through]; `from` no earlier than the organization's creation day (rangeStartCte).
  */
 export interface MetricsRange {
   /** ISO dates (YYYY-MM-DD), UTC calendar days. */
@@ -55,17 +56,33 @@ export interface MetricsRange {
   through: string
 }
 
+/**
+ * The CTE `range_start(day)`: where the range starts for the organization, `from` or the day it was created (UTC
+ * day of organizations.created_at), whichever is later; no row when that is after `to`. So no row is written for a
+ * day the organization did not exist, nor for a longer period that ended before it (cron, queue and recompute
+ * alike); the periods containing the creation day are partial, as one still running is. Read in the computation's
+ * own statements: no extra round trip.
+ */
+function rangeStartCte(org: string, range: MetricsRange): SQL {
+  return sql`range_start as (
+    select day from (select greatest(${range.from}::date,
+      (select (o.created_at at time zone 'UTC')::date from ${organizations} o where o.id = ${org})) as day) r
+    where day <= ${range.to}::date
+  )`
+}
+
 /** The periods of a range, their UTC bounds and those of the previous period of the same kind. */
-function periodsCte(range: MetricsRange): SQL {
-  return sql`periods as (
+function periodsCte(org: string, range: MetricsRange): SQL {
+  return sql`${rangeStartCte(org, range)},
+  periods as (
     select 'DAY'::metric_period as period, d::date as period_start, d::date as period_end, interval '1 day' as length
-      from generate_series(${range.from}::timestamp, ${range.to}::timestamp, interval '1 day') as d
+      from range_start r, generate_series(r.day::timestamp, ${range.to}::timestamp, interval '1 day') as d
     union all
     select 'WEEK'::metric_period, w::date, (w + interval '6 days')::date, interval '1 week'
-      from generate_series(date_trunc('week', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 week') as w
+      from range_start r, generate_series(date_trunc('week', r.day::timestamp), ${range.through}::timestamp, interval '1 week') as w
     union all
     select 'MONTH'::metric_period, m::date, (m + interval '1 month' - interval '1 day')::date, interval '1 month'
-      from generate_series(date_trunc('month', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 month') as m
+      from range_start r, generate_series(date_trunc('month', r.day::timestamp), ${range.through}::timestamp, interval '1 month') as m
   ),
   bounds as (
     select period, period_start, period_end,
@@ -313,7 +330,7 @@ const countsSelect = sql`select (select count(*) from organization_rows)::int as
  */
 function metricsStatement(db: TenantDb, range: MetricsRange) {
   const org = db.organizationId
-  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with ${periodsCte(range)},
+  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with ${periodsCte(org, range)},
     ${spanCte},
     ${ticketCtes(db)},
     organization_tickets as (
@@ -373,12 +390,13 @@ function rollupStatement(db: TenantDb, range: MetricsRange) {
   const month = (alias: string, start: string, end: string) =>
     sql`${sql.raw(alias)}.organization_id = ${org} and ${sql.raw(alias)}.period = 'MONTH'
       and ${sql.raw(alias)}.period_start between ${sql.raw(start)} and ${sql.raw(end)}`
-  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with periods as (
+  return db.raw<{ organization_rows: number; team_rows: number }>(sql`with ${rangeStartCte(org, range)},
+    periods as (
       select 'QUARTER'::metric_period as period, q::date as period_start, interval '3 months' as length
-        from generate_series(date_trunc('quarter', ${range.from}::timestamp), ${range.through}::timestamp, interval '3 months') as q
+        from range_start r, generate_series(date_trunc('quarter', r.day::timestamp), ${range.through}::timestamp, interval '3 months') as q
       union all
       select 'YEAR'::metric_period, y::date, interval '1 year'
-        from generate_series(date_trunc('year', ${range.from}::timestamp), ${range.through}::timestamp, interval '1 year') as y
+        from range_start r, generate_series(date_trunc('year', r.day::timestamp), ${range.through}::timestamp, interval '1 year') as y
     ),
     bounds as (
       select period, period_start, (period_start + length - interval '1 day')::date as period_end,

@@ -47,7 +47,8 @@ export const recomputeMetrics = protectedRoute(admins, {
   description:
     'DAY rows of every day in [from, to] and the WEEK/MONTH rows of the periods meeting it, from the source ' +
     'rows, then the QUARTER/YEAR rows meeting it, summed from their MONTH rows; upserted exactly as the daily ' +
-    'cron does (a rerun over unchanged data changes nothing). One round trip. One computation per ' +
+    'cron does (a rerun over unchanged data changes nothing). Nothing is written for a period that ended before ' +
+    'the organization was created: a range entirely before that is a 200 with 0 rows. One round trip. One computation per ' +
     'organization at a time: while another runs (a recompute, or the daily cron), the answer is 409 ' +
     '`RECOMPUTE_IN_PROGRESS` with `Retry-After`. The work is bounded like every request’s: it stops on the ' +
     'database when the request’s deadline passes (503).',
