@@ -27,21 +27,22 @@ const category = z.enum(ticketCategoryValues)
 const tags = z.array(z.string().trim().min(1).max(50)).max(20)
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
+const rating = z.int().min(1).max(5).openapi({ description: '1 (very unsatisfied) … 5 (very satisfied).' })
+
+/** The customer's rating of a resolved ticket (PUT /v1/tickets/{ticketId}/satisfaction); CSAT in metrics. */
+const SatisfactionSchema = z
+  .object({
+    rating,
+    comment: z.string().nullable(),
+    ratedAt: isoTimestamp.openapi({ description: 'When it was given (a new rating replaces it).' }),
+  })
+  .openapi('TicketSatisfaction')
 
 /*
  * Who sees what of a ticket (src/lib/representation.ts): a CUSTOMER sees its ticket without the team's internals —
  * the assignee (a representative profile, readable by the roles that may read representatives) and the tags
  * (the team's triage labels, staff only).
  */
-/** The customer's rating of a resolved ticket (PUT /v1/tickets/{ticketId}/satisfaction); CSAT in metrics. */
-const SatisfactionSchema = z
-  .object({
-    rating: z.int().min(1).max(5).openapi({ description: '1 (very unsatisfied) … 5 (very satisfied).' }),
-    comment: z.string().nullable(),
-    ratedAt: isoTimestamp.openapi({ description: 'When it was given (a new rating replaces it).' }),
-  })
-  .openapi('TicketSatisfaction')
-
 export const TicketSchema = createSelectSchema(tickets, {
   firstResponseAt: isoTimestamp.nullable(),
   resolvedAt: isoTimestamp.nullable(),
@@ -165,7 +166,7 @@ export const AssignTicketSchema = z.strictObject({ representativeId: z.uuid() })
 
 export const RateTicketSchema = z
   .strictObject({
-    rating: z.int().min(1).max(5).openapi({ description: '1 (very unsatisfied) … 5 (very satisfied).' }),
+    rating,
     // Blank is no comment.
     comment: z
       .string()
