@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { events, tickets } from '../../src/db/schema'
+import { graphql } from '../reads/graphql-support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
@@ -192,5 +193,26 @@ describe('PUT /v1/tickets/{ticketId}/satisfaction', () => {
     expect(longest.status).toBe(200)
     const blank = await rate(ticket.id, { rating: 1, comment: '   ' }, tenant.tokens.CUSTOMER)
     expect((await json<Ticket>(blank)).satisfaction).toMatchObject({ rating: 1, comment: null })
+  })
+})
+
+describe('GraphQL replaceTicketSatisfaction', () => {
+  it('is the CUSTOMER’s mutation, run as the REST PUT; not in the team’s schemas', async () => {
+    const tenant = await createTenant()
+    const ticket = await ticketIn(tenant)
+    const document = `mutation ($id: ID!) {
+      replaceTicketSatisfaction(ticketId: $id, input: { rating: 5, comment: "Great" }) {
+        id satisfaction { rating comment ratedAt }
+      }
+    }`
+    const { body } = await graphql(tenant.tokens.CUSTOMER, document, { id: ticket.id })
+    expect(body.errors, JSON.stringify(body)).toBeUndefined()
+    expect(body.data).toMatchObject({
+      replaceTicketSatisfaction: { id: ticket.id, satisfaction: { rating: 5, comment: 'Great' } },
+    })
+    expect(await rowOf(ticket.id)).toMatchObject({ satisfactionRating: 5, satisfactionComment: 'Great' })
+    const refused = await graphql(tenant.tokens.ADMIN, document, { id: ticket.id })
+    expect(refused.body.data ?? null).toBeNull()
+    expect(JSON.stringify(refused.body.errors)).toMatch(/replaceTicketSatisfaction/)
   })
 })
