@@ -1,6 +1,7 @@
 /**
- * `npm run graphql:schema`: writes schema.graphql, the GraphQL schema of /graphql (the ADMIN role's, the widest;
- * every other role's is a subset: fields, relations and mutations its REST operations leave out are not in it),
+ * `npm run graphql:schema`: writes schema.graphql, the GraphQL schema of /graphql (the ADMIN role's, the widest,
+ * with the mutations only other roles may call: src/reads/graphql/published-schema.ts; every role's is a subset:
+ * fields, relations and mutations its REST operations leave out are not in it),
  * derived from the resource schemas (src/reads/graphql/schema.ts) and, for the mutations, from the write operations
  * of the OpenAPI document the app serves (src/reads/graphql/mutations.ts). `--check` fails when the file differs from the code (CI; the
  * test test/reads/graphql-schema-file.test.ts checks the same). Clients generate their types from the file, e.g.
@@ -10,12 +11,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { printSchema } from 'graphql'
 import { createApp, openApiInfo } from '../src/app'
 import { documentOperations } from '../src/lib/operations'
-import { schemaFor } from '../src/reads/graphql/schema'
+import { publishedSchema } from '../src/reads/graphql/published-schema'
 import type { OpenApiDocument } from '../src/resources/mcp/mcp.tools'
 
 const FILE = new URL('../schema.graphql', import.meta.url)
 const document = createApp().getOpenAPI31Document(openApiInfo) as unknown as OpenApiDocument
-const printed = `${printSchema(schemaFor('ADMIN', documentOperations(document)))}\n`
+const printed = `${printSchema(publishedSchema(documentOperations(document)))}\n`
 
 if (process.argv.includes('--check')) {
   const current = readFileSync(FILE, 'utf8')

@@ -610,7 +610,7 @@ export const seedPerformanceMetrics: NewPerformanceMetrics[] = [0, 1, 2, 3, 4, 5
     escalationsCreated: 1 + (i % 3),
     avgFirstResponseSeconds: 540 + i * 35,
     avgResolutionSeconds: 14_400 + i * 600,
-    // The API records no satisfaction ratings (docs/domain.md §5): CSAT is null, as the computed rows have it.
+    // The seed rates no ticket (docs/domain.md §5): CSAT is null, as the computed rows have it.
     csatScore: null,
     escalationRate: ((1 + (i % 3)) / created).toFixed(4),
     aiResolutionRate: (0.55 + i * 0.02).toFixed(4),

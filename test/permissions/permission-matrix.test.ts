@@ -41,6 +41,8 @@ const ok: Outcome = { status: 200 }
 const created: Outcome = { status: 201 }
 const forbidden: Outcome = { status: 403, code: 'FORBIDDEN' }
 const notFound: Outcome = { status: 404, code: 'NOT_FOUND' }
+/** Past the permission and ownership checks: the fixture's ticket is OPEN, not yet rateable. */
+const notResolved: Outcome = { status: 409, code: 'TICKET_NOT_RESOLVED' }
 
 /** A fresh tenant and one ticket of its CUSTOMER, assigned to its ONLINE representative. */
 interface Fixture {
@@ -219,6 +221,23 @@ const routes: RouteCase[] = [
       AGENT: ok,
       'CUSTOMER (own)': forbidden,
       'CUSTOMER (other’s)': forbidden,
+    },
+  },
+  {
+    operation: 'PUT /v1/tickets/{ticketId}/satisfaction',
+    call: (f, actor) => ({
+      method: 'PUT',
+      path: ticketPath(f, '/satisfaction'),
+      token: tokenOf(f, actor),
+      body: { rating: 5 },
+    }),
+    state: ticketRows,
+    expected: {
+      ADMIN: forbidden,
+      REPRESENTATIVE: forbidden,
+      AGENT: forbidden,
+      'CUSTOMER (own)': notResolved,
+      'CUSTOMER (other’s)': notFound,
     },
   },
 ]

@@ -220,6 +220,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
     'POST /graphql': { query: '{ tickets(first: 1) { nodes { id customer { name } } } }' },
     'POST /v1/tickets/{ticketId}/messages': { body: 'Hello', visibility: 'PUBLIC', format: 'MARKDOWN' },
     'PUT /v1/tickets/{ticketId}/assignee': { representativeId: tenant.representativeId },
+    'PUT /v1/tickets/{ticketId}/satisfaction': { rating: 5, comment: 'Thanks' },
     'PATCH /v1/organization': { name: 'Renamed' },
     'PUT /v1/me/status': { status: 'AWAY' },
     'POST /v1/users': { email: `${crypto.randomUUID()}@hostile.example`, name: 'New', role: 'CUSTOMER' },

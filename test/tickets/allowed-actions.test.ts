@@ -21,6 +21,7 @@ const actions = [
   'reopen',
   'assign',
   'unassign',
+  'rate',
 ] as const
 type Action = (typeof actions)[number]
 const moves: Partial<Record<Action, TicketStatus>> = {
@@ -70,6 +71,7 @@ function take(tenant: TestTenant, ticketId: string, action: Action, role: Role):
       body: { representativeId: tenant.representativeId },
     })
   if (action === 'unassign') return api(`${path}/assignee`, { method: 'DELETE', token })
+  if (action === 'rate') return api(`${path}/satisfaction`, { method: 'PUT', token, body: { rating: 4 } })
   const body = action === 'update' ? { description: 'More details.' } : { status: moves[action] }
   return api(path, { method: 'PATCH', token, body })
 }
@@ -132,8 +134,9 @@ describe('ticket allowedActions', () => {
     expect(await offered('CLOSED', 'ADMIN', true)).toEqual([])
     // A customer changes the wording of its ticket and reopens a resolved one; nothing else.
     expect(await offered('OPEN', 'CUSTOMER')).toEqual(['update'])
-    expect(await offered('RESOLVED', 'CUSTOMER', true)).toEqual(['update', 'reopen'])
-    expect(await offered('CLOSED', 'CUSTOMER')).toEqual([])
+    expect(await offered('RESOLVED', 'CUSTOMER', true)).toEqual(['update', 'reopen', 'rate'])
+    // A CLOSED ticket takes no change but the customer's rating.
+    expect(await offered('CLOSED', 'CUSTOMER')).toEqual(['rate'])
   })
 
   it('every answer that returns a ticket carries them, for the caller', async () => {
@@ -174,6 +177,7 @@ describe('a ticket as a CUSTOMER sees it', () => {
     'id',
     'priority',
     'resolvedAt',
+    'satisfaction',
     'status',
     'subject',
     'ticketNumber',

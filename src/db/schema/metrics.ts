@@ -69,6 +69,15 @@ const responseSums = {
   resolutionSeconds: numeric('resolution_seconds', { mode: 'string' }),
 }
 
+/**
+ * The sums behind csat_score (not null, default 0): satisfaction ratings given in the period and those of 4 or 5.
+ * Internal, summed like responseSums; rows computed before migration 0053 count none until computed again.
+ */
+const csatSums = {
+  ratedCount: integer('rated_count').notNull().default(0),
+  satisfiedCount: integer('satisfied_count').notNull().default(0),
+}
+
 /** numeric(5,2) percentage 0..100 (CSAT: share of satisfied ratings). */
 const percentage = (name: string) => numeric(name, { precision: 5, scale: 2, mode: 'string' })
 
@@ -104,6 +113,7 @@ export const performanceMetrics = pgTable(
     ...responseSums,
     /** The numerator of ai_resolution_rate (its denominator: resolution_count). */
     aiResolvedCount: integer('ai_resolved_count'),
+    ...csatSums,
     ...versionAndTimestamps(),
   },
   (t) => [
@@ -116,6 +126,7 @@ export const performanceMetrics = pgTable(
     ),
     ...metricsListIndexes('performance_metrics', t),
     check('performance_metrics_period_order', sql`period_end >= period_start`),
+    check('performance_metrics_csat_counts', sql`satisfied_count >= 0 and satisfied_count <= rated_count`),
     check(
       'performance_metrics_counts_non_negative',
       sql`tickets_created >= 0 and tickets_resolved >= 0 and tickets_closed >= 0 and escalations_created >= 0 and refunds_count >= 0 and refunds_approved_count >= 0`,
@@ -162,6 +173,7 @@ export const teamPerformance = pgTable(
      */
     quarterHandled: integer('quarter_handled'),
     yearHandled: integer('year_handled'),
+    ...csatSums,
     ...versionAndTimestamps(),
   },
   (t) => [
@@ -194,6 +206,7 @@ export const teamPerformance = pgTable(
       t.id,
     ),
     check('team_performance_period_order', sql`period_end >= period_start`),
+    check('team_performance_csat_counts', sql`satisfied_count >= 0 and satisfied_count <= rated_count`),
     check('team_performance_counts_non_negative', sql`tickets_handled >= 0 and tickets_resolved >= 0`),
     check(
       'team_performance_seconds_non_negative',

@@ -6,6 +6,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  smallint,
   text,
   timestamp,
   unique,
@@ -52,6 +53,13 @@ export const tickets = pgTable(
     firstResponseById: uuid('first_response_by_id'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * The customer's satisfaction rating (1..5; PUT /v1/tickets/{ticketId}/satisfaction, RESOLVED or CLOSED
+     * tickets only), an optional comment, and when it was last given (a new rating replaces it). CSAT in metrics.
+     */
+    satisfactionRating: smallint('satisfaction_rating'),
+    satisfactionComment: text('satisfaction_comment'),
+    satisfactionRatedAt: timestamp('satisfaction_rated_at', { withTimezone: true, mode: 'date' }),
     /**
      * `priority` as a number (LOW 1 … URGENT 4), kept by Postgres: the ±priority sorts and the priority filter use
      * it, because integer comparisons are LEAKPROOF and enum ones are not (see the indexes below).
@@ -122,6 +130,14 @@ export const tickets = pgTable(
       sql`(first_response_by_type is null and first_response_by_id is null)
         or (first_response_by_type in ('REPRESENTATIVE', 'AGENT') and first_response_by_id is not null
           and first_response_at is not null)`,
+    ),
+    check('tickets_satisfaction_rating_range', sql`satisfaction_rating between 1 and 5`),
+    check('tickets_satisfaction_comment_length', sql`char_length(satisfaction_comment) <= 1000`),
+    // A rating has its time; a comment comes only with a rating.
+    check(
+      'tickets_satisfaction_rated',
+      sql`(satisfaction_rating is null) = (satisfaction_rated_at is null)
+        and (satisfaction_comment is null or satisfaction_rating is not null)`,
     ),
     tenantIsolationPolicy(),
     customerOwnRowsPolicy('customer_id'),

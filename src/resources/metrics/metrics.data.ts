@@ -39,8 +39,10 @@ import type { ListMetricsQuery, ListTeamMetricsQuery, MetricsSort } from './metr
  *   are kept as last computed, as history, and they get no new ones;
  *   trend compares avgResolutionSeconds with the previous period of the same kind: more than 5% lower
  *   IMPROVING, more than 5% higher DECLINING, otherwise (or either unknown) STABLE;
- * - rates are rounded to four decimals; a zero denominator gives NULL; CSAT stays NULL: the API records no
- *   satisfaction ratings, so there is no score to compute (the seeded sample rows are null too).
+ * - csatScore = satisfied ÷ rated × 100 (two decimals) over the satisfaction ratings given in it
+ *   (tickets.satisfaction_rated_at; satisfied: 4 or 5); a team row's over the tickets assigned to the
+ *   representative, as its other columns; a re-rating counts in the period it was last given;
+ * - rates are rounded to four decimals; a zero denominator gives NULL.
  * Cost: one pass over the tickets with an event in the range's span per statement (ticketStatsCtes), bounded like
  * every request by the statement timeout; one computation per organization at a time (app_lock_metrics_recompute).
  */
@@ -125,6 +127,10 @@ const periodOf = (day: string) =>
 const rate = (numerator: string, denominator: string) =>
   sql`case when ${sql.raw(denominator)} = 0 then null else round(${sql.raw(numerator)}::numeric / ${sql.raw(denominator)}, 4) end`
 
+/** `numerator ÷ denominator` as a percentage to two decimals (CSAT), NULL when the denominator is 0. */
+const percentage = (numerator: string, denominator: string) =>
+  sql`round(100 * ${sql.raw(numerator)}::numeric / nullif(${sql.raw(denominator)}, 0), 2)`
+
 /** A mean in whole seconds (halves away from zero) from a sum and a count; NULL when the count is 0. */
 const meanOf = (sum: string, count: string) => sql`round(${sql.raw(sum)} / nullif(${sql.raw(count)}, 0))::int`
 
@@ -150,7 +156,8 @@ function firstInPeriod(periodOfDay: (day: SQL) => SQL) {
 }
 
 /**
- * CTEs over the tenant's tickets with an event (creation, first response, resolution, closing) in the span:
+ * CTEs over the tenant's tickets with an event (creation, first response, resolution, closing, satisfaction rating)
+ * in the span:
  * `ticket_events` (one row per event, with its day), `ticket_days` (per day and assigned representative: counts,
  * sums of durations, and per period kind the tickets it is the first event of) and `ticket_periods` (the same per
  * period, from the days). Durations below zero count as 0.
@@ -166,13 +173,14 @@ function ticketCtes(db: TenantDb) {
         when 'responded' then greatest(extract(epoch from tk.first_response_at - tk.created_at), 0)
         when 'resolved' then greatest(extract(epoch from tk.resolved_at - tk.created_at), 0)
       end as seconds,
-      (e.kind = 'resolved' and not ${escalated} and not ${humanFirstResponse}) as ai_resolved
+      (e.kind = 'resolved' and not ${escalated} and not ${humanFirstResponse}) as ai_resolved,
+      (e.kind = 'rated' and tk.satisfaction_rating >= 4) as satisfied
     from span s
     join ${tickets} tk on tk.organization_id = ${org}
       and (${inSpan('tk.created_at')} or ${inSpan('tk.first_response_at')} or ${inSpan('tk.resolved_at')}
-        or ${inSpan('tk.closed_at')})
+        or ${inSpan('tk.closed_at')} or ${inSpan('tk.satisfaction_rated_at')})
     cross join lateral (values ('created', tk.created_at), ('responded', tk.first_response_at),
-      ('resolved', tk.resolved_at), ('closed', tk.closed_at)) as e(kind, at)
+      ('resolved', tk.resolved_at), ('closed', tk.closed_at), ('rated', tk.satisfaction_rated_at)) as e(kind, at)
     where ${inSpan('e.at')}
   ),
   ticket_days as (
@@ -184,6 +192,8 @@ function ticketCtes(db: TenantDb) {
       sum(seconds) filter (where kind = 'responded') as response_seconds,
       sum(seconds) filter (where kind = 'resolved') as resolution_seconds,
       count(*) filter (where ai_resolved) as ai_resolved,
+      count(*) filter (where kind = 'rated') as rated,
+      count(*) filter (where satisfied) as satisfied,
       count(*) filter (where ${firstInPeriod(identity)}) as first_of_day,
       count(*) filter (where ${firstInPeriod(weekOf)}) as first_of_week,
       count(*) filter (where ${firstInPeriod(monthOf)}) as first_of_month,
@@ -197,6 +207,7 @@ function ticketCtes(db: TenantDb) {
       sum(created) as created, sum(resolved) as resolved, sum(closed) as closed, sum(responded) as responded,
       sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds,
       sum(ai_resolved) as ai_resolved, sum(resolved) as resolution_count,
+      sum(rated) as rated, sum(satisfied) as satisfied,
       sum(first_of_quarter) as quarter_handled, sum(first_of_year) as year_handled,
       sum(case u.period when 'DAY' then first_of_day when 'WEEK' then first_of_week else first_of_month end) as handled
     from ticket_days d
@@ -226,6 +237,8 @@ const metricColumns = [
   'resolution_count',
   'resolution_seconds',
   'ai_resolved_count',
+  'rated_count',
+  'satisfied_count',
 ]
 
 const teamColumns = [
@@ -242,6 +255,8 @@ const teamColumns = [
   'resolution_seconds',
   'quarter_handled',
   'year_handled',
+  'rated_count',
+  'satisfied_count',
 ]
 
 /**
@@ -258,7 +273,7 @@ function upsertSet(target: string, columns: string[]) {
 /**
  * The CTE `organization_rows`: upserts a performance_metrics row per row of CTE `stats` (period, period_start,
  * period_end, created, resolved, closed, escalated, responded, response_seconds, resolution_count,
- * resolution_seconds, ai_resolved), with its refunds from CTE `refund_totals` (period, period_start, currency,
+ * resolution_seconds, ai_resolved, rated, satisfied), with its refunds from CTE `refund_totals` (period, period_start, currency,
  * status, n, amount). Means and rates come from the sums, so a row summed from others is exact.
  */
 function organizationUpsert(org: string) {
@@ -267,9 +282,10 @@ function organizationUpsert(org: string) {
       select ${org}::uuid, s.period, s.period_start, s.period_end,
         s.created, s.resolved, s.closed, s.escalated,
         ${meanOf('s.response_seconds', 's.responded')}, ${meanOf('s.resolution_seconds', 's.resolution_count')},
-        null::numeric, ${rate('s.escalated', 's.created')}, ${rate('s.ai_resolved', 's.resolution_count')},
+        ${percentage('s.satisfied', 's.rated')}, ${rate('s.escalated', 's.created')},
+        ${rate('s.ai_resolved', 's.resolution_count')},
         rf.count, rf.approved, coalesce(main.amount, 0), coalesce(main.currency, 'USD'), rf.by_currency,
-        s.responded, s.response_seconds, s.resolution_count, s.resolution_seconds, s.ai_resolved
+        s.responded, s.response_seconds, s.resolution_count, s.resolution_seconds, s.ai_resolved, s.rated, s.satisfied
       from stats s
       cross join lateral (select
           coalesce(sum(n), 0)::int as count,
@@ -290,7 +306,7 @@ function organizationUpsert(org: string) {
  * The CTE `team_rows`: upserts a team_performance row per period of CTE `bounds` (period, period_start,
  * period_end, previous_start) and active representative, from CTE `sums` (period, period_start,
  * representative_id, handled, resolved, responded, response_seconds, resolution_count, resolution_seconds,
- * quarter_handled, year_handled; the previous periods' too, for the trend).
+ * quarter_handled, year_handled, rated, satisfied; the previous periods' too, for the trend).
  */
 function teamUpsert(org: string, sums: string) {
   const [cur, prev] = ['cur', 'prev'].map((alias) =>
@@ -300,14 +316,15 @@ function teamUpsert(org: string, sums: string) {
       insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
       select ${org}::uuid, rep.id, b.period, b.period_start, b.period_end,
         coalesce(cur.handled, 0), coalesce(cur.resolved, 0),
-        ${meanOf('cur.response_seconds', 'cur.responded')}, ${cur}, null::numeric,
+        ${meanOf('cur.response_seconds', 'cur.responded')}, ${cur}, ${percentage('cur.satisfied', 'cur.rated')},
         (case
           when ${cur} is null or ${prev} is null then 'STABLE'
           when ${cur}::bigint * 100 < ${prev}::bigint * 95 then 'IMPROVING'
           when ${cur}::bigint * 100 > ${prev}::bigint * 105 then 'DECLINING'
           else 'STABLE' end)::performance_trend,
         coalesce(cur.responded, 0), coalesce(cur.response_seconds, 0), coalesce(cur.resolution_count, 0),
-        coalesce(cur.resolution_seconds, 0), coalesce(cur.quarter_handled, 0), coalesce(cur.year_handled, 0)
+        coalesce(cur.resolution_seconds, 0), coalesce(cur.quarter_handled, 0), coalesce(cur.year_handled, 0),
+        coalesce(cur.rated, 0), coalesce(cur.satisfied, 0)
       from bounds b
       join ${representatives} rep on rep.organization_id = ${org}
       join ${users} u on u.organization_id = ${org} and u.id = rep.user_id and u.is_active
@@ -336,7 +353,8 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
     organization_tickets as (
       select period, period_start, sum(created)::int as created, sum(resolved)::int as resolved,
         sum(closed)::int as closed, sum(ai_resolved)::int as ai_resolved, sum(responded)::int as responded,
-        sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds
+        sum(response_seconds) as response_seconds, sum(resolution_seconds) as resolution_seconds,
+        sum(rated)::int as rated, sum(satisfied)::int as satisfied
       from ticket_periods
       group by period, period_start
     ),
@@ -356,7 +374,8 @@ function metricsStatement(db: TenantDb, range: MetricsRange) {
         coalesce(t.created, 0) as created, coalesce(t.resolved, 0) as resolved, coalesce(t.closed, 0) as closed,
         coalesce(t.ai_resolved, 0) as ai_resolved, coalesce(e.escalated, 0) as escalated,
         coalesce(t.responded, 0) as responded, coalesce(t.response_seconds, 0) as response_seconds,
-        coalesce(t.resolved, 0) as resolution_count, coalesce(t.resolution_seconds, 0) as resolution_seconds
+        coalesce(t.resolved, 0) as resolution_count, coalesce(t.resolution_seconds, 0) as resolution_seconds,
+        coalesce(t.rated, 0) as rated, coalesce(t.satisfied, 0) as satisfied
       from bounds b
       left join organization_tickets t on t.period = b.period and t.period_start = b.period_start
       left join escalation_periods e on e.period = b.period and e.period_start = b.period_start
@@ -410,7 +429,8 @@ function rollupStatement(db: TenantDb, range: MetricsRange) {
         coalesce(sum(m.response_count), 0)::int as responded, coalesce(sum(m.response_seconds), 0) as response_seconds,
         coalesce(sum(m.resolution_count), 0)::int as resolution_count,
         coalesce(sum(m.resolution_seconds), 0) as resolution_seconds,
-        coalesce(sum(m.ai_resolved_count), 0)::int as ai_resolved
+        coalesce(sum(m.ai_resolved_count), 0)::int as ai_resolved,
+        coalesce(sum(m.rated_count), 0)::int as rated, coalesce(sum(m.satisfied_count), 0)::int as satisfied
       from bounds b
       left join ${performanceMetrics} m on ${month('m', 'b.period_start', 'b.period_end')}
       group by 1, 2, 3
@@ -429,7 +449,8 @@ function rollupStatement(db: TenantDb, range: MetricsRange) {
         sum(t.tickets_resolved) as resolved, sum(t.response_count) as responded,
         sum(t.response_seconds) as response_seconds, sum(t.resolution_count) as resolution_count,
         sum(t.resolution_seconds) as resolution_seconds,
-        sum(t.quarter_handled) as quarter_handled, sum(t.year_handled) as year_handled
+        sum(t.quarter_handled) as quarter_handled, sum(t.year_handled) as year_handled,
+        sum(t.rated_count) as rated, sum(t.satisfied_count) as satisfied
       from (select period, period_start, period_end from bounds
         union select period, previous_start, period_start - 1 from bounds) p
       join ${teamPerformance} t on ${month('t', 'p.period_start', 'p.period_end')}

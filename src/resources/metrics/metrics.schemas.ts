@@ -12,7 +12,14 @@ const sums = {
   responseSeconds: true,
   resolutionCount: true,
   resolutionSeconds: true,
+  ratedCount: true,
+  satisfiedCount: true,
 } as const
+
+/** CSAT: ratings of 4 or 5 among those given in the period (PUT /v1/tickets/{ticketId}/satisfaction). */
+const csatDescription =
+  'Percentage (0–100, two decimals) of the customers’ satisfaction ratings given in the period that were rated 4 ' +
+  'or 5; null when none was given.'
 
 /** A rate or score: a number (four decimals for rates, two for CSAT), null when undefined (zero denominator). */
 const decimal = z.number().nullable()
@@ -28,7 +35,7 @@ export const MetricsSchema = createSelectSchema(performanceMetrics, timestampFie
     aiResolvedCount: true,
   })
   .extend({
-    csatScore: decimal.openapi({ description: 'Not recorded by this API yet: always null.' }),
+    csatScore: decimal.openapi({ description: csatDescription }),
     escalationRate: decimal.openapi({ description: 'escalationsCreated ÷ ticketsCreated (may exceed 1).' }),
     aiResolutionRate: decimal.openapi({
       description: 'Tickets resolved without escalation or human first response ÷ ticketsResolved.',
@@ -48,7 +55,11 @@ export const MetricsSchema = createSelectSchema(performanceMetrics, timestampFie
 
 export const TeamMetricsSchema = createSelectSchema(teamPerformance, timestampFields)
   .omit({ organizationId: true, csatScore: true, ...sums, quarterHandled: true, yearHandled: true })
-  .extend({ csatScore: decimal.openapi({ description: 'Not recorded by this API yet: always null.' }) })
+  .extend({
+    csatScore: decimal.openapi({
+      description: `${csatDescription} Of the tickets assigned to the representative.`,
+    }),
+  })
   .openapi('TeamPerformance')
 
 export const MetricsPageSchema = pageSchema(MetricsSchema, 'PerformanceMetricsPage')

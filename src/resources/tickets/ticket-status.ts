@@ -23,6 +23,9 @@ export function allowedSourcesOf(to: TicketStatus): TicketStatus[] {
   return (Object.keys(ticketTransitions) as TicketStatus[]).filter((from) => canMove(from, to))
 }
 
+/** The statuses in which a ticket's customer may rate it (PUT …/satisfaction): once the team considers it done. */
+export const rateableStatuses: readonly TicketStatus[] = ['RESOLVED', 'CLOSED']
+
 /** Who may assign and unassign tickets (PUT/DELETE /v1/tickets/{ticketId}/assignee). */
 export const ticketAssigners: readonly PrincipalRole[] = ['ADMIN', 'REPRESENTATIVE', 'AGENT']
 
@@ -46,7 +49,8 @@ export function customerChangeRefusal(changes: { status?: TicketStatus | undefin
 /**
  * What a caller may do to a ticket now (`allowedActions`): `update` (PATCH of its other fields), the status moves
  * (`start` → IN_PROGRESS, `waitOnCustomer` → WAITING_ON_CUSTOMER, `resolve` → RESOLVED, `close` → CLOSED,
- * `reopen` → OPEN; each is PATCH with that status), `assign` (PUT assignee) and `unassign` (DELETE assignee).
+ * `reopen` → OPEN; each is PATCH with that status), `assign` (PUT assignee), `unassign` (DELETE assignee) and
+ * `rate` (PUT satisfaction, the customer's).
  */
 export const ticketActionValues = [
   'update',
@@ -57,11 +61,15 @@ export const ticketActionValues = [
   'reopen',
   'assign',
   'unassign',
+  'rate',
 ] as const
 export type TicketAction = (typeof ticketActionValues)[number]
 
 /** The status each move action sets. */
-export const ticketMoves: Record<Exclude<TicketAction, 'update' | 'assign' | 'unassign'>, TicketStatus> = {
+export const ticketMoves: Record<
+  Exclude<TicketAction, 'update' | 'assign' | 'unassign' | 'rate'>,
+  TicketStatus
+> = {
   start: 'IN_PROGRESS',
   waitOnCustomer: 'WAITING_ON_CUSTOMER',
   resolve: 'RESOLVED',
@@ -77,11 +85,12 @@ interface TicketState {
 /**
  * The actions `role` may take on a ticket in this state, by the same rules that enforce them: the state machine
  * (`canMove`, and a CLOSED ticket takes no change), a CUSTOMER's field rules (`customerChangeRefusal`), and who may
- * assign (`ticketAssigners`; unassigning needs an assignee).
+ * assign (`ticketAssigners`; unassigning needs an assignee), who may rate (the customer, `rateableStatuses`).
  */
 export function allowedTicketActions(ticket: TicketState, role: PrincipalRole): TicketAction[] {
-  if (ticket.status === 'CLOSED') return []
   const customer = role === 'CUSTOMER'
+  const rate: TicketAction[] = customer && rateableStatuses.includes(ticket.status) ? ['rate'] : []
+  if (ticket.status === 'CLOSED') return rate
   const mayChange = (changes: { subject?: string; status?: TicketStatus }) =>
     !customer || customerChangeRefusal(changes) === undefined
   const actions: TicketAction[] = []
@@ -93,5 +102,5 @@ export function allowedTicketActions(ticket: TicketState, role: PrincipalRole): 
     actions.push('assign')
     if (ticket.assignedRepresentativeId !== null) actions.push('unassign')
   }
-  return actions
+  return [...actions, ...rate]
 }

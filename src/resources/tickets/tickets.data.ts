@@ -18,8 +18,14 @@ import {
 } from '../escalations/escalations.data'
 import { assigneeUserLock } from '../representatives/representatives.data'
 import { searchTickets, ticketListSort, ticketNumberIn } from './ticket-search'
-import { allowedSourcesOf, canMove } from './ticket-status'
-import type { CreateTicketInput, ListTicketsQuery, TicketSort, UpdateTicketInput } from './tickets.schemas'
+import { allowedSourcesOf, canMove, rateableStatuses } from './ticket-status'
+import type {
+  CreateTicketInput,
+  ListTicketsQuery,
+  RateTicketInput,
+  TicketSort,
+  UpdateTicketInput,
+} from './tickets.schemas'
 
 export const sortOrders: Record<TicketSort, SortOrder> = {
   '-createdAt': { columns: [tickets.createdAt, tickets.id], direction: 'desc' },
@@ -327,4 +333,34 @@ export async function assignTicket(
   } catch (error) {
     throw referenceError(error) ?? error
   }
+}
+
+/**
+ * The customer's satisfaction rating, replacing an earlier one, If-Match honoured; one round trip. The customer's
+ * ownership rule scopes the UPDATE (another's ticket is 404); the status condition is in its WHERE.
+ */
+export function rateTicket(
+  db: TenantDb,
+  ticketId: string,
+  input: RateTicketInput,
+  versions: number[] | undefined,
+): Promise<Ticket> {
+  return updateVersioned<typeof tickets, Ticket>(
+    db,
+    tickets,
+    ticketId,
+    { satisfactionRating: input.rating, satisfactionComment: input.comment, satisfactionRatedAt: sql`now()` },
+    {
+      what: 'ticket',
+      versions,
+      conditions: [inArray(tickets.status, rateableStatuses)],
+      explain: (current) =>
+        rateableStatuses.includes(current.status)
+          ? undefined
+          : errors.conflict(
+              'TICKET_NOT_RESOLVED',
+              `A ticket can be rated once it is RESOLVED or CLOSED (it is ${current.status}).`,
+            ),
+    },
+  )
 }

@@ -11,6 +11,7 @@ import {
   AssignTicketSchema,
   CreateTicketSchema,
   ListTicketsQuerySchema,
+  RateTicketSchema,
   TicketIdParamsSchema,
   TicketSchema,
   UpdateTicketSchema,
@@ -29,6 +30,8 @@ const ticketUsers: Permission = {
   ownership: customerOwnsTicket,
 }
 const ticketStaff: Permission = { roles: ticketAssigners }
+/** The ticket's own customer only (the satisfaction rating). */
+const ticketCustomer: Permission = { roles: ['CUSTOMER'], ownership: customerOwnsTicket }
 
 export const listTickets = protectedRoute(ticketUsers, {
   method: 'get',
@@ -127,5 +130,24 @@ export const unassignTicket = protectedRoute(ticketStaff, {
   responses: {
     200: { ...jsonContent(TicketSchema, 'The unassigned ticket.'), headers: etagResponseHeader },
     ...problemResponses(404, 409, 412),
+  },
+})
+
+export const rateTicket = protectedRoute(ticketCustomer, {
+  method: 'put',
+  path: '/v1/tickets/{ticketId}/satisfaction',
+  tags: ['Tickets'],
+  summary: 'Rate your satisfaction with a resolved ticket (customer; replaces an earlier rating)',
+  description:
+    'Only while the ticket is RESOLVED or CLOSED (409 TICKET_NOT_RESOLVED). A new rating replaces the old one and ' +
+    'its comment (`ratedAt` is now). Ratings of 4 and 5 count as satisfied in metrics’ csatScore.',
+  request: {
+    params: TicketIdParamsSchema,
+    headers: ifMatchHeaderSchema,
+    body: { content: { 'application/json': { schema: RateTicketSchema } }, required: true },
+  },
+  responses: {
+    200: { ...jsonContent(TicketSchema, 'The rated ticket.'), headers: etagResponseHeader },
+    ...problemResponses(404, 409, 412, 422),
   },
 })

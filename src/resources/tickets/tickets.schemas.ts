@@ -27,6 +27,16 @@ const category = z.enum(ticketCategoryValues)
 const tags = z.array(z.string().trim().min(1).max(50)).max(20)
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
+const rating = z.int().min(1).max(5).openapi({ description: '1 (very unsatisfied) … 5 (very satisfied).' })
+
+/** The customer's rating of a resolved ticket (PUT /v1/tickets/{ticketId}/satisfaction); CSAT in metrics. */
+const SatisfactionSchema = z
+  .object({
+    rating,
+    comment: z.string().nullable(),
+    ratedAt: isoTimestamp.openapi({ description: 'When it was given (a new rating replaces it).' }),
+  })
+  .openapi('TicketSatisfaction')
 
 /*
  * Who sees what of a ticket (src/lib/representation.ts): a CUSTOMER sees its ticket without the team's internals —
@@ -40,8 +50,17 @@ export const TicketSchema = createSelectSchema(tickets, {
   createdAt: isoTimestamp,
   updatedAt: isoTimestamp,
 })
-  .omit({ organizationId: true, priorityLevel: true })
+  .omit({
+    organizationId: true,
+    priorityLevel: true,
+    satisfactionRating: true,
+    satisfactionComment: true,
+    satisfactionRatedAt: true,
+  })
   .extend({
+    satisfaction: SatisfactionSchema.nullable().openapi({
+      description: 'The customer’s satisfaction rating, once given (null: not rated).',
+    }),
     assignedRepresentativeId: visibleTo(
       rolesOf(getRepresentative),
       z.uuid().nullable(),
@@ -54,7 +73,8 @@ export const TicketSchema = createSelectSchema(tickets, {
         'priority, category, tags — a CUSTOMER only subject and description), the status moves `start` ' +
         '(→ IN_PROGRESS), `waitOnCustomer` (→ WAITING_ON_CUSTOMER), `resolve` (→ RESOLVED), `close` (→ CLOSED), ' +
         '`reopen` (→ OPEN) — each a PATCH with that status — and `assign` / `unassign` (PUT / DELETE ' +
-        '`/v1/tickets/{ticketId}/assignee`). A CLOSED ticket offers nothing.',
+        '`/v1/tickets/{ticketId}/assignee`), and for its customer `rate` (PUT `/v1/tickets/{ticketId}/satisfaction`, ' +
+        'RESOLVED or CLOSED). A CLOSED ticket offers nothing else.',
     }),
   })
   .openapi('Ticket')
@@ -144,8 +164,23 @@ export const UpdateTicketSchema = z
 
 export const AssignTicketSchema = z.strictObject({ representativeId: z.uuid() }).openapi('AssignTicket')
 
+export const RateTicketSchema = z
+  .strictObject({
+    rating,
+    // Blank is no comment.
+    comment: z
+      .string()
+      .trim()
+      .max(1000)
+      .nullable()
+      .optional()
+      .transform((text) => text || null),
+  })
+  .openapi('RateTicket')
+
 export type CreateTicketInput = z.output<typeof CreateTicketSchema>
 export type UpdateTicketInput = z.output<typeof UpdateTicketSchema>
+export type RateTicketInput = z.output<typeof RateTicketSchema>
 export type ListTicketsQuery = z.output<typeof ListTicketsQuerySchema>
 
 /** A list filter on a field the reader does not see (a CUSTOMER: the assignee) would tell it: 403 FORBIDDEN_FIELD. */
@@ -163,5 +198,10 @@ export function refuseHiddenTicketFilters(
 
 /** The reader's representation: what its role may see (TicketSchema), and what it may do now. */
 export function toTicket(row: Ticket, viewer: Viewer): z.output<typeof TicketSchema> {
-  return represent(TicketSchema, { ...row, allowedActions: allowedTicketActions(row, viewer.role) }, viewer)
+  const satisfaction =
+    row.satisfactionRating === null
+      ? null
+      : { rating: row.satisfactionRating, comment: row.satisfactionComment, ratedAt: row.satisfactionRatedAt }
+  const allowedActions = allowedTicketActions(row, viewer.role)
+  return represent(TicketSchema, { ...row, satisfaction, allowedActions }, viewer)
 }
