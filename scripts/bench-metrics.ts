@@ -197,18 +197,22 @@ async function explainTicketRead(
   organizationId: string,
   at: number,
 ): Promise<TicketRead> {
-  const statement = computeMetricsStatements(db, cronRange(at), 'wait')[1] as unknown as {
-    getQuery(): { sql: string; params: unknown[] }
-  }
-  const query = statement.getQuery()
+  // The batch's first statement (the lock, which also sets the computation's session settings) runs first, as in
+  // the batch, so the plan and its JIT are the computation's.
+  const [lock, statement] = computeMetricsStatements(db, cronRange(at), 'wait').map((item) =>
+    (item as unknown as { getQuery(): { sql: string; params: unknown[] } }).getQuery(),
+  )
+  if (!lock || !statement) throw new Error('no statements')
+  const query = statement
   await client.query('begin')
   try {
     await client.query('set local role app_api')
     await client.query(`select app_begin_request($1::uuid, null, null, null, null, 'SYSTEM')`, [
       organizationId,
     ])
+    await client.query(lock.sql, lock.params)
     const explained = await client.query<{
-      'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }>
+      'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number; JIT?: { Timing?: { Total?: number } } }>
     }>(`explain (analyze, buffers, format json) ${query.sql}`, query.params)
     const result = explained.rows[0]?.['QUERY PLAN'][0]
     if (!result) throw new Error('no plan')
