@@ -4,7 +4,7 @@ import { seedPerformanceMetrics, seedTeamPerformance } from '../../scripts/seed/
 import { performanceMetrics, teamPerformance, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 import { at, ticket } from './fixture'
 
 /*
@@ -31,7 +31,7 @@ import { at, ticket } from './fixture'
  *   YEAR 2026   org 3 of 6            = 50.00    R1 2 of 4            = 50.00
  */
 async function fixture() {
-  const tenant = await createTenant()
+  const tenant = await createTenant({ createdAt: LONG_AGO })
   const r1 = tenant.representativeId
   const rated = (rating: number, when: string, assignee: string | null) =>
     ticket(tenant, {
