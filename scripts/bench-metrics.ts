@@ -15,8 +15,12 @@
  * TenantDb.forSystem as app_api (RLS on), as the cron and the queue consumer do: one round trip of three
  * statements. One warm-up run (it writes the rows; the later runs find them unchanged), then `--runs` timed.
  * Printed: median/min/max, and the EXPLAIN (ANALYZE, BUFFERS) of the DAY/WEEK/MONTH statement (the one that reads
- * the tickets) as app_api with the tenant bound, rolled back: the tickets scan (node, indexes), the tickets it
- * returns (those with an event in the span) and the rows it reads to find them.
+ * the tickets) as app_api with the tenant bound, after the batch's lock statement (it sets the computation's
+ * session settings), rolled back: the tickets scan (node, indexes), the tickets with an event in the span (counted
+ * as the owner: what the computation needs), the ticket rows the scan reads (returned + removed by its filter), its
+ * buffers, the statement's execution time and the JIT compilation within it. Nothing is asserted: it measures.
+ * The data is one tenant only: with others beside it the read before migration 0054 went through the organization
+ * index instead of a sequential scan, and read the same tenant's whole history.
  */
 import { parseArgs } from 'node:util'
 import type pg from 'pg'
