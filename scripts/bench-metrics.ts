@@ -28,6 +28,7 @@ import { cronRange } from '../src/cron/metrics'
 import { TenantDb } from '../src/db/tenant'
 import { computeMetrics, computeMetricsStatements } from '../src/resources/metrics/metrics.data'
 import { HOST, positiveInteger, Teardown } from './lib/bench-harness'
+import { type PlanNode, planNodes } from './lib/query-plan'
 import { bulkLoad, openBenchDatabase } from './lib/scratch-database'
 
 interface Options {
@@ -159,19 +160,6 @@ async function insertTickets(client: pg.Client, organizationId: string, options:
   )
 }
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  'Actual Rows'?: number
-  'Actual Loops'?: number
-  'Rows Removed by Filter'?: number
-  'Rows Removed by Index Recheck'?: number
-  'Shared Hit Blocks'?: number
-  'Shared Read Blocks'?: number
-  Plans?: PlanNode[]
-}
-
 /** The span the computation reads (metrics.data.ts spanCte): from the previous month of `from`'s month to the end of the last week or month meeting `through`. */
 function spanOf(range: { from: string; through: string }): [string, string] {
   const day = (text: string) => new Date(`${text}T00:00:00Z`)
@@ -220,23 +208,16 @@ async function explainTicketRead(
     }>(`explain (analyze, buffers, format json) ${query.sql}`, query.params)
     const result = explained.rows[0]?.['QUERY PLAN'][0]
     if (!result) throw new Error('no plan')
-    const scans: PlanNode[] = []
-    const walk = (node: PlanNode) => {
-      if (node['Relation Name'] === 'tickets' || (node['Index Name'] ?? '').startsWith('tickets_'))
-        scans.push(node)
-      for (const child of node.Plans ?? []) walk(child)
-    }
-    walk(result.Plan)
+    const scans = planNodes(result.Plan).filter(
+      (node) => node['Relation Name'] === 'tickets' || (node['Index Name'] ?? '').startsWith('tickets_'),
+    )
     // The scan that yields the tickets: the first one under the tickets relation (a Bitmap Heap Scan's index scans
     // are its children). Rows read = returned + removed by its filter or recheck.
     const top = scans.find((node) => node['Relation Name'] === 'tickets')
     if (!top) throw new Error('no tickets scan in the plan')
-    const indexes = new Set<string>()
-    const collect = (node: PlanNode) => {
-      if (node['Index Name']) indexes.add(node['Index Name'])
-      for (const child of node.Plans ?? []) collect(child)
-    }
-    collect(top)
+    const indexes = new Set(
+      planNodes(top).flatMap((node) => (node['Index Name'] ? [node['Index Name']] : [])),
+    )
     const loops = top['Actual Loops'] ?? 1
     return {
       scan: `${top['Node Type']}${indexes.size ? ` on ${[...indexes].join(', ')}` : ''}`,

@@ -23,6 +23,7 @@ import { createDatabase } from '../src/db/client'
 import { TenantDb } from '../src/db/tenant'
 import { loadRefundContext, type RefundRequest } from '../src/resources/decision-rules/refund-decision'
 import { HOST, positiveInteger, Teardown } from './lib/bench-harness'
+import { type PlanNode, planNodes } from './lib/query-plan'
 import { bulkLoad, openBenchDatabase } from './lib/scratch-database'
 import { seedIds } from './seed/data'
 import { seed } from './seed/seed'
@@ -106,12 +107,7 @@ async function planOf(url: string, customerId: string): Promise<Plan> {
     const plans = (explained.rows[0]?.['QUERY PLAN'] ?? []) as Array<{ Plan: PlanNode }>
     const root = plans[0]?.Plan
     if (!root) throw new Error('no plan')
-    const scans: PlanNode[] = []
-    const walk = (node: PlanNode) => {
-      if (node['Relation Name'] === 'refunds') scans.push(node)
-      for (const child of node.Plans ?? []) walk(child)
-    }
-    walk(root)
+    const scans = planNodes(root).filter((node) => node['Relation Name'] === 'refunds')
     const scan = scans[0]
     return {
       window: counted.rows[0]?.customer ?? 0,
@@ -126,17 +122,6 @@ async function planOf(url: string, customerId: string): Promise<Plan> {
   } finally {
     await client.end()
   }
-}
-
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  'Actual Rows'?: number
-  'Rows Removed by Filter'?: number
-  'Shared Hit Blocks'?: number
-  'Shared Read Blocks'?: number
-  Plans?: PlanNode[]
 }
 
 const median = (values: number[]) => {

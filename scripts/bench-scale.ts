@@ -65,6 +65,7 @@ import {
   financeSizes,
 } from './bench-scale-finance'
 import { positiveInteger } from './lib/bench-harness'
+import type { PlanNode } from './lib/query-plan'
 import { openBenchDatabase } from './lib/scratch-database'
 
 const TARGET_RATIO = 1.5
@@ -543,20 +544,6 @@ interface PlanSummary {
   /** Buffers (8 kB pages) the statement touched: shared hit + read of the plan's top node. */
   buffers: number
   executionMs: number
-}
-
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  'Scan Direction'?: string
-  'Actual Rows'?: number
-  'Actual Loops'?: number
-  'Rows Removed by Filter'?: number
-  'Rows Removed by Index Recheck'?: number
-  'Shared Hit Blocks'?: number
-  'Shared Read Blocks'?: number
-  Plans?: PlanNode[]
 }
 
 const LIST_TABLES = new Set([
