@@ -16,6 +16,7 @@ import {
   users,
 } from '../../src/db/schema'
 import { ownerDb, ownerSql } from '../support/db'
+import { LONG_AGO } from '../support/tenants'
 
 type OrganizationStatus = NonNullable<(typeof organizations.$inferInsert)['status']>
 
@@ -104,7 +105,15 @@ export async function createFullTenant(status: OrganizationStatus = 'ACTIVE'): P
   const organizationId = t.organizationId
   const slug = uniqueSlug()
   await ownerDb.batch([
-    ownerDb.insert(organizations).values({ id: organizationId, name: 'Db test', slug, status }),
+    // Created before its metrics rows' periods (migration 0056 deletes rows of periods before an organization existed).
+    ownerDb.insert(organizations).values({
+      id: organizationId,
+      name: 'Db test',
+      slug,
+      status,
+      createdAt: LONG_AGO,
+      updatedAt: LONG_AGO,
+    }),
     ownerDb.insert(users).values([
       { id: t.adminId, organizationId, email: `admin@${slug}.example`, name: 'Admin', role: 'ADMIN' },
       {

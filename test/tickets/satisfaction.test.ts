@@ -196,6 +196,20 @@ describe('PUT /v1/tickets/{ticketId}/satisfaction', () => {
   })
 })
 
+describe('the OpenAPI document', () => {
+  it('bounds the comment and the rating alike in the request and in the ticket it answers with', async () => {
+    type Property = { minimum?: number; maximum?: number; maxLength?: number }
+    const { components } = await json<{
+      components: { schemas: Record<string, { properties: Record<string, Property> }> }
+    }>(await api('/openapi.json'))
+    for (const name of ['RateTicket', 'TicketSatisfaction']) {
+      const { properties } = components.schemas[name] ?? { properties: {} }
+      expect(properties.rating, name).toMatchObject({ minimum: 1, maximum: 5 })
+      expect(properties.comment, name).toMatchObject({ maxLength: 1000 })
+    }
+  })
+})
+
 describe('GraphQL replaceTicketSatisfaction', () => {
   it('is the CUSTOMER’s mutation, run as the REST PUT; not in the team’s schemas', async () => {
     const tenant = await createTenant()

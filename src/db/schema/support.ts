@@ -30,6 +30,14 @@ import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTim
 import { representatives } from './people'
 import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
 
+/**
+ * A satisfaction rating's range and its comment's longest length: the tickets CHECKs below read them, and so do the
+ * API's request and response schemas (src/resources/tickets/tickets.schemas.ts), so the three never disagree.
+ */
+export const SATISFACTION_RATING_MIN = 1
+export const SATISFACTION_RATING_MAX = 5
+export const SATISFACTION_COMMENT_MAX_LENGTH = 1000
+
 /** Support tickets. `ticket_number` comes from organizations.ticket_sequence (TICKET-1001, ...). */
 export const tickets = pgTable(
   'tickets',
@@ -139,8 +147,14 @@ export const tickets = pgTable(
         or (first_response_by_type in ('REPRESENTATIVE', 'AGENT') and first_response_by_id is not null
           and first_response_at is not null)`,
     ),
-    check('tickets_satisfaction_rating_range', sql`satisfaction_rating between 1 and 5`),
-    check('tickets_satisfaction_comment_length', sql`char_length(satisfaction_comment) <= 1000`),
+    check(
+      'tickets_satisfaction_rating_range',
+      sql`satisfaction_rating between ${sql.raw(String(SATISFACTION_RATING_MIN))} and ${sql.raw(String(SATISFACTION_RATING_MAX))}`,
+    ),
+    check(
+      'tickets_satisfaction_comment_length',
+      sql`char_length(satisfaction_comment) <= ${sql.raw(String(SATISFACTION_COMMENT_MAX_LENGTH))}`,
+    ),
     // A rating has its time; a comment comes only with a rating.
     check(
       'tickets_satisfaction_rated',

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import {
+  SATISFACTION_COMMENT_MAX_LENGTH,
+  SATISFACTION_RATING_MAX,
+  SATISFACTION_RATING_MIN,
   type Ticket,
   ticketCategoryValues,
   ticketPriorityValues,
@@ -27,13 +30,19 @@ const category = z.enum(ticketCategoryValues)
 const tags = z.array(z.string().trim().min(1).max(50)).max(20)
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
-const rating = z.int().min(1).max(5).openapi({ description: '1 (very unsatisfied) … 5 (very satisfied).' })
+const rating = z
+  .int()
+  .min(SATISFACTION_RATING_MIN)
+  .max(SATISFACTION_RATING_MAX)
+  .openapi({
+    description: `${SATISFACTION_RATING_MIN} (very unsatisfied) … ${SATISFACTION_RATING_MAX} (very satisfied).`,
+  })
 
 /** The customer's rating of a resolved ticket (PUT /v1/tickets/{ticketId}/satisfaction); CSAT in metrics. */
 const SatisfactionSchema = z
   .object({
     rating,
-    comment: z.string().nullable(),
+    comment: z.string().max(SATISFACTION_COMMENT_MAX_LENGTH).nullable(),
     ratedAt: isoTimestamp.openapi({ description: 'When it was given (a new rating replaces it).' }),
   })
   .openapi('TicketSatisfaction')
@@ -171,7 +180,7 @@ export const RateTicketSchema = z
     comment: z
       .string()
       .trim()
-      .max(1000)
+      .max(SATISFACTION_COMMENT_MAX_LENGTH)
       .nullable()
       .optional()
       .transform((text) => text || null),
