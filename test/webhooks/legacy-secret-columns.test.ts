@@ -5,10 +5,9 @@ import { WEBHOOK_MAX_PREVIOUS_SECRETS } from '../../src/webhooks/signature'
 import { ownerSql } from '../support/db'
 
 /*
- * Expand, then contract (migrations 0049 and 0052): the one-slot previous_secret columns, emptied by 0049, are no
- * longer named by this release's code, but stay in the database until the next release's migration drops them:
- * the Worker still serving between this release's `migrate` and its `deploy` selects every column its drizzle
- * table declared, these two included.
+ * Expand, then contract, over three releases: 0049 moved the one-slot previous_secret columns into previous_secrets
+ * and emptied them; 0052's release stopped naming them (the Worker it replaced still selected them between its
+ * `migrate` and `deploy`); 0057, the release after, drops them, since no deployed Worker names them any more.
  */
 
 const legacy = ['previous_secret', 'previous_secret_expires_at']
@@ -20,15 +19,11 @@ describe('webhook_endpoints: the columns replaced by previous_secrets', () => {
     for (const name of legacy) expect(declared).not.toContain(name)
   })
 
-  it('still exist in the database, for the previous Worker, marked as unused', async () => {
-    const rows =
-      (await ownerSql`select a.attname::text as name, col_description(a.attrelid, a.attnum) as comment
-      from pg_catalog.pg_attribute a
+  it('are gone from the database', async () => {
+    const rows = (await ownerSql`select a.attname::text as name from pg_catalog.pg_attribute a
       where a.attrelid = 'public.webhook_endpoints'::regclass and not a.attisdropped
-        and a.attname in ('previous_secret', 'previous_secret_expires_at')
-      order by a.attname`) as Array<{ name: string; comment: string | null }>
-    expect(rows.map((row) => row.name)).toEqual(legacy)
-    for (const row of rows) expect(row.comment).toMatch(/^Unused since 0049/)
+        and a.attname in ('previous_secret', 'previous_secret_expires_at')`) as Array<{ name: string }>
+    expect(rows).toEqual([])
   })
 })
 
