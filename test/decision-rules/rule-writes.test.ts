@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { agentConfigurations, decisionRules, escalations, refunds } from '../../src/db/schema'
+import { createRule, requestRefund } from '../refunds/support'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
-import { createRule, requestRefund } from '../refunds/support'
 
 describe('a rule is validated on every write', () => {
   it('PATCH: conditions of the wrong type are 422 with the JSON path, the rule unchanged', async () => {
@@ -16,7 +16,9 @@ describe('a rule is validated on every write', () => {
       token: t.tokens.ADMIN,
       body: {
         name: 'Renamed',
-        conditions: { all: [conditions.all[0], { fact: 'customer.accountTier', operator: 'in', value: ['GOLD'] }] },
+        conditions: {
+          all: [conditions.all[0], { fact: 'customer.accountTier', operator: 'in', value: ['GOLD'] }],
+        },
       },
     })
     expect(response.status).toBe(422)
@@ -73,16 +75,24 @@ describe('the agent’s maxAutoRefundAmount', () => {
       action: 'REQUIRE_APPROVAL',
       conditions: { all: [{ fact: 'refund.reason', operator: 'equal', value: 'DUPLICATE_CHARGE' }] },
     })
-    await createRule(t, { name: 'Escalate the rest', priority: 3, action: 'ESCALATE', conditions: { all: [] } })
+    await createRule(t, {
+      name: 'Escalate the rest',
+      priority: 3,
+      action: 'ESCALATE',
+      conditions: { all: [] },
+    })
 
     const over = await requestRefund(t, { amount: '30.00' })
     expect(over).toMatchObject({ status: 'PENDING' })
     expect(over.decision).toMatchObject({ action: 'ESCALATE', finalAction: 'ESCALATE' })
     const under = await requestRefund(t, { amount: '10.00' })
     const reasons = async (ticketId: string | null) =>
-      (await ownerDb.select().from(escalations).where(eq(escalations.ticketId, ticketId as string))).map(
-        (row) => row.reason,
-      )
+      (
+        await ownerDb
+          .select()
+          .from(escalations)
+          .where(eq(escalations.ticketId, ticketId as string))
+      ).map((row) => row.reason)
     expect(await reasons(over.ticketId)).toEqual(['REFUND_OVER_LIMIT'])
     expect(await reasons(under.ticketId)).toEqual(['POLICY_EXCEPTION'])
 

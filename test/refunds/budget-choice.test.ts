@@ -27,7 +27,11 @@ describe('which budget a refund is charged to', () => {
   it('several chargeable budgets: the one whose period ends first, for auto-approval and approve alike', async () => {
     const t = await createTenant()
     // Created first and ending later: neither creation order nor id may pick it.
-    const later = await createBudget(t, '500.00', { period: 'WEEKLY', periodStart: day(0), periodEnd: day(1) })
+    const later = await createBudget(t, '500.00', {
+      period: 'WEEKLY',
+      periodStart: day(0),
+      periodEnd: day(1),
+    })
     const first = await createBudget(t, '500.00', { period: 'DAILY', periodStart: day(0), periodEnd: day(0) })
     await createRule(t, approveSmall)
     const auto = await requestRefund(t, { amount: '10.00' })

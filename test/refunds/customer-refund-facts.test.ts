@@ -58,9 +58,9 @@ describe('the customer’s 30-day refund facts', () => {
       },
     })
     expect(response.status, await response.clone().text()).toBe(200)
-    const body = await json<{ decision: { rules: Array<{ leaves: Array<{ fact: string; actual: unknown }> }> } }>(
-      response,
-    )
+    const body = await json<{
+      decision: { rules: Array<{ leaves: Array<{ fact: string; actual: unknown }> }> }
+    }>(response)
     expect(body.decision.rules[0]?.leaves.map((leaf) => [leaf.fact, leaf.actual])).toEqual([
       ['customer.refundCount30d', 5],
       ['customer.refundTotal30d', '25.00'],
