@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { seedIds } from '../../scripts/seed/data'
+import { monthContaining, seedIds } from '../../scripts/seed/data'
 import { seed } from '../../scripts/seed/seed'
 import { ownerDb, ownerSql } from '../support/db'
 import { rowCounts } from './fixtures'
@@ -50,5 +50,22 @@ describe('seed', () => {
     const [active] = await ownerSql`
       select count(*)::int as n from agent_configurations where organization_id = ${acme} and status = 'ACTIVE'`
     expect(active?.n).toBeGreaterThanOrEqual(1)
+  })
+
+  it('the demo budget covers the month the seed runs in, so an auto-approval can charge it today', async () => {
+    await seed(ownerDb)
+    const [budget] = await ownerSql`
+      select b.period_start::text as start, b.period_end::text as end,
+        b.period_start <= (now() at time zone 'UTC')::date and b.period_end >= (now() at time zone 'UTC')::date as today
+      from budgets b where b.id = ${seedIds.budgets.acmeRefundsNovember}`
+    expect(budget?.today).toBe(true)
+    // Whole calendar months (inclusive UTC dates), whatever the day within them.
+    for (const [day, start, end] of [
+      ['2026-12-31T23:59:59Z', '2026-12-01', '2026-12-31'],
+      ['2028-02-29T00:00:00Z', '2028-02-01', '2028-02-29'],
+      ['2027-02-01T00:00:00Z', '2027-02-01', '2027-02-28'],
+    ] as const) {
+      expect(monthContaining(new Date(day))).toMatchObject({ periodStart: start, periodEnd: end })
+    }
   })
 })
