@@ -106,3 +106,26 @@ describe('the agent’s maxAutoRefundAmount', () => {
     expect(stored).toHaveLength(4)
   })
 })
+
+describe('the agent’s maxAutoRefundAmount, stored unreadable', () => {
+  // The API stores only valid money (moneyInput), but the guardrail must not open should a direct write break it.
+  it('fails closed: an AUTO_APPROVE escalates REFUND_OVER_LIMIT, nothing is charged', async () => {
+    const t = await createTenant()
+    await ownerDb
+      .update(agentConfigurations)
+      .set({ thresholds: { maxAutoRefundAmount: 'fifty dollars' } })
+      .where(eq(agentConfigurations.id, t.agentId))
+    await createRule(t, { name: 'Approve everything', action: 'AUTO_APPROVE', conditions: { all: [] } })
+
+    const refund = await requestRefund(t, { amount: '1.00' })
+    expect(refund).toMatchObject({ status: 'PENDING' })
+    expect(refund.decision).toMatchObject({ action: 'AUTO_APPROVE', finalAction: 'ESCALATE' })
+    const reasons = (
+      await ownerDb
+        .select()
+        .from(escalations)
+        .where(eq(escalations.ticketId, refund.ticketId as string))
+    ).map((row) => row.reason)
+    expect(reasons).toEqual(['REFUND_OVER_LIMIT'])
+  })
+})

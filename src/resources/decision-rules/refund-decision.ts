@@ -245,7 +245,10 @@ export function decideRefund(context: RefundContext): RefundDecision {
   const limit = context.agent?.thresholds.maxAutoRefundAmount
   const limitCents = limit === undefined ? undefined : parseRuleMoney(limit)
   const amountCents = parseRuleMoney(context.request.amount)
-  const overLimit = limitCents !== undefined && amountCents !== undefined && amountCents > limitCents
+  // A stored limit that does not read as money fails closed, every amount over it: only a write around the API
+  // (which stores valid money) can make one, and the guardrail must not open on it.
+  const overLimit =
+    limit !== undefined && (limitCents === undefined || amountCents === undefined || amountCents > limitCents)
   const guardrail = limit === undefined ? null : { maxAutoRefundAmount: limit, exceeded: overLimit }
   const finalAction = decision.action === 'AUTO_APPROVE' && overLimit ? 'ESCALATE' : decision.action
   return {
