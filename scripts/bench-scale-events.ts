@@ -393,11 +393,11 @@ type Lister = (db: TenantDb, query: URLSearchParams) => Promise<Page>
 const params = (query: URLSearchParams) => Object.fromEntries(query)
 
 export const eventsListers = {
-  /** The route passes the caller's role: what it may read of the feed. */
+  /** The route passes the caller (its role, and its id for the objects it reads only in part). */
   events: (db, q) => {
-    const role = db.context.role
-    if (!role) throw new Error('the event feed is read by a principal')
-    return listEvents(db, role, ListEventsQuerySchema.parse(params(q)))
+    const { role, principalId } = db.context
+    if (!role || !principalId) throw new Error('the event feed is read by a principal')
+    return listEvents(db, { role, subject: principalId }, ListEventsQuerySchema.parse(params(q)))
   },
   /** `eventId` is the path parameter of GET /v1/events/{eventId}/deliveries (not a page: one per endpoint). */
   'events/deliveries': async (db, q) => {

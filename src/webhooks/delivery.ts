@@ -46,12 +46,19 @@ export const WEBHOOK_DISABLE_AFTER_MS = 3 * 86_400_000
 export const WEBHOOK_PAYLOAD_LIMIT_BYTES = 64 * 1024
 
 /**
- * Seconds before retry number `failures` (1 = after the first failure): exponential, capped, jittered to ½–1× of the
- * step ("equal jitter": never less than half, so retries keep backing off).
+ * The least share of its step a wait may be. The spec's retry window is ~24 h: with WEBHOOK_MAX_ATTEMPTS the full
+ * steps add up to 26.5 h, so waits of 0.8–1× of their step end the window between 21.2 and 26.5 h (23.9 h on
+ * average); ½–1× ("equal jitter") could end it after 13 h (test/webhooks/retry-window.test.ts).
+ */
+const JITTER_FLOOR = 0.8
+
+/**
+ * Seconds before retry number `failures` (1 = after the first failure): exponential, capped, jittered to 0.8–1× of
+ * the step (spreads the retries of many deliveries, and the window stays about a day).
  */
 export function backoffSeconds(failures: number, random: () => number = Math.random): number {
   const base = Math.min(BACKOFF_BASE_SECONDS * 2 ** Math.max(failures - 1, 0), BACKOFF_CAP_SECONDS)
-  return Math.ceil(base / 2 + (random() * base) / 2)
+  return Math.ceil(base * (JITTER_FLOOR + random() * (1 - JITTER_FLOOR)))
 }
 
 /** `Retry-After` as seconds from now (delta-seconds or an HTTP date), if the answer carries one. */

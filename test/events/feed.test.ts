@@ -171,7 +171,8 @@ describe('GET /v1/events', () => {
       },
     })
 
-    // REPRESENTATIVE reads budgets (GET /v1/budgets/{id} allows it); an AGENT does not, nor users, agents, escalations.
+    // REPRESENTATIVE reads budgets (GET /v1/budgets/{id} allows it); an AGENT does not, nor users, agents, escalations
+    // (but those it opened: test/events/feed-own-objects.test.ts).
     const rep = await feed(tenant, '?type=budget.*', 'REPRESENTATIVE')
     expect(rep.data.map((e) => e.objectId)).toEqual([budget.id])
     const agent = await feed(tenant, '', 'AGENT')

@@ -23,7 +23,7 @@ import {
 
 /** An AGENT opens escalations and reads back those it opened; people manage them. */
 const openers: Permission = { roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'] }
-const readers: Permission = {
+export const readers: Permission = {
   roles: ['ADMIN', 'REPRESENTATIVE', 'AGENT'],
   ownership: {
     AGENT: {

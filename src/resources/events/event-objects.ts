@@ -27,6 +27,7 @@ import {
   users,
 } from '../../db/schema'
 import { represent } from '../../lib/representation'
+import type { Permission } from '../../middleware/authorize'
 import { toAgent } from '../agents/agents.index'
 import * as agentRoutes from '../agents/agents.routes'
 import { AgentSchema } from '../agents/agents.schemas'
@@ -80,6 +81,11 @@ export interface EventObjectKind {
   joined?: Record<string, { key: string; column: PgColumn }>
   /** The operation whose permission decides who may read these events. */
   readRoute: ReadRoute
+  /**
+   * That operation's ownership rules, for a role it lets read only its own rows: the feed applies the rule on the
+   * object's own table to the stored object (`ownedObjectTypes`). Without them such a role reads none of these events.
+   */
+  ownership?: Permission['ownership']
   /** The response schema of the object (the OpenAPI document's `data.object` is one of them). */
   schema: z.ZodObject
   represent(row: Record<string, unknown>, reader: Principal): Record<string, unknown>
@@ -141,6 +147,8 @@ export const eventObjects: Record<EventObjectType, EventObjectKind> = {
   escalation: {
     table: escalations,
     readRoute: escalationRoutes.getEscalation,
+    // An AGENT reads the escalations it opened.
+    ownership: escalationRoutes.readers.ownership,
     schema: EscalationSchema,
     // allowedActions as for a reader who is not the assignee: what the reader may do is a question for now, not
     // for the moment of the event.
@@ -176,12 +184,37 @@ export const eventObjects: Record<EventObjectType, EventObjectKind> = {
 
 /**
  * The object types whose events `role` may read: those whose read operation allows the role on every row (a role
- * the route restricts to its own rows, like a CUSTOMER, reads none through the feed). ADMIN reads all.
+ * the route restricts to its own rows reads those through `ownedObjectTypes`). ADMIN reads all.
  */
 export function readableObjectTypes(role: PrincipalRole): EventObjectType[] {
   return (Object.keys(eventObjects) as EventObjectType[]).filter((type) => {
     const permission = eventObjects[type].readRoute['x-permission']
     return role === 'ADMIN' || (permission.roles.includes(role) && permission.ownership[role] === undefined)
+  })
+}
+
+/** An object type a role reads only in part: its events whose stored object has the caller's id in `column`. */
+export interface OwnedObjectType {
+  type: EventObjectType
+  column: string
+}
+
+/**
+ * The object types whose events `role` may read only in part, as their read operation allows it: the ownership rule
+ * of the role on the object's own table (a key column that must be the caller's id, e.g. an AGENT's escalations),
+ * applied to the stored object. A type whose rule is not of that form is not readable in part (none of its events).
+ */
+export function ownedObjectTypes(role: PrincipalRole): OwnedObjectType[] {
+  return (Object.keys(eventObjects) as EventObjectType[]).flatMap((type) => {
+    const kind = eventObjects[type]
+    const permission = kind.readRoute['x-permission']
+    if (role === 'ADMIN' || !permission.roles.includes(role) || permission.ownership[role] === undefined)
+      return []
+    const rule = kind.ownership?.[role]?.rules.find(
+      (candidate) => (candidate.table as PgTable) === kind.table,
+    )
+    const column = rule?.key === undefined ? undefined : getTableColumns(kind.table)[rule.key]?.name
+    return column === undefined ? [] : [{ type, column }]
   })
 }
 

@@ -1,10 +1,10 @@
 import { and, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
-import type { PrincipalRole } from '../../auth/principal'
+import type { Principal } from '../../auth/principal'
 import { foundOr404, listView } from '../../db/crud'
 import { type Event, type EventObjectType, type EventType, events } from '../../db/schema'
 import type { Statement, TenantDb, TenantTable } from '../../db/tenant'
 import type { SortOrder } from '../../lib/pagination'
-import { readableObjectTypes } from './event-objects'
+import { ownedObjectTypes, readableObjectTypes } from './event-objects'
 import type { EventSort, EventTypePattern, ListEventsQuery } from './events.schemas'
 
 /**
@@ -41,12 +41,23 @@ function typeFilter(patterns: readonly EventTypePattern[] | undefined): SQL | un
   )
 }
 
-/** What the caller's role may read of the feed (event-objects.ts derives it from the routes' permissions). */
-function readableBy(role: PrincipalRole): SQL {
-  const types = readableObjectTypes(role)
-  // No readable type: a condition no row meets (inArray of nothing is refused by drizzle).
-  return types.length ? inArray(events.objectType, types) : eq(events.objectType, '')
+/**
+ * What the caller may read of the feed (event-objects.ts derives it from the routes' permissions): every event of the
+ * object types its role reads, and those of the objects it owns of the types its role reads only in part.
+ */
+function readableBy(reader: Reader): SQL {
+  const types = readableObjectTypes(reader.role)
+  const owned = ownedObjectTypes(reader.role).map(({ type, column }) =>
+    and(eq(events.objectType, type), sql`${events.object} ->> ${column} = ${reader.subject}`),
+  )
+  // Nothing readable: a condition no row meets (inArray of nothing is refused by drizzle).
+  return (
+    or(types.length ? inArray(events.objectType, types) : undefined, ...owned) ?? eq(events.objectType, '')
+  )
 }
+
+/** Who reads the feed. */
+type Reader = Pick<Principal, 'role' | 'subject'>
 
 /**
  * The feed's settled horizon, for reading it oldest first (`sort=createdAt`, how a client follows it with a cursor
@@ -67,7 +78,7 @@ function settledHorizon(db: TenantDb): Statement {
 const settled = sql`${events.createdAt} < current_setting('app.feed_horizon')::timestamptz`
 
 /** One page of the tenant's events the caller may read. One round trip. */
-export function listEvents(db: TenantDb, role: PrincipalRole, query: ListEventsQuery) {
+export function listEvents(db: TenantDb, reader: Reader, query: ListEventsQuery) {
   const oldestFirst = query.sort === 'createdAt'
   return listView<EventSort, Event>(
     db,
@@ -77,7 +88,7 @@ export function listEvents(db: TenantDb, role: PrincipalRole, query: ListEventsQ
       db.select(
         feed,
         after,
-        readableBy(role),
+        readableBy(reader),
         typeFilter(query.type),
         query.objectId ? eq(events.objectId, query.objectId) : undefined,
         query.createdFrom ? gte(events.createdAt, query.createdFrom) : undefined,
@@ -88,8 +99,8 @@ export function listEvents(db: TenantDb, role: PrincipalRole, query: ListEventsQ
   )
 }
 
-/** One event, if the caller may read its object type (otherwise 404, as for another tenant's). */
-export async function getEvent(db: TenantDb, role: PrincipalRole, eventId: string): Promise<Event> {
-  const [rows] = await db.run(db.select(feed, eq(events.id, eventId), readableBy(role)))
+/** One event, if the caller may read its object (otherwise 404, as for another tenant's). */
+export async function getEvent(db: TenantDb, reader: Reader, eventId: string): Promise<Event> {
+  const [rows] = await db.run(db.select(feed, eq(events.id, eventId), readableBy(reader)))
   return foundOr404(rows as Event[], 'event')
 }

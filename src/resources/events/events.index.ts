@@ -45,11 +45,11 @@ export function toEvent(row: Event, reader: Principal): EventRepresentation {
 export const eventsRouter = createRouter()
   .openapi(routes.listEvents, async (c) => {
     const { db, principal } = authorized(c)
-    const page = await data.listEvents(db, principal.role, c.req.valid('query'))
+    const page = await data.listEvents(db, principal, c.req.valid('query'))
     return c.json({ data: page.data.map((row) => toEvent(row, principal)), nextCursor: page.nextCursor }, 200)
   })
   .openapi(routes.getEvent, async (c) => {
     const { db, principal } = authorized(c)
-    const event = await data.getEvent(db, principal.role, c.req.valid('param').eventId)
+    const event = await data.getEvent(db, principal, c.req.valid('param').eventId)
     return c.json(toEvent(event, principal), 200)
   })

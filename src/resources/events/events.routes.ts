@@ -19,8 +19,9 @@ const feedDescription = [
     'rolls back with it): what changed (`data.object`, `data.previousAttributes`), who changed it (`actor`: a ' +
     'person, an AI agent, the system or the platform), and through which request (`requestId`, ' +
     '`idempotencyKey`). This is also the audit history: `?objectId=` gives one object’s.',
-  'An ADMIN reads every event; a REPRESENTATIVE or an AGENT the events of the object types its role may read ' +
-    'through their own GET routes, in the representation those routes return to it.',
+  'An ADMIN reads every event; a REPRESENTATIVE or an AGENT the events of the objects its role may read ' +
+    'through their own GET routes (an AGENT: of escalations, those it opened), in the representation those routes ' +
+    'return to it.',
   'To follow the feed, read it oldest first (`sort=createdAt`) and poll with the last `nextCursor`: oldest first ' +
     'every page has one, the last too (null only before the first event), and a page shorter than `limit` means ' +
     'caught up. That order ends just before the oldest transaction still open, so an event that commits later ' +
