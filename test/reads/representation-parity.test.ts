@@ -16,7 +16,7 @@ type Body = Record<string, unknown>
  * role's type, MCP's get tool and the object embedded by `expand` are the same object, or the same refusal.
  */
 describe('one representation per role on REST, GraphQL, MCP and expand', () => {
-  it('every resource, every role: the same fields and values, or the same refusal', async () => {
+  it('every resource and list, every role: the same fields and values, or the same refusal', async () => {
     const screen = await consoleScreen()
     const { tenant, ticketId } = screen
     const messages = await json<{ data: Body[] }>(
@@ -122,7 +122,6 @@ describe('one representation per role on REST, GraphQL, MCP and expand', () => {
           }
         }
       }
-      await mcp?.close()
 
       // expand: each path of depth 1 from the ticket (and from its escalation and refund) embeds what the related
       // resource's GET answers this role, or is refused as that GET refuses it.
@@ -151,6 +150,48 @@ describe('one representation per role on REST, GraphQL, MCP and expand', () => {
           }
         }
       }
+
+      // The lists: REST's page, the same page with every expansion the role may ask for (its items, the
+      // expansions aside), GraphQL's root list and MCP's list tool.
+      for (const type of ['Ticket', 'Escalation', 'Refund'] as const) {
+        const field = `${type.charAt(0).toLowerCase()}${type.slice(1)}s`
+        const label = `${role} ${field}`
+        const response = await api(`/v1/${field}`, { token })
+        const inSchema = schemaFor(role).getQueryType()?.getFields()[field] !== undefined
+        if (response.status === 403) {
+          expect(inSchema, label).toBe(false)
+          continue
+        }
+        expect(response.status, label).toBe(200)
+        const page = await json<{ data: Body[]; nextCursor: string | null }>(response)
+        expect(page.data.length, label).toBeGreaterThan(0)
+        const allowed = expandPathsFrom(type, 1).filter((path) => {
+          const edge = readEdges[type][path]
+          const related = edge && rest.get(edge.to)
+          return related?.status !== 403 && (edge?.via === undefined || edge.via in (page.data[0] as Body))
+        })
+        const expanded = await json<{ data: Body[] }>(
+          await api(`/v1/${field}?expand=${allowed.join(',')}`, { token }),
+        )
+        expect(
+          expanded.data.map((item) =>
+            Object.fromEntries(Object.entries(item).filter(([key]) => !allowed.includes(key))),
+          ),
+          label,
+        ).toEqual(page.data)
+        const result = await graphql(token, `{ ${field} { nodes { ${allFields(role, type)} } } }`)
+        expect(result.body.errors, label).toBeUndefined()
+        const nodes = (result.body.data?.[field] as { nodes: Body[] }).nodes
+        expect(withoutNulls(nodes), label).toEqual(withoutNulls(page.data))
+        if (mcp) {
+          const listed = (await mcp.client.callTool({
+            name: `list${type}s`,
+            arguments: {},
+          })) as CallToolResult
+          expect(listed.structuredContent, label).toEqual(page)
+        }
+      }
+      await mcp?.close()
     }
   })
 })
