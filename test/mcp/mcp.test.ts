@@ -246,7 +246,9 @@ describe('tools/list', () => {
         const tool = byName.get(operation.operationId)
         if (!tool) continue
         expect(tool.description).toBe([operation.summary, operation.description].filter(Boolean).join('\n\n'))
-        expect(tool.annotations?.readOnlyHint, operation.operationId).toBe(method === 'get')
+        // Reads are GETs, and the one POST that writes nothing (a dry run takes its hypothetical refund as a body).
+        const read = method === 'get' || operation.operationId === 'evaluateDecisionRules'
+        expect(tool.annotations?.readOnlyHint, operation.operationId).toBe(read)
         for (const parameter of path.match(/\{(\w+)\}/g) ?? []) {
           expect(tool.inputSchema.required, operation.operationId).toContain(parameter.slice(1, -1))
         }
@@ -260,6 +262,13 @@ describe('tools/list', () => {
     expect(destructive.sort()).toEqual(
       [...deletions, 'cancelEscalation', 'cancelRefund', 'redactTicketMessage'].sort(),
     )
+
+    // SPEC-surfaces "MCP": readOnlyHint for reads. The dry run writes nothing; calling it again changes nothing.
+    expect(byName.get('evaluateDecisionRules')?.annotations).toMatchObject({
+      readOnlyHint: true,
+      idempotentHint: true,
+    })
+    expect(byName.get('evaluateDecisionRules')?.annotations).not.toHaveProperty('destructiveHint')
 
     const createTicket = byName.get('createTicket')
     expect(Object.keys(createTicket?.inputSchema.properties ?? {})).toEqual(

@@ -79,6 +79,8 @@ export const evaluateRules = protectedRoute(readers, {
   tags,
   summary: 'Dry run: how the rules would decide a hypothetical refund (writes nothing)',
   description: 'Optionally over unsaved `rules`, to test them before saving. One database round trip.',
+  // A read that takes its hypothetical refund as a body: its MCP tool is marked readOnlyHint as GETs are.
+  'x-read-only': true,
   request: { body: jsonBody(EvaluateRefundSchema) },
   responses: {
     200: jsonContent(EvaluationSchema, 'The decision and its trace.'),

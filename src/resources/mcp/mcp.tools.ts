@@ -40,6 +40,8 @@ interface OperationObject {
   'x-permission'?: { roles?: PrincipalRole[] }
   /** `false`: the operation is no tool (a route declares it, e.g. a protocol endpoint of its own). */
   'x-mcp'?: boolean
+  /** `true`: a POST that writes nothing (a dry run whose input is a body), a read like a GET. */
+  'x-read-only'?: boolean
   parameters?: Array<ParameterObject | { $ref: string }>
   requestBody?: { required?: boolean; content?: Record<string, MediaTypeObject> }
   responses?: Record<string, { content?: Record<string, MediaTypeObject> }>
@@ -204,7 +206,8 @@ function operationTool(
     ...definitions.defs(),
   }
   const outputSchema = outputSchemaOf(document, operation)
-  const readOnly = method === 'get'
+  // MCP's readOnlyHint: the tool does not modify its environment (docs/conversations.md §7: reads are marked).
+  const readOnly = method === 'get' || operation['x-read-only'] === true
   const roles = new Set(
     (operation['x-permission']?.roles ?? []).filter((role) => principalRoles.includes(role)),
   )
@@ -220,7 +223,7 @@ function operationTool(
         readOnlyHint: readOnly,
         ...(readOnly ? {} : { destructiveHint: method === 'delete' || DESTRUCTIVE.test(name) }),
         // RFC 9110 §9.2.2: GET, PUT and DELETE are idempotent; a POST is when retried with its idempotencyKey.
-        idempotentHint: method === 'get' || method === 'put' || method === 'delete',
+        idempotentHint: readOnly || method === 'put' || method === 'delete',
         // The tools act on this organization's data only.
         openWorldHint: false,
       },
