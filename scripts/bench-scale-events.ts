@@ -11,7 +11,11 @@
  * message events …); object ids spread over the tenant's tickets (so `objectId=<ticket>` is one ticket's audit
  * history: ticket 1 has the tenant's first 30 events, from the last hour); actors mostly people, some agents and
  * the system. Events 61–150 are 30 budget.*, 30 refund.approved and 30 ticket.deleted ones over the window, so that
- * the rare types' filters fill a page at the small size too (at 10⁶ they are lost in the crowd). A handful of webhook endpoints (ticket.*, message.created, refund.* + escalation.*, customer.* +
+ * the rare types' filters fill a page at the small size too (at 10⁶ they are lost in the crowd); events 151–180 are
+ * escalation.* ones of 30 escalations agent 19 opened, so that an AGENT's own fill a page at the small size too. An
+ * escalation's stored object names the agent that opened it (`agent_configuration_id`, as the feed of an AGENT reads
+ * it): 70 % of escalations, skewed over the odd-numbered agents; the even-numbered ones open none. A handful of
+ * webhook endpoints (ticket.*, message.created, refund.* + escalation.*, customer.* +
  * user.* failing for two days, two exact types; at the large size three more on rare resources); one delivery per
  * subscribed endpoint and event (as the fan-out trigger would write it, created with the event): most SUCCEEDED
  * after 1–3 attempts, ~0.3 % FAILED after 8, the last day's of those still PENDING (retrying), the last 2 minutes'
@@ -171,6 +175,9 @@ const VERB_SHARES: Record<string, ReadonlyArray<readonly [string, number]>> = {
   ],
 }
 
+/** A pseudo-random 0 … 2³²−1 of an integer expression (as in bench-scale.ts). */
+const H = (expr: string) => `(hashint4(${expr})::bigint + 2147483648)`
+
 const VERB = `case object_type ${Object.entries(VERB_SHARES)
   .map(([type, shares]) => `when '${type}' then ${pick('r_v', shares)}`)
   .join(' ')} end`
@@ -195,7 +202,7 @@ from generate_series($3::int + 1, $4::int) k`
 /**
  * Events $3+1 … $4 with their deliveries and attempts. $6 tickets (object ids are spread over 3× as many objects of
  * the other types), $7 busy representatives, $8 customers, $9 agents, $10 … $11 the events of this fill (a size's
- * growth). Beyond the first 150, events are dated in the order of n over the window (each fill spreads its events
+ * growth). Beyond the first 180, events are dated in the order of n over the window (each fill spreads its events
  * over all 30 days) and inserted in that order, as the feed is written: appended in time, so that a page of recent
  * events lies on a few heap pages, as in a real table, not on 25.
  */
@@ -204,8 +211,8 @@ with raw as (
   select n, r_o, r_v, r_obj, r_act, r_who,
     case when n <= 30 then $5::timestamptz - interval '2 minutes' * (31 - n)
          when n <= 60 then $5::timestamptz - r_age * interval '3 days'
-         when n <= 150 then $5::timestamptz - r_age * interval '30 days'
-         else $5::timestamptz - interval '30 days' * (($11::int - n + r_age) / ($11::int - greatest($10::int, 150))::float8)
+         when n <= 180 then $5::timestamptz - r_age * interval '30 days'
+         else $5::timestamptz - interval '30 days' * (($11::int - n + r_age) / ($11::int - greatest($10::int, 180))::float8)
     end as created_at
   from (select n, random() as r_o, random() as r_v, random() as r_obj, random() as r_act, random() as r_who,
           random() as r_age
@@ -213,19 +220,28 @@ with raw as (
 ), typed as (
   select *,
     case when n <= 60 then 'ticket' when n <= 90 then 'budget' when n <= 120 then 'refund' when n <= 150 then 'ticket'
+         when n <= 180 then 'escalation'
          else ${pick('r_o', OBJECT_SHARES)} end as object_type
   from raw
 ), shaped as (
   select n, created_at, object_type, object_type || '.' || verb as type, r_act, r_who,
     case when n <= 30 then bench.uid($2 || ':ticket:1')
-         else bench.uid($2 || ':' || object_type || ':' || (1 + floor($6::int * (case when object_type = 'ticket' then 1 else 3 end) * r_obj))::int) end
+         when n between 151 and 180 then bench.uid($2 || ':escalation:of-agent-19:' || n)
+         else bench.uid($2 || ':' || object_type || ':' || object_n) end
       as object_id,
+    -- The agent that opened an escalation (a function of the escalation, so its every event agrees): 70 % of them,
+    -- skewed over the odd-numbered agents (agent 1 the busiest); the even-numbered ones open none.
+    case when n between 151 and 180 then bench.uid($2 || ':agent:19')
+         when object_type = 'escalation' and ${H('object_n')} % 10 < 7
+         then bench.uid($2 || ':agent:' || (1 + 2 * floor(($9::int / 2) * (${H('object_n + 1')} / 4294967296.0) ^ 2))::int) end
+      as opened_by,
     bench.uid($2 || ':event:' || n) as id
   from (
     select *,
       case when n = 1 then 'created' when n = 2 then 'assigned' when n <= 30 then (array['updated', 'status_changed'])[1 + n % 2]
            when n between 91 and 120 then 'approved' when n between 121 and 150 then 'deleted'
-           else ${VERB} end as verb
+           else ${VERB} end as verb,
+      (1 + floor($6::int * (case when object_type = 'ticket' then 1 else 3 end) * r_obj))::int as object_n
     from typed
   ) v
 ), new_events as (
@@ -236,7 +252,8 @@ with raw as (
       'status', (array['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'])[1 + n % 5],
       'subject', initcap(replace(object_type, '_', ' ')) || ' ' || n || ': a question about billing',
       'description', 'The customer wrote about their last invoice and a refund (bench event ' || n || ').',
-      'tags', '[]'::jsonb, 'created_at', created_at - interval '2 days', 'updated_at', created_at),
+      'tags', '[]'::jsonb, 'created_at', created_at - interval '2 days', 'updated_at', created_at)
+      || case when object_type = 'escalation' then jsonb_build_object('agent_configuration_id', opened_by) else '{}' end,
     case when type ~ '\\.(updated|status_changed|assigned|unassigned|approved|processed|rejected|cancelled|started|resolved|redacted)$'
          then jsonb_build_object('status', 'OPEN', 'assigned_representative_id', null) end,
     actor_type, actor_role,
@@ -419,13 +436,14 @@ export type EventsResource = keyof typeof eventsListers
 export function eventsShapePath(
   resource: string,
   query: string,
-  ids: Pick<EventsIds, 'endpoint' | 'endpoint5' | 'event'>,
+  ids: Pick<EventsIds, 'endpoint' | 'endpoint5' | 'event' | 'foreignEscalation'>,
 ): { resource: string; query: string } | undefined {
   const shorten = (text: string) =>
     text
       .replaceAll(ids.endpoint, '<endpoint>')
       .replaceAll(ids.endpoint5, '<endpoint 5>')
       .replaceAll(ids.event, '<event>')
+      .replaceAll(ids.foreignEscalation, '<escalation of another agent>')
   if (resource === 'events/deliveries')
     return { resource: 'events/<event>/deliveries', query: shorten(query.replace(/eventId=[^&]*&?/, '')) }
   if (resource === 'webhook-endpoints/deliveries')
@@ -438,6 +456,15 @@ export function eventsShapePath(
 
 export interface EventsIds {
   ticket: string
+  /**
+   * Agent 19: opened a typical share of the escalations (~1.6 % of their events; the mean of the openers is 1.4 %),
+   * and the 30 of events 151–180.
+   */
+  agentTypical: string
+  /** Agent 2: opened none (the even-numbered agents open none). */
+  agentNone: string
+  /** The newest escalation event's object that agent 19 did not open (another agent's, or a person's). */
+  foreignEscalation: string
   /** The tenant's first event (ticket 1 created, delivered to the ticket.* and ticket.created endpoints). */
   event: string
   /** Endpoint 1 (ticket.*): the most deliveries. */
@@ -452,6 +479,8 @@ export interface EventsShape {
   query: string
   role: PrincipalRole
   deep?: boolean
+  /** The caller, where its id matters (an AGENT reads the events of the escalations it opened), and its name. */
+  subject?: { id: string; name: string }
 }
 
 /** Each sort alone, each filter with the default sort (-createdAt) and with createdAt. */
@@ -501,6 +530,25 @@ export function eventsShapes(ids: EventsIds, now: Date): EventsShape[] {
     { resource: 'events', kind: 'role', query: 'sort=-createdAt', role: 'REPRESENTATIVE' },
     { resource: 'events', kind: 'role', query: 'type=ticket.*', role: 'REPRESENTATIVE' },
     { resource: 'events', kind: 'role', query: `objectId=${ids.ticket}`, role: 'REPRESENTATIVE' },
+    // An AGENT reads the object types its role reads whole (tickets, messages, …) and the escalations it opened:
+    // the feed; its escalations (a typical opener, and one that opened none); a type it reads none of; another
+    // agent's escalation.
+    ...['sort=-createdAt', 'type=escalation.*', 'type=budget.*', `objectId=${ids.foreignEscalation}`].map(
+      (query): EventsShape => ({
+        resource: 'events',
+        kind: 'role',
+        query,
+        role: 'AGENT',
+        subject: { id: ids.agentTypical, name: 'a typical AGENT' },
+      }),
+    ),
+    {
+      resource: 'events',
+      kind: 'role',
+      query: 'type=escalation.*',
+      role: 'AGENT',
+      subject: { id: ids.agentNone, name: 'an AGENT that opened none' },
+    },
     { resource: 'events/deliveries', kind: 'filter', query: `eventId=${ids.event}`, role: 'ADMIN' },
     {
       resource: 'events/deliveries',

@@ -408,6 +408,8 @@ interface Shape {
   role: PrincipalRole
   /** Walk this many pages first and measure the next one. */
   deep?: boolean
+  /** The caller, where its id matters (otherwise the role's usual one: principalFor). */
+  subject?: { id: string; name: string }
 }
 
 interface Ids {
@@ -418,6 +420,9 @@ interface Ids {
   customer: string
   agent: string
   ticket: string
+  agentTypical: string
+  agentNone: string
+  foreignEscalation: string
   budget: string
   event: string
   endpoint: string
@@ -500,12 +505,19 @@ function shapeName(shape: Shape, ids: Ids): string {
     .replaceAll(ids.customer, '<customer>')
     .replaceAll(ids.agent, '<agent>')
     .replaceAll(ids.ticket, '<ticket>')
+    .replaceAll(ids.foreignEscalation, '<escalation of another agent>')
     .replaceAll(/budgetId=[^&]*&?/g, '')
     .replace(/=(\d{4}-\d\d-\d\d)T[^&]*/g, '=$1')
   const path = eventsShapePath(shape.resource, query, ids)
   const resource = shape.resource === 'budgets/usage' ? 'budgets/<budget>/usage' : shape.resource
   const who =
-    shape.role === 'CUSTOMER' ? ' (as the CUSTOMER)' : shape.kind === 'role' ? ` (as a ${shape.role})` : ''
+    shape.role === 'CUSTOMER'
+      ? ' (as the CUSTOMER)'
+      : shape.subject
+        ? ` (as ${shape.subject.name})`
+        : shape.kind === 'role'
+          ? ` (as a ${shape.role})`
+          : ''
   const deep = shape.deep ? ` + cursor of page ${DEEP_PAGES + 1}` : ''
   if (path) return `${path.resource}${path.query ? `?${path.query}` : ''}${deep}`
   return `${resource}?${query}${deep}${who}`
@@ -601,7 +613,8 @@ interface Measurement {
 
 /** A shape ready to time: the statements its data-layer call sent, what EXPLAIN showed, the e2e timings. */
 interface Prepared {
-  begin: { query: string; params: unknown[] }
+  /** app_begin_request, and the statements the batch ran before the list's (e.g. the feed's settled horizon). */
+  begin: Array<{ query: string; params: unknown[] }>
   list: { query: string; params: unknown[] }
   plan: PlanSummary
   e2e: number
@@ -615,11 +628,23 @@ interface Runner {
   ids: Ids
 }
 
-function principalFor(role: PrincipalRole, ids: Ids): Principal {
-  const subject = { ADMIN: ids.admin, REPRESENTATIVE: ids.repUser, CUSTOMER: ids.customer, AGENT: ids.admin }[
+function principalFor(role: PrincipalRole, ids: Ids, subject?: Shape['subject']): Principal {
+  const usual = { ADMIN: ids.admin, REPRESENTATIVE: ids.repUser, CUSTOMER: ids.customer, AGENT: ids.agent }[
     role
   ]
-  return { subject, organizationId: ids.org, role }
+  return { subject: subject?.id ?? usual, organizationId: ids.org, role }
+}
+
+/** The object of the tenant's newest escalation event that `agent` did not open (the fill decides who opened one). */
+async function foreignEscalation(client: pg.Client, tenant: Tenant, agent: string): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(
+    `select object_id::text as id from events where organization_id = $1 and object_type = 'escalation'
+       and (object ->> 'agent_configuration_id') is distinct from $2 order by created_at desc limit 1`,
+    [tenant.id, agent],
+  )
+  const id = rows[0]?.id
+  if (!id) throw new Error('the fill wrote no escalation event')
+  return id
 }
 
 async function walkDeep(list: (cursor: string | undefined) => Promise<Page>): Promise<string> {
@@ -640,7 +665,7 @@ async function asApp<T>(client: pg.Client, begin: Prepared['begin'], fn: () => P
   await client.query('begin')
   try {
     await client.query('set local role app_api')
-    await client.query(begin.query, begin.params)
+    for (const statement of begin) await client.query(statement.query, statement.params)
     return await fn()
   } finally {
     await client.query('rollback')
@@ -652,7 +677,7 @@ async function asApp<T>(client: pg.Client, begin: Prepared['begin'], fn: () => P
  * 2. their plan: EXPLAIN (ANALYZE, BUFFERS) of the list statement as app_api with the tenant bound, the median of 3.
  */
 async function prepare(runner: Runner, shape: Shape): Promise<Prepared> {
-  const principal = principalFor(shape.role, runner.ids)
+  const principal = principalFor(shape.role, runner.ids, shape.subject)
   const ownership = shape.role === 'CUSTOMER' ? customerOwnership[shape.resource] : undefined
   const db = TenantDb.forPrincipal(runner.appUrl, principal, { ownership })
   const lister = listers[shape.resource] as Lister
@@ -676,10 +701,11 @@ async function prepare(runner: Runner, shape: Shape): Promise<Prepared> {
     if (i >= 3) e2e.push(performance.now() - t0)
     rows = page.data.length
   }
-  // app_begin_request, [a lookup of the parent, e.g. the budget of /usage,] the list statement.
-  const begin = captured?.[0]
+  // app_begin_request, [a lookup of the parent, e.g. the budget of /usage; the oldest-first feed's settled horizon,
+  // which the list statement reads,] the list statement.
+  const begin = captured?.slice(0, -1) ?? []
   const list = captured && captured.length >= 2 ? captured[captured.length - 1] : undefined
-  if (!begin || !list || !begin.query.includes('app_begin_request')) {
+  if (!list || !begin[0]?.query.includes('app_begin_request')) {
     throw new Error(`${shape.query}: expected one batch of app_begin_request + the list statement`)
   }
   const explained = await asApp(runner.direct, begin, async () => {
@@ -868,6 +894,13 @@ export async function runScaleBench(argv: string[]): Promise<number> {
       customer: await md5Uuid(direct, `${main.slug}:cust:1`),
       agent: await md5Uuid(direct, `${main.slug}:agent:1`),
       ticket: await md5Uuid(direct, `${main.slug}:ticket:1`),
+      agentTypical: await md5Uuid(direct, `${main.slug}:agent:19`),
+      agentNone: await md5Uuid(direct, `${main.slug}:agent:2`),
+      foreignEscalation: await foreignEscalation(
+        direct,
+        main,
+        await md5Uuid(direct, `${main.slug}:agent:19`),
+      ),
       budget: await md5Uuid(direct, `${main.slug}:budget:1`),
       event: await md5Uuid(direct, `${main.slug}:event:1`),
       endpoint: await md5Uuid(direct, `${main.slug}:endpoint:1`),

@@ -737,6 +737,7 @@ describe('delivery', () => {
       objectId: ticket.id,
       object: { ...(event?.object as object), description: 'x'.repeat(70_000) },
       previous: null,
+      ownerId: null,
       actorType: 'USER',
       actorRole: 'ADMIN',
       actorId: tenant.adminId,

@@ -124,6 +124,14 @@ export const events = pgTable(
     object: jsonb('object').$type<JsonObject>().notNull(),
     /** The changed columns' values before an UPDATE (version and updated_at left out); null otherwise. */
     previous: jsonb('previous').$type<JsonObject>(),
+    /**
+     * Who, besides the roles that read every object of its type, reads this event's object: the caller id its read
+     * route's ownership rule names (an escalation's agent_configuration_id: the AGENT that opened it), else null.
+     * Copied from `object` by a BEFORE INSERT trigger (app_set_event_owner, migration 0059; its mapping is the one
+     * of ownedObjectTypes(), test/events/feed-owner.test.ts). A column, not `object ->> …`: under RLS only a
+     * LEAKPROOF comparison is an index condition, and jsonb's `->>` is not, so the feed could only filter on it.
+     */
+    ownerId: uuid('owner_id'),
     actorType: text('actor_type').notNull(),
     /** The caller's role (CUSTOMER, REPRESENTATIVE, ADMIN, AGENT); null for SYSTEM and PLATFORM. */
     actorRole: text('actor_role'),
@@ -163,6 +171,11 @@ export const events = pgTable(
       t.createdAt,
       t.ordinal,
     ),
+    // What a caller reads of an object type it reads only in part (an AGENT's escalations): its own events, in the
+    // feed's order, however many of that type the tenant has. Partial: most events have no owner.
+    index('events_organization_id_owner_id_created_at_ordinal_idx')
+      .on(t.organizationId, t.ownerId, t.createdAt, t.ordinal)
+      .where(sql`owner_id is not null`),
     // The retention cleanup, across tenants.
     index('events_created_at_idx').on(t.createdAt),
     check('events_type_known', sql.raw(`type in (${quotedList(eventTypeValues)})`)),

@@ -203,6 +203,8 @@ export interface OwnedObjectType {
  * The object types whose events `role` may read only in part, as their read operation allows it: the ownership rule
  * of the role on the object's own table (a key column that must be the caller's id, e.g. an AGENT's escalations),
  * applied to the stored object. A type whose rule is not of that form is not readable in part (none of its events).
+ * The database copies that key of the stored object into events.owner_id as it records the event (migration 0059,
+ * app_event_owner_key: test/events/feed-owner.test.ts holds it to this list), which the feed compares.
  */
 export function ownedObjectTypes(role: PrincipalRole): OwnedObjectType[] {
   return (Object.keys(eventObjects) as EventObjectType[]).flatMap((type) => {

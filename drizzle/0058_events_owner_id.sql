@@ -1,0 +1,2 @@
+ALTER TABLE "events" ADD COLUMN "owner_id" uuid;--> statement-breakpoint
+CREATE INDEX "events_organization_id_owner_id_created_at_ordinal_idx" ON "events" USING btree ("organization_id","owner_id","created_at","ordinal") WHERE owner_id is not null;
