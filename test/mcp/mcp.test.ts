@@ -249,6 +249,12 @@ describe('tools/list', () => {
         // Reads are GETs, and the one POST that writes nothing (a dry run takes its hypothetical refund as a body).
         const read = method === 'get' || operation.operationId === 'evaluateDecisionRules'
         expect(tool.annotations?.readOnlyHint, operation.operationId).toBe(read)
+        // Idempotent: the reads, PUT and DELETE (RFC 9110 §9.2.2), and the one POST whose repeat leaves the state
+        // the first call left and answers 200 again (a recompute of a range); other POSTs are not, without their
+        // idempotencyKey (a repeated state move is 409, a repeated create or redelivery acts again).
+        const idempotent =
+          read || method === 'put' || method === 'delete' || operation.operationId === 'recomputeMetrics'
+        expect(tool.annotations?.idempotentHint, operation.operationId).toBe(idempotent)
         for (const parameter of path.match(/\{(\w+)\}/g) ?? []) {
           expect(tool.inputSchema.required, operation.operationId).toContain(parameter.slice(1, -1))
         }
@@ -269,6 +275,14 @@ describe('tools/list', () => {
       idempotentHint: true,
     })
     expect(byName.get('evaluateDecisionRules')?.annotations).not.toHaveProperty('destructiveHint')
+    // The recompute writes, but a rerun over the same range leaves the same rows (test/metrics/api.test.ts).
+    expect(byName.get('recomputeMetrics')?.annotations).toEqual({
+      title: expect.any(String),
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    })
 
     const createTicket = byName.get('createTicket')
     expect(Object.keys(createTicket?.inputSchema.properties ?? {})).toEqual(

@@ -178,6 +178,41 @@ describe('operationTools', () => {
     expect(toolsFor(tools, 'CUSTOMER')).toEqual([])
   })
 
+  it('marks a POST idempotent when it declares x-idempotent (a repeat leaves the same state) or x-read-only', () => {
+    const post = (operationId: string, extensions: Record<string, unknown> = {}) => ({
+      post: {
+        operationId,
+        security: bearer,
+        'x-permission': { roles: ['ADMIN'] },
+        ...extensions,
+        responses: ok({ type: 'object' }),
+      },
+    })
+    const { tools } = operationTools(
+      documentWith({
+        '/v1/things': post('createThing'),
+        '/v1/things/recompute': post('recomputeThings', { 'x-idempotent': true }),
+        '/v1/things/evaluate': post('evaluateThings', { 'x-read-only': true }),
+      }),
+    )
+    const annotations = Object.fromEntries(tools.map((entry) => [entry.tool.name, entry.tool.annotations]))
+    expect(annotations).toEqual({
+      createThing: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+      recomputeThings: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
+      evaluateThings: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    })
+  })
+
   it('leaves out and reports what it cannot make a faithful tool of; the other tools stay', () => {
     const path = { name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }
     const operation = (operationId: string, parameters: unknown[], body?: Record<string, unknown>) => ({

@@ -42,6 +42,8 @@ interface OperationObject {
   'x-mcp'?: boolean
   /** `true`: a POST that writes nothing (a dry run whose input is a body), a read like a GET. */
   'x-read-only'?: boolean
+  /** `true`: a POST whose repeat with the same arguments leaves the state the first call left (a recompute). */
+  'x-idempotent'?: boolean
   parameters?: Array<ParameterObject | { $ref: string }>
   requestBody?: { required?: boolean; content?: Record<string, MediaTypeObject> }
   responses?: Record<string, { content?: Record<string, MediaTypeObject> }>
@@ -222,8 +224,10 @@ function operationTool(
         ...(operation.summary ? { title: operation.summary } : {}),
         readOnlyHint: readOnly,
         ...(readOnly ? {} : { destructiveHint: method === 'delete' || DESTRUCTIVE.test(name) }),
-        // RFC 9110 §9.2.2: GET, PUT and DELETE are idempotent; a POST is when retried with its idempotencyKey.
-        idempotentHint: readOnly || method === 'put' || method === 'delete',
+        // RFC 9110 §9.2.2: GET, PUT and DELETE are idempotent; a POST is when retried with its idempotencyKey,
+        // or by nature when its route declares `'x-idempotent': true`.
+        idempotentHint:
+          readOnly || method === 'put' || method === 'delete' || operation['x-idempotent'] === true,
         // The tools act on this organization's data only.
         openWorldHint: false,
       },

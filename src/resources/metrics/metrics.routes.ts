@@ -52,6 +52,8 @@ export const recomputeMetrics = protectedRoute(admins, {
     'organization at a time: while another runs (a recompute, or the daily cron), the answer is 409 ' +
     '`RECOMPUTE_IN_PROGRESS` with `Retry-After`. The work is bounded like every request’s: it stops on the ' +
     'database when the request’s deadline passes (503).',
+  // A rerun over the same range leaves the rows the first run left: its MCP tool is marked idempotentHint.
+  'x-idempotent': true,
   request: { body: jsonBody(RecomputeMetricsSchema) },
   responses: {
     200: jsonContent(RecomputeResultSchema, 'What was written.'),
