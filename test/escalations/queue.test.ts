@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { escalations } from '../../src/db/schema'
+import { tenantPlan } from '../db/plans'
 import { api, json } from '../support/api'
-import { ownerDb, ownerSql } from '../support/db'
+import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
 import { act, type EscalationBody, newEscalation, newTicket } from './support'
 
@@ -108,20 +109,12 @@ describe('the representative queue (GET /v1/escalations)', () => {
     // conditions), with sequential scans, bitmap scans and sorts made prohibitively expensive, so the plan shows
     // which index delivers the rows in the queue order. The filters are those the list sends.
     const tenant = await createTenant()
-    const plan = async (where: string) => {
-      const rows = (await ownerSql.transaction([
-        ownerSql`select set_config('app.organization_id', ${tenant.organizationId}, true)`,
-        ownerSql`set local role app_api`,
-        ownerSql`set local enable_seqscan = off`,
-        ownerSql`set local enable_bitmapscan = off`,
-        ownerSql`set local enable_sort = off`,
-        ownerSql.query(
-          `explain select * from escalations where organization_id = '${tenant.organizationId}' ${where}
+    const plan = (where: string) =>
+      tenantPlan(
+        tenant.organizationId,
+        `select * from escalations where organization_id = '${tenant.organizationId}' ${where}
            order by priority_rank, created_at, id limit 26`,
-        ),
-      ])) as Array<Array<{ 'QUERY PLAN': string }>>
-      return (rows[5] ?? []).map((row) => row['QUERY PLAN']).join('\n')
-    }
+      )
     const cases: Array<[string, string]> = [
       ['', 'escalations_queue_idx'],
       [`and status in ('PENDING')`, 'escalations_status_pending_queue_idx'],

@@ -5,6 +5,7 @@ import { eventObjectTypeValues } from '../../src/db/schema'
 import { ownedObjectTypes } from '../../src/resources/events/event-objects'
 import { readableBy } from '../../src/resources/events/events.data'
 import { listEvents } from '../../src/resources/events/events.routes'
+import { tenantPlan } from '../db/plans'
 import { newEscalation } from '../escalations/support'
 import { createBudget } from '../refunds/support'
 import { api } from '../support/api'
@@ -32,7 +33,7 @@ const feedReaders = listEvents['x-permission'].roles as readonly PrincipalRole[]
 /**
  * The plan of a page of the feed under `condition` (readableBy as a list builds it), as app_api with the tenant bound
  * (RLS applies), with sequential scans, bitmap scans and sorts made prohibitively expensive, so the plan shows which
- * index delivers the rows in the feed's order, if any is read at all.
+ * index delivers the rows in the feed's order, if any is read at all (test/db/plans.ts).
  */
 async function feedPlan(
   tenant: TestTenant,
@@ -40,19 +41,12 @@ async function feedPlan(
   analyze = false,
 ): Promise<string> {
   const where = new PgDialect().sqlToQuery(condition)
-  const rows = (await ownerSql.transaction([
-    ownerSql`select set_config('app.organization_id', ${tenant.organizationId}, true)`,
-    ownerSql`set local role app_api`,
-    ownerSql`set local enable_seqscan = off`,
-    ownerSql`set local enable_bitmapscan = off`,
-    ownerSql`set local enable_sort = off`,
-    ownerSql.query(
-      `explain ${analyze ? '(analyze, costs off, timing off, summary off) ' : ''}select id from events where organization_id = '${tenant.organizationId}' and ${where.sql}
+  return tenantPlan(
+    tenant.organizationId,
+    `select id from events where organization_id = '${tenant.organizationId}' and ${where.sql}
        order by created_at desc, ordinal desc limit 26`,
-      where.params,
-    ),
-  ])) as Array<Array<{ 'QUERY PLAN': string }>>
-  return (rows[5] ?? []).map((row) => row['QUERY PLAN']).join('\n')
+    { params: where.params, ...(analyze ? { explain: 'analyze, costs off, timing off, summary off' } : {}) },
+  )
 }
 
 describe('the event owner (events.owner_id)', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { planText } from '../db/plans'
 import { ownerSql } from '../support/db'
 
 /*
@@ -10,12 +11,7 @@ import { ownerSql } from '../support/db'
  * then.
  */
 
-const plan = async (query: string) => {
-  const rows = (await ownerSql.query(`explain (costs off, verbose) ${query}`)) as Array<{
-    'QUERY PLAN': string
-  }>
-  return rows.map((row) => row['QUERY PLAN']).join('\n')
-}
+const plan = async (query: string) => planText(await ownerSql.query(`explain (costs off, verbose) ${query}`))
 
 describe('the webhook subscription rule in a plan', () => {
   it('is inlined: the plans of the redelivery join and of a filter show the `?|` predicate, not the call', async () => {
@@ -46,7 +42,7 @@ describe('the webhook subscription rule in a plan', () => {
       ownerSql`explain (costs off) select * from subscription_rule_plan
         where app_webhook_subscribes(enabled_events, 'ticket.created', 'ticket')`,
     ])
-    const text = (explained as Array<{ 'QUERY PLAN': string }>).map((row) => row['QUERY PLAN']).join('\n')
+    const text = planText(explained)
     expect(text).toContain('Bitmap Index Scan on subscription_rule_plan_enabled_events_idx')
     expect(text).toContain(`Index Cond: (enabled_events ?| '{*,ticket.created,ticket.*}'::text[])`)
   })
