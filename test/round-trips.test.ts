@@ -143,6 +143,18 @@ describe('database round trips per request', () => {
         200,
       ],
       [
+        'PATCH /v1/users/{id} (creates the representative profile)',
+        `/v1/users/${tenant.adminId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { representative: { role: 'MANAGER' } } },
+        200,
+      ],
+      [
+        'PATCH /v1/users/{id} (profile exists: 409, rolled back)',
+        `/v1/users/${tenant.adminId}`,
+        { method: 'PATCH', token: tenant.tokens.ADMIN, body: { representative: {} } },
+        409,
+      ],
+      [
         'GET /v1/representatives',
         '/v1/representatives?status=ONLINE&skill=billing',
         { token: tenant.tokens.AGENT },

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { principalRoles } from '../../src/auth/principal'
-import { escalations, refunds, tickets } from '../../src/db/schema'
+import { escalations, refunds, representatives, tickets, users } from '../../src/db/schema'
 import { schemaFor } from '../../src/reads/graphql/schema'
 import { readLimits } from '../../src/reads/relations'
 import { api, json } from '../support/api'
@@ -232,6 +232,37 @@ describe('GraphQL mutations run the REST operations', () => {
         .from(escalations)
         .where(eq(escalations.ticketId, ticketId as string)),
     ).toEqual([])
+  })
+
+  it('updateUser with `representative` (typed as on createUser): the profile as over REST; a second is 409, unwritten', async () => {
+    const tenant = await createTenant()
+    const token = tenant.tokens.ADMIN
+    const update = `mutation Take($id: ID!, $name: String, $profile: RepresentativeProfileInput) {
+      updateUser(userId: $id, input: { name: $name, representative: $profile }) { id role representativeId version }
+    }`
+    const first = await mutate(token, update, {
+      id: tenant.adminId,
+      profile: { role: 'SUPERVISOR', languages: ['fr'] },
+    })
+    expect(first.body.errors, JSON.stringify(first.body)).toBeUndefined()
+    const taker = first.data.updateUser as { representativeId: string; version: number }
+    expect(taker).toMatchObject({ id: tenant.adminId, role: 'ADMIN', representativeId: expect.any(String) })
+    const profile = await json(await api(`/v1/representatives/${taker.representativeId}`, { token }))
+    expect(profile).toMatchObject({ userId: tenant.adminId, role: 'SUPERVISOR', languages: ['fr'] })
+
+    const again = await mutate(token, update, { id: tenant.adminId, name: 'Not applied', profile: {} })
+    expect(again.data.updateUser).toBeNull()
+    expect(fieldError(again.body)).toMatchObject({
+      path: ['updateUser'],
+      extensions: { code: 'REPRESENTATIVE_PROFILE_EXISTS', status: 409 },
+    })
+    const [row] = await ownerDb.select().from(users).where(eq(users.id, tenant.adminId))
+    expect(row).toMatchObject({ name: 'Ada Admin', version: taker.version })
+    const profiles = await ownerDb
+      .select()
+      .from(representatives)
+      .where(eq(representatives.userId, tenant.adminId))
+    expect(profiles.map((p) => p.id)).toEqual([taker.representativeId])
   })
 
   it('another tenant’s ids are NOT_FOUND, as over REST, and change nothing', async () => {

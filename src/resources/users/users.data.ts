@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { foundOr404, listView, refusalOf } from '../../db/crud'
+import { foundOr404, listView, refusalOf, writtenNow } from '../../db/crud'
 import { customerProfiles, representatives, type User, users } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
@@ -13,6 +13,7 @@ import {
   type CreateUserInput,
   CustomerProfileInputSchema,
   type ListUsersQuery,
+  onlyStaff,
   RepresentativeProfileInputSchema,
   type UpdateUserInput,
   type UserSort,
@@ -124,7 +125,9 @@ function emailTaken(error: unknown) {
  * - a customer stays a customer and staff stay staff (REPRESENTATIVE ↔ ADMIN only);
  * - the organization keeps at least one active ADMIN: the other active admins are locked (FOR UPDATE), so two
  *   admins deactivating each other at once cannot both succeed.
- * Becoming REPRESENTATIVE creates the representative profile if the user had none.
+ * Becoming REPRESENTATIVE creates the representative profile if the user had none; `representative` creates it with
+ * those fields for a staff user (ADMIN too) the UPDATE accepted (its row is this transaction's), and a user who
+ * has one already fails the INSERT (the unique key): the whole batch rolls back, 409 REPRESENTATIVE_PROFILE_EXISTS.
  * Deactivating (`isActive: false`) also, in the same transaction: takes the user's representative profile OFFLINE,
  * sends its open escalations (ASSIGNED, IN_PROGRESS) back to the queue (PENDING, unassigned) and unassigns its
  * tickets that are not CLOSED (a RESOLVED one may be reopened). The profile is locked first (FOR NO KEY UPDATE: a
@@ -137,6 +140,8 @@ export async function updateUser(
   changes: UpdateUserInput,
   versions: number[] | undefined,
 ): Promise<UserRow> {
+  const { representative, ...set } = changes
+  const profile = RepresentativeProfileInputSchema.parse(representative ?? {})
   const losesAdmin = changes.isActive === false || (changes.role !== undefined && changes.role !== 'ADMIN')
   const otherAdmins = db.lockRows(
     'other_admins',
@@ -161,24 +166,33 @@ export async function updateUser(
         .updateWith(
           losesAdmin ? [otherAdmins] : [],
           users,
-          changes,
+          set,
           eq(users.id, userId),
           versionMatches(users.version, versions),
           roleChangeAllowed(changes.role),
+          representative && ne(users.role, 'CUSTOMER'),
           losesAdmin ? keepsAnAdmin : undefined,
         )
         .returning(),
       // The row as it is after the UPDATE (db/crud.ts, updateWhere): when the UPDATE waited for the row while another
       // change committed, a refusal is judged on that change (412 for a version it no longer has).
       db.select(users, eq(users.id, userId)),
+      // Before the work is released: a profile created while deactivating goes OFFLINE with it.
+      db.raw(sql`insert into ${representatives} (organization_id, user_id, role, status, max_concurrent_tickets, skills, languages)
+      select ${users.organizationId}, ${users.id}, ${profile.role}::representative_role, ${profile.status}::representative_status,
+        ${profile.maxConcurrentTickets}::int, ${JSON.stringify(profile.skills)}::jsonb, ${JSON.stringify(profile.languages)}::jsonb
+      from ${users} where ${users.organizationId} = ${db.organizationId} and ${users.id} = ${userId}
+      ${representative ? sql`and ${writtenNow(db, users, userId)}` : sql`and ${users.role} = 'REPRESENTATIVE' on conflict (organization_id, user_id) do nothing`}`),
       ...(deactivates ? releaseWorkStatements(db, userId) : []),
-      db.raw(sql`insert into ${representatives} (organization_id, user_id)
-      select ${users.organizationId}, ${users.id} from ${users}
-      where ${users.organizationId} = ${db.organizationId} and ${users.id} = ${userId} and ${users.role} = 'REPRESENTATIVE'
-      on conflict (organization_id, user_id) do nothing`),
       selectUsers(db, eq(users.id, userId)),
     )
     .catch((error) => {
+      if (postgresErrorOf(error)?.constraint === 'representatives_organization_id_user_id_key') {
+        throw errors.conflict(
+          'REPRESENTATIVE_PROFILE_EXISTS',
+          'The user already has a representative profile: change it with PATCH /v1/representatives/{representativeId} (the user’s representativeId).',
+        )
+      }
       throw emailTaken(error) ?? error
     })) as unknown as unknown[][]
   const [updated] = results[before.length] as User[]
@@ -235,6 +249,9 @@ function userRefusal(current: User, changes: UpdateUserInput, losesAdmin: boolea
       'LAST_ADMIN',
       'The organization must keep at least one active ADMIN: promote or activate another admin first.',
     )
+  }
+  if (changes.representative && current.role === 'CUSTOMER') {
+    return errors.validation([{ path: 'representative', message: onlyStaff }])
   }
   return undefined
 }

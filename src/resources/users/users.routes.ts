@@ -53,9 +53,14 @@ export const updateUser = protectedRoute(writers, {
   method: 'patch',
   path: '/v1/users/{userId}',
   tags,
-  summary: 'Change a user (name, role, isActive)',
+  summary: 'Change a user (name, role, isActive; a representative profile for one who has none)',
   description:
     'Users are never deleted: `isActive: false` deactivates, and the user’s next request is refused. ' +
+    '`representative` ({} for the defaults) creates the representative profile of a user who is, after the change, ' +
+    'an ADMIN or REPRESENTATIVE and has none, in the same transaction (an ADMIN then takes tickets: ' +
+    '`PUT /v1/me/status`, assignments); becoming REPRESENTATIVE without it creates the default profile. A user ' +
+    'who has a profile: 409 REPRESENTATIVE_PROFILE_EXISTS (change it with `PATCH /v1/representatives/{representativeId}`); ' +
+    'a CUSTOMER: 422. Either refuses the whole PATCH: nothing changes. ' +
     'The organization’s last active ADMIN cannot be deactivated or demoted (409 LAST_ADMIN). ' +
     'Deactivating someone who takes work also hands their work back, in the same transaction: their ' +
     'representative profile goes OFFLINE, their open escalations (ASSIGNED, IN_PROGRESS) return to the queue ' +

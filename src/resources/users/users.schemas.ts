@@ -50,6 +50,8 @@ export const ListUsersQuerySchema = z.object({
   isActive: booleanQuery,
 })
 
+export const onlyStaff = 'Only for REPRESENTATIVE or ADMIN.'
+
 /** The representative profile a REPRESENTATIVE (or an ADMIN who takes tickets) gets when created. */
 export const RepresentativeProfileInputSchema = z
   .strictObject({
@@ -88,7 +90,7 @@ export const CreateUserSchema = z
   })
   .superRefine((body, ctx) => {
     if (body.representative && body.role === 'CUSTOMER') {
-      ctx.addIssue({ code: 'custom', path: ['representative'], message: 'Only for REPRESENTATIVE or ADMIN.' })
+      ctx.addIssue({ code: 'custom', path: ['representative'], message: onlyStaff })
     }
     if (body.customer && body.role !== 'CUSTOMER') {
       ctx.addIssue({ code: 'custom', path: ['customer'], message: 'Only for CUSTOMER.' })
@@ -112,8 +114,15 @@ export const UpdateUserSchema = z
           'false deactivates: the user’s next request is refused, and their open work is handed back (see the ' +
           'operation).',
       }),
+    // No description of its own: it would make the field `allOf` [ref, description], which GraphQL types as JSON.
+    // The operation's description says what it does.
+    representative: RepresentativeProfileInputSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine((body) => !(body.representative && body.role === 'CUSTOMER'), {
+    path: ['representative'],
+    message: onlyStaff,
+  })
   .openapi('UpdateUser')
 
 export type ListUsersQuery = z.output<typeof ListUsersQuerySchema>
