@@ -196,7 +196,12 @@ export async function verifyAccessToken(
   assertLifetime(payload, config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, now)
   const claims = claimsSchema.safeParse(payload)
   if (!claims.success) throw invalidTokenError('TOKEN_CLAIMS_INVALID')
-  return { subject: claims.data.sub, organizationId: claims.data.org, role: claims.data.role }
+  return {
+    subject: claims.data.sub,
+    organizationId: claims.data.org,
+    role: claims.data.role,
+    issuedAt: payload.iat,
+  }
 }
 
 /** `exp − iat` (or, without `iat`, `exp − now`) must not exceed the cap; exactly the cap is accepted. */

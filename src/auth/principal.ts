@@ -10,4 +10,6 @@ export interface Principal {
   /** Tenant of every query this request makes (uuid). */
   organizationId: string
   role: PrincipalRole
+  /** The token's `iat` (seconds since the epoch), if any: the user's last login (app_begin_request). */
+  issuedAt?: number | undefined
 }

@@ -84,6 +84,8 @@ export interface TenantContext {
    * transaction created (app_fan_out_event), for the producer to enqueue after the commit (webhooks/dispatch.ts).
    */
   collectsDeliveries?: boolean | undefined
+  /** The caller's token `iat` (seconds): app_begin_request records it as the user's last login. */
+  issuedAt?: number | undefined
 }
 
 /**
@@ -145,6 +147,7 @@ export class TenantDb {
       idempotency: options.idempotency,
       requestId: options.requestId,
       collectsDeliveries: options.collectsDeliveries,
+      issuedAt: principal.issuedAt,
     })
   }
 
@@ -340,10 +343,10 @@ export class TenantDb {
    * of the batch's statements on the server (`statementTimeoutMs`: the request's deadline plus a margin).
    */
   #begin(): Statement {
-    const { organizationId, role, principalId, requestId, idempotency, actor } = this.context
+    const { organizationId, role, principalId, requestId, idempotency, actor, issuedAt } = this.context
     // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
-      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text), app_set_statement_timeout(${statementTimeoutMs()}::int)`,
+      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text, to_timestamp(${issuedAt ?? null}::float8)), app_set_statement_timeout(${statementTimeoutMs()}::int)`,
     )
   }
 

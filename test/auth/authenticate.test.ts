@@ -17,7 +17,23 @@ const now = () => Math.floor(Date.now() / 1000)
 
 describe('authenticate() with an HS256 secret', () => {
   it('sets the principal from a valid token', async () => {
+    const before = now()
     const response = await callMe(`Bearer ${await signAccessToken(claims, SECRET)}`)
+    expect(response.status).toBe(200)
+    const principal = (await response.json()) as { issuedAt: number }
+    expect(principal).toEqual({
+      subject: USER_ID,
+      organizationId: ORG_ID,
+      role: 'ADMIN',
+      issuedAt: expect.any(Number),
+    })
+    // The token's `iat`, which app_begin_request records as the user's last login.
+    expect(principal.issuedAt).toBeGreaterThanOrEqual(before)
+    expect(principal.issuedAt).toBeLessThanOrEqual(now())
+  })
+
+  it('a token without iat: a principal without issuedAt', async () => {
+    const response = await callMe(`Bearer ${await signRaw({ ...claims, iat: undefined })}`)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ subject: USER_ID, organizationId: ORG_ID, role: 'ADMIN' })
   })
@@ -26,7 +42,12 @@ describe('authenticate() with an HS256 secret', () => {
     for (const role of ['CUSTOMER', 'REPRESENTATIVE', 'ADMIN', 'AGENT'] as const) {
       const token = await signAccessToken({ sub: USER_ID.toUpperCase(), org: ORG_ID, role }, SECRET)
       const response = await callMe(`bearer ${token}`)
-      expect(await response.json()).toEqual({ subject: USER_ID, organizationId: ORG_ID, role })
+      expect(await response.json()).toEqual({
+        subject: USER_ID,
+        organizationId: ORG_ID,
+        role,
+        issuedAt: expect.any(Number),
+      })
     }
   })
 

@@ -75,6 +75,7 @@ describe('verifyAccessToken() with a JWKS URL', () => {
         subject: USER_ID,
         organizationId: ORG_ID,
         role: 'AGENT',
+        issuedAt: expect.any(Number),
       })
     }
     expect(calls).toEqual([config.jwksUrl])
@@ -155,7 +156,12 @@ describe('authenticate() with AUTH_JWKS_URL', () => {
     const calls = serveJwks()
     const env = bindings({ AUTH_JWKS_URL: uniqueJwksUrl(), AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE })
     const ok = await callMe(`Bearer ${await es256Token()}`, env)
-    expect(await ok.json()).toEqual({ subject: USER_ID, organizationId: ORG_ID, role: 'AGENT' })
+    expect(await ok.json()).toEqual({
+      subject: USER_ID,
+      organizationId: ORG_ID,
+      role: 'AGENT',
+      issuedAt: expect.any(Number),
+    })
     const hs256 = await signAccessToken(claims, SECRET, { issuer: ISSUER, audience: AUDIENCE })
     await expectUnauthorized(await callMe(`Bearer ${hs256}`, env), 'TOKEN_INVALID')
     expect(calls).toHaveLength(1)
