@@ -84,7 +84,7 @@ export interface TenantContext {
    * transaction created (app_fan_out_event), for the producer to enqueue after the commit (webhooks/dispatch.ts).
    */
   collectsDeliveries?: boolean | undefined
-  /** The caller's token `iat` (seconds): app_begin_request records it as the user's last login. */
+  /** The caller's token `iat` (seconds): the request's first batch records it as the user's last login. */
   issuedAt?: number | undefined
 }
 
@@ -346,8 +346,21 @@ export class TenantDb {
     const { organizationId, role, principalId, requestId, idempotency, actor, issuedAt } = this.context
     // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
-      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text, to_timestamp(${issuedAt ?? null}::float8)), app_set_statement_timeout(${statementTimeoutMs()}::int)`,
+      sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text), app_set_statement_timeout(${statementTimeoutMs()}::int)`,
     )
+  }
+
+  #loginRecorded = false
+
+  /**
+   * The user's last login (the token's `iat`), for the request's first batch only: its LAST statement
+   * (app_record_login, migration 0061). Last, because the stamp holds the caller's row until the COMMIT: taken
+   * first, a request of the same token that locks another row and then the caller's deadlocked with it.
+   */
+  #loginStatement(): Statement | undefined {
+    const { role, issuedAt } = this.context
+    if (this.#loginRecorded || issuedAt === undefined || role === null || role === 'AGENT') return undefined
+    return this.#db.execute(sql`select app_record_login(to_timestamp(${issuedAt}::float8))`)
   }
 
   #result: IdempotentResult | undefined
@@ -476,15 +489,27 @@ export class TenantDb {
   async #batch(statements: [Statement, ...Statement[]]): Promise<unknown[]> {
     this.#reached = true
     const { organizationId, role } = this.context
-    if (role === null || !planRefreshDue(organizationId))
-      return (await this.#db.batch(statements)) as unknown[]
-    const plan = this.#db
-      .select({ plan: organizations.plan })
-      .from(organizations)
-      .where(eq(organizations.id, organizationId))
-    const results = (await this.#db.batch([...statements, plan])) as unknown[]
-    const [row] = results.pop() as Array<{ plan: (typeof organizations.$inferSelect)['plan'] }>
-    if (row) rememberPlan(organizationId, row.plan)
+    const plan =
+      role !== null && planRefreshDue(organizationId)
+        ? this.#db
+            .select({ plan: organizations.plan })
+            .from(organizations)
+            .where(eq(organizations.id, organizationId))
+        : undefined
+    const login = this.#loginStatement()
+    const results = (await this.#db.batch([
+      ...statements,
+      ...(plan ? [plan] : []),
+      ...(login ? [login] : []),
+    ])) as unknown[]
+    if (login) {
+      results.pop()
+      this.#loginRecorded = true
+    }
+    if (plan) {
+      const [row] = results.pop() as Array<{ plan: (typeof organizations.$inferSelect)['plan'] }>
+      if (row) rememberPlan(organizationId, row.plan)
+    }
     return results
   }
 }

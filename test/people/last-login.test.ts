@@ -6,11 +6,12 @@ import { users } from '../../src/db/schema'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant } from '../support/tenants'
+import { act, newEscalation } from '../escalations/support'
 
 /*
  * lastLoginAt: the issue time (`iat`) of the newest access token the API accepted for the user, recorded by the
- * statement that opens every batch (app_begin_request, migration 0060), in the request's one round trip. It only
- * moves forward, and it is no change of the user's: no new version / ETag / updatedAt, no event.
+ * last statement of the request's first batch (app_record_login, migration 0061), in the request's one round trip.
+ * It only moves forward, and it is no change of the user's: no new version / ETag / updatedAt, no event.
  */
 const now = () => Math.floor(Date.now() / 1000)
 
@@ -44,12 +45,15 @@ describe('lastLoginAt from the access token', () => {
     const events = await eventCount(t.organizationId)
     expect(before?.lastLoginAt).toBeNull()
     const issued = now() - 3600
-    const response = await api(`/v1/users/${t.adminId}`, {
-      token: await token(t.organizationId, t.adminId, 'ADMIN', issued),
-    })
+    const fresh = await token(t.organizationId, t.adminId, 'ADMIN', issued)
+    const response = await api(`/v1/users/${t.adminId}`, { token: fresh })
     expect(response.status).toBe(200)
     expect(response.headers.get('ETag')).toBe('"1"')
-    expect(await json(response)).toMatchObject({ id: t.adminId, lastLoginAt: iso(issued), version: 1 })
+    // The stamp is the batch's last statement: the request that records it reads the user as it was before.
+    expect(await json(response)).toMatchObject({ id: t.adminId, lastLoginAt: null, version: 1 })
+    const next = await api(`/v1/users/${t.adminId}`, { token: fresh })
+    expect(next.headers.get('ETag')).toBe('"1"')
+    expect(await json(next)).toMatchObject({ id: t.adminId, lastLoginAt: iso(issued), version: 1 })
     const after = await userRow(t.adminId)
     expect(after?.lastLoginAt?.toISOString()).toBe(iso(issued))
     expect({ version: after?.version, updatedAt: after?.updatedAt }).toEqual({
@@ -184,6 +188,30 @@ describe('lastLoginAt from the access token', () => {
       expect(waited).toBeLessThan(1500)
       expect((await userRow(t.representativeUserId))?.lastLoginAt).toBeNull()
     }
+  })
+
+  // Stamped first (0060), the caller's row was held for the whole batch: a request of the same token that locks
+  // another row and then the caller's (an assignment to oneself locks the representative, then its user) waited on
+  // the stamper while the stamper waited on it, and PostgreSQL answered one of them 409 CONCURRENT_UPDATE.
+  it('a new token’s simultaneous self-assignments: none is lost to a deadlock with the login stamp', async () => {
+    const t = await createTenant()
+    await ownerSql`update representatives set max_concurrent_tickets = 3 where id = ${t.representativeId}`
+    const pending = []
+    for (let i = 0; i < 20; i++) pending.push(await newEscalation(t))
+    const fresh = await token(t.organizationId, t.representativeUserId, 'REPRESENTATIVE', now() - 30)
+    const responses = await Promise.all(
+      pending.map((escalation) =>
+        act(t, escalation.id, 'assign', { token: fresh, body: { representativeId: t.representativeId } }),
+      ),
+    )
+    const codes = await Promise.all(
+      responses.map(async (response) =>
+        response.status === 200 ? 'OK' : (await response.json<{ code: string }>()).code,
+      ),
+    )
+    expect(codes.filter((code) => code === 'OK')).toHaveLength(3)
+    expect(codes.filter((code) => code !== 'OK')).toEqual(Array(17).fill('REPRESENTATIVE_AT_CAPACITY'))
+    expect((await userRow(t.representativeUserId))?.lastLoginAt).not.toBeNull()
   })
 
   it('a refused PATCH of one’s own user as the first request of a token: the login only, the key not completed', async () => {
