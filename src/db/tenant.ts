@@ -343,7 +343,7 @@ export class TenantDb {
    * of the batch's statements on the server (`statementTimeoutMs`: the request's deadline plus a margin).
    */
   #begin(): Statement {
-    const { organizationId, role, principalId, requestId, idempotency, actor, issuedAt } = this.context
+    const { organizationId, role, principalId, requestId, idempotency, actor } = this.context
     // Without a role (platform operations) it binds the tenant only: no status or caller check.
     return this.#db.execute(
       sql`select app_begin_request(${organizationId}::uuid, ${role}::text, ${principalId}::uuid, ${requestId ?? null}::text, ${idempotency?.key ?? null}::text, ${role === null ? (actor ?? 'PLATFORM') : null}::text), app_set_statement_timeout(${statementTimeoutMs()}::int)`,

@@ -3,10 +3,10 @@ import { eq } from 'drizzle-orm'
 import { type JWTPayload, SignJWT } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
 import { users } from '../../src/db/schema'
+import { act, newEscalation } from '../escalations/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant } from '../support/tenants'
-import { act, newEscalation } from '../escalations/support'
 
 /*
  * lastLoginAt: the issue time (`iat`) of the newest access token the API accepted for the user, recorded by the
