@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { escalations, representatives, tickets, users } from '../../src/db/schema'
 import { act, type EscalationBody, newEscalation, newTicket } from '../escalations/support'
+import { storedEvents } from '../events/support'
 import { api, json } from '../support/api'
 import { neonLocalStats, ownerDb } from '../support/db'
 import { createTenant, type TestTenant, tokenFor } from '../support/tenants'
@@ -109,6 +110,29 @@ describe('deactivating a user hands their work back, in the same transaction', (
     expect(await ticketRow(resolvedTicket.id)).toMatchObject({ status: 'RESOLVED' })
     expect(await ticketRow(closedTicket.id)).toEqual(closedBefore)
     expect(await ticketRow(othersTicket.id)).toEqual(othersTicketBefore)
+  })
+
+  it('the hand-back is an escalation.unassigned event, with the status and assignee before', async () => {
+    const tenant = await createTenant()
+    const sam = await newRepresentative(tenant)
+    const escalation = await newEscalation(tenant)
+    const assigned = await act(tenant, escalation.id, 'assign', {
+      body: { representativeId: sam.representativeId },
+    })
+    expect(assigned.status).toBe(200)
+    expect((await deactivate(tenant, sam.id)).status).toBe(200)
+    const events = await storedEvents(tenant.organizationId, escalation.id)
+    expect(events.map((event) => event.type)).toEqual([
+      'escalation.created',
+      'escalation.assigned',
+      'escalation.unassigned',
+    ])
+    // The stored rows (the feed maps them to each reader's representation).
+    expect(events.at(-1)?.previous).toMatchObject({
+      status: 'ASSIGNED',
+      assigned_representative_id: sam.representativeId,
+    })
+    expect(events.at(-1)?.object).toMatchObject({ status: 'PENDING', assigned_representative_id: null })
   })
 
   it('a refused deactivation (LAST_ADMIN, stale If-Match) hands nothing back', async () => {
