@@ -1107,6 +1107,17 @@ routes.push(
     expected: only({ ADMIN: ok }),
   },
   {
+    operation: 'GET /v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}',
+    prepare: preparedEndpoint,
+    call: (f, actor) => ({
+      method: 'GET',
+      path: endpointPath(f, `/deliveries/${f.ids.deliveryId}`),
+      token: tokenOf(f, actor),
+    }),
+    check: (body, f) => expect(body).toMatchObject({ id: f.ids.deliveryId }),
+    expected: only({ ADMIN: ok }),
+  },
+  {
     operation: 'POST /v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
     prepare: preparedEndpoint,
     call: (f, actor) => ({

@@ -207,12 +207,21 @@ export async function listDeliveries(db: TenantDb, endpointId: string, query: Li
  * Delivers again: the delivery is pending and due now (attempts continue from its count; a FAILED or SUCCEEDED one
  * is re-opened). The caller enqueues it. A disabled endpoint is refused (409): enable it first.
  */
+/** One of the endpoint's deliveries (another endpoint's is not its: 404). */
+const deliveryOf = (endpointId: string, deliveryId: string) =>
+  and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))
+
+export async function getDelivery(db: TenantDb, endpointId: string, deliveryId: string) {
+  const [rows] = await db.run(selectDeliveries(db, deliveryOf(endpointId, deliveryId)) as Statement)
+  return foundOr404(rows as unknown as WebhookDeliveryRow[], 'webhook delivery')
+}
+
 export async function redeliver(
   db: TenantDb,
   endpointId: string,
   deliveryId: string,
 ): Promise<WebhookDeliveryRow> {
-  const which = and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))
+  const which = deliveryOf(endpointId, deliveryId)
   const enabledEndpoint = sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.organizationId} =
     ${webhookDeliveries.organizationId} and ${webhookEndpoints.id} = ${webhookDeliveries.endpointId}
     and ${webhookEndpoints.enabled})`

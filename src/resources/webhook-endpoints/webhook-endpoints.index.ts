@@ -1,4 +1,4 @@
-import { webhookEndpoints } from '../../db/schema'
+import { webhookDeliveries, webhookEndpoints } from '../../db/schema'
 import type { Bindings } from '../../env'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
@@ -91,9 +91,15 @@ export const webhookEndpointsRouter = createRouter()
     )
     return c.json({ data: page.data.map(toWebhookDelivery), nextCursor: page.nextCursor }, 200)
   })
+  .openapi(routes.getWebhookDelivery, async (c) => {
+    const { endpointId, deliveryId } = c.req.valid('param')
+    return c.json(toWebhookDelivery(await data.getDelivery(authorized(c).db, endpointId, deliveryId)), 200)
+  })
   .openapi(routes.redeliverWebhook, async (c) => {
     const { db, principal } = authorized(c)
     const { endpointId, deliveryId } = c.req.valid('param')
+    const path = `/v1/webhook-endpoints/${endpointId}/deliveries/${deliveryId}`
+    db.expectResult({ status: 202, table: webhookDeliveries, id: deliveryId, path })
     const delivery = await data.redeliver(db, endpointId, deliveryId)
     await enqueueAfterResponse(c, principal.organizationId, [delivery.id])
     return c.json(toWebhookDelivery(delivery), 202)

@@ -136,12 +136,26 @@ export const listWebhookDeliveries = protectedRoute(admins, {
   },
 })
 
+export const getWebhookDelivery = protectedRoute(admins, {
+  method: 'get',
+  path: '/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}',
+  tags,
+  summary: 'Get one of an endpoint’s deliveries, with every attempt',
+  request: { params: WebhookDeliveryParamsSchema },
+  responses: {
+    200: jsonContent(WebhookDeliverySchema, 'The delivery.'),
+    ...problemResponses(404),
+  },
+})
+
 export const redeliverWebhook = protectedRoute(admins, {
   method: 'post',
   path: '/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver',
   tags,
   summary: 'Deliver again now (same webhook-id); the attempt is recorded like any other',
-  request: { params: WebhookDeliveryParamsSchema },
+  description:
+    'A replay of the Idempotency-Key answers the delivery as it is then (GET …/deliveries/{deliveryId}).',
+  request: { params: WebhookDeliveryParamsSchema, headers: idempotencyKeyHeaderSchema },
   responses: {
     202: jsonContent(WebhookDeliverySchema, 'The delivery, pending and queued.'),
     ...problemResponses(404, 409),
