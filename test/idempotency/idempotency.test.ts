@@ -251,6 +251,40 @@ describe(`Idempotency-Key (${inject('databaseBackend')})`, () => {
     expect(await json(replayed)).toEqual(await json(accepted))
     expect((await budgetState(budget.id)).usage).toHaveLength(1)
   })
+  it('a refused action is not remembered: its key may carry a corrected request (another body) at once', async () => {
+    const t = await createTenant()
+    const refund = await json<{ id: string; version: number }>(
+      await api('/v1/refunds', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: { customerId: t.customerId, amount: '10.00', currency: 'USD', reason: 'OTHER' },
+      }),
+    )
+    const key = crypto.randomUUID()
+    const reject = (notes: string, version: number) =>
+      api(`/v1/refunds/${refund.id}/reject`, {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        headers: keyed(key, { 'If-Match': `"${version}"` }),
+        body: { notes },
+      })
+    // Refused after its batch committed (a conditional write that matched nothing: 412), then corrected.
+    const stale = await reject('Dup', refund.version + 7)
+    expect(stale.status).toBe(412)
+    const corrected = await reject('Duplicate of an earlier refund', refund.version)
+    expect(corrected.status, await corrected.clone().text()).toBe(200)
+    expect(corrected.headers.get('Idempotent-Replayed')).toBeNull()
+    expect(await json(corrected)).toMatchObject({
+      status: 'REJECTED',
+      notes: 'Duplicate of an earlier refund',
+    })
+    // From then on the key is the corrected request's: its retry replays, the first body is 422.
+    const retry = await reject('Duplicate of an earlier refund', refund.version)
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true')
+    const first = await reject('Dup', refund.version)
+    expect(first.status).toBe(422)
+    expect(await json(first)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
+  })
 })
 
 describe(`Idempotency-Key under 20 concurrent duplicates (${inject('databaseBackend')})`, () => {
