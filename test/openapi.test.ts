@@ -111,6 +111,17 @@ describe('GET /openapi.json', () => {
     }
   })
 
+  it('declares 422 on every operation that takes an Idempotency-Key (IDEMPOTENCY_KEY_REUSED), with or without a body', () => {
+    for (const { name, operation } of operations) {
+      const takesKey = (operation.parameters ?? []).some(
+        (parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key',
+      )
+      if (!takesKey) continue
+      const content = operation.responses['422']?.content
+      expect(content?.['application/problem+json']?.schema?.$ref, `${name} 422`).toBe(PROBLEM_REF)
+    }
+  })
+
   it('has no description with leading or trailing blank space', () => {
     for (const { name, operation } of operations) {
       if (operation.description !== undefined)

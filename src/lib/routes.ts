@@ -111,11 +111,13 @@ function inputChecks(spec: RouteSpec, options: { idempotency: boolean }) {
 }
 
 /**
- * The problems of reading a body (lib/routes.ts inputChecks), on the routes that take one: 413, 415, and 422 for a
- * body that is unsafe (input hygiene) or fails its schema (lib/openapi.ts createRouter's validation hook).
+ * The problems of the input checks (inputChecks): on the routes that take a body 413, 415, and 422 for a body that
+ * is unsafe (input hygiene) or fails its schema (lib/openapi.ts createRouter's validation hook); on the routes that
+ * take an Idempotency-Key, 422 for a key used for another request, body or not.
  */
-function bodyProblems(spec: RouteSpec) {
-  return spec.request?.body ? problemResponses(413, 415, 422) : {}
+function inputProblems(spec: RouteSpec) {
+  if (spec.request?.body) return problemResponses(413, 415, 422)
+  return takesIdempotencyKey(spec) ? problemResponses(422) : {}
 }
 
 /**
@@ -164,7 +166,7 @@ export function protectedRoute<const R extends RouteSpec>(permission: Permission
       withRouteContent(spec.responses, {
         ...spec.responses,
         ...problemResponses(400, 401, 403, 500, 503),
-        ...bodyProblems(spec),
+        ...inputProblems(spec),
         ...tooManyRequests,
       }),
       { rateLimited: true, createdHasLocation: true, idempotent: takesIdempotencyKey(spec) },
@@ -199,7 +201,7 @@ export function platformRoute<const R extends RouteSpec>(spec: R) {
     middleware: [requirePlatformKey(), ...inputChecks(spec, { idempotency: takesIdempotencyKey(spec) })],
     'x-permission': { platform: true },
     responses: withSentHeaders(
-      { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503), ...bodyProblems(spec) },
+      { ...spec.responses, ...problemResponses(400, 401, 403, 500, 503), ...inputProblems(spec) },
       { rateLimited: false, createdHasLocation: false, idempotent: takesIdempotencyKey(spec) },
     ),
   })
@@ -216,7 +218,7 @@ export function publicRoute<const R extends RouteSpec>(spec: R) {
     security: [],
     middleware: inputChecks(spec, { idempotency: false }),
     responses: withSentHeaders(
-      { ...spec.responses, ...problemResponses(400), ...bodyProblems(spec) },
+      { ...spec.responses, ...problemResponses(400), ...inputProblems(spec) },
       { rateLimited: false, createdHasLocation: false, idempotent: false },
     ),
   })
