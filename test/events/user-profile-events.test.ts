@@ -239,3 +239,62 @@ describe('the profile event and the user event of one change carry one actor, re
     }
   })
 })
+
+describe('a change of the user is a new version of its profiles', () => {
+  const read = async (tenant: TestTenant, path: string) => {
+    const response = await api(path, { token: tenant.tokens.ADMIN })
+    expect(response.status, path).toBe(200)
+    const body = (await response.json()) as Record<string, unknown>
+    const etag = response.headers.get('ETag') ?? ''
+    expect(etag).toMatch(/^"\d+"$/)
+    return { body, version: Number(etag.slice(1, -1)) }
+  }
+
+  /** The profiles' updated_at (the representations do not show it), in ms. */
+  const updatedAts = async (tenant: TestTenant) => {
+    const [rep] = await ownerSql`select updated_at from representatives where id = ${tenant.representativeId}`
+    const [customer] =
+      await ownerSql`select updated_at from customer_profiles where user_id = ${tenant.customerId}`
+    return [new Date(rep?.updated_at).getTime(), new Date(customer?.updated_at).getTime()]
+  }
+
+  it('a rename moves the representative’s and the customer’s version, ETag and updatedAt; the old ETag is stale', async () => {
+    const tenant = await createTenant()
+    const representative = `/v1/representatives/${tenant.representativeId}`
+    const customer = `/v1/customers/${tenant.customerId}`
+    const [repBefore, customerBefore] = [await read(tenant, representative), await read(tenant, customer)]
+    const [repUpdatedBefore, customerUpdatedBefore] = await updatedAts(tenant)
+    await patchUser(tenant, tenant.representativeUserId, { name: 'Rita Renamed' })
+    await patchUser(tenant, tenant.customerId, { name: 'Carla Customer' })
+    const [repAfter, customerAfter] = [await read(tenant, representative), await read(tenant, customer)]
+    expect(repAfter.body).toMatchObject({ name: 'Rita Renamed' })
+    expect(customerAfter.body).toMatchObject({ name: 'Carla Customer' })
+    expect([repAfter.version, customerAfter.version]).toEqual([
+      repBefore.version + 1,
+      customerBefore.version + 1,
+    ])
+    const [repUpdatedAfter, customerUpdatedAfter] = await updatedAts(tenant)
+    expect(repUpdatedAfter).toBeGreaterThan(repUpdatedBefore as number)
+    expect(customerUpdatedAfter).toBeGreaterThan(customerUpdatedBefore as number)
+    // The event of the change carries the new representation (as GET answers it now).
+    const [event] = await feed(tenant, `?type=representative.*&objectId=${tenant.representativeId}`)
+    expect(event?.data.object).toEqual(repAfter.body)
+    // A write against the representation read before the rename is refused.
+    const stale = await api(representative, {
+      method: 'PATCH',
+      token: tenant.tokens.ADMIN,
+      headers: { 'If-Match': `"${repBefore.version}"` },
+      body: { maxConcurrentTickets: 4 },
+    })
+    expect(stale.status).toBe(412)
+  })
+
+  it('nothing the profiles show changed (the same name, a role): the same version', async () => {
+    const tenant = await createTenant()
+    const representative = `/v1/representatives/${tenant.representativeId}`
+    const before = await read(tenant, representative)
+    await patchUser(tenant, tenant.representativeUserId, { name: 'Rita Rep' })
+    await patchUser(tenant, tenant.representativeUserId, { role: 'ADMIN' })
+    expect(await read(tenant, representative)).toEqual(before)
+  })
+})

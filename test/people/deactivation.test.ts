@@ -90,7 +90,8 @@ describe('deactivating a user hands their work back, in the same transaction', (
     expect(await json(response)).toMatchObject({ id: sam.id, isActive: false, version: 2 })
     expect(await neonLocalStats(requestId)).toBe(1)
 
-    expect(await profileRow(sam.representativeId)).toMatchObject({ status: 'OFFLINE', version: 2 })
+    // Two writes of the profile: the user's active flag it shows (migration 0064), then its status.
+    expect(await profileRow(sam.representativeId)).toMatchObject({ status: 'OFFLINE', version: 3 })
     for (const escalation of [assigned, started]) {
       expect(await escalationRow(escalation.id)).toMatchObject({
         status: 'PENDING',
@@ -163,7 +164,7 @@ describe('deactivating a user hands their work back, in the same transaction', (
         'REPRESENTATIVE_INACTIVE',
       )
     }
-    expect(await profileRow(sam.representativeId)).toMatchObject({ status: 'OFFLINE', version: 2 })
+    expect(await profileRow(sam.representativeId)).toMatchObject({ status: 'OFFLINE', version: 3 })
     // Other changes of an inactive person's profile are fine.
     const skills = await api(profile, {
       method: 'PATCH',

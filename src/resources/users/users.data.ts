@@ -130,7 +130,7 @@ function emailTaken(error: unknown) {
  * has one already fails the INSERT (the unique key): the whole batch rolls back, 409 REPRESENTATIVE_PROFILE_EXISTS.
  * Deactivating (`isActive: false`) also, in the same transaction: takes the user's representative profile OFFLINE,
  * sends its open escalations (ASSIGNED, IN_PROGRESS) back to the queue (PENDING, unassigned) and unassigns its
- * tickets that are not CLOSED (a RESOLVED one may be reopened). The profile is locked first (FOR NO KEY UPDATE: a
+ * tickets that are not CLOSED (a RESOLVED one may be reopened). The profiles are locked first (FOR NO KEY UPDATE: a
  * foreign key's FOR KEY SHARE, e.g. a ticket being assigned, need not wait), as assigners lock it before they assign (escalations.data.ts), so an assignment in flight either commits first and is released here,
  * or waits and is refused (REPRESENTATIVE_INACTIVE): nobody inactive keeps work.
  */
@@ -152,10 +152,20 @@ export async function updateUser(
   )
   const keepsAnAdmin = sql`(not (${users.role} = 'ADMIN' and ${users.isActive}) or exists (select 1 from ${otherAdmins}))`
   const deactivates = changes.isActive === false
-  const before: Statement[] = deactivates
+  // A change of what the profiles show (name, email, isActive) is a new version of them, written by the users trigger
+  // (migration 0064) after the user's row: their rows are locked first, in the order assigners take them.
+  const touchesProfiles = set.name !== undefined || set.email !== undefined || set.isActive !== undefined
+  const before: Statement[] = touchesProfiles
     ? [
         db
           .selectFields(representatives, { id: representatives.id }, eq(representatives.userId, userId))
+          .for('no key update'),
+        db
+          .selectFields(
+            customerProfiles,
+            { id: customerProfiles.userId },
+            eq(customerProfiles.userId, userId),
+          )
           .for('no key update'),
       ]
     : []
