@@ -230,6 +230,12 @@ export function apiErrorFromPostgres(
         'RULE_LIMIT_REACHED',
         'An organization has at most 1000 active decision rules: deactivate or delete one first.',
       )
+    case 'OA051':
+      // app_limit_webhook_endpoints: each change fans out to every endpoint in its own transaction.
+      return errors.unprocessable(
+        'WEBHOOK_ENDPOINT_LIMIT_REACHED',
+        'An organization has at most 20 webhook endpoints: delete one first.',
+      )
     case 'OA004':
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':

@@ -38,6 +38,9 @@ describe(`Idempotency-Key (${inject('databaseBackend')})`, () => {
     expect(again.headers.get('Idempotent-Replayed')).toBe('true')
     expect(again.headers.get('Location')).toBe(first.headers.get('Location'))
     expect(again.headers.get('ETag')).toBe(first.headers.get('ETag'))
+    // Like every answer of a tenant route, the replay states the rate-limit policies applied.
+    expect(first.headers.get('RateLimit-Policy')).toBeTruthy()
+    expect(again.headers.get('RateLimit-Policy')).toBe(first.headers.get('RateLimit-Policy'))
     expect(await json(again)).toEqual(firstBody)
     // A replay: the refused claim, then the read of the resource.
     expect(await neonLocalStats(requestId)).toBe(2)

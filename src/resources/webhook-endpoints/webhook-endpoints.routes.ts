@@ -51,7 +51,8 @@ export const createWebhookEndpoint = protectedRoute(admins, {
   summary: 'Register a webhook endpoint (its signing secret is in this answer only)',
   description:
     `${delivery} A replay of the Idempotency-Key answers the endpoint as GET shows it, without the secret ` +
-    '(rotate it for a new one).',
+    '(rotate it for a new one). At most 20 endpoints per organization, enabled or not: the 21st is 422 ' +
+    'WEBHOOK_ENDPOINT_LIMIT_REACHED.',
   request: { headers: idempotencyKeyHeaderSchema, body: jsonBody(CreateWebhookEndpointSchema) },
   responses: {
     201: {
