@@ -11,7 +11,7 @@
  * `--self-test` checks that a document breaking those rules fails. Exits 1 on any problem (for CI). No telemetry: REDOCLY_TELEMETRY=off (and `telemetry: off` in redocly.yaml).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app'
@@ -142,6 +142,21 @@ function generateClientTypes(documentPath: string): boolean {
     return false
   }
   console.log(`openapi-typescript: ${GENERATED}`)
+  // openapi-typescript types an object schema without properties or additionalProperties as an empty object
+  // (`Record<string, never>`): a free-form object that no client could fill, or an extension that turns every
+  // field of its base into `never`. Only the generator's own top-level placeholders may be empty.
+  const empty = readFileSync(GENERATED, 'utf8')
+    .split('\n')
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line.includes('Record<string, never>') && !line.startsWith('export type'))
+  if (empty.length > 0) {
+    console.error(
+      `the generated client has empty objects (declare additionalProperties or drop the empty extension):\n${empty
+        .map(({ line, number }) => `  ${GENERATED}:${number}: ${line}`)
+        .join('\n')}`,
+    )
+    return false
+  }
   const typecheck = run(join('node_modules', '.bin', 'tsc'), ['-p', 'test/contract/tsconfig.json'])
   if (typecheck.status !== 0) {
     console.error(

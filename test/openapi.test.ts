@@ -122,6 +122,14 @@ describe('GET /openapi.json', () => {
     }
   })
 
+  it('declares no component schema nullable: a resource is never null, the fields that may be null say so', () => {
+    const nullable = Object.entries(document.components.schemas).filter(([, schema]) => {
+      const type = (schema as { type?: string | string[] }).type
+      return Array.isArray(type) && type.includes('null')
+    })
+    expect(nullable.map(([name]) => name)).toEqual([])
+  })
+
   it('has no description with leading or trailing blank space', () => {
     for (const { name, operation } of operations) {
       if (operation.description !== undefined)

@@ -63,6 +63,8 @@ export const jsonObject = z
   })
   .openapi({
     type: 'object',
+    // Any keys (typed clients: an open record, not an empty object).
+    additionalProperties: true,
     description: `Free-form JSON object: ${FREE_FORM_LIMITS}.`,
   })
 

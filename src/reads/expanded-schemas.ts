@@ -44,7 +44,11 @@ export function expandedSchema(name: ReadNodeName): z.ZodType {
         .openapi({ description: `${edge.description} Present when expanded (\`expand=${edgeName}\`).` }),
     ]),
   )
-  const schema = baseSchemas[name].extend(relations).openapi(`Expanded${name}`)
+  // A resource without relations is itself (extended by nothing, typed clients read an empty extension as `never`).
+  const base = baseSchemas[name]
+  const schema = (Object.keys(relations).length > 0 ? base.extend(relations) : base).openapi(
+    `Expanded${name}`,
+  )
   expanded.set(name, schema)
   return schema
 }

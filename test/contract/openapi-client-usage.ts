@@ -47,7 +47,20 @@ export async function integratorUsage(client: ReturnType<typeof organizationApi>
   const health = await client.GET('/health')
   const ok: 'ok' | undefined = health.data?.status
 
-  return { subject, refundStatus, ok }
+  // Free-form objects take any keys (the organization's settings, a customer's preferences).
+  await client.PATCH('/v1/organization', { body: { settings: { locale: 'de', theme: { dark: true } } } })
+  const settings: Record<string, unknown> | undefined = (await client.GET('/v1/organization')).data?.settings
+
+  // A resource read is the resource, never null: nullability belongs to the fields that may be null.
+  const agent = (await client.GET('/v1/agents/{agentId}', { params: { path: { agentId: 'a' } } })).data
+  const agentName: string | undefined = agent?.name
+  const customer = (await client.GET('/v1/customers/{customerId}', { params: { path: { customerId } } })).data
+  const tier: string | undefined = customer?.profile.accountTier
+  // An expanded user is a user.
+  const expanded = (await client.GET('/v1/tickets/{ticketId}', { params: { path: { ticketId } } })).data
+  const rated: number | undefined = expanded?.satisfaction?.rating
+
+  return { subject, refundStatus, ok, settings, agentName, tier, rated }
 }
 
 // The contract also says what is NOT accepted: each line must fail to compile.

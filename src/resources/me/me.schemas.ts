@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { principalRoles } from '../../auth/principal'
+import { nullableRef } from '../../lib/schemas'
 import { AgentSchema } from '../agents/agents.schemas'
 import { CustomerProfileSchema } from '../customers/customers.schemas'
 import { RepresentativeSchema } from '../representatives/representatives.schemas'
@@ -11,7 +12,7 @@ export const MeSchema = z
     role: z.enum(principalRoles),
     user: UserSchema.omit({ representativeId: true }).nullable(),
     representative: RepresentativeSchema.omit({ name: true, email: true, isActive: true }).nullable(),
-    customerProfile: CustomerProfileSchema.nullable(),
-    agent: AgentSchema.nullable(),
+    customerProfile: nullableRef(CustomerProfileSchema),
+    agent: nullableRef(AgentSchema),
   })
   .openapi('Me')

@@ -18,7 +18,14 @@ import {
   type Viewer,
   visibleTo,
 } from '../../lib/representation'
-import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampInput } from '../../lib/schemas'
+import {
+  createSelectSchema,
+  csvOf,
+  idParams,
+  isoTimestamp,
+  nullableRef,
+  timestampInput,
+} from '../../lib/schemas'
 import { expandParameter } from '../../reads/relations'
 import { getRepresentative } from '../representatives/representatives.routes'
 import { ticketNumberIn } from './ticket-search'
@@ -67,7 +74,7 @@ export const TicketSchema = createSelectSchema(tickets, {
     satisfactionRatedAt: true,
   })
   .extend({
-    satisfaction: SatisfactionSchema.nullable().openapi({
+    satisfaction: nullableRef(SatisfactionSchema).openapi({
       description: 'The customer’s satisfaction rating, once given (null: not rated).',
     }),
     assignedRepresentativeId: visibleTo(
