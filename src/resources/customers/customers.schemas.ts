@@ -5,6 +5,7 @@ import { staffRoles, visibleTo } from '../../lib/representation'
 import {
   createSelectSchema,
   csvOf,
+  currencyCode,
   type EmailSearchSort,
   emailSearchQuery,
   idParams,
@@ -65,6 +66,9 @@ export const UpdateCustomerSchema = z
     accountTier: z.enum(accountTierValues).optional(),
     accountStanding: z.enum(accountStandingValues).optional(),
     lifetimeValue: moneyInput.optional(),
+    currency: currencyCode.optional().openapi({
+      description: 'The currency of `lifetimeValue` (a rule reads it only for refunds in this currency).',
+    }),
     context: jsonMergePatch,
     preferences: jsonMergePatch,
   })
