@@ -203,19 +203,20 @@ export async function listDeliveries(db: TenantDb, endpointId: string, query: Li
   return keyset.page(rows as unknown as WebhookDeliveryRow[])
 }
 
-/**
- * Delivers again: the delivery is pending and due now (attempts continue from its count; a FAILED or SUCCEEDED one
- * is re-opened). The caller enqueues it. A disabled endpoint is refused (409): enable it first.
- */
 /** One of the endpoint's deliveries (another endpoint's is not its: 404). */
 const deliveryOf = (endpointId: string, deliveryId: string) =>
   and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))
 
+/** One delivery with its attempts, as the list shows it; 404 when the endpoint has no such delivery. */
 export async function getDelivery(db: TenantDb, endpointId: string, deliveryId: string) {
   const [rows] = await db.run(selectDeliveries(db, deliveryOf(endpointId, deliveryId)) as Statement)
   return foundOr404(rows as unknown as WebhookDeliveryRow[], 'webhook delivery')
 }
 
+/**
+ * Delivers again: the delivery is pending and due now (attempts continue from its count; a FAILED or SUCCEEDED one
+ * is re-opened). The caller enqueues it. A disabled endpoint is refused (409): enable it first.
+ */
 export async function redeliver(
   db: TenantDb,
   endpointId: string,
