@@ -575,6 +575,7 @@ describe('database round trips per request', () => {
     )
     const deliveryId = deliveries.data[0]?.id as string
     const key = { 'Idempotency-Key': `rt-${crypto.randomUUID()}` }
+    const deliveryKey = { 'Idempotency-Key': `rt-delivery-${crypto.randomUUID()}` }
     const calls: Call[] = [
       [
         'PATCH /v1/tickets/{id} (its event, delivered to an endpoint)',
@@ -617,11 +618,25 @@ describe('database round trips per request', () => {
         1,
       ],
       [
+        'GET /v1/webhook-endpoints/{id}/deliveries/{deliveryId}',
+        `/v1/webhook-endpoints/${endpoint.id}/deliveries/${deliveryId}`,
+        { token: admin },
+        200,
+        1,
+      ],
+      [
         'POST …/deliveries/{id}/redeliver',
         `/v1/webhook-endpoints/${endpoint.id}/deliveries/${deliveryId}/redeliver`,
-        { method: 'POST', token: admin },
+        { method: 'POST', token: admin, headers: deliveryKey },
         202,
         1,
+      ],
+      [
+        'POST …/deliveries/{id}/redeliver (replayed: the claim, then the GET)',
+        `/v1/webhook-endpoints/${endpoint.id}/deliveries/${deliveryId}/redeliver`,
+        { method: 'POST', token: admin, headers: deliveryKey },
+        202,
+        2,
       ],
       [
         'PATCH /v1/webhook-endpoints/{id}',
