@@ -130,6 +130,22 @@ describe('GET /openapi.json', () => {
     expect(nullable.map(([name]) => name)).toEqual([])
   })
 
+  it('types what the database constrains: calendar dates as dates, the requester role and first responder as enums', () => {
+    type Property = { type?: string | string[]; format?: string; enum?: string[] }
+    const schemas = document.components.schemas as Record<string, { properties: Record<string, Property> }>
+    const property = (component: string, name: string) => schemas[component]?.properties[name]
+    for (const component of ['Budget', 'PerformanceMetrics', 'TeamPerformance'])
+      for (const name of ['periodStart', 'periodEnd'])
+        expect(property(component, name)?.format, `${component}.${name}`).toBe('date')
+    expect(property('Refund', 'requestedByRole')?.enum).toEqual([
+      'CUSTOMER',
+      'REPRESENTATIVE',
+      'ADMIN',
+      'AGENT',
+    ])
+    expect(property('Ticket', 'firstResponseByType')?.enum).toEqual(['REPRESENTATIVE', 'AGENT', null])
+  })
+
   it('has no description with leading or trailing blank space', () => {
     for (const { name, operation } of operations) {
       if (operation.description !== undefined)

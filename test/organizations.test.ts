@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { organizations, users } from '../src/db/schema'
+import { events, organizations, users } from '../src/db/schema'
 import { api, json } from './support/api'
 import { neonLocalStats, ownerDb } from './support/db'
 import { createTenant } from './support/tenants'
@@ -251,5 +251,83 @@ describe('POST /v1/organizations (platform)', () => {
     })
     expect(response.status).toBe(422)
     expect(await ownerDb.select().from(organizations).where(eq(organizations.slug, slug))).toHaveLength(0)
+  })
+})
+
+describe('PATCH /v1/organizations/{organizationId} (platform)', () => {
+  const patch = (organizationId: string, body: unknown, headers: Record<string, string> = {}) =>
+    api(`/v1/organizations/${organizationId}`, {
+      method: 'PATCH',
+      headers: { 'X-Platform-Key': PLATFORM_KEY, ...headers },
+      body,
+    })
+  const rowOf = async (organizationId: string) =>
+    (await ownerDb.select().from(organizations).where(eq(organizations.id, organizationId)))[0]
+
+  it('requires the platform key; a tenant ADMIN cannot change its own plan or status', async () => {
+    const tenant = await createTenant()
+    const response = await api(`/v1/organizations/${tenant.organizationId}`, {
+      method: 'PATCH',
+      token: tenant.tokens.ADMIN,
+      body: { plan: 'ENTERPRISE' },
+    })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('WWW-Authenticate')).toBe('PlatformKey')
+    expect(await rowOf(tenant.organizationId)).toMatchObject({ plan: 'PROFESSIONAL', status: 'ACTIVE' })
+  })
+
+  it('suspends a tenant (its tokens get 403) and reactivates it, in one round trip each, with the event', async () => {
+    const tenant = await createTenant()
+    const requestId = `org-suspend-${crypto.randomUUID()}`
+    const suspended = await patch(
+      tenant.organizationId,
+      { status: 'SUSPENDED' },
+      { 'X-Request-Id': requestId },
+    )
+    expect(suspended.status).toBe(200)
+    const body = await json<{ id: string; status: string; plan: string; version: number }>(suspended)
+    expect(body).toMatchObject({ id: tenant.organizationId, status: 'SUSPENDED', plan: 'PROFESSIONAL' })
+    expect(suspended.headers.get('ETag')).toBe(`"${body.version}"`)
+    expect(await neonLocalStats(requestId)).toBe(1)
+    const refused = await api('/v1/tickets', { token: tenant.tokens.REPRESENTATIVE })
+    expect(refused.status).toBe(403)
+    expect(await json(refused)).toMatchObject({ code: 'ORGANIZATION_INACTIVE' })
+    const [event] = await ownerDb
+      .select()
+      .from(events)
+      .where(
+        and(eq(events.organizationId, tenant.organizationId), eq(events.type, 'organization.status_changed')),
+      )
+    expect(event).toMatchObject({ actorType: 'PLATFORM', objectId: tenant.organizationId, requestId })
+
+    const reactivated = await patch(tenant.organizationId, { status: 'ACTIVE', plan: 'ENTERPRISE' })
+    expect(reactivated.status).toBe(200)
+    expect(await json(reactivated)).toMatchObject({
+      status: 'ACTIVE',
+      plan: 'ENTERPRISE',
+      version: body.version + 1,
+    })
+    expect((await api('/v1/tickets', { token: tenant.tokens.REPRESENTATIVE })).status).toBe(200)
+  })
+
+  it('honours If-Match, answers 404 for an unknown organization, and refuses other fields, changing nothing', async () => {
+    const tenant = await createTenant()
+    const before = await rowOf(tenant.organizationId)
+    const stale = await patch(
+      tenant.organizationId,
+      { plan: 'FREE' },
+      { 'If-Match': `"${(before?.version ?? 0) + 5}"` },
+    )
+    expect(stale.status).toBe(412)
+    expect(await json(stale)).toMatchObject({ code: 'PRECONDITION_FAILED' })
+    const missing = await patch(crypto.randomUUID(), { plan: 'FREE' })
+    expect(missing.status).toBe(404)
+    expect(await json(missing)).toMatchObject({ code: 'NOT_FOUND' })
+    for (const refusedBody of [{}, { slug: 'x' }, { name: 'X' }, { plan: 'GOLD' }, { settings: {} }]) {
+      const response = await patch(tenant.organizationId, refusedBody)
+      expect(response.status, JSON.stringify(refusedBody)).toBe(422)
+      expect(await json(response)).toMatchObject({ code: 'VALIDATION_FAILED' })
+    }
+    expect(await rowOf(tenant.organizationId)).toEqual(before)
   })
 })

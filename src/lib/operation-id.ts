@@ -11,6 +11,7 @@
  *   POST   /v1/refunds/{refundId}/approve    approveRefund      (POST under an item: an action)
  *   POST   /v1/decision-rules/evaluate       evaluateDecisionRules   (POST under a collection: an action)
  *   GET    /v1/organization                  getOrganization    (a singular last segment: a singleton)
+ *   PATCH  /v1/organizations/{organizationId} updateOrganizationById (an item of a singleton's noun)
  *   GET    /health                           getHealth
  */
 
@@ -24,6 +25,10 @@ const VERBS: Record<string, string> = {
   options: 'options',
   trace: 'trace',
 }
+
+/** Nouns that are also a singleton (the caller's own: `/v1/organization`): an item of their collection (the
+ *  platform's `/v1/organizations/{organizationId}`) is named …ById, so the two never share an operationId. */
+const SINGLETONS = new Set(['Organization'])
 
 const VERSION = /^v[0-9]+$/
 const PARAMETER = /^\{[^}]+\}$/
@@ -79,7 +84,7 @@ export function operationIdOf(method: string, path: string): string {
 
   let id: string
   if (PARAMETER.test(last)) {
-    id = `${verb}${prefix}`
+    id = `${verb}${prefix}${SINGLETONS.has(prefix) ? 'ById' : ''}`
   } else if (segments.length > 1 && method.toLowerCase() === 'post' && !isPlural(last)) {
     // An action on an item or a collection: approveRefund, evaluateDecisionRules.
     id = `${words(last)[0]}${pascal(words(last).slice(1))}${prefix}`

@@ -78,8 +78,17 @@ export const jsonMergePatch = jsonObject.optional().openapi({
   description: `${MERGE_PATCH} Body ${FREE_FORM_LIMITS}; stored at most ${MAX_STORED_FREE_FORM_BYTES} bytes (else 422).`,
 })
 
+/** A PATCH body's refinement (`.refine(...atLeastOneChange)`): an empty change is refused, not a no-op write. */
+export const atLeastOneChange = [
+  (body: object) => Object.keys(body).length > 0,
+  { message: 'Provide at least one field to change.' },
+] as const
+
 /** `createdAt`/`updatedAt` of a response schema derived from a table (drizzle-zod would say Date). */
 export const timestampFields = { createdAt: isoTimestamp, updatedAt: isoTimestamp }
+
+/** A period's `date` columns as served, `YYYY-MM-DD` (drizzle-zod would say a plain string). */
+export const periodFields = { periodStart: z.iso.date(), periodEnd: z.iso.date() }
 
 /** A path parameter holding a resource id. */
 export function idParams<const N extends string>(name: N) {

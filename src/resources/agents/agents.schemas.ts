@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { agentConfigurations, agentStatusValues, agentTypeValues } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import {
+  atLeastOneChange,
   createSelectSchema,
   csvOf,
   displayName,
@@ -101,7 +102,7 @@ export const UpdateAgentSchema = z
     dataSources: dataSources.optional().openapi({ description: 'Replaced whole.' }),
     settings: jsonMergePatch,
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateAgent')
 
 export type ListAgentsQuery = z.output<typeof ListAgentsQuerySchema>

@@ -8,6 +8,7 @@ import {
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import {
+  atLeastOneChange,
   booleanQuery,
   calendarDate,
   createSelectSchema,
@@ -17,6 +18,7 @@ import {
   idParams,
   isoTimestamp,
   moneyInput,
+  periodFields,
   timestampFields,
 } from '../../lib/schemas'
 
@@ -33,6 +35,7 @@ const alertThresholds = z
 
 export const BudgetSchema = createSelectSchema(budgets, {
   alertThresholds: z.array(z.number().int()),
+  ...periodFields,
   ...timestampFields,
 })
   .omit({ organizationId: true })
@@ -92,7 +95,7 @@ export const UpdateBudgetSchema = z
     alertThresholds: alertThresholds.optional(),
     isActive: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateBudget')
 
 export const BudgetUsageSchema = createSelectSchema(budgetUsageRecords, {

@@ -3,6 +3,7 @@ import { accountStandingValues, accountTierValues, customerProfiles } from '../.
 import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import { staffRoles, visibleTo } from '../../lib/representation'
 import {
+  atLeastOneChange,
   createSelectSchema,
   csvOf,
   currencyCode,
@@ -72,7 +73,7 @@ export const UpdateCustomerSchema = z
     context: jsonMergePatch,
     preferences: jsonMergePatch,
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateCustomer')
 
 export type ListCustomersQuery = z.output<typeof ListCustomersQuerySchema>

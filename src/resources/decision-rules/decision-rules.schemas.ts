@@ -4,6 +4,7 @@ import { decisionRuleActionValues, decisionRules, refundReasonValues } from '../
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import { rolesOf, visibleTo } from '../../lib/representation'
 import {
+  atLeastOneChange,
   booleanQuery,
   createSelectSchema,
   csvOf,
@@ -67,7 +68,7 @@ export const UpdateDecisionRuleSchema = z
     conditions: ConditionsSchema.optional(),
     isActive: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateDecisionRule')
 
 const UnsavedRuleSchema = z

@@ -6,7 +6,14 @@ import {
   escalations,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { createSelectSchema, csvOf, idParams, isoTimestamp, timestampFields } from '../../lib/schemas'
+import {
+  atLeastOneChange,
+  createSelectSchema,
+  csvOf,
+  idParams,
+  isoTimestamp,
+  timestampFields,
+} from '../../lib/schemas'
 import { expandParameter } from '../../reads/relations'
 import { escalationActionValues } from './escalation-actions'
 
@@ -69,7 +76,7 @@ export const UpdateEscalationSchema = z
     summary: summary.optional(),
     priority: z.enum(escalationPriorityValues).optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateEscalation')
 
 export const AssignEscalationSchema = z

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { metricPeriodValues, performanceMetrics, refundStatusValues, teamPerformance } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { calendarDate, createSelectSchema, timestampFields } from '../../lib/schemas'
+import { calendarDate, createSelectSchema, periodFields, timestampFields } from '../../lib/schemas'
 
 /** The longest range POST /v1/metrics/recompute accepts, in days (both ends included). */
 export const MAX_RECOMPUTE_DAYS = 92
@@ -24,7 +24,7 @@ const csatDescription =
 /** A rate or score: a number (four decimals for rates, two for CSAT), null when undefined (zero denominator). */
 const decimal = z.number().nullable()
 
-export const MetricsSchema = createSelectSchema(performanceMetrics, timestampFields)
+export const MetricsSchema = createSelectSchema(performanceMetrics, { ...periodFields, ...timestampFields })
   .omit({
     organizationId: true,
     csatScore: true,
@@ -53,7 +53,7 @@ export const MetricsSchema = createSelectSchema(performanceMetrics, timestampFie
   })
   .openapi('PerformanceMetrics')
 
-export const TeamMetricsSchema = createSelectSchema(teamPerformance, timestampFields)
+export const TeamMetricsSchema = createSelectSchema(teamPerformance, { ...periodFields, ...timestampFields })
   .omit({ organizationId: true, csatScore: true, ...sums, quarterHandled: true, yearHandled: true })
   .extend({
     csatScore: decimal.openapi({

@@ -6,7 +6,11 @@ import { type IdempotencyClaim, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import { idempotentReplayOf } from '../../middleware/idempotency'
-import type { ProvisionOrganizationSchema, UpdateOrganizationSchema } from './organizations.schemas'
+import type {
+  ChangeOrganizationSchema,
+  ProvisionOrganizationSchema,
+  UpdateOrganizationSchema,
+} from './organizations.schemas'
 
 /** The namespace of organization ids derived from Idempotency-Keys (UUID v5). Fixed forever: ids depend on it. */
 const KEYED_ORGANIZATION_NAMESPACE = 'f69257c7-6d97-4258-b0d9-2f4b4de4fbd6'
@@ -95,12 +99,16 @@ async function replayOf(databaseUrl: string, organizationId: string, adminPath: 
 }
 
 /**
- * PATCH of the tenant's organization: `settings` is a JSON Merge Patch (mergePatch). The row as it is after the
- * UPDATE (same batch) explains a refusal: 412 with its ETag.
+ * PATCH of the tenant's organization, by its ADMIN or (plan, status) by the platform: `settings` is a JSON Merge
+ * Patch (mergePatch). The row as it is after the UPDATE (same batch) explains a refusal: 412 with its ETag, 404
+ * when there is none (an unknown id of the platform's).
  */
 export async function update(
   db: TenantDb,
-  { settings, ...changes }: z.output<typeof UpdateOrganizationSchema>,
+  {
+    settings,
+    ...changes
+  }: z.output<typeof UpdateOrganizationSchema> & z.output<typeof ChangeOrganizationSchema>,
   versions: number[] | undefined,
 ) {
   const [[row], [current]] = await db.run(

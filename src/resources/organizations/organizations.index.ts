@@ -1,9 +1,15 @@
+import { TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
 import { authorized } from '../../middleware/authorize'
 import { provision, update } from './organizations.data'
-import { getOrganization, provisionOrganization, updateOrganization } from './organizations.routes'
+import {
+  changeOrganization,
+  getOrganization,
+  provisionOrganization,
+  updateOrganization,
+} from './organizations.routes'
 import { toOrganization } from './organizations.schemas'
 
 export const organizationsRouter = createRouter()
@@ -31,4 +37,10 @@ export const organizationsRouter = createRouter()
       201,
       result.replayed ? { 'Idempotent-Replayed': 'true' } : {},
     )
+  })
+  .openapi(changeOrganization, async (c) => {
+    const { organizationId } = c.req.valid('param')
+    const db = TenantDb.forPlatform(c.env.DATABASE_URL, organizationId, c.get('requestId'))
+    const row = await update(db, c.req.valid('json'), ifMatchVersions(c.req.valid('header')['if-match']))
+    return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })

@@ -2,6 +2,8 @@ import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } f
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { platformRoute, protectedRoute } from '../../lib/routes'
 import {
+  ChangeOrganizationSchema,
+  OrganizationIdParamsSchema,
   OrganizationSchema,
   ProvisionedOrganizationSchema,
   ProvisionOrganizationSchema,
@@ -56,5 +58,26 @@ export const provisionOrganization = platformRoute({
   responses: {
     201: jsonContent(ProvisionedOrganizationSchema, 'The organization and its admin.'),
     ...problemResponses(409, 413, 422),
+  },
+})
+
+export const changeOrganization = platformRoute({
+  method: 'patch',
+  path: '/v1/organizations/{organizationId}',
+  tags: ['Platform'],
+  summary: 'Change an organization’s plan or status (suspend, reactivate, cancel)',
+  description:
+    'From the next request on, a SUSPENDED or CANCELLED organization’s tokens are refused (403 ' +
+    '`ORGANIZATION_INACTIVE`) and a TRIAL or ACTIVE one’s admitted again; its webhooks and scheduled work go on. ' +
+    'A plan change reaches the rate limits within about a minute. A status change is the ' +
+    '`organization.status_changed` event, by the PLATFORM actor.',
+  request: {
+    params: OrganizationIdParamsSchema,
+    headers: ifMatchHeaderSchema,
+    body: { content: { 'application/json': { schema: ChangeOrganizationSchema } }, required: true },
+  },
+  responses: {
+    200: { ...jsonContent(OrganizationSchema, 'The changed organization.'), headers: etagResponseHeader },
+    ...problemResponses(404, 412, 413, 422),
   },
 })

@@ -1,6 +1,18 @@
 import { z } from '@hono/zod-openapi'
-import { type Organization, organizationPlanValues, organizations } from '../../db/schema'
-import { createSelectSchema, isoTimestamp, jsonMergePatch, jsonObject } from '../../lib/schemas'
+import {
+  type Organization,
+  organizationPlanValues,
+  organizationStatusValues,
+  organizations,
+} from '../../db/schema'
+import {
+  atLeastOneChange,
+  createSelectSchema,
+  idParams,
+  isoTimestamp,
+  jsonMergePatch,
+  jsonObject,
+} from '../../lib/schemas'
 
 export const OrganizationSchema = createSelectSchema(organizations, {
   settings: jsonObject,
@@ -24,8 +36,19 @@ export const UpdateOrganizationSchema = z
     name: name.optional(),
     settings: jsonMergePatch,
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateOrganization')
+
+export const OrganizationIdParamsSchema = idParams('organizationId')
+
+/** What the platform changes of a tenant: its plan and its status (name and settings are its ADMIN's). */
+export const ChangeOrganizationSchema = z
+  .strictObject({
+    plan: z.enum(organizationPlanValues).optional(),
+    status: z.enum(organizationStatusValues).optional(),
+  })
+  .refine(...atLeastOneChange)
+  .openapi('ChangeOrganization')
 
 export const ProvisionOrganizationSchema = z
   .strictObject({

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { principalRoles } from '../../auth/principal'
 import { refundReasonValues, refundStatusValues, refunds } from '../../db/schema'
 import {
   narrowedSortsNote,
@@ -41,6 +42,7 @@ const ruleReaders = rolesOf(getRule)
 export const RefundSchema = createSelectSchema(refunds, {
   decidedAt: isoTimestamp.nullable(),
   processedAt: isoTimestamp.nullable(),
+  requestedByRole: z.enum(principalRoles),
   ...timestampFields,
 })
   .omit({ organizationId: true, amountCents: true })

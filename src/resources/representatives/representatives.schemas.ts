@@ -2,7 +2,15 @@ import { z } from '@hono/zod-openapi'
 import { representativeRoleValues, representativeStatusValues, representatives } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
 import { rolesOf, visibleTo } from '../../lib/representation'
-import { createSelectSchema, csvOf, idParams, label, languageTag, timestampFields } from '../../lib/schemas'
+import {
+  atLeastOneChange,
+  createSelectSchema,
+  csvOf,
+  idParams,
+  label,
+  languageTag,
+  timestampFields,
+} from '../../lib/schemas'
 import { getUser } from '../users/users.routes'
 
 export const RepresentativeSchema = createSelectSchema(representatives, {
@@ -47,7 +55,7 @@ export const UpdateRepresentativeSchema = z
     skills: z.array(label).max(50).optional(),
     languages: z.array(languageTag).min(1).max(20).optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateRepresentative')
 
 export const UpdateOwnStatusSchema = z

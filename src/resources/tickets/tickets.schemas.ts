@@ -19,6 +19,7 @@ import {
   visibleTo,
 } from '../../lib/representation'
 import {
+  atLeastOneChange,
   createSelectSchema,
   csvOf,
   idParams,
@@ -61,6 +62,8 @@ const SatisfactionSchema = z
  */
 export const TicketSchema = createSelectSchema(tickets, {
   firstResponseAt: isoTimestamp.nullable(),
+  // Only a person or an AI agent answers first (the CHECK tickets_first_response_by).
+  firstResponseByType: z.enum(['REPRESENTATIVE', 'AGENT']).nullable(),
   resolvedAt: isoTimestamp.nullable(),
   closedAt: isoTimestamp.nullable(),
   createdAt: isoTimestamp,
@@ -175,7 +178,7 @@ export const UpdateTicketSchema = z
     category: category.optional(),
     tags: tags.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateTicket')
 
 export const AssignTicketSchema = z.strictObject({ representativeId: z.uuid() }).openapi('AssignTicket')

@@ -9,6 +9,7 @@ import {
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema } from '../../lib/pagination'
 import {
+  atLeastOneChange,
   booleanQuery,
   createSelectSchema,
   csvOf,
@@ -118,7 +119,7 @@ export const UpdateUserSchema = z
     // The operation's description says what it does.
     representative: RepresentativeProfileInputSchema.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .refine((body) => !(body.representative && body.role === 'CUSTOMER'), {
     path: ['representative'],
     message: onlyStaff,

@@ -7,7 +7,7 @@ import {
   webhookDisabledReasonValues,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { csvOf, idParams, isoTimestamp } from '../../lib/schemas'
+import { atLeastOneChange, csvOf, idParams, isoTimestamp } from '../../lib/schemas'
 import { eventTypePatterns } from '../events/events.schemas'
 
 /** What an endpoint subscribes to: an event type, a whole resource (`ticket.*`), or everything (`*`). */
@@ -196,7 +196,7 @@ export const UpdateWebhookEndpointSchema = z
       .optional()
       .openapi({ description: 'false disables it (MANUAL); true enables it again.' }),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change.' })
+  .refine(...atLeastOneChange)
   .openapi('UpdateWebhookEndpoint')
 
 export type CreateWebhookEndpointInput = z.output<typeof CreateWebhookEndpointSchema>
