@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { storedEvents } from '../events/support'
 import { api, json } from '../support/api'
 import { createTenant } from '../support/tenants'
 import {
@@ -66,5 +67,40 @@ describe('which budget a refund is charged to', () => {
     expect(await json(approve)).toMatchObject({ code: 'NO_BUDGET' })
     expect((await refundRow(auto.id))?.status).toBe('PENDING')
     for (const budget of others) expect((await budgetState(budget.id)).usage).toHaveLength(0)
+  })
+})
+
+describe('a failed charge is invisible to the customer', () => {
+  it('an auto-approved refund left PENDING (no budget, or no room) looks to its CUSTOMER like one left for review: version 1', async () => {
+    const t = await createTenant()
+    await createRule(t, approveSmall)
+    await createBudget(t, '15.00')
+    const noRoom = await requestRefund(t, { amount: '20.00', reason: 'OTHER' }, t.tokens.CUSTOMER)
+    const review = await requestRefund(t, { amount: '80.00' }, t.tokens.CUSTOMER)
+    const other = await createTenant()
+    await createRule(other, approveSmall)
+    const noBudget = await requestRefund(other, { amount: '20.00' }, other.tokens.CUSTOMER)
+    for (const [tenant, refund] of [
+      [t, noRoom],
+      [t, review],
+      [other, noBudget],
+    ] as const) {
+      expect(refund).toMatchObject({ status: 'PENDING', version: 1 })
+      const read = await api(`/v1/refunds/${refund.id}`, { token: tenant.tokens.CUSTOMER })
+      expect(read.headers.get('ETag')).toBe('"1"')
+      expect(await json(read)).not.toHaveProperty('decision')
+    }
+    // Staff still read why.
+    expect((await refundRow(noRoom.id))?.decision).toMatchObject({ charge: { outcome: 'BUDGET_EXHAUSTED' } })
+    expect((await refundRow(noBudget.id))?.decision).toMatchObject({ charge: { outcome: 'NO_BUDGET' } })
+    // One event of the refund's first state, as committed (the note is no change of its own: no refund.updated).
+    const [created, ...more] = await storedEvents(other.organizationId, noBudget.id)
+    expect(more).toEqual([])
+    expect(created).toMatchObject({ type: 'refund.created', previous: null })
+    expect(created?.object).toMatchObject({
+      version: 1,
+      status: 'PENDING',
+      decision: { charge: { outcome: 'NO_BUDGET' } },
+    })
   })
 })

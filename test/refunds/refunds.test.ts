@@ -96,10 +96,13 @@ describe('refunds decided by the rules', () => {
     })
     expect(refund.ticketId).not.toBeNull()
     const ticket = await ticketRow(refund.ticketId as string)
-    expect(ticket).toMatchObject({ category: 'REFUND_REQUEST', customerId: t.customerId, priority: 'HIGH' })
+    // MEDIUM as for a rule's escalation (POLICY_EXCEPTION): the ticket's priority, which its CUSTOMER reads, must not
+    // tell that the amount was over the agent's limit.
+    expect(ticket).toMatchObject({ category: 'REFUND_REQUEST', customerId: t.customerId, priority: 'MEDIUM' })
     const [escalation] = await escalationsOfTicket(refund.ticketId as string)
     expect(escalation).toMatchObject({
       reason: 'REFUND_OVER_LIMIT',
+      priority: 'MEDIUM',
       status: 'PENDING',
       agentConfigurationId: t.agentId,
     })

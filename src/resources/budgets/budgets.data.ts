@@ -215,15 +215,15 @@ export function chargeableBudgetExists(db: TenantDb, refundId: string): SQL {
     and ${chargeableBudgetWhere(sql`(select ${refunds.currency} from ${refunds} where ${refunds.id} = ${refundId})`)})`
 }
 
-/** Records on an auto-approved refund that stayed PENDING why the budget could not be charged. */
+/**
+ * Records on an auto-approved refund that stayed PENDING why the budget could not be charged. It runs in the
+ * refund's creating batch, so the note is part of the refund's first committed state: version 1, as for every
+ * refund left PENDING (not db.update, which adds a version). A version 2 would tell its CUSTOMER, who never sees
+ * the trace, that the rules approved the refund and the budget did not.
+ */
 export function noteChargeFailure(db: TenantDb, refundId: string) {
   const outcome = sql`case when ${chargeableBudgetExists(db, refundId)} then 'BUDGET_EXHAUSTED' else 'NO_BUDGET' end`
-  return db.update(
-    refunds,
-    {
-      decision: sql`${refunds.decision} || jsonb_build_object('charge', jsonb_build_object('outcome', ${outcome}, 'budgetId', null))`,
-    },
-    eq(refunds.id, refundId),
-    eq(refunds.status, 'PENDING'),
-  )
+  return db.raw(sql`update ${refunds}
+    set decision = ${refunds.decision} || jsonb_build_object('charge', jsonb_build_object('outcome', ${outcome}, 'budgetId', null))
+    where ${refunds.organizationId} = ${db.organizationId} and ${refunds.id} = ${refundId} and ${refunds.status} = 'PENDING'`)
 }

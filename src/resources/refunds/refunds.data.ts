@@ -78,7 +78,11 @@ export function getRefund(db: TenantDb, refundId: string): Promise<Refund> {
   return getById(db, refunds, refundId, 'refund')
 }
 
-const ESCALATION_PRIORITY = { REFUND_OVER_LIMIT: 'HIGH', POLICY_EXCEPTION: 'MEDIUM' } as const
+/**
+ * A refund's escalation, whatever its reason: it raises the ticket's priority, which the ticket's CUSTOMER reads, so
+ * a reason of its own (REFUND_OVER_LIMIT was HIGH) would tell the customer the amount was over the agent's limit.
+ */
+const REFUND_ESCALATION_PRIORITY = 'MEDIUM'
 
 /** Write batches whose settled facts may be found changed before the fail-safe (each is one round trip). */
 export const SETTLE_ATTEMPTS = 4
@@ -206,8 +210,7 @@ async function writeDecidedRefund(
     ...(decision.finalAction === 'ESCALATE' && ticketId && decision.escalationReason
       ? openEscalationStatements(db, {
           ticketId,
-          priority:
-            ESCALATION_PRIORITY[decision.escalationReason as keyof typeof ESCALATION_PRIORITY] ?? 'MEDIUM',
+          priority: REFUND_ESCALATION_PRIORITY,
           reason: decision.escalationReason,
           summary: `Refund of ${input.amount} ${input.currency} (${input.reason}) needs a person: ${
             decision.escalationReason === 'REFUND_OVER_LIMIT'
