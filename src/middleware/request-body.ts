@@ -33,7 +33,9 @@ const tooLarge = (maxBytes: number) =>
  * (413; by Content-Length without reading when it says so, else counted while reading). A body stream that fails
  * before its end — the client went away mid-upload — is the client's doing: 400 REQUEST_BODY_INCOMPLETE, not a
  * logged 500. The bytes read replace the stream, so the input checks, the idempotency fingerprint and the schema
- * validator all read the same buffer. Routes without a body never read one (whatever is sent is ignored).
+ * validator all read the same buffer. A JSON body must be UTF-8 (RFC 8259 §8.1), whatever charset it declares: the
+ * parsers would turn other bytes into U+FFFD and store that, so it is 400 here. Routes without a body never read one
+ * (whatever is sent is ignored).
  */
 export const requestBody = (declaration: BodyDeclaration) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -49,6 +51,9 @@ export const requestBody = (declaration: BodyDeclaration) =>
     if (contentType === undefined && (declaration.required || bytes.byteLength > 0)) {
       throw errors.unsupportedMediaType(declaration.mediaTypes)
     }
+    if (contentType !== undefined && accepts('application/json', contentType) && !isUtf8(bytes)) {
+      throw errors.badRequest('MALFORMED_REQUEST', 'The request body is not UTF-8, as JSON must be.')
+    }
     c.req.raw = new Request(c.req.raw, { body: bytes })
     await next()
   })
@@ -62,6 +67,17 @@ function accepts(declared: string, contentType: string): boolean {
   const essence = mediaTypeOf(contentType) ?? ''
   if (essence === declared) return true
   return declared === 'application/json' && /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(essence)
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes)
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function readAtMost(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {

@@ -275,10 +275,10 @@ describe('GraphQL: one database round trip per request, the REST representation 
     )
   })
 
-  it("a nested list's `first` below 1 is refused (not one item)", async () => {
+  it("a nested list's `first` outside 1–20 is refused (not one item, not silently 20)", async () => {
     const screen = await consoleScreen()
     const token = screen.tenant.tokens.ADMIN
-    for (const first of [0, -3]) {
+    for (const first of [0, -3, 21, 100]) {
       expectRefused(
         await graphql(
           token,

@@ -391,3 +391,66 @@ describe('request bodies', () => {
     expect(logs.filter((line) => line.level === 'error')).toEqual([])
   })
 })
+
+describe('JSON bodies that are not UTF-8', () => {
+  // "caf\xE9": Latin-1, not UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+  const latin1 = (json: string) => {
+    const [before, after] = json.split('CAFE')
+    return new Uint8Array([
+      ...new TextEncoder().encode(`${before}caf`),
+      0xe9,
+      ...new TextEncoder().encode(after),
+    ])
+  }
+  const post = (path: string, body: Uint8Array, contentType = 'application/json') =>
+    SELF.fetch(`http://api.test${path}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${tenant.tokens.ADMIN}`,
+        'Content-Type': contentType,
+        Accept: 'application/json, text/event-stream',
+      },
+      body,
+    })
+
+  it('are 400 on REST, GraphQL and MCP alike, whatever charset they declare, and write nothing', async () => {
+    const subject = `Latin-1 ${crypto.randomUUID()}`
+    const ticket = `{"customerId":"${tenant.customerId}","subject":"${subject} CAFE","description":"d"}`
+    const responses = [
+      await post('/v1/tickets', latin1(ticket)),
+      await post('/v1/tickets', latin1(ticket), 'application/json; charset=iso-8859-1'),
+      await post(
+        '/graphql',
+        latin1(
+          JSON.stringify({
+            query: 'mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }',
+            variables: {
+              input: { customerId: tenant.customerId, subject: `${subject} CAFE`, description: 'd' },
+            },
+          }),
+        ),
+      ),
+      await post(
+        '/mcp',
+        latin1(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'tools/call',
+            params: {
+              name: 'createTicket',
+              arguments: { customerId: tenant.customerId, subject: `${subject} CAFE`, description: 'd' },
+            },
+          }),
+        ),
+      ),
+    ]
+    for (const response of responses) {
+      expect(response.status).toBe(400)
+      expect(response.headers.get('Content-Type')).toContain('application/problem+json')
+      expect(await problem(response)).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST' })
+    }
+    const list = await api(`/v1/tickets?q=${encodeURIComponent(subject)}`, { token: tenant.tokens.ADMIN })
+    expect((await json<{ data: unknown[] }>(list)).data).toEqual([])
+  })
+})

@@ -174,8 +174,8 @@ function branchesOf(
     const childPath = `${path}.${key}`
     const limits = fieldNodes.map((node) => {
       const { first } = getArgumentValues(field, node, compiler.variables) as { first?: number | null }
-      if (typeof first === 'number' && first < 1)
-        throw new GraphQLError(`\`${childPath}\`: \`first\` must be at least 1.`)
+      if (typeof first === 'number' && (first < 1 || first > readLimits.nestedPage))
+        throw new GraphQLError(`\`${childPath}\`: \`first\` must be 1–${readLimits.nestedPage}.`)
       return edge.kind === 'many' ? nestedLimit(first ?? undefined) : 1
     })
     const limit = limits[0] as number
