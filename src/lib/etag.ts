@@ -64,7 +64,7 @@ export const idempotencyKeyHeaderSchema = z.object({
       description:
         'Makes a retry safe: the same key with the same request within 24 h replays the first answer ' +
         '(`Idempotent-Replayed: true`) instead of acting twice; with a different request it is 422. ' +
-        'Scoped to the caller. A structured-field string ("…") or bare, 1–255 visible ASCII characters.',
+        'Scoped to the caller. A structured-field string ("…") or bare, 1–255 printable ASCII (space to ~) characters.',
     }),
 })
 

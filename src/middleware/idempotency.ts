@@ -24,7 +24,7 @@ export function parseIdempotencyKey(header: string): string {
       ? value.slice(1, -1).replace(/\\(["\\])/g, '$1')
       : value
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_TEXT.test(key)) {
-    throw invalidKey(`Idempotency-Key must be 1–${MAX_KEY_LENGTH} visible ASCII characters.`)
+    throw invalidKey(`Idempotency-Key must be 1–${MAX_KEY_LENGTH} printable ASCII (space to ~) characters.`)
   }
   return key
 }

@@ -133,7 +133,8 @@ export const readNodes: Record<ReadNodeName, ReadNode> = {
         if (q.q !== undefined && number === undefined) {
           throw errors.badRequest(
             'INVALID_PARAMETERS',
-            'A text search (`q`) is not expanded: search, then read the tickets you open with `expand`.',
+            'A text search (`q`) is a list of its own, GET /v1/tickets?q=… (here `q` takes a ticket number): ' +
+              'search there, then read the tickets you open.',
           )
         }
         return {

@@ -275,6 +275,19 @@ describe('GraphQL: one database round trip per request, the REST representation 
     )
   })
 
+  it('tickets(q:) takes a ticket number; a text search is refused with where to run it', async () => {
+    const screen = await consoleScreen()
+    const token = screen.tenant.tokens.ADMIN
+    const refused = await graphql(token, '{ tickets(q: "printer") { nodes { id } } }')
+    expect(refused.body.data).toBeNull()
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('INVALID_PARAMETERS')
+    expect(refused.body.errors?.[0]?.message).toContain('GET /v1/tickets?q=')
+    const read = await api(`/v1/tickets/${screen.ticketId}`, { token })
+    const { ticketNumber } = await json<{ ticketNumber: string }>(read)
+    const byNumber = await graphql(token, `{ tickets(q: "${ticketNumber}") { nodes { id } } }`)
+    expect(byNumber.body).toEqual({ data: { tickets: { nodes: [{ id: screen.ticketId }] } } })
+  })
+
   it("a nested list's `first` outside 1–20 is refused (not one item, not silently 20)", async () => {
     const screen = await consoleScreen()
     const token = screen.tenant.tokens.ADMIN

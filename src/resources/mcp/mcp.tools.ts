@@ -252,7 +252,7 @@ const idempotencyKeySchema: JsonSchema = {
   description:
     'Makes a retry safe (the Idempotency-Key header): the same key with the same arguments within 24 h ' +
     'answers the first result again instead of acting twice; with other arguments it is a 422 error. ' +
-    '1–255 visible ASCII characters, e.g. a UUID.',
+    '1–255 printable ASCII (space to ~) characters, e.g. a UUID.',
 }
 
 const expectedVersionSchema: JsonSchema = {
