@@ -122,11 +122,16 @@ export const moneyInput = z
   })
   .openapi({ example: '125.00' })
 
-/** ISO 4217 currency code. */
+/** The runtime's ISO 4217 codes in use (ICU's list: no test or fund codes); read on first use, not at startup. */
+let currenciesInUse: Set<string> | undefined
+
+/** ISO 4217 currency code, one in use. */
 export const currencyCode = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'An ISO 4217 code of three capital letters, e.g. USD.')
-  .openapi({ example: 'USD' })
+  .refine((code) => (currenciesInUse ??= new Set(Intl.supportedValuesOf('currency'))).has(code), {
+    message: 'An ISO 4217 code in use, of three capital letters, e.g. USD.',
+  })
+  .openapi({ example: 'USD', pattern: '^[A-Z]{3}$' })
 
 /** A person's or thing's display name. */
 export const displayName = z.string().trim().min(1).max(200)

@@ -417,3 +417,43 @@ describe('approve notes and the ticket filter', () => {
     expect(bad.status).toBe(400)
   })
 })
+
+describe('currencies', () => {
+  it('are ISO 4217 codes in use: a made-up one is 422 (money) or 400 (filter), writing nothing', async () => {
+    const t = await createTenant()
+    for (const currency of ['ZZZ', 'QQQ']) {
+      const refund = await api('/v1/refunds', {
+        method: 'POST',
+        token: t.tokens.CUSTOMER,
+        body: { amount: '1.00', currency, reason: 'OTHER' },
+      })
+      expect(refund.status).toBe(422)
+      expect(await json(refund)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'currency' }] })
+      const budget = await api('/v1/budgets', {
+        method: 'POST',
+        token: t.tokens.ADMIN,
+        body: {
+          name: currency,
+          amount: '10.00',
+          currency,
+          periodStart: '2026-12-01',
+          periodEnd: '2026-12-31',
+        },
+      })
+      expect(budget.status).toBe(422)
+      const list = await api(`/v1/refunds?currency=${currency}`, { token: t.tokens.ADMIN })
+      expect(list.status).toBe(400)
+    }
+    expect(await ownerDb.select().from(refunds).where(eq(refunds.organizationId, t.organizationId))).toEqual(
+      [],
+    )
+    for (const currency of ['EUR', 'JPY', 'VES', 'XOF', 'CHF']) {
+      const refund = await api('/v1/refunds', {
+        method: 'POST',
+        token: t.tokens.CUSTOMER,
+        body: { amount: '1.00', currency, reason: 'OTHER' },
+      })
+      expect(refund.status, currency).toBe(201)
+    }
+  })
+})
