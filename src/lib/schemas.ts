@@ -125,10 +125,15 @@ export const moneyInput = z
 /** The runtime's ISO 4217 codes in use (ICU's list: no test or fund codes); read on first use, not at startup. */
 let currenciesInUse: Set<string> | undefined
 
+function isCurrencyInUse(code: string): boolean {
+  currenciesInUse ??= new Set(Intl.supportedValuesOf('currency'))
+  return currenciesInUse.has(code)
+}
+
 /** ISO 4217 currency code, one in use. */
 export const currencyCode = z
   .string()
-  .refine((code) => (currenciesInUse ??= new Set(Intl.supportedValuesOf('currency'))).has(code), {
+  .refine(isCurrencyInUse, {
     message: 'An ISO 4217 code in use, of three capital letters, e.g. USD.',
   })
   .openapi({ example: 'USD', pattern: '^[A-Z]{3}$' })
