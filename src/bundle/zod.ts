@@ -33,6 +33,7 @@ export const z = {
   number: zod.number,
   object: zod.object,
   output: zod.output,
+  preprocess: zod.preprocess,
   record: zod.record,
   strictObject: zod.strictObject,
   string: zod.string,

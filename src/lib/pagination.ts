@@ -29,14 +29,20 @@ export interface SortOrder {
 
 export const MAX_PAGE_SIZE = 100
 
+/**
+ * A page size from the query string: decimal digits, as the document's `integer` says (`z.coerce` took anything
+ * Number() reads: `0x10`, `1e1`, `10.0`, a blank as 0); anything else reaches z.int() as it came and is refused.
+ */
+export const pageSizeQuery = z
+  .preprocess(
+    (value) => (typeof value === 'string' && /^[0-9]{1,4}$/.test(value) ? Number(value) : value),
+    z.int().min(1).max(MAX_PAGE_SIZE),
+  )
+  .default(25)
+  .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 })
+
 export const pageQuerySchema = {
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(25)
-    .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
+  limit: pageSizeQuery,
   cursor: z
     .string()
     .max(1024)

@@ -454,3 +454,17 @@ describe('JSON bodies that are not UTF-8', () => {
     expect((await json<{ data: unknown[] }>(list)).data).toEqual([])
   })
 })
+
+describe('integer query parameters', () => {
+  it('are decimal digits: 0x10, 1e1, 10.0, a blank or a repeated limit is 400 on every list, 10 is 200', async () => {
+    for (const path of ['/v1/tickets', '/v1/refunds', `/v1/tickets/${crypto.randomUUID()}/messages`]) {
+      for (const limit of ['0x10', '1e1', '10.0', '%2010', '', '2&limit=3']) {
+        const response = await api(`${path}?limit=${limit}`, { token: tenant.tokens.ADMIN })
+        expect(response.status, `${path}?limit=${limit}`).toBe(400)
+        expect(await problem(response)).toMatchObject({ errors: [{ path: 'limit' }] })
+      }
+    }
+    const ok = await api('/v1/tickets?limit=10', { token: tenant.tokens.ADMIN })
+    expect(ok.status).toBe(200)
+  })
+})

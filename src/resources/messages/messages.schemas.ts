@@ -6,7 +6,7 @@ import {
   messageFormatValues,
   messageVisibilityValues,
 } from '../../db/schema'
-import { MAX_PAGE_SIZE } from '../../lib/pagination'
+import { pageSizeQuery } from '../../lib/pagination'
 import { represent, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
 import { idParams, isoTimestamp } from '../../lib/schemas'
 
@@ -112,13 +112,7 @@ export const MessagePageSchema = z
   .openapi('MessagePage')
 
 export const ListMessagesQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(25)
-    .openapi({ description: `Page size (1–${MAX_PAGE_SIZE}).`, example: 25 }),
+  limit: pageSizeQuery,
   cursor: z
     .string()
     .max(1024)
