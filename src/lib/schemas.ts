@@ -144,6 +144,9 @@ export const displayName = z.string().trim().min(1).max(200)
 /** A short label of a list (skills, languages, tags). */
 export const label = z.string().trim().min(1).max(50)
 
+/** A set sent as an array (tags, skills, languages, enabled events): each value once, in the order first given. */
+export const distinct = <T>(values: T[]): T[] => [...new Set(values)]
+
 /**
  * A language tag (BCP 47, e.g. `en`, `pt-BR`), stored lower-cased. Tags are case-insensitive (RFC 5646 §2.1.1), so
  * one canonical case lets jsonb containment (`languages @> '["en"]'`, GIN-indexed) match them exactly; lower case

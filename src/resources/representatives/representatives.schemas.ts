@@ -6,6 +6,7 @@ import {
   atLeastOneChange,
   createSelectSchema,
   csvOf,
+  distinct,
   idParams,
   label,
   languageTag,
@@ -52,8 +53,17 @@ export const UpdateRepresentativeSchema = z
     role: z.enum(representativeRoleValues).optional(),
     status: representativeStatus.optional(),
     maxConcurrentTickets: z.number().int().min(1).max(1000).optional(),
-    skills: z.array(label).max(50).optional(),
-    languages: z.array(languageTag).min(1).max(20).optional(),
+    skills: z
+      .array(label)
+      .max(50)
+      .transform((values) => distinct(values))
+      .optional(),
+    languages: z
+      .array(languageTag)
+      .min(1)
+      .max(20)
+      .transform((values) => distinct(values))
+      .optional(),
   })
   .refine(...atLeastOneChange)
   .openapi('UpdateRepresentative')

@@ -22,8 +22,10 @@ import {
   atLeastOneChange,
   createSelectSchema,
   csvOf,
+  distinct,
   idParams,
   isoTimestamp,
+  label,
   nullableRef,
   timestampInput,
 } from '../../lib/schemas'
@@ -35,7 +37,10 @@ import { allowedTicketActions, ticketActionValues } from './ticket-status'
 const status = z.enum(ticketStatusValues)
 const priority = z.enum(ticketPriorityValues)
 const category = z.enum(ticketCategoryValues)
-const tags = z.array(z.string().trim().min(1).max(50)).max(20)
+const tags = z
+  .array(label)
+  .max(20)
+  .transform((values) => distinct(values))
 const subject = z.string().trim().min(1).max(200)
 const description = z.string().trim().min(1).max(10_000)
 const rating = z

@@ -15,6 +15,7 @@ import {
   csvOf,
   currencyCode,
   displayName,
+  distinct,
   type EmailSearchSort,
   emailAddress,
   emailSearchQuery,
@@ -59,8 +60,17 @@ export const RepresentativeProfileInputSchema = z
     role: z.enum(representativeRoleValues).default('AGENT'),
     status: z.enum(representativeStatusValues).default('OFFLINE'),
     maxConcurrentTickets: z.number().int().min(1).max(1000).default(5),
-    skills: z.array(label).max(50).default([]),
-    languages: z.array(languageTag).min(1).max(20).default(['en']),
+    skills: z
+      .array(label)
+      .max(50)
+      .transform((values) => distinct(values))
+      .default([]),
+    languages: z
+      .array(languageTag)
+      .min(1)
+      .max(20)
+      .transform((values) => distinct(values))
+      .default(['en']),
   })
   .openapi('RepresentativeProfileInput')
 

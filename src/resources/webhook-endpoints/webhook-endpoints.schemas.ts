@@ -7,7 +7,7 @@ import {
   webhookDisabledReasonValues,
 } from '../../db/schema'
 import { pageQuerySchema, pageSchema, sortQuerySchema } from '../../lib/pagination'
-import { atLeastOneChange, csvOf, idParams, isoTimestamp } from '../../lib/schemas'
+import { atLeastOneChange, csvOf, distinct, idParams, isoTimestamp } from '../../lib/schemas'
 import { eventTypePatterns } from '../events/events.schemas'
 
 /** What an endpoint subscribes to: an event type, a whole resource (`ticket.*`), or everything (`*`). */
@@ -17,6 +17,7 @@ const enabledEvents = z
   .array(z.enum(enabledEventPatterns))
   .min(1)
   .max(100)
+  .transform((values) => distinct(values))
   .openapi({ description: 'Event types (`refund.approved`), resources (`ticket.*`) or `*` for every event.' })
 // Trimmed: whitespace around a pasted URL is no part of it (the URL parser and fetch ignore it too).
 const url = z
