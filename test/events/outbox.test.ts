@@ -139,6 +139,26 @@ describe('events written with the change', () => {
   })
 })
 
+describe('events are only ever inserted', () => {
+  it('each change of a transaction is an event of its own, even one that keeps the version (no fold)', async () => {
+    const tenant = await createTenant()
+    const ticket = await call<{ id: string }>(201, '/v1/tickets', {
+      method: 'POST',
+      token: tenant.tokens.ADMIN,
+      body: ticketBody(tenant.customerId),
+    })
+    // An operator's SQL (actor SYSTEM): a change with a new version, then one that keeps it, in one transaction.
+    await ownerSql.transaction([
+      ownerSql.query(`update tickets set tags = '["x"]', version = version + 1 where id = $1`, [ticket.id]),
+      ownerSql.query(`update tickets set status = 'IN_PROGRESS' where id = $1`, [ticket.id]),
+    ])
+    const events = await storedEvents(tenant.organizationId, ticket.id)
+    expect(events.map((e) => e.type)).toEqual(['ticket.created', 'ticket.updated', 'ticket.status_changed'])
+    expect(events[1]?.object).toMatchObject({ status: 'OPEN', tags: ['x'], version: 2 })
+    expect(events[2]?.previous).toEqual({ status: 'OPEN' })
+  })
+})
+
 describe('a change and its events commit or roll back together', () => {
   it('a batch that fails after the change leaves neither the change nor its event', async () => {
     const tenant = await createTenant()

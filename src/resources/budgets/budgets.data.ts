@@ -216,14 +216,34 @@ export function chargeableBudgetExists(db: TenantDb, refundId: string): SQL {
 }
 
 /**
- * Records on an auto-approved refund that stayed PENDING why the budget could not be charged. It runs in the
- * refund's creating batch, so the note is part of the refund's first committed state: version 1, as for every
- * refund left PENDING (not db.update, which adds a version). A version 2 would tell its CUSTOMER, who never sees
- * the trace, that the rules approved the refund and the budget did not.
+ * What an auto-approval's charge (chargeRefundStatement, later in the same batch) will find, for the refund's trace
+ * at its INSERT: `{}` when the first chargeable budget has room, else the charge outcome NO_BUDGET or
+ * BUDGET_EXHAUSTED. It locks that budget as the charge does (FOR UPDATE), so the charge finds it as seen here. So a
+ * refund the rules approved but no budget could pay is born with its note, at version 1 like a refund left for
+ * review: noted by an UPDATE it was version 2, which told its CUSTOMER (who never sees the trace) that the rules
+ * approved it and the budget did not.
+ */
+export function chargeOutlook(db: TenantDb, currency: string, amount: string): SQL {
+  const failed = (outcome: string) => JSON.stringify({ charge: { outcome, budgetId: null } })
+  return sql`coalesce((select case when ${budgets.spent} + ${amount}::numeric <= ${budgets.amount} then '{}'::jsonb
+      else ${failed('BUDGET_EXHAUSTED')}::jsonb end
+    from ${budgets} where ${budgets.organizationId} = ${db.organizationId} and ${chargeableBudgetWhere(currency)}
+    order by ${budgets.periodEnd}, ${budgets.id} limit 1 for update), ${failed('NO_BUDGET')}::jsonb)`
+}
+
+/**
+ * The note of a charge that failed although chargeOutlook saw room: a chargeable budget created meanwhile came
+ * first and had none (a new version then; rare).
  */
 export function noteChargeFailure(db: TenantDb, refundId: string) {
   const outcome = sql`case when ${chargeableBudgetExists(db, refundId)} then 'BUDGET_EXHAUSTED' else 'NO_BUDGET' end`
-  return db.raw(sql`update ${refunds}
-    set decision = ${refunds.decision} || jsonb_build_object('charge', jsonb_build_object('outcome', ${outcome}, 'budgetId', null))
-    where ${refunds.organizationId} = ${db.organizationId} and ${refunds.id} = ${refundId} and ${refunds.status} = 'PENDING'`)
+  return db.update(
+    refunds,
+    {
+      decision: sql`${refunds.decision} || jsonb_build_object('charge', jsonb_build_object('outcome', ${outcome}, 'budgetId', null))`,
+    },
+    eq(refunds.id, refundId),
+    eq(refunds.status, 'PENDING'),
+    sql`not ${refunds.decision} ? 'charge'`,
+  )
 }

@@ -5,7 +5,12 @@ import { decisionRules, type Refund, refunds } from '../../db/schema'
 import type { Statement, TenantDb } from '../../db/tenant'
 import { errors, postgresErrorOf } from '../../lib/errors'
 import { listSort, type SortOrder } from '../../lib/pagination'
-import { chargeableBudgetExists, chargeRefundStatement, noteChargeFailure } from '../budgets/budgets.data'
+import {
+  chargeableBudgetExists,
+  chargeOutlook,
+  chargeRefundStatement,
+  noteChargeFailure,
+} from '../budgets/budgets.data'
 import {
   type CustomerRefundFacts,
   decideRefund,
@@ -200,7 +205,10 @@ async function writeDecidedRefund(
         ? sql`(select ${decisionRules.id} from ${decisionRules} where ${decisionRules.organizationId} = ${db.organizationId}
             and ${decisionRules.id} = ${decision.decisionRuleId} for key share)`
         : null,
-      decision: decisionAtWrite(decision.record),
+      decision:
+        decision.finalAction === 'AUTO_APPROVE'
+          ? sql`${decisionAtWrite(decision.record)} || ${chargeOutlook(db, input.currency, input.amount)}`
+          : decisionAtWrite(decision.record),
       requestedByRole: principal.role,
       requestedById: principal.subject,
     }),
