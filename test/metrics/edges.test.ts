@@ -148,6 +148,14 @@ describe('metrics at the edges of their periods', () => {
       '2026-10-06 null STABLE',
       '2026-10-07 100 STABLE',
     ])
+    // The band compares the exact means, not the whole seconds served: 10.4 s → 10.6 s (+1.9 %) is STABLE, though
+    // served as 10 → 11 (+10 %).
+    await insertTickets(tenant, [resolved('2026-10-10', 10.4), resolved('2026-10-11', 10.6)])
+    await compute(tenant, { from: '2026-10-11', to: '2026-10-11', through: '2026-10-11' })
+    expect(pick(await teamOf(tenant, r), 'DAY', '2026-10-11')).toMatchObject({
+      avgResolutionSeconds: 11,
+      trend: 'STABLE',
+    })
     const idle = pick(await metricsOf(tenant), 'DAY', '2026-10-06')
     expect(idle).toMatchObject({
       ticketsCreated: 0,

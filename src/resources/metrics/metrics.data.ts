@@ -310,8 +310,11 @@ function organizationUpsert(org: string) {
  * quarter_handled, year_handled, rated, satisfied; the previous periods' too, for the trend).
  */
 function teamUpsert(org: string, sums: string) {
-  const [cur, prev] = ['cur', 'prev'].map((alias) =>
-    meanOf(`${alias}.resolution_seconds`, `${alias}.resolution_count`),
+  const cur = meanOf('cur.resolution_seconds', 'cur.resolution_count')
+  // The trend compares the exact means: the whole seconds served would move a mean under 20 s past the band.
+  const [exactCur, exactPrev] = ['cur', 'prev'].map(
+    (alias) =>
+      sql`(${sql.raw(alias)}.resolution_seconds::numeric / nullif(${sql.raw(alias)}.resolution_count, 0))`,
   )
   return sql`team_rows as (
       insert into ${teamPerformance} as tp (organization_id, representative_id, period, period_start, ${sql.raw(teamColumns.join(', '))})
@@ -319,9 +322,9 @@ function teamUpsert(org: string, sums: string) {
         coalesce(cur.handled, 0), coalesce(cur.resolved, 0),
         ${meanOf('cur.response_seconds', 'cur.responded')}, ${cur}, ${percentage('cur.satisfied', 'cur.rated')},
         (case
-          when ${cur} is null or ${prev} is null then 'STABLE'
-          when ${cur}::bigint * 100 < ${prev}::bigint * 95 then 'IMPROVING'
-          when ${cur}::bigint * 100 > ${prev}::bigint * 105 then 'DECLINING'
+          when ${exactCur} is null or ${exactPrev} is null then 'STABLE'
+          when ${exactCur} * 100 < ${exactPrev} * 95 then 'IMPROVING'
+          when ${exactCur} * 100 > ${exactPrev} * 105 then 'DECLINING'
           else 'STABLE' end)::performance_trend,
         coalesce(cur.responded, 0), coalesce(cur.response_seconds, 0), coalesce(cur.resolution_count, 0),
         coalesce(cur.resolution_seconds, 0), coalesce(cur.quarter_handled, 0), coalesce(cur.year_handled, 0),
