@@ -267,6 +267,7 @@ describe('hostile input on every operation of the OpenAPI document', () => {
       slug: `h-${crypto.randomUUID().slice(0, 8)}`,
       admin: { email: `${crypto.randomUUID().slice(0, 8)}@hostile.example`, name: 'Admin' },
     },
+    'PATCH /v1/organizations/{organizationId}': { plan: 'PROFESSIONAL' },
   })
 
   const pathOf = (operation: Operation, override?: string) =>
