@@ -125,7 +125,7 @@ export const moneyInput = z
 /** The runtime's ISO 4217 codes in use (ICU's list: no test or fund codes); read on first use, not at startup. */
 let currenciesInUse: Set<string> | undefined
 
-function isCurrencyInUse(code: string): boolean {
+export function isCurrencyInUse(code: string): boolean {
   currenciesInUse ??= new Set(Intl.supportedValuesOf('currency'))
   return currenciesInUse.has(code)
 }

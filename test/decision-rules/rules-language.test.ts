@@ -353,7 +353,7 @@ describe('validateConditions', () => {
         },
       ])
     }
-    for (const value of ['eur', 'EURO', 'E1R', 978]) {
+    for (const value of ['eur', 'EURO', 'E1R', 978, 'ZZZ']) {
       expect(errorsOf(leaf('refund.currency', 'equal', value))).toEqual([
         { path: 'conditions.value', message: expect.stringContaining('ISO 4217') },
       ])

@@ -18,6 +18,7 @@ import {
 } from '../../db/schema/enums'
 import type { FieldError } from '../../lib/errors'
 import { sameUuid } from '../../lib/input'
+import { isCurrencyInUse } from '../../lib/schemas'
 
 /*
  * The decision-rules language of docs/domain.md §2: a JSON tree in the json-rules-engine shape, validated on
@@ -41,7 +42,7 @@ import { sameUuid } from '../../lib/input'
  *          leading zeros: /^(0|[1-9]\d{0,9})(\.\d{1,2})?$/ — "0", "50", "50.5", "50.00", up to
  *          "9999999999.99" (the range of the numeric(12,2) money columns). Compared exactly as integer
  *          minor units (bigint), so "50" equals "50.00".
- * integer  a JSON number that is an integer from 0 to Number.MAX_SAFE_INTEGER.
+ * currency an ISO 4217 code in use (isCurrencyInUse, src/lib/schemas.ts; facts read from rows: /^[A-Z]{3}$/).
  * currency an ISO 4217 code: /^[A-Z]{3}$/.
  * uuid     a JSON string in the 8-4-4-4-12 hex form; compared case-insensitively.
  * enum     one of the value list of its Postgres enum (src/db/schema/enums.ts), or for requester.role of the
@@ -221,7 +222,7 @@ function isValueOf(definition: FactDefinition, value: unknown): boolean {
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
     case 'currency':
-      return typeof value === 'string' && CURRENCY.test(value)
+      return typeof value === 'string' && isCurrencyInUse(value)
     case 'uuid':
       return typeof value === 'string' && UUID.test(value)
     case 'enum':
@@ -237,7 +238,7 @@ function typeMessage(fact: FactName): string {
     case 'integer':
       return `${fact} is an integer: a JSON number without fraction from 0 to ${Number.MAX_SAFE_INTEGER}, e.g. 3`
     case 'currency':
-      return `${fact} is an ISO 4217 currency code: three capital letters, e.g. "EUR"`
+      return `${fact} is an ISO 4217 currency code in use: three capital letters, e.g. "EUR"`
     case 'uuid':
       return `${fact} is a uuid: a string like "00000000-0000-4000-8000-000000000000"`
     case 'enum':
