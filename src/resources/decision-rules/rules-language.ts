@@ -42,8 +42,8 @@ import { isCurrencyInUse } from '../../lib/schemas'
  *          leading zeros: /^(0|[1-9]\d{0,9})(\.\d{1,2})?$/ — "0", "50", "50.5", "50.00", up to
  *          "9999999999.99" (the range of the numeric(12,2) money columns). Compared exactly as integer
  *          minor units (bigint), so "50" equals "50.00".
+ * integer  a JSON number that is an integer from 0 to Number.MAX_SAFE_INTEGER.
  * currency an ISO 4217 code in use (isCurrencyInUse, src/lib/schemas.ts; facts read from rows: /^[A-Z]{3}$/).
- * currency an ISO 4217 code: /^[A-Z]{3}$/.
  * uuid     a JSON string in the 8-4-4-4-12 hex form; compared case-insensitively.
  * enum     one of the value list of its Postgres enum (src/db/schema/enums.ts), or for requester.role of the
  *          token roles (src/auth/principal.ts).
