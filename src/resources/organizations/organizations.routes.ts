@@ -68,7 +68,7 @@ export const changeOrganization = platformRoute({
   summary: 'Change an organization’s plan or status (suspend, reactivate, cancel)',
   description:
     'From the next request on, a SUSPENDED or CANCELLED organization’s tokens are refused (403 ' +
-    '`ORGANIZATION_INACTIVE`) and a TRIAL or ACTIVE one’s admitted again; its webhooks and scheduled work go on. ' +
+    '`ORGANIZATION_INACTIVE`) and a TRIAL or ACTIVE one’s admitted again; the daily metrics skip it meanwhile, its queued webhooks are still sent. ' +
     'A plan change reaches the rate limits within about a minute. A status change is the ' +
     '`organization.status_changed` event, by the PLATFORM actor.',
   request: {
