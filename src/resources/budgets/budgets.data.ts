@@ -150,6 +150,9 @@ export async function nextPeriod(
   }
 }
 
+/** Which chargeable budget a charge tries: the one whose period ends first (docs/domain.md §3, "Which budget"). */
+const FIRST_CHARGEABLE = sql`order by ${budgets.periodEnd}, ${budgets.id} limit 1`
+
 /**
  * ONE statement that charges a PENDING refund to its budget, exactly (docs/domain.md §3):
  * the refund row is locked (a concurrent approval of the same refund waits, then finds it no longer PENDING);
@@ -188,7 +191,7 @@ export function chargeRefundStatement(
     ), candidate as (
       select ${budgets.id} as id from ${budgets}, target t
       where ${budgets.organizationId} = ${org} and ${chargeableBudgetWhere(sql`t.currency`)}
-      order by ${budgets.periodEnd}, ${budgets.id} limit 1
+      ${FIRST_CHARGEABLE}
     ), charged as (
       update ${budgets} b set spent = b.spent + t.amount, version = b.version + 1,
         updated_at = greatest(now(), b.updated_at)
@@ -228,7 +231,7 @@ export function chargeOutlook(db: TenantDb, currency: string, amount: string): S
   return sql`coalesce((select case when ${budgets.spent} + ${amount}::numeric <= ${budgets.amount} then '{}'::jsonb
       else ${failed('BUDGET_EXHAUSTED')}::jsonb end
     from ${budgets} where ${budgets.organizationId} = ${db.organizationId} and ${chargeableBudgetWhere(currency)}
-    order by ${budgets.periodEnd}, ${budgets.id} limit 1 for update), ${failed('NO_BUDGET')}::jsonb)`
+    ${FIRST_CHARGEABLE} for update), ${failed('NO_BUDGET')}::jsonb)`
 }
 
 /**
