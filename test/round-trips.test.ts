@@ -56,6 +56,16 @@ describe('database round trips per request', () => {
         201,
       ],
       [
+        'PATCH /v1/organizations/{organizationId}',
+        `/v1/organizations/${tenant.organizationId}`,
+        {
+          method: 'PATCH',
+          headers: { 'X-Platform-Key': 'test-platform-key-0123456789' },
+          body: { plan: 'PROFESSIONAL' },
+        },
+        200,
+      ],
+      [
         'POST /v1/tickets',
         '/v1/tickets',
         {
