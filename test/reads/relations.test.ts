@@ -7,12 +7,13 @@ import {
   normalizeRelation,
 } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import * as schema from '../../src/db/schema'
+import * as tables from '../../src/db/schema'
 import { customerProfiles, users } from '../../src/db/schema'
+import * as relations from '../../src/db/schema/relations'
 import { readNodes } from '../../src/reads/graph'
 import { expandPathsFrom, readEdges, readLimits } from '../../src/reads/relations'
 
-const config = extractTablesRelationalConfig(schema, createTableRelationsHelpers)
+const config = extractTablesRelationalConfig({ ...tables, ...relations }, createTableRelationsHelpers)
 
 describe('the read graph follows the schema’s relations', () => {
   it('each edge joins the columns of a drizzle relation (foreign key), from the parent to the related resource', () => {

@@ -1,6 +1,8 @@
 /*
- * The database schema: 13 tables, 22 enums (with their value arrays and types), relations, jsonb types
- * and row types. drizzle-kit reads this file (drizzle.config.ts); the app imports it as `schema`.
+ * The database schema: 13 tables, 22 enums (with their value arrays and types), jsonb types and row types.
+ * drizzle-kit reads this file (drizzle.config.ts); the app imports it as `schema`. The relations (./relations.ts)
+ * are not exported here: only Drizzle Studio reads them (drizzle.config.ts names both files), so the Worker does
+ * not carry them.
  */
 export * from './automation'
 export * from './conversations'
@@ -11,7 +13,6 @@ export { CURRENT_ORGANIZATION_SQL, MAX_STORED_FREE_FORM_BYTES } from './helpers'
 export * from './idempotency'
 export * from './metrics'
 export * from './people'
-export * from './relations'
 export * from './rows'
 export * from './support'
 export * from './tenancy'
