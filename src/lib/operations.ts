@@ -104,9 +104,21 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
     return value
   }
 
+  const declared = tool.inputSchema.properties ?? {}
+  const typeProblem = (name: string, value: unknown) => {
+    const expected = jsonTypesOf(declared[name])
+    if (expected.length === 0 || expected.some((type) => hasJsonType(value, type))) return false
+    problems.push({
+      path: name,
+      message: `Expected ${expected.join(' or ')} (the type its inputSchema declares).`,
+    })
+    return true
+  }
+
   let path = operation.path
   for (const name of operation.pathParameters) {
     const value = take(name)
+    if (value !== undefined && typeProblem(name, value)) continue
     // Not '', '.' or '..': a URL resolves those away (`/v1/tickets/..` is `/v1/`), making it another request.
     if ((typeof value === 'string' && !/^\.{0,2}$/.test(value)) || typeof value === 'number') {
       path = path.replace(`{${name}}`, encodeURIComponent(String(value)))
@@ -152,7 +164,7 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
   const queryNames = operation.body ? operation.queryParameters : Object.keys(remaining)
   for (const name of queryNames) {
     const value = take(name)
-    if (value === undefined || value === null) continue
+    if (value === undefined || typeProblem(name, value)) continue
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       query.set(name, String(value))
     } else {
@@ -177,12 +189,35 @@ function restRequestOf(c: Context<AppEnv>, { tool, operation }: OperationTool, a
     headers.set('Content-Type', 'application/json')
     // In the order the operation declares its members (unknown ones last), not the caller's: a JSON object has no
     // order, and the Idempotency-Key fingerprint is the body's bytes, so a retry that orders them otherwise replays.
-    const declared = Object.keys(tool.inputSchema.properties ?? {})
-    const rank = (name: string) => declared.indexOf(name) >>> 0
+    const order = Object.keys(declared)
+    const rank = (name: string) => order.indexOf(name) >>> 0
     body = JSON.stringify(Object.fromEntries(Object.entries(remaining).sort(([a], [b]) => rank(a) - rank(b))))
   }
   const search = query.toString() ? `?${query}` : ''
   return new Request(new URL(`${path}${search}`, c.req.url), { method: operation.method, headers, body })
+}
+
+/**
+ * The JSON types a parameter's schema admits (its `type`, or its alternatives'), none when it says nothing. A path or
+ * query argument becomes text in the URL, where `"5"` and `5` read alike, so its JSON type is checked here, as a
+ * client validating against the tool's inputSchema would; the route checks the text as it checks REST's.
+ */
+function jsonTypesOf(schema: unknown): string[] {
+  if (typeof schema !== 'object' || schema === null) return []
+  const { type, anyOf, oneOf } = schema as { type?: unknown; anyOf?: unknown; oneOf?: unknown }
+  if (typeof type === 'string') return [type]
+  if (Array.isArray(type)) return type.filter((item): item is string => typeof item === 'string')
+  const alternatives = Array.isArray(anyOf) ? anyOf : Array.isArray(oneOf) ? oneOf : []
+  const types = alternatives.map(jsonTypesOf)
+  return types.length > 0 && types.every((each) => each.length > 0) ? [...new Set(types.flat())] : []
+}
+
+function hasJsonType(value: unknown, type: string): boolean {
+  if (type === 'integer') return Number.isInteger(value)
+  if (type === 'null') return value === null
+  if (type === 'array') return Array.isArray(value)
+  if (type === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value)
+  return typeof value === type
 }
 
 /** The Worker's execution context, for background work of the subrequest; app.request() in tests has none. */

@@ -519,6 +519,33 @@ describe('tools/call runs the REST operation', () => {
     await close()
   })
 
+  it('a path or query argument must have the JSON type its inputSchema declares (no string for an integer, no null)', async () => {
+    const tenant = await createTenant()
+    const { client, close } = await mcpClient(tenant.tokens.AGENT)
+    const { tools } = await client.listTools()
+    const listTickets = tools.find((tool) => tool.name === 'listTickets')
+    expect(listTickets?.inputSchema.properties?.limit).toMatchObject({ type: 'integer' })
+    for (const [name, args, path, message] of [
+      ['listTickets', { limit: '5' }, 'limit', 'Expected integer (the type its inputSchema declares).'],
+      ['listTickets', { limit: 2.5 }, 'limit', 'Expected integer (the type its inputSchema declares).'],
+      ['listTickets', { limit: null }, 'limit', 'Expected integer (the type its inputSchema declares).'],
+      ['listTickets', { q: 42 }, 'q', 'Expected string (the type its inputSchema declares).'],
+      ['listTickets', { status: ['OPEN'] }, 'status', 'Expected string (the type its inputSchema declares).'],
+      ['getTicket', { ticketId: 7 }, 'ticketId', 'Expected string (the type its inputSchema declares).'],
+    ] as const) {
+      const { problem } = await callProblem(client, name, args)
+      expect(problem, `${name} ${JSON.stringify(args)}`).toMatchObject({
+        status: 400,
+        code: 'INVALID_PARAMETERS',
+        errors: [{ path, message }],
+      })
+    }
+    // The declared types pass: an integer for `limit`, a string for a filter.
+    const { body } = await callOk<{ data: unknown[] }>(client, 'listTickets', { limit: 5, status: 'OPEN' })
+    expect(body.data).toEqual(expect.any(Array))
+    await close()
+  })
+
   it('a tool the role may not call is not listed, and calling it is a 403 tool error that changes nothing', async () => {
     const tenant = await createTenant()
     const { client, useRequestId, close } = await mcpClient(tenant.tokens.AGENT)
