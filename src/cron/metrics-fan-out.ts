@@ -2,8 +2,13 @@ import { databaseTimeoutMs, withDatabaseDeadline } from '../db/client'
 import { TenantDb } from '../db/tenant'
 import type { Bindings } from '../env'
 import { log } from '../lib/log'
-import { computeMetrics } from '../resources/metrics/metrics.data'
-import { cronRange, listActiveOrganizations, metricsRequestId, runMetricsCron } from './metrics'
+import {
+  computeDailyMetrics,
+  cronRange,
+  listActiveOrganizations,
+  metricsRequestId,
+  runMetricsCron,
+} from './metrics'
 
 /*
  * The daily metrics through the queue: the cron lists the served organizations (one round trip) and sends one
@@ -81,7 +86,7 @@ export async function computeOrganizationMetrics(env: Bindings, message: Metrics
     async () => {
       const db = TenantDb.forSystem(env.DATABASE_URL, message.organizationId, requestId)
       // Waits for a recompute of the same organization in progress (never two at once, never skipped).
-      const result = await computeMetrics(db, range, 'wait')
+      const result = await computeDailyMetrics(db, range, requestId)
       log('info', 'metrics computed', {
         requestId,
         organizationId: message.organizationId,

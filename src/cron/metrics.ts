@@ -1,10 +1,15 @@
 import { sql } from 'drizzle-orm'
 import { createDatabase, databaseTimeoutMs, withDatabaseDeadline } from '../db/client'
+import { metricsStaleDays } from '../db/schema'
 import { TenantDb } from '../db/tenant'
 import type { Bindings } from '../env'
 import { postgresErrorOf } from '../lib/errors'
 import { log } from '../lib/log'
-import { computeMetrics, type MetricsRange } from '../resources/metrics/metrics.data'
+import {
+  type ComputedMetrics,
+  computeMetricsWith,
+  type MetricsRange,
+} from '../resources/metrics/metrics.data'
 
 /*
  * The metrics cron (wrangler.toml [triggers] crons): every organization's DAY rows of the LOOKBACK_DAYS days
@@ -51,6 +56,63 @@ export function cronRange(scheduledTime: number): MetricsRange {
     to: utcDate(scheduledTime - 86_400_000),
     through: utcDate(scheduledTime),
   }
+}
+
+/**
+ * At most this many months holding stale days (metrics_stale_days: older days a late change moved) are recomputed
+ * per organization and run, oldest first; the others wait for the next run, so a burst of late changes cannot make
+ * one run long. A month is one round trip, bounded like every batch by the statement timeout.
+ */
+export const STALE_MONTHS_PER_RUN = 3
+
+/**
+ * One organization's daily computation: the run's range, then the stale days older than it (migration 0069), one
+ * batch per month: the marks of the days it recomputes are deleted in the same transaction, before the computation
+ * reads the source rows, so a change committed later marks its day again. The periods containing those days (week,
+ * month, quarter, year) are recomputed with them; a period after them keeps the trend it was computed with. A
+ * failure of the stale days is logged and leaves their marks for the next run: the run's range stays computed.
+ */
+export async function computeDailyMetrics(
+  db: TenantDb,
+  range: MetricsRange,
+  requestId: string,
+): Promise<ComputedMetrics & { staleDays: number }> {
+  const org = db.organizationId
+  // Read in the range's batch: no round trip more while nothing is stale.
+  const marked = db.raw<{ day: string }>(sql`select day::text as day from ${metricsStaleDays}
+    where organization_id = ${org} order by day limit 100`)
+  const { computed, before } = await computeMetricsWith(db, range, 'wait', [marked])
+  const result = { ...computed, staleDays: 0 }
+  try {
+    for (const days of monthsOf(before[0] as { rows: Array<{ day: string }> })) {
+      const [from, to] = [days[0] as string, days[days.length - 1] as string]
+      const taken = db.raw(sql`delete from ${metricsStaleDays}
+        where organization_id = ${org} and day between ${from}::date and ${to}::date`)
+      const { computed: changed } = await computeMetricsWith(db, { from, to, through: to }, 'wait', [taken])
+      result.organizationRowsChanged += changed.organizationRowsChanged
+      result.teamRowsChanged += changed.teamRowsChanged
+      result.staleDays += days.length
+    }
+  } catch (error) {
+    log('error', 'stale metric days not recomputed; their marks wait for the next run', {
+      requestId,
+      organizationId: org,
+      sqlState: postgresErrorOf(error)?.code,
+      error: error instanceof Error ? error.name : 'unknown',
+    })
+  }
+  return result
+}
+
+/** Stale days grouped by month, the STALE_MONTHS_PER_RUN oldest months. */
+function monthsOf(marked: { rows: Array<{ day: string }> }): string[][] {
+  const months = new Map<string, string[]>()
+  for (const { day } of marked.rows) {
+    const month = day.slice(0, 7)
+    if (!months.has(month) && months.size === STALE_MONTHS_PER_RUN) break
+    months.set(month, [...(months.get(month) ?? []), day])
+  }
+  return [...months.values()]
 }
 
 /** The request id (log field; local round-trip counter tag) of one organization's batch in a run. */
@@ -109,7 +171,7 @@ export async function runMetricsCron(
           try {
             const db = TenantDb.forSystem(env.DATABASE_URL, organizationId, requestId)
             // Waits for a recompute of the same organization in progress (never two at once, never skipped).
-            const result = await computeMetrics(db, range, 'wait')
+            const result = await computeDailyMetrics(db, range, requestId)
             summary.succeeded.push(organizationId)
             log('info', 'metrics computed', { requestId, organizationId, ...range, ...result })
           } catch (error) {

@@ -69,6 +69,7 @@ export const INFRASTRUCTURE_TABLES = [
   ['webhook_endpoints', 'organization_id'],
   ['webhook_deliveries', 'organization_id'],
   ['webhook_delivery_attempts', 'organization_id'],
+  ['metrics_stale_days', 'organization_id'],
 ] as const
 
 /** Every table of the public schema. */

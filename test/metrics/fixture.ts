@@ -45,6 +45,14 @@ export const eventCount = async (organizationId: string) =>
     ]
   )[0].n
 
+/**
+ * The fixtures are history as of CRON_TIME, written as the owner with their dates: inserting an escalation or moving a
+ * ticket of a day older than the database's clock's window marks that day stale (migration 0069), as a late change
+ * would. These tests compute as of CRON_TIME, so the marks of their own setup are dropped: no late change happened.
+ */
+export const asHistory = (tenant: TestTenant) =>
+  ownerSql`delete from metrics_stale_days where organization_id = ${tenant.organizationId}`
+
 export const at = (iso: string) => new Date(iso)
 let ticketNumber = 5000
 
@@ -183,6 +191,7 @@ export async function tenantA() {
       createdAt: at('2026-11-16T00:00:00Z'),
     }),
   ])
+  await asHistory(tenant)
   return { tenant, tickets: t }
 }
 
@@ -211,6 +220,7 @@ export async function tenantB() {
     tb4: resolvedTicket(rb2, '2026-11-16T10:00:00Z', 1050),
   }
   await ownerDb.insert(tickets).values(Object.values(t))
+  await asHistory(tenant)
   return { tenant, tickets: t }
 }
 
@@ -225,6 +235,7 @@ export async function tenantC() {
     reason: 'COMPLEX_ISSUE',
     createdAt: at('2026-11-17T12:00:00Z'),
   })
+  await asHistory(tenant)
   return { tenant }
 }
 
@@ -241,6 +252,7 @@ export async function tenantD() {
       resolvedAt: at('2026-11-17T10:00:00Z'),
     }),
   )
+  await asHistory(tenant)
   return { tenant }
 }
 
@@ -265,6 +277,7 @@ export async function tenantE() {
       resolvedAt: at('2026-11-14T10:10:00Z'),
     }),
   )
+  await asHistory(tenant)
   return { tenant }
 }
 
@@ -312,6 +325,7 @@ export async function tenantERest(tenant: TestTenant) {
       createdAt: at('2026-11-15T11:00:00Z'),
     }),
   )
+  await asHistory(tenant)
 }
 
 /**

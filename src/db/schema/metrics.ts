@@ -9,6 +9,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   unique,
   uuid,
 } from 'drizzle-orm/pg-core'
@@ -213,6 +214,26 @@ export const teamPerformance = pgTable(
       sql`avg_response_seconds >= 0 and avg_resolution_seconds >= 0`,
     ),
     check('team_performance_csat_score_range', sql`csat_score >= 0 and csat_score <= 100`),
+    tenantIsolationPolicy(),
+  ],
+)
+
+/**
+ * Days whose metrics a late change made stale: a change to a ticket, refund or escalation that moves what an older
+ * day counts (a reopened ticket's first resolution, a re-rating, a late approval, a reassignment, an escalation of a
+ * resolved ticket) marks the days it moves, old and new, once they are older than the daily computation's window
+ * (src/cron/metrics.ts LOOKBACK_DAYS). Marked by triggers (migration 0069_metrics_stale_days), taken by the daily
+ * computation, which recomputes those days and the periods containing them (src/cron/metrics.ts).
+ */
+export const metricsStaleDays = pgTable(
+  'metrics_stale_days',
+  {
+    organizationId: uuid('organization_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'metrics_stale_days_pkey', columns: [t.organizationId, t.day] }),
+    organizationForeignKey('metrics_stale_days', t.organizationId),
     tenantIsolationPolicy(),
   ],
 )

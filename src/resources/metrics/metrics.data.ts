@@ -504,13 +504,30 @@ export async function computeMetrics(
   range: MetricsRange,
   lock: MetricsLock = 'wait',
 ): Promise<ComputedMetrics> {
-  const [, ...written] = await db.run(...computeMetricsStatements(db, range, lock))
-  const counts = written.map(
-    (result) => (result as { rows: Array<{ organization_rows: number; team_rows: number }> }).rows[0],
-  )
+  return (await computeMetricsWith(db, range, lock, [])).computed
+}
+
+/**
+ * `computeMetrics` with `before` in the same batch, after the lock and before the computation (the daily
+ * computation reads and takes the stale-day marks there); answers their results too.
+ */
+export async function computeMetricsWith(
+  db: TenantDb,
+  range: MetricsRange,
+  lock: MetricsLock,
+  before: Statement[],
+): Promise<{ computed: ComputedMetrics; before: unknown[] }> {
+  const [locked, ...statements] = computeMetricsStatements(db, range, lock)
+  const results = await db.run(locked, ...before, ...statements)
+  const counts = results
+    .slice(1 + before.length)
+    .map((result) => (result as { rows: Array<{ organization_rows: number; team_rows: number }> }).rows[0])
   const total = (key: 'organization_rows' | 'team_rows') =>
     counts.reduce((sum, row) => sum + (row?.[key] ?? 0), 0)
-  return { organizationRowsChanged: total('organization_rows'), teamRowsChanged: total('team_rows') }
+  return {
+    computed: { organizationRowsChanged: total('organization_rows'), teamRowsChanged: total('team_rows') },
+    before: results.slice(1, 1 + before.length),
+  }
 }
 
 /** By period start, then the period kind (DAY, WEEK, MONTH …), then id: a total, stable order. */
