@@ -26,6 +26,8 @@ import {
   ticketStatusEnum,
   ticketStatusValues,
 } from './enums'
+// A cycle (refunds reference tickets): `refunds` is read only inside the table's config callback, after both load.
+import { refunds } from './finance'
 import { customerOwnRowsPolicy, tenantIsolationPolicy, tenantKeys, versionAndTimestamps } from './helpers'
 import { representatives } from './people'
 import { organizationForeignKey, tenantForeignKey, users } from './tenancy'
@@ -184,6 +186,11 @@ export const escalations = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
     resolutionNotes: text('resolution_notes'),
     /**
+     * The refund whose decision this escalation asks a person for (one the rules escalated): once the refund is
+     * decided or withdrawn the escalation is done, RESOLVED or CANCELLED by the database (migration 0071).
+     */
+    refundId: uuid('refund_id'),
+    /**
      * The queue position of `priority` (CRITICAL 1 … LOW 4), kept by Postgres: the representative queue's order
      * "priority desc, then oldest first" is then one ascending keyset (priority_rank, created_at, id).
      */
@@ -210,6 +217,9 @@ export const escalations = pgTable(
       t.assignedRepresentativeId,
       representatives,
     ).onDelete('set null'),
+    // Refunds are never deleted but with their organization (which deletes its escalations too).
+    tenantForeignKey('escalations_refund_fk', t.organizationId, t.refundId, refunds),
+    index('escalations_refund_id_idx').on(t.organizationId, t.refundId).where(sql`refund_id is not null`),
     index('escalations_organization_id_created_at_id_idx').on(t.organizationId, t.createdAt, t.id),
     // The queue order (priority desc, oldest first: priority_rank, created_at, id) alone and behind each filter of
     // the list. As for tickets: under row-level security only LEAKPROOF comparisons (uuid, integer, IS NULL)

@@ -51,6 +51,8 @@ export interface OpenEscalationInput {
   agentConfigurationId: string | null
   /** Chosen by the caller when later statements of the batch must reference the escalation. */
   id?: string
+  /** The refund whose decision it asks for: deciding that refund ends it (migration 0071). */
+  refundId?: string
   /**
    * Refuse a RESOLVED or CLOSED ticket (POST /v1/escalations): the insert then fails NOT NULL on ticket_id, which
    * createEscalation reports as 409 TICKET_NOT_OPEN. The ticket row is locked for the check, so a concurrent resolve
@@ -90,6 +92,7 @@ export function openEscalationStatements(db: TenantDb, input: OpenEscalationInpu
         summary: input.summary,
         aiConfidence: input.aiConfidence ?? null,
         agentConfigurationId: input.agentConfigurationId,
+        refundId: input.refundId ?? null,
       })
       .returning(),
     raiseTicketStatement(db, sql`${input.ticketId}::uuid`, input.priority).returning(),

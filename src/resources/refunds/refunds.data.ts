@@ -226,6 +226,7 @@ async function writeDecidedRefund(
               : 'a rule escalated it'
           }.`,
           agentConfigurationId: agentId ?? null,
+          refundId: id,
           // A ticket the caller named must still be open (locked, so a concurrent resolve waits): a
           // RESOLVED or CLOSED one fails the whole batch, reported as 409 TICKET_NOT_OPEN (createRefund).
           requireOpenTicket: !opensTicket,

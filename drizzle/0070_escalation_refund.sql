@@ -1,0 +1,3 @@
+ALTER TABLE "escalations" ADD COLUMN "refund_id" uuid;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_refund_fk" FOREIGN KEY ("organization_id","refund_id") REFERENCES "public"."refunds"("organization_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "escalations_refund_id_idx" ON "escalations" USING btree ("organization_id","refund_id") WHERE refund_id is not null;
