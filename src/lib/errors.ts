@@ -240,8 +240,25 @@ export function apiErrorFromPostgres(
       return misconfigured('The API connects to the database with a role that can bypass row-level security.')
     case '23505':
       return errors.conflict('ALREADY_EXISTS', 'A resource with the same unique value already exists.')
-    case '23503':
-      return errors.unprocessable('INVALID_REFERENCE', 'A referenced resource does not exist.')
+    case '23503': {
+      // A missing row names its referencing column by the constraint, `<table>_<column without _id>_fk`
+      // (tenantForeignKey): the key's values are hidden under RLS ("Key is not present in table …"). A delete of a
+      // row still referenced names none.
+      const name = pg.detail?.includes('is not present') && pg.constraint?.replace(`${pg.table}_`, '')
+      const column = /^([a-z_]+)_fk$/.exec(name || '')?.[1]
+      return errors.unprocessable(
+        'INVALID_REFERENCE',
+        'A referenced resource does not exist.',
+        column
+          ? [
+              {
+                path: `${column.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())}Id`,
+                message: 'Not a resource of this organization.',
+              },
+            ]
+          : undefined,
+      )
+    }
     case '23514': {
       // A merged free-form object over its stored cap (storedSizeCheck, src/db/schema/helpers.ts): on the field.
       const field = /_(settings|context|preferences)_size$/.exec(pg.constraint ?? '')?.[1]

@@ -39,7 +39,11 @@ describe('a rule is validated on every write', () => {
         body: { ...body, agentConfigurationId },
       })
       expect(created.status).toBe(422)
-      expect(await json(created)).toMatchObject({ code: 'INVALID_REFERENCE' })
+      // The field is named, as every validation problem names its fields (the database's key says which).
+      expect(await json(created)).toMatchObject({
+        code: 'INVALID_REFERENCE',
+        errors: [{ path: 'agentConfigurationId', message: 'Not a resource of this organization.' }],
+      })
     }
     const rule = await createRule(t, body)
     const patched = await api(`/v1/decision-rules/${rule.id}`, {
@@ -48,6 +52,7 @@ describe('a rule is validated on every write', () => {
       body: { agentConfigurationId: other.agentId },
     })
     expect(patched.status).toBe(422)
+    expect(await json(patched)).toMatchObject({ errors: [{ path: 'agentConfigurationId' }] })
     const stored = await ownerDb
       .select()
       .from(decisionRules)
