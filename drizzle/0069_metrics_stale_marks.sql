@@ -23,9 +23,8 @@ AS $$
   ON CONFLICT DO NOTHING
 $$;
 --> statement-breakpoint
--- A ticket counts on the days of its creation, first response, resolution, closing and rating, for the
--- organization and for its assigned representative (team rows); who answered first decides its AI resolution.
-CREATE OR REPLACE FUNCTION public.app_ticket_metrics_stale()
+-- A row's days: the instants of the columns its trigger names (TG_ARGV), before and after the change.
+CREATE OR REPLACE FUNCTION public.app_row_metrics_stale()
 RETURNS trigger
 LANGUAGE plpgsql
 VOLATILE
@@ -33,13 +32,16 @@ SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM public.app_mark_metrics_stale(NEW.organization_id, ARRAY[
-    OLD.created_at, OLD.first_response_at, OLD.resolved_at, OLD.closed_at, OLD.satisfaction_rated_at,
-    NEW.created_at, NEW.first_response_at, NEW.resolved_at, NEW.closed_at, NEW.satisfaction_rated_at]);
+  PERFORM public.app_mark_metrics_stale(NEW.organization_id, ARRAY(
+    SELECT (side.state ->> instant.name)::timestamptz
+    FROM unnest(TG_ARGV) AS instant(name),
+      (VALUES (pg_catalog.to_jsonb(OLD)), (pg_catalog.to_jsonb(NEW))) AS side(state)));
   RETURN NULL;
 END
 $$;
 --> statement-breakpoint
+-- A ticket counts on the days of its creation, first response, resolution, closing and rating, for the
+-- organization and for its assigned representative (team rows); who answered first decides its AI resolution.
 CREATE OR REPLACE TRIGGER tickets_metrics_stale AFTER UPDATE ON public.tickets
   FOR EACH ROW
   WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at
@@ -50,27 +52,15 @@ CREATE OR REPLACE TRIGGER tickets_metrics_stale AFTER UPDATE ON public.tickets
     OR OLD.satisfaction_rated_at IS DISTINCT FROM NEW.satisfaction_rated_at
     OR OLD.satisfaction_rating IS DISTINCT FROM NEW.satisfaction_rating
     OR OLD.assigned_representative_id IS DISTINCT FROM NEW.assigned_representative_id)
-  EXECUTE FUNCTION public.app_ticket_metrics_stale();
+  EXECUTE FUNCTION public.app_row_metrics_stale('created_at', 'first_response_at', 'resolved_at', 'closed_at',
+    'satisfaction_rated_at');
 --> statement-breakpoint
 -- A refund counts on the day it was requested, by its status, currency and amount.
-CREATE OR REPLACE FUNCTION public.app_refund_metrics_stale()
-RETURNS trigger
-LANGUAGE plpgsql
-VOLATILE
-SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM public.app_mark_metrics_stale(NEW.organization_id, ARRAY[OLD.created_at, NEW.created_at]);
-  RETURN NULL;
-END
-$$;
---> statement-breakpoint
 CREATE OR REPLACE TRIGGER refunds_metrics_stale AFTER UPDATE ON public.refunds
   FOR EACH ROW
   WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.amount IS DISTINCT FROM NEW.amount
     OR OLD.currency IS DISTINCT FROM NEW.currency OR OLD.created_at IS DISTINCT FROM NEW.created_at)
-  EXECUTE FUNCTION public.app_refund_metrics_stale();
+  EXECUTE FUNCTION public.app_row_metrics_stale('created_at');
 --> statement-breakpoint
 -- An escalation counts on the day it was opened, and takes its ticket's resolution out of the AI-resolved ones (the
 -- day the ticket was resolved).
