@@ -1,5 +1,5 @@
 /*
- * The database schema: 13 tables, 22 enums (with their value arrays and types), jsonb types and row types.
+ * The database schema: 22 tables, 25 enums (with their value arrays and types), jsonb types and row types.
  * drizzle-kit reads this file (drizzle.config.ts); the app imports it as `schema`. The relations (./relations.ts)
  * are not exported here: only Drizzle Studio reads them (drizzle.config.ts names both files), so the Worker does
  * not carry them.

@@ -222,7 +222,7 @@ export const teamPerformance = pgTable(
  * Days whose metrics a late change made stale: a change to a ticket, refund or escalation that moves what an older
  * day counts (a reopened ticket's first resolution, a re-rating, a late approval, a reassignment, an escalation of a
  * resolved ticket) marks the days it moves, old and new, once they are older than the daily computation's window
- * (src/cron/metrics.ts LOOKBACK_DAYS). Marked by triggers (migration 0069_metrics_stale_days), taken by the daily
+ * (src/cron/metrics.ts LOOKBACK_DAYS). Marked by triggers (migration 0069_metrics_stale_marks), taken by the daily
  * computation, which recomputes those days and the periods containing them (src/cron/metrics.ts).
  */
 export const metricsStaleDays = pgTable(
