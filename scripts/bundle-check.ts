@@ -52,6 +52,11 @@ const ALIASES: Record<string, { importers: RegExp; replaced?: RegExp; absent?: s
     importers: /^node_modules\/hono\/dist\/helper\/factory\/index\.js$/,
     replaced: /^node_modules\/hono\/dist\/hono\.js$/,
   },
+  // hono's validator reads cookies only for a `cookie` target, which no route declares.
+  '../helper/cookie/index.js': {
+    importers: /^node_modules\/hono\/dist\/validator\/validator\.js$/,
+    replaced: /^node_modules\/hono\/dist\/(helper|utils)\/cookie/,
+  },
   '@neondatabase/serverless': {
     importers: /^node_modules\/drizzle-orm\/neon-http\/driver\.js$/,
     replaced: /^node_modules\/@neondatabase\/serverless\//,

@@ -146,6 +146,10 @@ describe('GET /openapi.json', () => {
     expect(property('Ticket', 'firstResponseByType')?.enum).toEqual(['REPRESENTATIVE', 'AGENT', null])
   })
 
+  it('declares no cookie parameter (the Worker bundle carries no cookie reader: src/bundle/hono-cookie.ts)', () => {
+    expect(JSON.stringify(document)).not.toMatch(/"in":"cookie"/)
+  })
+
   it('has no description with leading or trailing blank space', () => {
     for (const { name, operation } of operations) {
       if (operation.description !== undefined)
