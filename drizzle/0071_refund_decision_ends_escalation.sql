@@ -9,7 +9,11 @@
 -- its event (escalation.resolved / escalation.cancelled) with the request's actor. SECURITY INVOKER: it writes as the
 -- caller, under RLS (escalations have no CUSTOMER restriction: a customer who withdraws its refund ends its
 -- escalation). Only open escalations (PENDING, ASSIGNED, IN_PROGRESS) are written: one a person already resolved or
--- cancelled is left as it is. Runs as the migration owner. Idempotent.
+-- cancelled is left as it is.
+-- An escalation that names no refund but was opened by this refund's transaction is taken too (and linked): those
+-- opened before 0070, and any a Worker older than 0070 opens between this migration and its deploy. The refund's
+-- transaction inserted it on the refund's ticket, with a reason the rules give and the summary the refund writes, at
+-- the refund's created_at exactly (the transaction's time). Runs as the migration owner. Idempotent.
 CREATE OR REPLACE FUNCTION public.app_end_refund_escalations()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -23,10 +27,13 @@ BEGIN
       resolved_at = CASE WHEN NEW.status = 'CANCELLED' THEN e.resolved_at ELSE now() END,
       resolution_notes = CASE WHEN NEW.status = 'CANCELLED' THEN e.resolution_notes
         ELSE 'The refund was ' || lower(NEW.status::text) || '.' END,
+      refund_id = NEW.id,
       version = e.version + 1,
       updated_at = greatest(now(), e.updated_at)
   WHERE e.organization_id = NEW.organization_id
-    AND e.refund_id = NEW.id
+    AND (e.refund_id = NEW.id
+      OR (e.refund_id IS NULL AND e.ticket_id = NEW.ticket_id AND e.created_at = NEW.created_at
+        AND e.reason IN ('REFUND_OVER_LIMIT', 'POLICY_EXCEPTION') AND e.summary LIKE 'Refund of %'))
     AND e.status IN ('PENDING', 'ASSIGNED', 'IN_PROGRESS');
   RETURN NULL;
 END
@@ -37,10 +44,12 @@ CREATE OR REPLACE TRIGGER refunds_end_escalations AFTER UPDATE OF status ON publ
   WHEN (OLD.status = 'PENDING' AND NEW.status <> 'PENDING')
   EXECUTE FUNCTION public.app_end_refund_escalations();
 --> statement-breakpoint
--- The escalations opened before 0070 name no refund: each was inserted by its refund's transaction, on its ticket,
--- with a reason the rules give (REFUND_OVER_LIMIT, POLICY_EXCEPTION) and the summary the refund writes, so it has its
--- refund's created_at (the transaction's time) exactly. Linked by that; one that more than one refund would match is
--- left unlinked rather than guessed.
+-- The escalations opened before 0070 name their refund now, matched as above; one that more than one refund would
+-- match is left unlinked rather than guessed. A new field of their representation, so a new version and updated_at
+-- (their ETag must change with it), without an event: nobody changed them, and an `escalation.updated` per escalation
+-- ever opened for a refund would flood every webhook endpoint (as 0045 did for its backfill).
+ALTER TABLE public.escalations DISABLE TRIGGER escalations_record_event;
+--> statement-breakpoint
 WITH matched AS (
   SELECT e.id, min(r.id::text)::uuid AS refund_id, count(*) AS candidates
   FROM public.escalations e
@@ -52,11 +61,16 @@ WITH matched AS (
   GROUP BY e.id
 )
 UPDATE public.escalations e
-SET refund_id = matched.refund_id
+SET refund_id = matched.refund_id,
+    version = e.version + 1,
+    updated_at = greatest(now(), e.updated_at)
 FROM matched
 WHERE e.id = matched.id AND matched.candidates = 1;
 --> statement-breakpoint
--- And those left open by a refund already decided end now, as the decision would have ended them (actor SYSTEM).
+ALTER TABLE public.escalations ENABLE TRIGGER escalations_record_event;
+--> statement-breakpoint
+-- And those left open by a refund already decided end now, as the decision would have ended them (with their event,
+-- actor SYSTEM).
 UPDATE public.escalations e
 SET status = CASE WHEN r.status = 'CANCELLED' THEN 'CANCELLED' ELSE 'RESOLVED' END::public.escalation_status,
     resolved_at = CASE WHEN r.status = 'CANCELLED' THEN e.resolved_at ELSE greatest(now(), e.updated_at) END,

@@ -67,10 +67,12 @@ export const STALE_MONTHS_PER_RUN = 3
 
 /**
  * One organization's daily computation: the run's range, then the stale days older than it (migration 0069), one
- * batch per month: the marks of the days it recomputes are deleted in the same transaction, before the computation
- * reads the source rows, so a change committed later marks its day again. The periods containing those days (week,
- * month, quarter, year) are recomputed with them; a period after them keeps the trend it was computed with. A
- * failure of the stale days is logged and leaves their marks for the next run: the run's range stays computed.
+ * batch per month. A month's batch deletes the marks of its days before the computation reads the source rows: the
+ * DELETE sees only marks whose writers have committed, whose changes the computation's later statements then see;
+ * a writer still in progress keeps its own mark (one row per change: no unique key to share, nothing to wait for)
+ * for the next run. The periods containing those days (week, month, quarter, year) are recomputed with them; a
+ * period after them keeps the trend it was computed with. A failure of the stale days is logged and leaves their
+ * marks for the next run: the run's range stays computed.
  */
 export async function computeDailyMetrics(
   db: TenantDb,
@@ -79,7 +81,7 @@ export async function computeDailyMetrics(
 ): Promise<ComputedMetrics & { staleDays: number }> {
   const org = db.organizationId
   // Read in the range's batch: no round trip more while nothing is stale.
-  const marked = db.raw<{ day: string }>(sql`select day::text as day from ${metricsStaleDays}
+  const marked = db.raw<{ day: string }>(sql`select distinct day::text as day from ${metricsStaleDays}
     where organization_id = ${org} order by day limit 100`)
   const { computed, before } = await computeMetricsWith(db, range, 'wait', [marked])
   const result = { ...computed, staleDays: 0 }

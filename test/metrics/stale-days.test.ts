@@ -118,6 +118,20 @@ describe('late changes to older days', () => {
     expect(await neonLocalStats(metricsRequestId(scheduledTime + 1, tenant.organizationId))).toBe(1)
   })
 
+  it('a change marks the days of what it changed: reopening a ticket marks its resolution day, not its creation day', async () => {
+    const tenant = await createTenant({ createdAt: LONG_AGO })
+    const now = Date.now()
+    const [created, resolved] = [60, 50].map((ago) => Date.parse(`${dayOf(now - ago * DAY)}T10:00:00Z`))
+    const row = ticket(tenant, {
+      status: 'RESOLVED',
+      createdAt: new Date(created as number),
+      resolvedAt: new Date(resolved as number),
+    })
+    await ownerDb.insert(tickets).values(row)
+    await patchTicket(tenant, row.id as string, { status: 'OPEN' })
+    expect(await marksOf(tenant)).toEqual([dayOf(resolved as number)])
+  })
+
   it('a late approval of an old refund and a reassignment mark their days; a run takes at most STALE_MONTHS_PER_RUN months, oldest first', async () => {
     const tenant = await createTenant({ createdAt: LONG_AGO })
     const now = Date.now()

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import {
   type AnyPgColumn,
+  bigint,
   char,
   check,
   date,
@@ -9,7 +10,6 @@ import {
   jsonb,
   numeric,
   pgTable,
-  primaryKey,
   unique,
   uuid,
 } from 'drizzle-orm/pg-core'
@@ -228,11 +228,14 @@ export const teamPerformance = pgTable(
 export const metricsStaleDays = pgTable(
   'metrics_stale_days',
   {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     organizationId: uuid('organization_id').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
   },
   (t) => [
-    primaryKey({ name: 'metrics_stale_days_pkey', columns: [t.organizationId, t.day] }),
+    // Append-only, one row per change and day (no unique key): a writer never waits for another, nor for the daily
+    // computation, which deletes only the marks committed before it reads the source rows (src/cron/metrics.ts).
+    index('metrics_stale_days_organization_id_day_idx').on(t.organizationId, t.day),
     organizationForeignKey('metrics_stale_days', t.organizationId),
     tenantIsolationPolicy(),
   ],
