@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { metricsRequestId, runMetricsCron, STALE_MONTHS_PER_RUN } from '../../src/cron/metrics'
 import { metricsStaleDays, refunds, tickets } from '../../src/db/schema'
 import { api, json } from '../support/api'
-import { neonLocalStats, ownerDb } from '../support/db'
+import { neonLocalStats, ownerDb, ownerSql, untilRowLocked } from '../support/db'
 import { createTenant, LONG_AGO, type TestTenant } from '../support/tenants'
 import { rowsOf, ticket } from './fixture'
 
@@ -195,4 +195,32 @@ describe('late changes to older days', () => {
     )
     expect(month).toMatchObject({ refundsCount: 1, refundsApprovedCount: 0 })
   })
+
+  it.runIf(inject('databaseBackend') === 'postgres')(
+    'a change still in progress while the run takes its day keeps its own mark for the next run (PostgreSQL)',
+    async () => {
+      const tenant = await createTenant({ createdAt: LONG_AGO })
+      const now = Date.now()
+      const old = Date.parse(`${dayOf(now - 60 * DAY)}T10:00:00Z`)
+      const row = ticket(tenant, { status: 'RESOLVED', createdAt: new Date(old), resolvedAt: new Date(old) })
+      await ownerDb.insert(tickets).values(row)
+      await patchTicket(tenant, row.id as string, { status: 'OPEN' })
+      expect(await marksOf(tenant)).toEqual([dayOf(old)])
+      // Another change of that day, committed only after the run has taken the day's marks and computed it.
+      const inProgress = ownerSql.transaction([
+        ownerSql`update tickets set satisfaction_rated_at = ${new Date(old).toISOString()}::timestamptz,
+          satisfaction_rating = 5 where id = ${row.id}`,
+        ownerSql`select pg_sleep(1.5)`,
+      ])
+      await untilRowLocked(
+        () => ownerSql`select 1 from tickets where id = ${row.id} for update nowait`,
+        'the change in progress',
+      )
+      await runNow(tenant, now)
+      await inProgress
+      expect(await marksOf(tenant)).toEqual([dayOf(old)])
+      await runNow(tenant, now + 1)
+      expect(await marksOf(tenant)).toEqual([])
+    },
+  )
 })
