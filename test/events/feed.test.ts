@@ -170,6 +170,9 @@ describe('GET /v1/events', () => {
         previousAttributes: { profile: expect.objectContaining({ preferences: {} }) },
       },
     })
+    // The embedded profile's previous attributes are its fields that changed, as at the top: not its version or
+    // updatedAt, whose old values the event does not keep (they would be the new ones).
+    expect(byType['customer.updated']?.data.previousAttributes).toEqual({ profile: { preferences: {} } })
 
     // REPRESENTATIVE reads budgets (GET /v1/budgets/{id} allows it); an AGENT does not, nor users, agents, escalations
     // (but those it opened: test/events/feed-own-objects.test.ts).

@@ -1,3 +1,4 @@
+import type { z } from '@hono/zod-openapi'
 import type { Principal, PrincipalRole } from '../../auth/principal'
 import type { Event, EventActorType, EventObjectType, EventType } from '../../db/schema'
 import { createRouter } from '../../lib/openapi'
@@ -8,6 +9,17 @@ import * as routes from './events.routes'
 import type { EventRepresentation } from './events.schemas'
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** The fields of `before` whose values differ in `after`. */
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(before).filter(([field, value]) => !sameJson(value, after[field])))
+}
+
+/** An object the schema declares field by field (an embedded resource: a customer's profile), not a free-form one. */
+function isEmbeddedResource(schema: z.ZodObject, field: string, value: unknown): value is Record<string, unknown> {
+  const fieldSchema = schema.shape[field]
+  return typeof value === 'object' && value !== null && fieldSchema !== undefined && 'shape' in fieldSchema
+}
 
 /**
  * An event for `reader`: its object through the resource's own representation for the reader's role, and
@@ -20,9 +32,15 @@ export function toEvent(row: Event, reader: Principal): EventRepresentation {
   let previousAttributes: Record<string, unknown> | null = null
   if (row.previous) {
     const before = kind.represent(rowFromStored(kind, { ...row.object, ...row.previous }), reader)
-    previousAttributes = Object.fromEntries(
-      Object.entries(before).filter(([field, value]) => !sameJson(value, object[field])),
-    )
+    previousAttributes = changedFields(before, object)
+    // An embedded resource's own fields are diffed too: the stored `previous` has no old version or updatedAt, so
+    // the whole embedded object would carry the new ones as if they were previous.
+    for (const [field, value] of Object.entries(previousAttributes)) {
+      const after = object[field]
+      if (isEmbeddedResource(kind.schema, field, value) && isEmbeddedResource(kind.schema, field, after)) {
+        previousAttributes[field] = changedFields(value, after)
+      }
+    }
   }
   return {
     id: row.id,

@@ -57,8 +57,9 @@ export const EventSchema = z
         .nullable()
         .openapi({
           description:
-            'For an update: the fields of `object` that changed, with their values before the change. Null for ' +
-            'creations and deletions.',
+            'For an update: the fields of `object` that changed, with their values before the change (of an ' +
+            'embedded resource, such as a customer’s `profile`, only its fields that changed). Null for creations ' +
+            'and deletions.',
         }),
     }),
   })
