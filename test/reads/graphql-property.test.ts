@@ -18,8 +18,8 @@ import { consoleScreen } from './support'
 
 /*
  * Generated documents, valid and hostile, queries and mutations, never get a 5xx: every answer is a GraphQL
- * response (200, 400, 405, 413) or the API's problem for a body it refuses (422 for a body that is not one GraphQL
- * request), and it parses.
+ * response (200, 400, 405, 413; also for a JSON body that is not one GraphQL request) or the API's problem for a
+ * request GraphQL never sees (a body that is not JSON), and it parses.
  */
 
 const screen = consoleScreen()

@@ -351,4 +351,41 @@ describe('GraphQL: one database round trip per request, the REST representation 
     })
     expect(anonymous.status).toBe(401)
   })
+
+  it('a POST body that is not one GraphQL request is answered as GET answers it: a GraphQL error, not a problem', async () => {
+    const tenant = await createTenant()
+    const token = tenant.tokens.ADMIN
+    const post = async (body: unknown) => {
+      const response = await api('/graphql', { method: 'POST', token, body })
+      return { status: response.status, body: await json<GraphQLBody>(response), response }
+    }
+    for (const body of [
+      { query: 1 },
+      { variables: {} },
+      { query: '{ tickets { nodes { id } } }', variables: [1] },
+      { query: '{ tickets { nodes { id } } }', variables: 'x' },
+      { query: '{ tickets { nodes { id } } }', operationName: 5 },
+      [{ query: '{ tickets { nodes { id } } }' }],
+      JSON.stringify('{ tickets { nodes { id } } }'),
+    ]) {
+      const refused = await post(body)
+      expectRefused(refused, 400, 'INVALID_PARAMETERS')
+      expect(refused.response.headers.get('Content-Type')).toContain('application/graphql-response+json')
+    }
+    // GET's variables that are not an object: the same kind of answer.
+    const get = await api(
+      `/graphql?query=${encodeURIComponent('{ tickets { nodes { id } } }')}&variables=[1]`,
+      {
+        token,
+      },
+    )
+    expectRefused({ status: get.status, body: await json<GraphQLBody>(get) }, 400, 'INVALID_PARAMETERS')
+    // A body that is not JSON at all is the API's problem, before GraphQL runs (as every JSON route's).
+    const notJson = await api('/graphql', {
+      method: 'POST',
+      token,
+      body: '{"query":',
+    })
+    expect(notJson.headers.get('Content-Type')).toContain('application/problem+json')
+  })
 })

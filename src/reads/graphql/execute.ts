@@ -296,6 +296,10 @@ function problemError(problem: Record<string, unknown>, status: number): GraphQL
   })
 }
 
+/** A request member that must be a JSON object when sent (null counts as not sent). */
+const isObjectOrAbsent = (value: unknown) =>
+  value === undefined || value === null || (typeof value === 'object' && !Array.isArray(value))
+
 /** Runs one GraphQL request for `principal` (its role's schema), reading through `db` in one round trip. */
 export async function runGraphQL(
   db: TenantDb,
@@ -303,7 +307,7 @@ export async function runGraphQL(
   request: GraphQLRequestBody,
   options: GraphQLOptions = { method: 'POST' },
 ): Promise<GraphQLAnswer> {
-  const { query, variables, operationName } = request
+  const { query, variables, operationName, extensions } = request
   if (typeof query !== 'string' || query.trim() === '') {
     return requestError('INVALID_PARAMETERS', 'Send the document as `query` (a string).')
   }
@@ -314,16 +318,13 @@ export async function runGraphQL(
       413,
     )
   }
-  if (
-    variables !== undefined &&
-    variables !== null &&
-    (typeof variables !== 'object' || Array.isArray(variables))
-  ) {
+  if (!isObjectOrAbsent(variables))
     return requestError('INVALID_PARAMETERS', '`variables` must be an object.')
-  }
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
     return requestError('INVALID_PARAMETERS', '`operationName` must be a string.')
   }
+  if (!isObjectOrAbsent(extensions))
+    return requestError('INVALID_PARAMETERS', '`extensions` must be an object.')
   let document: DocumentNode
   try {
     document = parse(query, { maxTokens: 4_000 })

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import type { Context, Hono } from 'hono'
 import type { AppEnv } from '../../env'
-import { createRouter, problemResponses } from '../../lib/openapi'
+import { createRouter } from '../../lib/openapi'
 import { runOperation, servedOperations } from '../../lib/operations'
 import { protectedRoute } from '../../lib/routes'
 import { authorized, type Permission } from '../../middleware/authorize'
@@ -84,7 +84,6 @@ const responses = {
   },
   400: { description: 'The document was not executed (see `errors`).', content: graphqlContent },
   413: { description: 'The document is too large.', content: graphqlContent },
-  ...problemResponses(422),
 }
 
 /** GET serves queries only (GraphQL over HTTP): a mutation is 405, with `Allow: POST`. */
@@ -172,10 +171,19 @@ export function graphqlRouter(app: () => Hono<AppEnv>) {
     if (!ranOperation && result.status < 400) await db.checkCaller()
     return result
   }
+  const refuseBody = async (c: Context<AppEnv>) => {
+    const body: unknown = await c.req.json() // parsed once already (hono keeps it)
+    const request = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+    return answer(c, await run(c, request as GraphQLRequestBody, 'POST')) as never
+  }
   return createRouter()
-    .openapi(postGraphql, async (c) => {
-      return answer(c, await run(c, c.req.valid('json') as GraphQLRequestBody, 'POST')) as never
-    })
+    .openapi(
+      postGraphql,
+      async (c) => answer(c, await run(c, c.req.valid('json') as GraphQLRequestBody, 'POST')) as never,
+      // A JSON body that is not one GraphQL request (`query` not a string, `variables` not an object, a batch) is
+      // refused by runGraphQL's own checks, in GraphQL's format as for GET, not as the schema's 422 problem.
+      (result, c) => (result.success ? undefined : refuseBody(c)),
+    )
     .openapi(getGraphql, async (c) => {
       const { query, variables, operationName } = c.req.valid('query')
       let parsed: unknown

@@ -11,12 +11,19 @@ import type { EventRepresentation } from './events.schemas'
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /** The fields of `before` whose values differ in `after`. */
-function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+function changedFields(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> {
   return Object.fromEntries(Object.entries(before).filter(([field, value]) => !sameJson(value, after[field])))
 }
 
 /** An object the schema declares field by field (an embedded resource: a customer's profile), not a free-form one. */
-function isEmbeddedResource(schema: z.ZodObject, field: string, value: unknown): value is Record<string, unknown> {
+function isEmbeddedResource(
+  schema: z.ZodObject,
+  field: string,
+  value: unknown,
+): value is Record<string, unknown> {
   const fieldSchema = schema.shape[field]
   return typeof value === 'object' && value !== null && fieldSchema !== undefined && 'shape' in fieldSchema
 }
