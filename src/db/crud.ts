@@ -184,8 +184,11 @@ export function updateVersioned<T extends TenantTable, Row extends { version: nu
   return updateWhere<T, Row>(db, table, eq(table.id, id), set, write)
 }
 
-/** Whether this transaction wrote the tenant's row of `table` with this id (its xmin): a write's effects' guard. */
-export function writtenNow(db: TenantDb, table: TenantTable, id: string): SQL {
+/**
+ * Whether this transaction wrote the tenant's row of `table` with this id (its xmin): a write's effects' guard,
+ * and an Idempotency-Key's completion. `key`: another unique column that names the row (a profile's user id).
+ */
+export function writtenNow(db: TenantDb, table: TenantTable, id: string, key: AnyPgColumn = table.id): SQL {
   return sql`exists (select 1 from ${table} where ${table.organizationId} = ${db.organizationId}
-    and ${table.id} = ${id} and xmin = pg_current_xact_id()::xid)`
+    and ${key} = ${id} and xmin = pg_current_xact_id()::xid)`
 }

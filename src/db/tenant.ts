@@ -94,6 +94,9 @@ export interface TenantContext {
  */
 export const PLATFORM_CALLER_ID = '00000000-0000-0000-0000-000000000000'
 
+/** A keyed hard DELETE's `.returning()` column (TenantDb.expectDeleted): evaluated for each row it removes. */
+export const deletedMark = sql<boolean>`public.app_mark_deleted()`
+
 export interface IdempotencyClaim {
   key: string
   /** SHA-256 of method, path and body. */
@@ -106,8 +109,9 @@ export interface IdempotencyClaim {
  * and the resource it writes (table + id), read from `path` on a replay.
  */
 export type IdempotentResult = {
-  status: 200 | 201 | 202
-  path: string
+  status: 200 | 201 | 202 | 204
+  /** What a replay reads (GET, with the caller's token); a SQL value when only the work knows it. */
+  path: string | SQL
 } & (
   | { table: TenantTable; id: string }
   /** Work that writes several rows: a condition, true in the work's transaction when it wrote any. */
@@ -385,6 +389,15 @@ export class TenantDb {
   /** An action on an existing row (approve, assign, …): declares a 200 of the resource at `path`. */
   expectChanged(table: TenantTable, path: string, id: string): void {
     this.expectResult({ status: 200, table, id, path })
+  }
+
+  /**
+   * A hard DELETE (204): the key completes only if the DELETE removed the row. A deleted row is no longer there to
+   * compare xmin with, so the DELETE's `.returning()` says it: `deletedMark`, evaluated for each row it removes,
+   * sets a transaction-local flag (app_mark_deleted, migration 0072).
+   */
+  expectDeleted(path: string): void {
+    this.expectResult({ status: 204, path, written: sql`current_setting('app.deleted', true) = 'on'` })
   }
 
   /**

@@ -55,7 +55,7 @@ export function isStale(row: { version: number }, versions: number[] | undefined
   return versions !== undefined && !versions.includes(row.version)
 }
 
-/** `Idempotency-Key` of creating and action POSTs (src/middleware/idempotency.ts). */
+/** `Idempotency-Key` of creating and action POSTs, PATCH, PUT and DELETE (src/middleware/idempotency.ts). */
 export const idempotencyKeyHeaderSchema = z.object({
   'idempotency-key': z
     .string()
@@ -68,5 +68,5 @@ export const idempotencyKeyHeaderSchema = z.object({
     }),
 })
 
-/** Headers of an action on a versioned resource: If-Match and Idempotency-Key. */
+/** Headers of a write of a versioned resource (an action, PATCH, PUT, DELETE): If-Match and Idempotency-Key. */
 export const actionHeadersSchema = ifMatchHeaderSchema.extend(idempotencyKeyHeaderSchema.shape)

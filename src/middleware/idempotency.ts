@@ -40,7 +40,8 @@ async function fingerprintOf(requestLine: string, body: Uint8Array): Promise<str
 }
 
 /**
- * `Idempotency-Key` on POST requests (docs/api.md §5, draft-ietf-httpapi-idempotency-key-header): the key and the
+ * `Idempotency-Key` on the writes that declare it (creating and action POSTs, PATCH, PUT, DELETE; docs/api.md §5,
+ * draft-ietf-httpapi-idempotency-key-header): the key and the
  * request's fingerprint go to the request's TenantDb, which claims the key in the same batch as the work
  * (`TenantDb.run`). A route middleware (lib/routes.ts: tenant routes, and the platform's provisioning): it runs
  * after authentication and the permission check, once the body was read (middleware/request-body.ts); a route
@@ -49,7 +50,7 @@ async function fingerprintOf(requestLine: string, body: Uint8Array): Promise<str
 export const idempotencyClaim = (options: { body: boolean }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Idempotency-Key')
-    if (c.req.method !== 'POST' || header === undefined) return next()
+    if (header === undefined) return next()
     const key = parseIdempotencyKey(header)
     const url = new URL(c.req.url)
     const body = options.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0)
@@ -90,6 +91,14 @@ async function replayed(
   c: Context<AppEnv>,
   replay: { status: number; path: string },
 ): Promise<Response> {
+  // A deletion's answer has no body, and what it deleted is no longer there to read. The route's own headers
+  // (RateLimit-Policy) are on the refusal it answered before this replay.
+  if (replay.status === 204) {
+    const headers = new Headers({ 'Idempotent-Replayed': 'true' })
+    const policy = c.res.headers.get('RateLimit-Policy')
+    if (policy) headers.set('RateLimit-Policy', policy)
+    return new Response(null, { status: 204, headers })
+  }
   const read = await app.request(
     replay.path,
     { headers: { Authorization: c.req.header('Authorization') ?? '', 'X-Request-Id': c.get('requestId') } },

@@ -292,7 +292,7 @@ describe('tools/list', () => {
     expect(createTicket?.outputSchema?.properties).toHaveProperty('ticketNumber')
     const updateTicket = byName.get('updateTicket')
     expect(updateTicket?.inputSchema.properties).toHaveProperty('expectedVersion')
-    expect(updateTicket?.inputSchema.properties).not.toHaveProperty('idempotencyKey')
+    expect(updateTicket?.inputSchema.properties).toHaveProperty('idempotencyKey')
     expect(updateTicket?.inputSchema.required).toEqual(['ticketId'])
     const listTickets = byName.get('listTickets')
     expect(listTickets?.inputSchema.properties).toHaveProperty('limit')

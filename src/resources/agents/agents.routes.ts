@@ -1,4 +1,4 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -53,7 +53,7 @@ export const updateAgent = protectedRoute(writers, {
   path: '/v1/agents/{agentId}',
   tags,
   summary: 'Change an agent configuration (pausing it refuses its next request)',
-  request: { params: AgentIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateAgentSchema) },
+  request: { params: AgentIdParamsSchema, headers: actionHeadersSchema, body: jsonBody(UpdateAgentSchema) },
   responses: {
     200: { ...jsonContent(AgentSchema, 'The updated agent configuration.'), headers: etagResponseHeader },
     ...problemResponses(404, 412, 413, 422),

@@ -51,7 +51,9 @@ export const budgetsRouter = createRouter()
   .openapi(routes.updateBudget, async (c) => {
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const { db, principal } = authorized(c)
-    const budget = await data.updateBudget(db, c.req.valid('param').budgetId, c.req.valid('json'), versions)
+    const { budgetId } = c.req.valid('param')
+    db.expectChanged(budgets, `/v1/budgets/${budgetId}`, budgetId)
+    const budget = await data.updateBudget(db, budgetId, c.req.valid('json'), versions)
     return c.json(toBudget(budget, principal), 200, { ETag: etagOf(budget) })
   })
   .openapi(routes.listUsage, async (c) => {

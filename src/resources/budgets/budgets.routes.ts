@@ -1,4 +1,4 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -56,7 +56,7 @@ export const updateBudget = protectedRoute(writers, {
   path: '/v1/budgets/{budgetId}',
   tags,
   summary: 'Change a budget (name, amount, alertThresholds, isActive)',
-  request: { params: BudgetIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateBudgetSchema) },
+  request: { params: BudgetIdParamsSchema, headers: actionHeadersSchema, body: jsonBody(UpdateBudgetSchema) },
   responses: {
     200: { ...jsonContent(BudgetSchema, 'The updated budget.'), headers: etagResponseHeader },
     ...problemResponses(404, 409, 412, 413, 422),

@@ -1,3 +1,5 @@
+import { writtenNow } from '../../db/crud'
+import { customerProfiles } from '../../db/schema'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
@@ -41,6 +43,12 @@ export const customersRouter = createRouter()
     const changes = c.req.valid('json')
     if (principal.role === 'CUSTOMER') checkCustomerChanges(changes)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const row = await data.updateCustomer(db, c.req.valid('param').customerId, changes, versions)
+    const { customerId } = c.req.valid('param')
+    db.expectResult({
+      status: 200,
+      path: `/v1/customers/${customerId}`,
+      written: writtenNow(db, customerProfiles, customerId, customerProfiles.userId),
+    })
+    const row = await data.updateCustomer(db, customerId, changes, versions)
     return c.json(toCustomer(row, principal), 200, { ETag: etagOf(row) })
   })

@@ -1,5 +1,5 @@
 import { customerProfiles, users } from '../../db/schema'
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -56,7 +56,7 @@ export const updateCustomer = protectedRoute(writers, {
   description: 'A CUSTOMER may change only its own `preferences` (403 FORBIDDEN_FIELD otherwise).',
   request: {
     params: CustomerIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(UpdateCustomerSchema),
   },
   responses: {

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm'
 import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../../db/crud'
 import { type DecisionRule, decisionRules } from '../../db/schema'
-import type { TenantDb } from '../../db/tenant'
+import { deletedMark, type TenantDb } from '../../db/tenant'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
 import type {
@@ -64,7 +64,7 @@ export async function deleteRule(
   const [deleted, current] = await db.run(
     db
       .delete(decisionRules, eq(decisionRules.id, ruleId), versionMatches(decisionRules.version, versions))
-      .returning({ id: decisionRules.id }),
+      .returning({ id: decisionRules.id, mark: deletedMark }),
     db.select(decisionRules, eq(decisionRules.id, ruleId)),
   )
   if (deleted.length > 0) return

@@ -1,4 +1,4 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -58,7 +58,7 @@ export const updateRule = protectedRoute(writers, {
   summary: 'Change a decision rule',
   request: {
     params: DecisionRuleIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(UpdateDecisionRuleSchema),
   },
   responses: { 200: ruleResponse('The updated rule.'), ...problemResponses(404, 412, 413, 422) },
@@ -69,7 +69,7 @@ export const deleteRule = protectedRoute(writers, {
   path: '/v1/decision-rules/{ruleId}',
   tags,
   summary: 'Delete a decision rule (refunds it decided keep their trace)',
-  request: { params: DecisionRuleIdParamsSchema, headers: ifMatchHeaderSchema },
+  request: { params: DecisionRuleIdParamsSchema, headers: actionHeadersSchema },
   responses: { 204: { description: 'Deleted.' }, ...problemResponses(404, 412) },
 })
 

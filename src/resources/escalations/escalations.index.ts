@@ -67,6 +67,7 @@ export const escalationsRouter = createRouter()
   .openapi(routes.updateEscalation, async (c) => {
     const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
+    changes(db, c.req.valid('param').escalationId)
     const row = await data.updateEscalation(
       db,
       c.req.valid('param').escalationId,

@@ -1,11 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { escalations } from '../../db/schema'
-import {
-  actionHeadersSchema,
-  etagResponseHeader,
-  idempotencyKeyHeaderSchema,
-  ifMatchHeaderSchema,
-} from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -98,7 +93,7 @@ export const updateEscalation = protectedRoute(managers, {
     'CRITICAL→URGENT; never lowered, a CLOSED ticket unchanged), in the same transaction.',
   request: {
     params: EscalationIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(UpdateEscalationSchema),
   },
   responses: { 200: one('The updated escalation.'), ...problemResponses(404, 409, 412, 413, 422) },

@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
+import { writtenNow } from '../../db/crud'
 import { representatives } from '../../db/schema'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { createRouter } from '../../lib/openapi'
@@ -22,6 +23,12 @@ export const meRouter = createRouter()
     const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
     const own = eq(representatives.userId, principal.subject)
+    // Replayed as the representative's own GET, whose id only the database knows here.
+    db.expectResult({
+      status: 200,
+      path: sql`(select '/v1/representatives/' || ${representatives.id} from ${representatives} where ${own})`,
+      written: writtenNow(db, representatives, principal.subject, representatives.userId),
+    })
     const row = await updateRepresentative(db, own, c.req.valid('json'), versions)
     return c.json(toRepresentative(row, principal), 200, { ETag: etagOf(row) })
   })

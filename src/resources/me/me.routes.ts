@@ -1,4 +1,4 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import { RepresentativeSchema, UpdateOwnStatusSchema } from '../representatives/representatives.schemas'
@@ -27,7 +27,7 @@ export const updateMyStatus = protectedRoute(
     description:
       'For a REPRESENTATIVE, or an ADMIN with a representative profile (404 without one). A status other than ' +
       'OFFLINE is 409 REPRESENTATIVE_INACTIVE when the caller was deactivated while the request waited.',
-    request: { headers: ifMatchHeaderSchema, body: jsonBody(UpdateOwnStatusSchema) },
+    request: { headers: actionHeadersSchema, body: jsonBody(UpdateOwnStatusSchema) },
     responses: {
       200: {
         ...jsonContent(RepresentativeSchema, 'The caller’s representative profile.'),

@@ -1,3 +1,5 @@
+import { sql } from 'drizzle-orm'
+import { organizations } from '../../db/schema'
 import { TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
@@ -21,6 +23,12 @@ export const organizationsRouter = createRouter()
   })
   .openapi(updateOrganization, async (c) => {
     const { db } = authorized(c)
+    db.expectResult({
+      status: 200,
+      path: '/v1/organization',
+      written: sql`exists (select 1 from ${organizations} where ${organizations.id} = ${db.organizationId}
+        and xmin = pg_current_xact_id()::xid)`,
+    })
     const row = await update(db, c.req.valid('json'), ifMatchVersions(c.req.valid('header')['if-match']))
     return c.json(toOrganization(row), 200, { ETag: etagOf(row) })
   })

@@ -1,4 +1,9 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import {
+  actionHeadersSchema,
+  etagResponseHeader,
+  idempotencyKeyHeaderSchema,
+  ifMatchHeaderSchema,
+} from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { platformRoute, protectedRoute } from '../../lib/routes'
 import {
@@ -31,7 +36,7 @@ export const updateOrganization = protectedRoute(
     tags: ['Organization'],
     summary: 'Change the caller’s organization (name, settings)',
     request: {
-      headers: ifMatchHeaderSchema,
+      headers: actionHeadersSchema,
       body: { content: { 'application/json': { schema: UpdateOrganizationSchema } }, required: true },
     },
     responses: {

@@ -1,4 +1,4 @@
-import { etagResponseHeader, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -45,7 +45,7 @@ export const updateRepresentative = protectedRoute(writers, {
     'stays so until the user is reactivated (any other status: 409 REPRESENTATIVE_INACTIVE).',
   request: {
     params: RepresentativeIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(UpdateRepresentativeSchema),
   },
   responses: {

@@ -1,4 +1,5 @@
 import { tickets } from '../../db/schema'
+import type { TenantDb } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { sameUuid } from '../../lib/input'
@@ -9,6 +10,12 @@ import { customerChangeRefusal } from './ticket-status'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
 import { refuseHiddenTicketFilters, toTicket } from './tickets.schemas'
+
+/** A write of the ticket, for a replay of its Idempotency-Key (src/middleware/idempotency.ts). */
+function ticketOf(db: TenantDb, ticketId: string): string {
+  db.expectChanged(tickets, `/v1/tickets/${ticketId}`, ticketId)
+  return ticketId
+}
 
 export const ticketsRouter = createRouter()
   .openapi(routes.listTickets, async (c) => {
@@ -71,7 +78,7 @@ export const ticketsRouter = createRouter()
     const isCustomer = principal.role === 'CUSTOMER'
     const refusal = isCustomer ? customerChangeRefusal(changes) : undefined
     if (refusal) throw refusal
-    const ticket = await data.updateTicket(db, c.req.valid('param').ticketId, changes, {
+    const ticket = await data.updateTicket(db, ticketOf(db, c.req.valid('param').ticketId), changes, {
       versions: ifMatchVersions(c.req.valid('header')['if-match']),
       // A customer's change is no response; the team's is, by a person or (AGENT) the AI.
       responder: isCustomer
@@ -84,18 +91,20 @@ export const ticketsRouter = createRouter()
     const { db, principal } = authorized(c)
     const { representativeId } = c.req.valid('json')
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.assignTicket(db, c.req.valid('param').ticketId, representativeId, versions)
+    const ticketId = ticketOf(db, c.req.valid('param').ticketId)
+    const ticket = await data.assignTicket(db, ticketId, representativeId, versions)
     return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.unassignTicket, async (c) => {
     const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.assignTicket(db, c.req.valid('param').ticketId, null, versions)
+    const ticket = await data.assignTicket(db, ticketOf(db, c.req.valid('param').ticketId), null, versions)
     return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })
   .openapi(routes.rateTicket, async (c) => {
     const { db, principal } = authorized(c)
     const versions = ifMatchVersions(c.req.valid('header')['if-match'])
-    const ticket = await data.rateTicket(db, c.req.valid('param').ticketId, c.req.valid('json'), versions)
+    const ticketId = ticketOf(db, c.req.valid('param').ticketId)
+    const ticket = await data.rateTicket(db, ticketId, c.req.valid('json'), versions)
     return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { tickets } from '../../db/schema'
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -93,7 +93,7 @@ export const updateTicket = protectedRoute(ticketUsers, {
     'naming the lowest allowed, nothing written; lower, resolve or cancel the escalation first.',
   request: {
     params: TicketIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: { content: { 'application/json': { schema: UpdateTicketSchema } }, required: true },
   },
   responses: {
@@ -112,7 +112,7 @@ export const assignTicket = protectedRoute(ticketStaff, {
     'a user unassigns their tickets that are not CLOSED (PATCH /v1/users/{userId}).',
   request: {
     params: TicketIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: { content: { 'application/json': { schema: AssignTicketSchema } }, required: true },
   },
   responses: {
@@ -126,7 +126,7 @@ export const unassignTicket = protectedRoute(ticketStaff, {
   path: '/v1/tickets/{ticketId}/assignee',
   tags: ['Tickets'],
   summary: 'Remove the ticket’s assignee',
-  request: { params: TicketIdParamsSchema, headers: ifMatchHeaderSchema },
+  request: { params: TicketIdParamsSchema, headers: actionHeadersSchema },
   responses: {
     200: { ...jsonContent(TicketSchema, 'The unassigned ticket.'), headers: etagResponseHeader },
     ...problemResponses(404, 409, 412),
@@ -143,7 +143,7 @@ export const rateTicket = protectedRoute(ticketCustomer, {
     'its comment (`ratedAt` is now). Ratings of 4 and 5 count as satisfied in metrics’ csatScore.',
   request: {
     params: TicketIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: { content: { 'application/json': { schema: RateTicketSchema } }, required: true },
   },
   responses: {

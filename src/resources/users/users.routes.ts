@@ -1,4 +1,4 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import { actionHeadersSchema, etagResponseHeader, idempotencyKeyHeaderSchema } from '../../lib/etag'
 import { jsonBody, jsonContent, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -68,7 +68,7 @@ export const updateUser = protectedRoute(writers, {
     'unassigned (status unchanged). RESOLVED and CANCELLED escalations and CLOSED tickets keep them as history. ' +
     'Inactive people are never assigned (409 REPRESENTATIVE_INACTIVE). Reactivating (`isActive: true`) restores ' +
     'nothing: the profile stays OFFLINE until its status is set again.',
-  request: { params: UserIdParamsSchema, headers: ifMatchHeaderSchema, body: jsonBody(UpdateUserSchema) },
+  request: { params: UserIdParamsSchema, headers: actionHeadersSchema, body: jsonBody(UpdateUserSchema) },
   responses: {
     200: { ...jsonContent(UserSchema, 'The updated user.'), headers: etagResponseHeader },
     ...problemResponses(404, 409, 412, 413, 422),

@@ -7,7 +7,7 @@ import {
   webhookDeliveryAttempts,
   webhookEndpoints,
 } from '../../db/schema'
-import type { Statement, TenantDb, TenantTable } from '../../db/tenant'
+import { deletedMark, type Statement, type TenantDb, type TenantTable } from '../../db/tenant'
 import { errors } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
@@ -155,7 +155,7 @@ export async function deleteEndpoint(db: TenantDb, endpointId: string, versions:
         eq(webhookEndpoints.id, endpointId),
         versionMatches(webhookEndpoints.version, versions),
       )
-      .returning({ id: webhookEndpoints.id }),
+      .returning({ id: webhookEndpoints.id, mark: deletedMark }),
     db.select(webhookEndpoints, eq(webhookEndpoints.id, endpointId)),
   )
   if (deleted.length > 0) return

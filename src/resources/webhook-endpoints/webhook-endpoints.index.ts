@@ -56,20 +56,22 @@ export const webhookEndpointsRouter = createRouter()
   .openapi(routes.updateWebhookEndpoint, async (c) => {
     const changes = c.req.valid('json')
     checkUrl(changes.url, c.env.APP_ENV)
+    const { db } = authorized(c)
+    const { endpointId } = c.req.valid('param')
+    db.expectChanged(webhookEndpoints, `/v1/webhook-endpoints/${endpointId}`, endpointId)
     const endpoint = await data.updateEndpoint(
-      authorized(c).db,
-      c.req.valid('param').endpointId,
+      db,
+      endpointId,
       changes,
       ifMatchVersions(c.req.valid('header')['if-match']),
     )
     return c.json(toWebhookEndpoint(endpoint), 200, { ETag: etagOf(endpoint) })
   })
   .openapi(routes.deleteWebhookEndpoint, async (c) => {
-    await data.deleteEndpoint(
-      authorized(c).db,
-      c.req.valid('param').endpointId,
-      ifMatchVersions(c.req.valid('header')['if-match']),
-    )
+    const { db } = authorized(c)
+    const { endpointId } = c.req.valid('param')
+    db.expectDeleted(`/v1/webhook-endpoints/${endpointId}`)
+    await data.deleteEndpoint(db, endpointId, ifMatchVersions(c.req.valid('header')['if-match']))
     return c.body(null, 204)
   })
   .openapi(routes.rotateWebhookSecret, async (c) => {

@@ -1,4 +1,9 @@
-import { etagResponseHeader, idempotencyKeyHeaderSchema, ifMatchHeaderSchema } from '../../lib/etag'
+import {
+  actionHeadersSchema,
+  etagResponseHeader,
+  idempotencyKeyHeaderSchema,
+  ifMatchHeaderSchema,
+} from '../../lib/etag'
 import { jsonBody, jsonContent, optionalJsonBody, problemResponses } from '../../lib/openapi'
 import { protectedRoute } from '../../lib/routes'
 import type { Permission } from '../../middleware/authorize'
@@ -82,7 +87,7 @@ export const updateWebhookEndpoint = protectedRoute(admins, {
   summary: 'Change a webhook endpoint (URL, events, description; enabled=true enables a disabled one again)',
   request: {
     params: WebhookEndpointIdParamsSchema,
-    headers: ifMatchHeaderSchema,
+    headers: actionHeadersSchema,
     body: jsonBody(UpdateWebhookEndpointSchema),
   },
   responses: {
@@ -96,7 +101,7 @@ export const deleteWebhookEndpoint = protectedRoute(admins, {
   path: '/v1/webhook-endpoints/{endpointId}',
   tags,
   summary: 'Delete a webhook endpoint (its pending deliveries are dropped)',
-  request: { params: WebhookEndpointIdParamsSchema, headers: ifMatchHeaderSchema },
+  request: { params: WebhookEndpointIdParamsSchema, headers: actionHeadersSchema },
   responses: { 204: { description: 'Deleted.' }, ...problemResponses(404, 412) },
 })
 

@@ -1,0 +1,16 @@
+-- Idempotency-Key on hard DELETEs (src/db/tenant.ts TenantDb.expectDeleted): a key completes only if its DELETE
+-- removed the row, and a deleted row is no longer there to compare xmin with. The DELETE's RETURNING calls this
+-- for each row it removes; the key's completion, later in the same transaction, reads the flag. app_api may not
+-- execute set_config itself (0003), so this sets only this one transaction-local flag, as the owner. No
+-- `SET search_path` clause: a function with one undoes the SET LOCALs made inside it when it returns; its body
+-- names only pg_catalog's objects, qualified.
+CREATE FUNCTION public.app_mark_deleted()
+RETURNS boolean
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+AS $$ SELECT pg_catalog.set_config('app.deleted', 'on', true) IS NOT NULL $$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION public.app_mark_deleted() FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION public.app_mark_deleted() TO app_api;
