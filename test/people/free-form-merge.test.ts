@@ -175,6 +175,16 @@ describe('PATCH /v1/agents/{id}: settings and thresholds merge (RFC 7396)', () =
     const removed = await patchAgent(tenant, { thresholds: { maxAutoRefundAmount: null } })
     expect(removed.status, await removed.clone().text()).toBe(200)
     expect((await agentOf(tenant))?.thresholds).toEqual({ minConfidence: 0.9 })
+    // The events hold the thresholds whole, before and after (a key added or removed shows): not a diff of them.
+    const events = await json<{ data: Array<{ data: Body }> }>(
+      await api(`/v1/events?type=agent.updated&objectId=${tenant.agentId}&limit=2`, {
+        token: tenant.tokens.ADMIN,
+      }),
+    )
+    expect(events.data.map((event) => event.data.previousAttributes)).toEqual([
+      { thresholds: { minConfidence: 0.9, maxAutoRefundAmount: '50.00' } },
+      { thresholds: { minConfidence: 0.8, maxAutoRefundAmount: '50.00' } },
+    ])
     // Each value is still validated: the merged object is as valid as every value in it.
     for (const thresholds of [{ minConfidence: 2 }, { maxAutoRefundAmount: '-1' }, { other: 1 }]) {
       expect((await patchAgent(tenant, { thresholds })).status).toBe(422)

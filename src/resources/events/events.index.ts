@@ -18,15 +18,17 @@ function changedFields(
   return Object.fromEntries(Object.entries(before).filter(([field, value]) => !sameJson(value, after[field])))
 }
 
-/** An object the schema declares field by field (an embedded resource: a customer's profile), not a free-form one. */
-function isEmbeddedResource(
-  schema: z.ZodObject,
-  field: string,
-  value: unknown,
-): value is Record<string, unknown> {
-  const fieldSchema = schema.shape[field]
-  return typeof value === 'object' && value !== null && fieldSchema !== undefined && 'shape' in fieldSchema
+/**
+ * An embedded resource (a customer's profile): a field the schema declares as an object with a version of its own.
+ * Any other object (settings, thresholds, satisfaction) is a value, compared and shown whole.
+ */
+function isEmbeddedResource(schema: z.ZodObject, field: string): boolean {
+  const fieldSchema = schema.shape[field] as { shape?: Record<string, unknown> } | undefined
+  return fieldSchema?.shape?.version !== undefined
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null
 
 /**
  * An event for `reader`: its object through the resource's own representation for the reader's role, and
@@ -44,7 +46,7 @@ export function toEvent(row: Event, reader: Principal): EventRepresentation {
     // the whole embedded object would carry the new ones as if they were previous.
     for (const [field, value] of Object.entries(previousAttributes)) {
       const after = object[field]
-      if (isEmbeddedResource(kind.schema, field, value) && isEmbeddedResource(kind.schema, field, after)) {
+      if (isEmbeddedResource(kind.schema, field) && isObject(value) && isObject(after)) {
         previousAttributes[field] = changedFields(value, after)
       }
     }

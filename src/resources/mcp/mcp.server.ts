@@ -21,8 +21,8 @@ const instructions = [
   'The tools are the operations of the Organization API that your role may call, on your organization’s data.',
   'Each runs exactly as its REST request: same permissions, validation and answers. A failure is a tool error ' +
     'carrying an RFC 9457 problem (`status`, `code`, `detail`, `errors`).',
-  'Writing tools take an optional `idempotencyKey` (reuse it when retrying the same call, so it acts once and the ' +
-    'retry answers the first result); ' +
+  'Writing tools (all but recomputeMetrics, which a rerun leaves as it was) take an optional `idempotencyKey` ' +
+    '(reuse it when retrying the same call, so it acts once and the retry answers the first result); ' +
     'tools that change a versioned resource take an optional `expectedVersion` (the `version` you last read).',
 ].join('\n')
 
