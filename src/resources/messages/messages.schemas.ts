@@ -53,10 +53,16 @@ export const CreateMessageSchema = z
 export const AttachmentSchema = z
   .object({
     id: z.uuid(),
-    fileName: z.string(),
+    fileName: z.string().nullable().openapi({
+      description:
+        'Null only in the events of a redacted message’s attachment (the redaction deletes the file).',
+    }),
     contentType: z.string(),
     sizeBytes: z.number().int(),
-    sha256: z.string().openapi({ description: 'Hex SHA-256 of the content.' }),
+    sha256: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Hex SHA-256 of the content; null as `fileName` is.' }),
     createdAt: isoTimestamp,
   })
   .openapi('Attachment')
@@ -173,10 +179,10 @@ export const UploadAttachmentQuerySchema = z.object({
 /** The representation of an attachment (metadata; the content is read at `…/content`). */
 export function toAttachment(row: {
   id: string
-  fileName: string
+  fileName: string | null
   contentType: string
   sizeBytes: number
-  sha256: string
+  sha256: string | null
   createdAt: Date
 }): z.output<typeof AttachmentSchema> {
   return {
