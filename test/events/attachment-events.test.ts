@@ -129,6 +129,12 @@ describe(`attachment events (${inject('databaseBackend')})`, () => {
       },
     ])
     expect(page.data[0]?.data.object).toEqual(got)
+    // The event says where the file is: its message and ticket, so a consumer can read it (GET …/attachments/{id}).
+    expect(got).toMatchObject({ messageId: reply.id, ticketId: ticket.id })
+    const message = await call<MessageBody & { attachments: Attachment[] }>(200, pathOf(ticket.id, reply), {
+      token: t.tokens.ADMIN,
+    })
+    expect(message.attachments).toEqual([got])
     // Filters by type and object type, as every other type.
     expect((await feed(t, '?type=attachment.created')).data.map((e) => e.objectId)).toEqual([attachment.id])
     expect((await feed(t, '?type=attachment.*')).data.map((e) => e.objectId)).toEqual([attachment.id])

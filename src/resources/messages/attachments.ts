@@ -118,6 +118,9 @@ export function storageKeyOf(ids: {
   return `${ids.organizationId}/tickets/${ids.ticketId}/messages/${ids.messageId}/${ids.attachmentId}`
 }
 
+/** The ticket of an attachment, read from its key (storageKeyOf): the row names only its message. */
+export const ticketIdOfStorageKey = (storageKey: string): string => storageKey.split('/')[2] as string
+
 /** `Content-Disposition: attachment` with an ASCII fallback name and the exact one (RFC 6266, RFC 8187). */
 export function contentDisposition(fileName: string): string {
   const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')

@@ -61,7 +61,7 @@ export function customerAttachments(customerId: string): SQL {
  */
 const attachmentsOfMessage = sql<MessageRow['attachments']>`coalesce((
   select json_agg(json_build_object(
-    'id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'sizeBytes', a.size_bytes,
+    'id', a.id, 'messageId', a.message_id, 'ticketId', messages.ticket_id, 'fileName', a.file_name, 'contentType', a.content_type, 'sizeBytes', a.size_bytes,
     'sha256', a.sha256, 'createdAt', to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   ) order by a.created_at, a.id)
   from ${messageAttachments} a

@@ -9,6 +9,7 @@ import {
 import { pageSizeQuery } from '../../lib/pagination'
 import { represent, staffRoles, type Viewer, visibleTo } from '../../lib/representation'
 import { idParams, isoTimestamp } from '../../lib/schemas'
+import { ticketIdOfStorageKey } from './attachments'
 
 const visibility = z.enum(messageVisibilityValues)
 const format = z.enum(messageFormatValues)
@@ -53,6 +54,11 @@ export const CreateMessageSchema = z
 export const AttachmentSchema = z
   .object({
     id: z.uuid(),
+    messageId: z.uuid(),
+    ticketId: z.uuid().openapi({
+      description:
+        'With `messageId`, where it is read: `GET /v1/tickets/{ticketId}/messages/{messageId}/attachments/{id}`.',
+    }),
     fileName: z.string().nullable().openapi({
       description:
         'Null only in the events of a redacted message’s attachment (the redaction deletes the file).',
@@ -179,6 +185,8 @@ export const UploadAttachmentQuerySchema = z.object({
 /** The representation of an attachment (metadata; the content is read at `…/content`). */
 export function toAttachment(row: {
   id: string
+  messageId: string
+  storageKey: string
   fileName: string | null
   contentType: string
   sizeBytes: number
@@ -187,6 +195,8 @@ export function toAttachment(row: {
 }): z.output<typeof AttachmentSchema> {
   return {
     id: row.id,
+    messageId: row.messageId,
+    ticketId: ticketIdOfStorageKey(row.storageKey),
     fileName: row.fileName,
     contentType: row.contentType,
     sizeBytes: row.sizeBytes,
