@@ -293,6 +293,11 @@ describe(`attachment events (${inject('databaseBackend')})`, () => {
     const createdPayload = JSON.parse(first?.body as string) as EventBody
     expect(createdPayload).toMatchObject({ type: 'attachment.created', objectId: attachment.id })
     expect(createdPayload.data.object).toEqual(attachment)
+    // The other subscriber's first delivery too, so the redelivery below is the second one it receives.
+    await waitFor(
+      () => received(created.name),
+      (list) => list.length > 0,
+    )
 
     await call(200, `${pathOf(ticket.id, reply)}/redact`, { method: 'POST', token: t.tokens.ADMIN })
     const deliveries = async (endpointId: string) =>
