@@ -473,7 +473,10 @@ export class TenantDb {
   #claimStatements(): { claim: Statement; complete: Statement } | undefined {
     const idempotency = this.context.idempotency
     const result = this.#result
-    if (!idempotency || !result || this.#claimed) return undefined
+    if (!idempotency || this.#claimed) return undefined
+    // A keyed route's handler that forgot to declare its result would ignore the key and write again on every
+    // retry: refuse (a 500 no test with a key can miss) rather than risk a double write.
+    if (!result) throw new Error('A request with an Idempotency-Key runs a write that declares no result')
     this.#claimed = true
     const { key, fingerprint, ttlSeconds } = idempotency
     // The work wrote the resource ⇔ its row version is this transaction's (xmin): a refused conditional write
