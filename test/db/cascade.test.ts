@@ -58,7 +58,10 @@ describe('deleting', () => {
 
   it('an agent configuration without rules keeps its escalations with the reference nulled', async () => {
     const t = await createFullTenant()
-    await ownerDb.delete(decisionRules).where(eq(decisionRules.id, t.ruleId))
+    await ownerDb
+      .update(decisionRules)
+      .set({ agentConfigurationId: null })
+      .where(eq(decisionRules.id, t.ruleId))
     await ownerDb.delete(agentConfigurations).where(eq(agentConfigurations.id, t.agentId))
 
     const [escalation] = await ownerDb.select().from(escalations).where(eq(escalations.id, t.escalationId))
@@ -74,16 +77,24 @@ describe('deleting', () => {
     expect(refund).toMatchObject({ organizationId: t.organizationId, ticketId: null })
   })
 
-  it('a rule, a deciding user or a budget unlinks the refund; a budget deletes its usage records', async () => {
+  it('a rule that decided a refund is refused (23503): it is part of the refund’s record', async () => {
     const t = await createFullTenant()
-    await ownerDb.delete(decisionRules).where(eq(decisionRules.id, t.ruleId))
+    expect(await sqlStateOf(() => ownerDb.delete(decisionRules).where(eq(decisionRules.id, t.ruleId)))).toBe(
+      '23503',
+    )
+    const [refund] = await ownerDb.select().from(refunds).where(eq(refunds.id, t.refundId))
+    expect(refund).toMatchObject({ decisionRuleId: t.ruleId, version: 1 })
+  })
+
+  it('a deciding user or a budget unlinks the refund; a budget deletes its usage records', async () => {
+    const t = await createFullTenant()
     await ownerDb.delete(users).where(eq(users.id, t.adminId))
     await ownerDb.delete(budgets).where(eq(budgets.id, t.budgetId))
 
     const [refund] = await ownerDb.select().from(refunds).where(eq(refunds.id, t.refundId))
     expect(refund).toMatchObject({
       organizationId: t.organizationId,
-      decisionRuleId: null,
+      decisionRuleId: t.ruleId,
       decidedByUserId: null,
       budgetId: null,
     })

@@ -190,7 +190,11 @@ describe('requester facts', () => {
       expect(refund.status).toBe('APPROVED')
     }
     // requester.agentId names the asking agent; a person has none (the leaf is missing, never true).
-    await ownerDb.delete(decisionRules).where(eq(decisionRules.organizationId, t.organizationId))
+    // Rules that decided refunds are deactivated, not deleted (DECISION_RULE_IN_USE).
+    await ownerDb
+      .update(decisionRules)
+      .set({ isActive: false })
+      .where(eq(decisionRules.organizationId, t.organizationId))
     await createRule(t, {
       name: 'The triage bot escalates',
       action: 'ESCALATE',

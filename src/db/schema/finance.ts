@@ -157,11 +157,11 @@ export const refunds = pgTable(
   (t) => [
     organizationForeignKey('refunds', t.organizationId),
     tenantForeignKey('refunds_customer_fk', t.organizationId, t.customerId, users),
-    // The four nullable references below are ON DELETE SET NULL (column): see the custom migration.
+    // The three nullable references below are ON DELETE SET NULL (column): see the custom migration.
     tenantForeignKey('refunds_ticket_fk', t.organizationId, t.ticketId, tickets).onDelete('set null'),
-    tenantForeignKey('refunds_decision_rule_fk', t.organizationId, t.decisionRuleId, decisionRules).onDelete(
-      'set null',
-    ),
+    // The deciding rule is part of the refund's record: a rule that decided refunds is deactivated, not deleted
+    // (409 DECISION_RULE_IN_USE; migration 0075).
+    tenantForeignKey('refunds_decision_rule_fk', t.organizationId, t.decisionRuleId, decisionRules),
     tenantForeignKey('refunds_decided_by_user_fk', t.organizationId, t.decidedByUserId, users).onDelete(
       'set null',
     ),

@@ -2,6 +2,7 @@ import { eq, inArray } from 'drizzle-orm'
 import { foundOr404, getById, listTable, refusalOf, updateVersioned } from '../../db/crud'
 import { type DecisionRule, decisionRules } from '../../db/schema'
 import { deletedMark, type TenantDb } from '../../db/tenant'
+import { errors, postgresErrorOf } from '../../lib/errors'
 import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
 import type {
@@ -55,18 +56,29 @@ export function updateRule(
   })
 }
 
-/** Deletes a rule (If-Match honoured); refunds it decided keep their trace and lose only the reference. */
+/**
+ * Deletes a rule (If-Match honoured). A rule that decided refunds is part of their record (refunds_decision_rule_fk,
+ * migration 0075): 409, deactivate it instead.
+ */
 export async function deleteRule(
   db: TenantDb,
   ruleId: string,
   versions: number[] | undefined,
 ): Promise<void> {
-  const [deleted, current] = await db.run(
-    db
-      .delete(decisionRules, eq(decisionRules.id, ruleId), versionMatches(decisionRules.version, versions))
-      .returning({ id: decisionRules.id, mark: deletedMark }),
-    db.select(decisionRules, eq(decisionRules.id, ruleId)),
-  )
+  const [deleted, current] = await db
+    .run(
+      db
+        .delete(decisionRules, eq(decisionRules.id, ruleId), versionMatches(decisionRules.version, versions))
+        .returning({ id: decisionRules.id, mark: deletedMark }),
+      db.select(decisionRules, eq(decisionRules.id, ruleId)),
+    )
+    .catch((error: unknown) => {
+      if (postgresErrorOf(error)?.constraint !== 'refunds_decision_rule_fk') throw error
+      throw errors.conflict(
+        'DECISION_RULE_IN_USE',
+        'Refunds were decided by this rule and keep it in their record: deactivate it instead (PATCH isActive: false).',
+      )
+    })
   if (deleted.length > 0) return
   throw refusalOf((current as DecisionRule[])[0], { what: 'decision rule', versions })
 }

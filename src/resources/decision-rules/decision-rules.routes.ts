@@ -68,9 +68,12 @@ export const deleteRule = protectedRoute(writers, {
   method: 'delete',
   path: '/v1/decision-rules/{ruleId}',
   tags,
-  summary: 'Delete a decision rule (refunds it decided keep their trace)',
+  summary: 'Delete a decision rule that decided no refund',
+  description:
+    'A rule that decided refunds is part of their record (`decisionRuleId`, the trace): 409 DECISION_RULE_IN_USE, ' +
+    'deactivate it instead (`PATCH` with `isActive: false`).',
   request: { params: DecisionRuleIdParamsSchema, headers: actionHeadersSchema },
-  responses: { 204: { description: 'Deleted.' }, ...problemResponses(404, 412) },
+  responses: { 204: { description: 'Deleted.' }, ...problemResponses(404, 409, 412) },
 })
 
 export const evaluateRules = protectedRoute(readers, {
