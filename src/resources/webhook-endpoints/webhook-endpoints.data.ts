@@ -71,8 +71,9 @@ export async function createEndpoint(
 }
 
 /**
- * PATCH; enabling a disabled endpoint clears why it was disabled and its failure streak (enabled=true on one that is
- * already enabled keeps its streak: it enables nothing), disabling records MANUAL.
+ * PATCH; disabling records MANUAL, enabling a disabled endpoint clears why it was disabled. The failure streak
+ * (failingSince) survives only a PATCH that leaves the receiver as it was: enabled=true on one already enabled
+ * enables nothing, and the same URL sent again is the same receiver; a new URL has not been failing.
  */
 export function updateEndpoint(
   db: TenantDb,
@@ -85,17 +86,20 @@ export function updateEndpoint(
     enabled === undefined
       ? {}
       : enabled
-        ? {
-            enabled: true,
-            disabledReason: null,
-            failingSince: sql`case when ${webhookEndpoints.enabled} then ${webhookEndpoints.failingSince} end`,
-          }
+        ? { enabled: true, disabledReason: null }
         : { enabled: false, disabledReason: 'MANUAL' }
+  const sameReceiver = and(
+    enabled ? sql`${webhookEndpoints.enabled}` : undefined,
+    fields.url === undefined ? undefined : eq(webhookEndpoints.url, fields.url),
+  )
+  const streak = sameReceiver
+    ? { failingSince: sql`case when ${sameReceiver} then ${webhookEndpoints.failingSince} end` }
+    : {}
   return updateVersioned<typeof webhookEndpoints, WebhookEndpoint>(
     db,
     webhookEndpoints,
     endpointId,
-    { ...fields, ...toggle },
+    { ...fields, ...toggle, ...streak },
     { what: 'webhook endpoint', versions },
   )
 }
