@@ -31,8 +31,11 @@ export const SWEEP_MAX_CHECKS = 500
 export const CURSOR_PREFIX = '_sweep/attachment-orphans/'
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-/** storageKeyOf's format (resources/messages/attachments.ts): organization, ticket, message, attachment. */
-const ATTACHMENT_KEY = new RegExp(`^(${UUID})/tickets/${UUID}/messages/${UUID}/${UUID}$`)
+/**
+ * storageKeyOf's format (resources/messages/attachments.ts): organization, ticket, message, attachment. Any case:
+ * keys stored before 2026-12-07 kept a URL's upper-case spelling of the ticket and message.
+ */
+const ATTACHMENT_KEY = new RegExp(`^(${UUID})/tickets/${UUID}/messages/${UUID}/${UUID}$`, 'i')
 
 export interface OrphanSweepOptions {
   /** The time the age is measured from (tests move it forward). */

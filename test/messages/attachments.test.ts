@@ -109,6 +109,25 @@ describe(`attachments (${inject('databaseBackend')})`, () => {
     expect(await json(metadata)).toEqual(attachment)
   })
 
+  it('ids spelled in upper case in the URL: one spelling of ticketId everywhere, a lower-case storage key', async () => {
+    const t = await createTenant()
+    const c = await conversation(t)
+    const shouted = `/v1/tickets/${c.ticket.id.toUpperCase()}/messages/${c.reply.id.toUpperCase()}`
+    const response = await upload(t.tokens.CUSTOMER, shouted, png())
+    expect(response.status, await response.clone().text()).toBe(201)
+    const attachment = await json<Attachment & { ticketId: string; messageId: string }>(response)
+    expect(attachment).toMatchObject({ ticketId: c.ticket.id, messageId: c.reply.id })
+    const [row] = await attachmentRows(c.reply.id)
+    expect(row?.storageKey).toBe(
+      `${t.organizationId}/tickets/${c.ticket.id}/messages/${c.reply.id}/${attachment.id}`,
+    )
+    const message = await json<MessageBody>(await api(c.replyPath, { token: t.tokens.CUSTOMER }))
+    expect(message.attachments).toEqual([attachment])
+    expect(
+      await json(await api(`${c.replyPath}/attachments/${attachment.id}`, { token: t.tokens.CUSTOMER })),
+    ).toEqual(attachment)
+  })
+
   it('a text file named as a page downloads under a text name (Content-Disposition), never as .html', async () => {
     const t = await createTenant()
     const c = await conversation(t)

@@ -67,6 +67,20 @@ describe('the sweep of orphaned attachment objects', () => {
     expect(await bucket().list({ prefix: CURSOR_PREFIX + prefix })).toMatchObject({ objects: [] })
   })
 
+  it('sweeps an orphan whose key spells ids in upper case (uploads before 2026-12-07 kept the URL’s spelling)', async () => {
+    const t = await createTenant()
+    const ticket = await openTicket(t)
+    const message = await post(t.tokens.CUSTOMER, ticket.id, { body: 'Old upload' })
+    const upper = `${t.organizationId}/tickets/${ticket.id.toUpperCase()}/messages/${message.id.toUpperCase()}/${crypto.randomUUID().toUpperCase()}`
+    await bucket().put(upper, PNG)
+    const later = await sweepOrphanedAttachments(env, runId(), {
+      prefix: `${t.organizationId}/`,
+      now: LATER(),
+    })
+    expect(later).toMatchObject({ listed: 1, candidates: 1, deleted: 1 })
+    expect(await exists(upper)).toBe(false)
+  })
+
   it('is bounded per run and continues where the last run stopped; the cursor goes when a run reaches the end', async () => {
     const t = await createTenant()
     const c = await conversation(t)

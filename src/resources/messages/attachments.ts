@@ -108,18 +108,25 @@ function cleanFileName(raw: string): string {
   return characters.slice(0, MAX_NAME_CHARACTERS - Array.from(extension).length).join('') + extension
 }
 
-/** The object's key: the tenant first, so a key can never name another tenant's object. */
+/**
+ * The object's key: the tenant first, so a key can never name another tenant's object. Ids in lower case, as the
+ * database writes them: a URL may spell a uuid in upper case, and the key is where `ticketId` is read back from.
+ */
 export function storageKeyOf(ids: {
   organizationId: string
   ticketId: string
   messageId: string
   attachmentId: string
 }): string {
-  return `${ids.organizationId}/tickets/${ids.ticketId}/messages/${ids.messageId}/${ids.attachmentId}`
+  return `${ids.organizationId}/tickets/${ids.ticketId}/messages/${ids.messageId}/${ids.attachmentId}`.toLowerCase()
 }
 
-/** The ticket of an attachment, read from its key (storageKeyOf): the row names only its message. */
-export const ticketIdOfStorageKey = (storageKey: string): string => storageKey.split('/')[2] as string
+/**
+ * The ticket of an attachment, read from its key (storageKeyOf): the row names only its message. Lower case: keys
+ * stored before 2026-12-07 kept the URL's spelling.
+ */
+export const ticketIdOfStorageKey = (storageKey: string): string =>
+  (storageKey.split('/')[2] as string).toLowerCase()
 
 /** `Content-Disposition: attachment` with an ASCII fallback name and the exact one (RFC 6266, RFC 8187). */
 export function contentDisposition(fileName: string): string {
