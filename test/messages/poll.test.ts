@@ -30,8 +30,17 @@ describe('cursor = a message id', () => {
     expect(opened.nextCursor).toBeNull()
     const last = opened.data.at(-1)?.id as string
 
+    // Nothing new: no page ahead, but the conversation goes on behind the position (the cursor sent is its cursor).
     const quiet = await list(t.tokens.CUSTOMER, `${path}?cursor=${last}`)
-    expect(quiet).toEqual({ data: [], nextCursor: null, previousCursor: null })
+    expect(quiet).toEqual({ data: [], nextCursor: null, previousCursor: last })
+    const behind = await list(t.tokens.CUSTOMER, `${path}?direction=backward&cursor=${quiet.previousCursor}`)
+    expect(behind.data.map((m) => m.id)).toEqual([first.id, second.id])
+    // Backward from the first message: nothing that way; the conversation goes on after it.
+    expect(await list(t.tokens.CUSTOMER, `${path}?direction=backward&cursor=${first.id}`)).toEqual({
+      data: [],
+      nextCursor: first.id,
+      previousCursor: null,
+    })
 
     const fourth = await post(t.tokens.REPRESENTATIVE, ticket.id, { body: 'Which model?' })
     await post(t.tokens.REPRESENTATIVE, ticket.id, { body: 'Checking its warranty', visibility: 'INTERNAL' })
@@ -51,6 +60,17 @@ describe('cursor = a message id', () => {
     expect(before.data.map((m) => m.id)).toEqual([first.id, second.id])
     expect(before.nextCursor).not.toBeNull()
     expect(before.previousCursor).toBeNull()
+
+    // An opaque cursor at the end (the last page's previousCursor, read forward): an empty page whose previousCursor
+    // is that position.
+    const atEnd = more.previousCursor as string
+    expect(await list(t.tokens.CUSTOMER, `${path}?cursor=${encodeURIComponent(atEnd)}`)).toEqual({
+      data: [],
+      nextCursor: null,
+      previousCursor: atEnd,
+    })
+    const past = await list(t.tokens.CUSTOMER, `${path}?cursor=${fifth.id}`)
+    expect(past).toEqual({ data: [], nextCursor: null, previousCursor: fifth.id })
   })
 
   it('a message the caller cannot read, of another ticket or unknown, is 400 INVALID_CURSOR', async () => {
@@ -69,7 +89,11 @@ describe('cursor = a message id', () => {
       expect(response.status, cursor).toBe(400)
       expect(await json(response)).toMatchObject({ code: 'INVALID_CURSOR' })
     }
-    // Staff may anchor on the note.
-    expect((await list(t.tokens.ADMIN, `${path}?cursor=${note.id}`)).data).toEqual([])
+    // Staff may anchor on the note, the ticket's only message: nothing either way but the note itself.
+    expect(await list(t.tokens.ADMIN, `${path}?cursor=${note.id}`)).toEqual({
+      data: [],
+      nextCursor: null,
+      previousCursor: null,
+    })
   })
 })

@@ -98,11 +98,15 @@ export async function listMessages(
   // the end). Read in the same statement; a message the caller cannot read is refused below.
   const anchor = query.cursor && z.uuid().safeParse(query.cursor).success ? query.cursor : undefined
   const at = sql`(select m.created_at, m.id from ${messages} m where m.id = ${anchor})`
+  const values = query.cursor && !anchor ? decodeCursor(query.cursor, POSITION, order, filters) : undefined
   const position = anchor
     ? sql`(${messages.createdAt}, ${messages.id}) ${sql.raw(order === forward ? '>' : '<')} ${at}`
-    : query.cursor
-      ? afterCursor(order, decodeCursor(query.cursor, POSITION, order, filters))
+    : values
+      ? afterCursor(order, values)
       : undefined
+  // The message at the position itself (the anchor, or the cursor's last row): behind the position, but what an
+  // empty page's reader shows already.
+  const positionId = (anchor ?? values?.at(-1))?.toLowerCase()
   const onTicket = [
     eq(messages.ticketId, ticketId),
     query.visibility ? eq(messages.visibility, query.visibility) : undefined,
@@ -112,22 +116,30 @@ export async function listMessages(
     selectMessages(db, ...onTicket, position)
       .orderBy(...orderByOf(order))
       .limit(query.limit + 1),
+    // Two: whether anything lies behind other than the position's own message (an empty page's previous cursor).
     ...(position
-      ? [db.selectFields(messages, { id: messages.id }, ...onTicket, not(position)).limit(1)]
+      ? [db.selectFields(messages, { id: messages.id }, ...onTicket, not(position)).limit(2)]
       : []),
     ...(anchor ? [db.selectFields(messages, { id: messages.id }, eq(messages.id, anchor), onTicket[0])] : []),
   ]
   const [ticketRows, rows, behind, anchorRows] = (await db.run(
     ...(statements as [Statement, ...Statement[]]),
-  )) as [unknown[], MessageRow[], unknown[] | undefined, unknown[] | undefined]
+  )) as [unknown[], MessageRow[], Array<{ id: string }> | undefined, unknown[] | undefined]
   foundOr404(ticketRows, 'ticket')
   if (anchorRows?.length === 0) throw invalidCursor()
   const page = rows.slice(0, query.limit)
   const first = page[0]
   const last = page[page.length - 1]
-  // "ahead": further in the direction read; "behind": back toward the cursor's side.
+  // "ahead": further in the direction read; "behind": back toward the cursor's side, from the page's first message,
+  // or from the position itself when the page is empty (a poll with nothing new).
   const ahead = rows.length > query.limit && last ? cursorOf(last, POSITION, order, filters) : null
-  const back = (behind?.length ?? 0) > 0 && first ? cursorOf(first, POSITION, order, filters) : null
+  const back = first
+    ? (behind?.length ?? 0) > 0
+      ? cursorOf(first, POSITION, order, filters)
+      : null
+    : behind?.some((row) => row.id !== positionId)
+      ? (query.cursor ?? null)
+      : null
   if (order === backward) return { data: page.reverse(), nextCursor: back, previousCursor: ahead }
   return { data: page, nextCursor: ahead, previousCursor: back }
 }
