@@ -2,7 +2,7 @@ import { Column, eq, is, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { Principal } from '../auth/principal'
 import { ownershipCondition, type Statement, type TenantDb } from '../db/tenant'
-import { errors } from '../lib/errors'
+import { ApiError, errors } from '../lib/errors'
 import { afterCursor, cursorOf, decodeCursor, filterKey, orderByOf, type SortOrder } from '../lib/pagination'
 import { mayView } from '../lib/representation'
 import {
@@ -221,6 +221,21 @@ function listOrder(root: ListRoot): { order: SortOrder; after: SQL | undefined }
     ? afterCursor(order, decodeCursor(root.cursor, root.sort, order, root.filterKey))
     : undefined
   return { order, after }
+}
+
+/**
+ * Why a list root cannot be read (an unknown sort, a cursor of another list), found before any is read: GraphQL
+ * fails that root field alone, not the other fields of its batch.
+ */
+export function listRootRefusal(root: PlanRoot): ApiError | undefined {
+  if (root.kind !== 'list') return undefined
+  try {
+    listOrder(root)
+    return undefined
+  } catch (error) {
+    if (error instanceof ApiError) return error
+    throw error
+  }
 }
 
 /** The root's statement: one row per root object, its JSON in `data`. */

@@ -112,6 +112,16 @@ describe('GraphQL: one database round trip per request, the REST representation 
     expect(invalid.body.errors?.[0]?.extensions?.code).toBe('INVALID_PARAMETERS')
     const cursor = await graphql(token, '{ tickets(after: "garbage") { nodes { id } } }')
     expect(cursor.body.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR')
+    // The bad cursor is its own field's error, not every root field's (as a bad sort is). Root lists are non-null,
+    // so GraphQL nulls `data` for it.
+    const mixed = await graphql(
+      token,
+      `{ one: ticket(id: "${page.nodes[0]?.id}") { id } bad: tickets(after: "garbage") { nodes { id } } good: tickets(first: 1) { nodes { id } } }`,
+    )
+    expect(mixed.body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+      [['bad'], 'INVALID_CURSOR'],
+    ])
+    expect(mixed.body.data).toBeNull()
   })
 
   it('a CUSTOMER reads exactly its REST reads; staff fields and relations are not in its schema', async () => {

@@ -30,7 +30,7 @@ import { fieldErrorsOf } from '../../lib/openapi'
 import { toApiError } from '../../middleware/error-handler'
 import type { OperationTool } from '../../resources/mcp/mcp.tools'
 import { type ReadNode, readNodes } from '../graph'
-import { listRoot, nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
+import { listRoot, listRootRefusal, nestedLimit, type PlanBranch, type PlanRoot, readPlans } from '../planner'
 import { type ReadEdge, type ReadNodeName, readEdges, readLimits } from '../relations'
 import type { MutationContext } from './mutations'
 import { schemaFor } from './schema'
@@ -417,8 +417,9 @@ export async function runGraphQL(
         throw new LimitError(`\`${key}\` is ${depth} fields deep; at most ${readLimits.graphqlDepth}.`)
       }
       const root = compileRoot(compiler, key, fieldNodes)
-      if (root instanceof ApiError) rootValue[`@${key}`] = errorOf(root, [key])
-      else compiled.push(root)
+      const refused = root instanceof ApiError ? root : listRootRefusal(root.plan)
+      if (refused) rootValue[`@${key}`] = errorOf(refused, [key])
+      else compiled.push(root as CompiledRoot)
     }
   } catch (error) {
     if (error instanceof LimitError) return requestError('QUERY_TOO_COMPLEX', error.message)
@@ -450,7 +451,7 @@ export async function runGraphQL(
     })
   } catch (error) {
     if (!(error instanceof ApiError) || error.status >= 500) throw error
-    // A request error found while reading (e.g. a cursor of another sort): every root field fails with it.
+    // A request error found while reading (each root's arguments were checked before): every root field fails.
     for (const root of compiled) rootValue[`@${root.key}`] = errorOf(error, [root.key])
   }
   const result = (await execute({
