@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { agentConfigurations, decisionRules, escalations, refunds } from '../../src/db/schema'
-import { createRule, requestRefund } from '../refunds/support'
+import { createBudget, createRule, type RefundBody, requestRefund } from '../refunds/support'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
 import { createTenant } from '../support/tenants'
@@ -109,6 +109,72 @@ describe('the agent’s maxAutoRefundAmount', () => {
     expect(review.decision).toMatchObject({ finalAction: 'REQUIRE_APPROVAL' })
     const stored = await ownerDb.select().from(refunds).where(eq(refunds.organizationId, t.organizationId))
     expect(stored).toHaveLength(4)
+  })
+})
+
+describe('the agent’s maxAutoRefundAmount in its currency', () => {
+  /*
+   * Money is an amount and a currency (SPEC §5): 50.00 set with US dollars in mind must not let 49.00 Kuwaiti dinars
+   * (≈ 160 USD) through. With maxAutoRefundCurrency the limit caps refunds of that currency, and a refund of another
+   * currency cannot be compared with it (no exchange rates here): it escalates, as a refund over the limit does.
+   */
+  it('caps refunds of its currency; another currency escalates REFUND_OVER_LIMIT; the trace names both', async () => {
+    const t = await createTenant()
+    const set = await api(`/v1/agents/${t.agentId}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { thresholds: { maxAutoRefundAmount: '50.00', maxAutoRefundCurrency: 'USD' } },
+    })
+    expect(await json(set)).toMatchObject({
+      thresholds: { maxAutoRefundAmount: '50.00', maxAutoRefundCurrency: 'USD' },
+    })
+    await createBudget(t, '1000.00')
+    await createBudget(t, '1000.00', { currency: 'KWD' })
+    await createRule(t, { name: 'Approve all', action: 'AUTO_APPROVE', conditions: { all: [] } })
+
+    // The guardrail is read by the roles that may read agents (the ADMIN here).
+    const asAdmin = async (id: string) =>
+      json<RefundBody>(await api(`/v1/refunds/${id}`, { token: t.tokens.ADMIN }))
+    const dollars = await asAdmin((await requestRefund(t, { amount: '49.00', currency: 'USD' })).id)
+    expect(dollars).toMatchObject({ status: 'APPROVED' })
+    expect(dollars.decision?.guardrail).toEqual({
+      maxAutoRefundAmount: '50.00',
+      maxAutoRefundCurrency: 'USD',
+      exceeded: false,
+    })
+    const dinars = await asAdmin((await requestRefund(t, { amount: '49.00', currency: 'KWD' })).id)
+    expect(dinars).toMatchObject({ status: 'PENDING' })
+    expect(dinars.decision).toMatchObject({
+      action: 'AUTO_APPROVE',
+      finalAction: 'ESCALATE',
+      guardrail: { maxAutoRefundAmount: '50.00', maxAutoRefundCurrency: 'USD', exceeded: true },
+    })
+    const [escalation] = await ownerDb.select().from(escalations).where(eq(escalations.refundId, dinars.id))
+    expect(escalation?.reason).toBe('REFUND_OVER_LIMIT')
+
+    // The dry run decides the same way.
+    const evaluated = await api('/v1/decision-rules/evaluate', {
+      method: 'POST',
+      token: t.tokens.AGENT,
+      body: { customerId: t.customerId, amount: '1.00', currency: 'KWD', reason: 'OTHER' },
+    })
+    expect(await json(evaluated)).toMatchObject({ action: 'ESCALATE', escalationReason: 'REFUND_OVER_LIMIT' })
+
+    // An unknown code is refused; null removes the currency (the limit then compares in any currency).
+    const unknown = await api(`/v1/agents/${t.agentId}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { thresholds: { maxAutoRefundCurrency: 'XYZ' } },
+    })
+    expect(unknown.status).toBe(422)
+    const cleared = await api(`/v1/agents/${t.agentId}`, {
+      method: 'PATCH',
+      token: t.tokens.ADMIN,
+      body: { thresholds: { maxAutoRefundCurrency: null } },
+    })
+    expect((await json<{ thresholds: unknown }>(cleared)).thresholds).toEqual({
+      maxAutoRefundAmount: '50.00',
+    })
   })
 })
 

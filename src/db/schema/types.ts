@@ -17,10 +17,15 @@ export type CustomerContext = JsonObject
 export type CustomerPreferences = JsonObject
 
 /**
- * agent_configurations.thresholds, e.g. `{ "minConfidence": 0.8, "maxAutoRefundAmount": "50.00" }`:
- * the confidence below which the agent escalates, and the largest refund it may have auto-approved (money).
+ * agent_configurations.thresholds, e.g. `{ "minConfidence": 0.8, "maxAutoRefundAmount": "50.00",
+ * "maxAutoRefundCurrency": "USD" }`: the confidence below which the agent escalates, and the largest refund it may
+ * have auto-approved (money: in its currency when one is set; refunds of another currency then always need people).
  */
-export type AgentThresholds = { minConfidence?: number; maxAutoRefundAmount?: string }
+export type AgentThresholds = {
+  minConfidence?: number
+  maxAutoRefundAmount?: string
+  maxAutoRefundCurrency?: string
+}
 
 /** One entry of agent_configurations.data_sources. */
 export type AgentDataSource = { type: string; name: string; config?: JsonObject }

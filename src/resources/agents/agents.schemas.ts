@@ -5,6 +5,7 @@ import {
   atLeastOneChange,
   createSelectSchema,
   csvOf,
+  currencyCode,
   displayName,
   idParams,
   jsonMergePatch,
@@ -20,11 +21,17 @@ const minConfidence = z.number().min(0).max(1).openapi({ example: 0.8 })
 const maxAutoRefundAmount = moneyInput.openapi({
   description: 'Largest refund the rules may auto-approve for this agent (money); none: no limit.',
 })
+const maxAutoRefundCurrency = currencyCode.openapi({
+  description:
+    'The currency of maxAutoRefundAmount: a refund in any other currency is escalated (REFUND_OVER_LIMIT), never ' +
+    'auto-approved. None: the amount is compared with refunds in every currency.',
+})
 
 export const ThresholdsInputSchema = z
   .strictObject({
     minConfidence: minConfidence.optional(),
     maxAutoRefundAmount: maxAutoRefundAmount.optional(),
+    maxAutoRefundCurrency: maxAutoRefundCurrency.optional(),
   })
   .openapi('AgentThresholdsInput')
 
@@ -36,11 +43,16 @@ const ThresholdsPatchSchema = z
   .strictObject({
     minConfidence: minConfidence.nullish(),
     maxAutoRefundAmount: maxAutoRefundAmount.nullish(),
+    maxAutoRefundCurrency: maxAutoRefundCurrency.nullish(),
   })
   .openapi('AgentThresholdsPatch', { description: MERGE_PATCH })
 
 const ThresholdsSchema = z
-  .object({ minConfidence: z.number().optional(), maxAutoRefundAmount: z.string().optional() })
+  .object({
+    minConfidence: z.number().optional(),
+    maxAutoRefundAmount: z.string().optional(),
+    maxAutoRefundCurrency: z.string().optional(),
+  })
   .openapi('AgentThresholds')
 
 const DataSourceSchema = z

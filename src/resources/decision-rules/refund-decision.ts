@@ -219,6 +219,8 @@ function toRuleInput(rule: DecisionRule): RuleInput {
 /** The agent's cap on automation, applied after the rules (docs/domain.md §3). */
 export interface Guardrail {
   maxAutoRefundAmount: string
+  /** Only when the agent's limit has a currency. */
+  maxAutoRefundCurrency?: string
   exceeded: boolean
 }
 
@@ -238,18 +240,30 @@ export interface RefundDecision {
 /**
  * The rules' decision, then the agent guardrail: an AUTO_APPROVE above the requesting agent's
  * `maxAutoRefundAmount` becomes ESCALATE (REFUND_OVER_LIMIT). An ESCALATE is REFUND_OVER_LIMIT when the amount
- * is over that limit, POLICY_EXCEPTION otherwise.
+ * is over that limit, POLICY_EXCEPTION otherwise. A limit with a currency (`maxAutoRefundCurrency`) cannot be
+ * compared with a refund of another currency (no exchange rates): such a refund counts as over it.
  */
 export function decideRefund(context: RefundContext): RefundDecision {
   const decision = evaluateRules(context.rules, context.facts)
-  const limit = context.agent?.thresholds.maxAutoRefundAmount
+  const { maxAutoRefundAmount: limit, maxAutoRefundCurrency: limitCurrency } = context.agent?.thresholds ?? {}
   const limitCents = limit === undefined ? undefined : parseRuleMoney(limit)
   const amountCents = parseRuleMoney(context.request.amount)
   // A stored limit that does not read as money fails closed, every amount over it: only a write around the API
   // (which stores valid money) can make one, and the guardrail must not open on it.
   const overLimit =
-    limit !== undefined && (limitCents === undefined || amountCents === undefined || amountCents > limitCents)
-  const guardrail = limit === undefined ? null : { maxAutoRefundAmount: limit, exceeded: overLimit }
+    limit !== undefined &&
+    ((limitCurrency !== undefined && limitCurrency !== context.request.currency) ||
+      limitCents === undefined ||
+      amountCents === undefined ||
+      amountCents > limitCents)
+  const guardrail =
+    limit === undefined
+      ? null
+      : {
+          maxAutoRefundAmount: limit,
+          ...(limitCurrency && { maxAutoRefundCurrency: limitCurrency }),
+          exceeded: overLimit,
+        }
   const finalAction = decision.action === 'AUTO_APPROVE' && overLimit ? 'ESCALATE' : decision.action
   return {
     finalAction,
@@ -380,8 +394,14 @@ export const RefundDecisionSchema = DecisionTraceSchema.extend({
   // An agent's limit (its configuration's thresholds): for the roles that may read agents, not other agents.
   guardrail: visibleTo(
     rolesOf(getAgent),
-    z.object({ maxAutoRefundAmount: z.string(), exceeded: z.boolean() }).nullable(),
-    'The requesting agent’s maxAutoRefundAmount, when it has one.',
+    z
+      .object({
+        maxAutoRefundAmount: z.string(),
+        maxAutoRefundCurrency: z.string().optional(),
+        exceeded: z.boolean(),
+      })
+      .nullable(),
+    'The requesting agent’s maxAutoRefundAmount (and its currency), when it has one.',
   ),
   charge: ChargeOutcomeSchema.optional().openapi({
     description: 'Present when the decision was AUTO_APPROVE.',
