@@ -232,6 +232,12 @@ describe('database round trips per request', () => {
       action: 'AUTO_APPROVE',
       conditions: { all: [{ fact: 'refund.amount', operator: 'lessThan', value: '5.00' }] },
     })
+    const unusedRule = await post('/v1/decision-rules', {
+      name: 'Never used',
+      action: 'AUTO_REJECT',
+      isActive: false,
+      conditions: { all: [] },
+    })
     const pending = () =>
       post('/v1/refunds', {
         customerId: tenant.customerId,
@@ -346,8 +352,15 @@ describe('database round trips per request', () => {
       ['GET /v1/budgets/{id}/usage', `/v1/budgets/${budget.id}/usage`, { token: admin }, 200, 1],
       ['POST next-period', `/v1/budgets/${budget.id}/next-period`, { method: 'POST', token: admin }, 201, 1],
       [
-        'DELETE /v1/decision-rules/{id}',
+        'DELETE /v1/decision-rules/{id} (a rule that decided refunds: refused)',
         `/v1/decision-rules/${rule.id}`,
+        { method: 'DELETE', token: admin },
+        409,
+        1,
+      ],
+      [
+        'DELETE /v1/decision-rules/{id}',
+        `/v1/decision-rules/${unusedRule.id}`,
         { method: 'DELETE', token: admin },
         204,
         1,
