@@ -260,17 +260,20 @@ export async function deliverWebhook(
           eq(webhookDeliveries.attempts, delivery.attempts),
         ),
         // Written only when the endpoint changes (disabled, its failure streak starts or ends): every write raises its
-        // version, and a delivery that changes nothing of it must not make an ADMIN's If-Match stale.
+        // version, and a delivery that changes nothing of it must not make an ADMIN's If-Match stale. Only while it
+        // still has the URL attempted: an outcome of the old URL says nothing of a new one saved meanwhile.
         disable
           ? db.update(
               webhookEndpoints,
               { failingSince, enabled: false, disabledReason: disable },
               eq(webhookEndpoints.id, endpoint.id),
+              eq(webhookEndpoints.url, endpoint.url),
             )
           : db.update(
               webhookEndpoints,
               { failingSince: succeeded ? null : failingSince },
               eq(webhookEndpoints.id, endpoint.id),
+              eq(webhookEndpoints.url, endpoint.url),
               succeeded ? isNotNull(webhookEndpoints.failingSince) : isNull(webhookEndpoints.failingSince),
             ),
       )

@@ -491,6 +491,39 @@ describe('delivery', () => {
     ])
   })
 
+  it('a new URL saved while an attempt at the old one is in flight: that attempt’s failure neither disables the endpoint nor restores the old streak', async () => {
+    const tenant = await createTenant()
+    for (const streak of ['3 days 1 minute', '71 hours']) {
+      const { endpoint } = await endpointFor(tenant)
+      const ticket = await ticketDeliveredTo(tenant, endpoint.id)
+      await changeWithoutProducer(tenant, ticket.id, `moved ${streak}`)
+      const delivery = await pendingDeliveryOf(endpoint.id)
+      await ownerSql`update webhook_endpoints set failing_since = now() - ${streak}::interval where id = ${endpoint.id}`
+      const movedMeanwhile = webhookQueueHandler({
+        fetch: async () => {
+          const ctx = createExecutionContext()
+          const response = await worker.fetch(
+            new Request(`http://api.test/v1/webhook-endpoints/${endpoint.id}`, {
+              method: 'PATCH',
+              headers: { Authorization: `Bearer ${tenant.tokens.ADMIN}`, 'Content-Type': 'application/json' },
+              body: JSON.stringify({ url: `https://hooks.example.com/moved-${crypto.randomUUID()}` }),
+            }),
+            env,
+            ctx,
+          )
+          await waitOnExecutionContext(ctx)
+          expect(response.status).toBe(200)
+          return new Response('old receiver down', { status: 500 })
+        },
+      })
+      await consume({ deliveryId: delivery.id, organizationId: tenant.organizationId }, 1, movedMeanwhile)
+      // The failure was the old URL's: the new URL has not failed yet.
+      const [row] = await ownerSql`select enabled, disabled_reason, failing_since from webhook_endpoints
+        where id = ${endpoint.id}`
+      expect(row, streak).toEqual({ enabled: true, disabled_reason: null, failing_since: null })
+    }
+  })
+
   it('honours Retry-After, gives up after the last attempt, and leaves an unprocessable message to the queue (dead letter)', async () => {
     const tenant = await createTenant()
     const { endpoint } = await endpointFor(tenant)
