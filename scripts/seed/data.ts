@@ -401,7 +401,7 @@ export const seedAgentConfigurations: NewAgentConfiguration[] = [
     type: 'CUSTOMER_SERVICE',
     status: 'ACTIVE',
     model: 'claude-haiku-4-5',
-    thresholds: { minConfidence: 0.8, maxAutoRefundAmount: '25.00', maxAutoRefundCurrency: 'USD' },
+    thresholds: { minConfidence: 0.8, maxAutoRefundAmount: '25.00', maxAutoRefundCurrency: 'EUR' },
     dataSources: [{ type: 'knowledge_base', name: 'FAQ' }],
     settings: {},
     ...stamped('2026-03-03T09:00:00Z'),
