@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
 import { escalations, tickets } from '../../src/db/schema'
+import { newTicket } from '../escalations/support'
 import { api, json } from '../support/api'
 import { ownerDb } from '../support/db'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant } from '../support/tenants'
 
 /*
  * ETags are row versions that the database raises under the row lock: with many simultaneous writers
@@ -12,20 +13,11 @@ import { createTenant, type TestTenant } from '../support/tenants'
  */
 const WRITERS = 20
 
-async function newTicket(tenant: TestTenant) {
-  const response = await api('/v1/tickets', {
-    method: 'POST',
-    token: tenant.tokens.REPRESENTATIVE,
-    body: { customerId: tenant.customerId, subject: 'Contended', description: 'Many writers.' },
-  })
-  expect(response.status).toBe(201)
-  return { ticket: await json<{ id: string; version: number }>(response), etag: response.headers.get('ETag') }
-}
-
 describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBackend')})`, () => {
   it('N writers holding the same ETag: exactly one succeeds, the others get 412, nothing is lost', async () => {
     const tenant = await createTenant()
-    const { ticket, etag } = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
+    const etag = `"${ticket.version}"`
     expect(etag).toBe('"1"')
     const responses = await Promise.all(
       Array.from({ length: WRITERS }, (_, i) =>
@@ -49,7 +41,7 @@ describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBa
 
   it('unconditional writers all succeed with distinct, consecutive ETags; updatedAt never goes back', async () => {
     const tenant = await createTenant()
-    const { ticket } = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     const responses = await Promise.all(
       Array.from({ length: WRITERS }, (_, i) =>
         api(`/v1/tickets/${ticket.id}`, {
@@ -79,7 +71,8 @@ describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBa
 
   it('assignment routes honour If-Match too, and each change is a new version', async () => {
     const tenant = await createTenant()
-    const { ticket, etag } = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
+    const etag = `"${ticket.version}"`
     const assign = (headers: Record<string, string>) =>
       api(`/v1/tickets/${ticket.id}/assignee`, {
         method: 'PUT',
@@ -112,7 +105,7 @@ describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBa
 
   it('a malformed, weak or out-of-range If-Match never matches (412), and never reaches the database as a 5xx', async () => {
     const tenant = await createTenant()
-    const { ticket } = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     for (const value of [
       'W/"1"',
       '"1',
@@ -137,7 +130,7 @@ describe(`row versions under ${WRITERS} concurrent writers (${inject('databaseBa
 
   it('escalations: N actions holding the same ETag, one wins (412 for the rest); N unconditional starts, one wins (409 for the rest)', async () => {
     const tenant = await createTenant()
-    const { ticket } = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     const open = async () => {
       const response = await api('/v1/escalations', {
         method: 'POST',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { newTicket } from '../escalations/support'
 import { api, json } from '../support/api'
-import { createTenant, type TestTenant } from '../support/tenants'
+import { createTenant } from '../support/tenants'
 
 /**
  * A 412 says what the current ETag is (the `ETag` header and `currentEtag` in the problem), so a client can read
@@ -25,20 +26,10 @@ async function expectCurrentEtag(response: Response, current: string) {
   })
 }
 
-async function newTicket(tenant: TestTenant) {
-  const response = await api('/v1/tickets', {
-    method: 'POST',
-    token: tenant.tokens.REPRESENTATIVE,
-    body: { customerId: tenant.customerId, subject: 'Versioned', description: 'Two writers.' },
-  })
-  expect(response.status).toBe(201)
-  return json<{ id: string }>(response)
-}
-
 describe('412 Precondition Failed', () => {
   it('names the current ETag of a ticket, and a retry with it succeeds', async () => {
     const tenant = await createTenant()
-    const ticket = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     const first = await api(`/v1/tickets/${ticket.id}`, {
       method: 'PATCH',
       token: tenant.tokens.REPRESENTATIVE,
@@ -68,7 +59,7 @@ describe('412 Precondition Failed', () => {
 
   it('names it on an action (ticket assignee) and on the organization itself', async () => {
     const tenant = await createTenant()
-    const ticket = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     const assign = await api(`/v1/tickets/${ticket.id}/assignee`, {
       method: 'PUT',
       token: tenant.tokens.ADMIN,
@@ -102,7 +93,7 @@ describe('412 Precondition Failed', () => {
 
   it('names none for an If-Match that holds no tag this API issues (refused before the database)', async () => {
     const tenant = await createTenant()
-    const ticket = await newTicket(tenant)
+    const ticket = await newTicket(tenant, {}, 'REPRESENTATIVE')
     const response = await api(`/v1/tickets/${ticket.id}`, {
       method: 'PATCH',
       token: tenant.tokens.REPRESENTATIVE,

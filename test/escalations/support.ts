@@ -21,14 +21,15 @@ export interface EscalationBody {
   allowedActions: string[]
 }
 
-/** A ticket of the tenant's customer, created through the API. */
+/** A ticket of the tenant's customer, created through the API (by its ADMIN unless told otherwise). */
 export async function newTicket(
   tenant: TestTenant,
   body: { priority?: TicketPriority; assignedRepresentativeId?: string; customerId?: string } = {},
+  as: 'ADMIN' | 'REPRESENTATIVE' | 'AGENT' = 'ADMIN',
 ): Promise<{ id: string; priority: string; version: number }> {
   const response = await api('/v1/tickets', {
     method: 'POST',
-    token: tenant.tokens.ADMIN,
+    token: tenant.tokens[as],
     body: { customerId: tenant.customerId, subject: 'Needs a human', description: 'Escalate me.', ...body },
   })
   expect(response.status, await response.clone().text()).toBe(201)

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
 import { decisionRules, events, idempotencyKeys, tickets } from '../../src/db/schema'
+import { newTicket } from '../escalations/support'
 import { callOk, mcpClient } from '../mcp/support'
 import { approveSmall, createRule } from '../refunds/support'
 import { api, json } from '../support/api'
@@ -14,16 +15,6 @@ import { createTenant, type TestTenant } from '../support/tenants'
 
 const keyed = (key: string, extra: Record<string, string> = {}) => ({ 'Idempotency-Key': key, ...extra })
 
-async function newTicket(t: TestTenant) {
-  const response = await api('/v1/tickets', {
-    method: 'POST',
-    token: t.tokens.AGENT,
-    body: { customerId: t.customerId, subject: 'Keyed update', description: 'Change me once.' },
-  })
-  expect(response.status).toBe(201)
-  return json<{ id: string; version: number }>(response)
-}
-
 const ticketEvents = (t: TestTenant, ticketId: string) =>
   ownerDb
     .select({ type: events.type })
@@ -33,7 +24,7 @@ const ticketEvents = (t: TestTenant, ticketId: string) =>
 describe(`Idempotency-Key on updates (${inject('databaseBackend')})`, () => {
   it('PATCH: the same key and body replays the first answer; the ticket changes once', async () => {
     const t = await createTenant()
-    const ticket = await newTicket(t)
+    const ticket = await newTicket(t, {}, 'AGENT')
     const key = `patch-${crypto.randomUUID()}`
     const request = {
       method: 'PATCH',
@@ -75,7 +66,7 @@ describe(`Idempotency-Key on updates (${inject('databaseBackend')})`, () => {
 
   it('12 simultaneous PATCHes under one key: one change, twelve identical answers', async () => {
     const t = await createTenant()
-    const ticket = await newTicket(t)
+    const ticket = await newTicket(t, {}, 'AGENT')
     const key = `burst-${crypto.randomUUID()}`
     const answers = await Promise.all(
       Array.from({ length: 12 }, () =>
@@ -98,7 +89,7 @@ describe(`Idempotency-Key on updates (${inject('databaseBackend')})`, () => {
 
   it('a refused PATCH (412) is not remembered: its retry with the right If-Match runs under the same key', async () => {
     const t = await createTenant()
-    const ticket = await newTicket(t)
+    const ticket = await newTicket(t, {}, 'AGENT')
     const key = `stale-${crypto.randomUUID()}`
     const stale = await api(`/v1/tickets/${ticket.id}`, {
       method: 'PATCH',
@@ -120,7 +111,7 @@ describe(`Idempotency-Key on updates (${inject('databaseBackend')})`, () => {
 
   it('PUT and DELETE of the assignee: each replayed under its key', async () => {
     const t = await createTenant()
-    const ticket = await newTicket(t)
+    const ticket = await newTicket(t, {}, 'AGENT')
     const put = () =>
       api(`/v1/tickets/${ticket.id}/assignee`, {
         method: 'PUT',
@@ -198,7 +189,7 @@ describe(`Idempotency-Key on updates (${inject('databaseBackend')})`, () => {
 
   it('MCP: update tools take idempotencyKey; a retry replays the first result', async () => {
     const t = await createTenant()
-    const ticket = await newTicket(t)
+    const ticket = await newTicket(t, {}, 'AGENT')
     const testClient = await mcpClient(t.tokens.ADMIN)
     const { tools } = await testClient.client.listTools()
     for (const name of [
