@@ -89,7 +89,7 @@ describe('metrics fan-out', () => {
     const tenant = await createTenant({ createdAt: new Date('2026-11-17T12:00:00Z') })
     const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
     const message: MetricsMessage = { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime }
-    const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks', [
+    const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks-local', [
       { id: 'metrics-1', timestamp: new Date(), attempts: 1, body: message },
     ])
     const ctx = createExecutionContext()
@@ -102,6 +102,38 @@ describe('metrics fan-out', () => {
     expect(rows).toEqual([{ period: 'DAY', start: to }])
   })
 
+  it('a message of an organization deleted, suspended or cancelled since the fan-out computes nothing and is acknowledged', async () => {
+    const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
+    const createdAt = new Date('2026-11-01T00:00:00Z')
+    const [deleted, suspended, cancelled] = await Promise.all([
+      createTenant({ createdAt }),
+      createTenant({ createdAt }),
+      createTenant({ createdAt }),
+    ])
+    await ownerSql`delete from organizations where id = ${deleted.organizationId}`
+    await ownerSql`update organizations set status = 'SUSPENDED' where id = ${suspended.organizationId}`
+    await ownerSql`update organizations set status = 'CANCELLED' where id = ${cancelled.organizationId}`
+    const tenants = [deleted, suspended, cancelled]
+    const batch = createMessageBatch<MetricsMessage>(
+      'organization-api-webhooks-local',
+      tenants.map((tenant, i) => ({
+        id: `gone-${i}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { kind: 'metrics', organizationId: tenant.organizationId, scheduledTime },
+      })),
+    )
+    const ctx = createExecutionContext()
+    await worker.queue(batch as MessageBatch<unknown>, env, ctx)
+    const result = await getQueueResult(batch, ctx)
+    // Retrying cannot help (a deleted organization) or is not wanted (the daily metrics skip a suspended one).
+    expect(result.retryMessages).toEqual([])
+    expect(result.explicitAcks).toEqual(['gone-0', 'gone-1', 'gone-2'])
+    const ids = tenants.map((tenant) => tenant.organizationId)
+    const rows = await ownerSql`select count(*)::int as n from performance_metrics where organization_id = any(${ids})`
+    expect(rows).toEqual([{ n: 0 }])
+  })
+
   it('the consumer catches up missed days too: one message computes every missing DAY row, once; a redelivery changes nothing', async () => {
     const { tenant } = await tenantE()
     const consume = async (scheduledTime: number, id: string) => {
@@ -110,7 +142,7 @@ describe('metrics fan-out', () => {
         organizationId: tenant.organizationId,
         scheduledTime,
       }
-      const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks', [
+      const batch = createMessageBatch<MetricsMessage>('organization-api-webhooks-local', [
         { id, timestamp: new Date(), attempts: 1, body: message },
       ])
       const ctx = createExecutionContext()

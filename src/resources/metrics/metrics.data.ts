@@ -63,13 +63,15 @@ export interface MetricsRange {
  * The CTE `range_start(day)`: where the range starts for the organization, `from` or the day it was created (UTC
  * day of organizations.created_at), whichever is later; no row when that is after `to`. So no row is written for a
  * day the organization did not exist, nor for a longer period that ended before it (cron, queue and recompute
- * alike); the periods containing the creation day are partial, as one still running is. Read in the computation's
- * own statements: no extra round trip.
+ * alike); the periods containing the creation day are partial, as one still running is. No row either for an
+ * organization deleted, suspended or cancelled since the cron listed it (a queued message, or its retry): the daily
+ * metrics skip it, as the listing does, and nothing is written that its foreign keys would refuse. Read in the
+ * computation's own statements: no extra round trip.
  */
 function rangeStartCte(org: string, range: MetricsRange): SQL {
   return sql`range_start as (
-    select day from (select greatest(${range.from}::date,
-      (select (o.created_at at time zone 'UTC')::date from ${organizations} o where o.id = ${org})) as day) r
+    select day from (select greatest(${range.from}::date, (o.created_at at time zone 'UTC')::date) as day
+      from ${organizations} o where o.id = ${org} and o.status in ('ACTIVE', 'TRIAL')) r
     where day <= ${range.to}::date
   )`
 }
