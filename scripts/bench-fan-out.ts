@@ -110,7 +110,7 @@ function messageOf(id: string, body: WorkMessage) {
 
 function batchOf(messages: Array<Message<WorkMessage>>): MessageBatch<WorkMessage> {
   return {
-    queue: 'organization-api-webhooks',
+    queue: 'organization-api-webhooks-local',
     messages,
     ackAll: () => {},
     retryAll: () => {},

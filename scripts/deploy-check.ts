@@ -57,10 +57,11 @@ interface QueuesConfig {
 }
 
 interface WranglerConfig {
+  name?: string
   vars?: Vars
   queues?: QueuesConfig
   triggers?: { crons?: string[] }
-  env?: Record<string, { vars?: Vars; queues?: QueuesConfig; triggers?: { crons?: string[] } }>
+  env?: Record<string, { name?: string; vars?: Vars; queues?: QueuesConfig; triggers?: { crons?: string[] } }>
 }
 
 /** The webhook queue (src/webhooks/) and the crons src/index.ts dispatches on: every environment needs its own. */
@@ -94,15 +95,30 @@ export function checkQueues(wranglerToml: string): string[] {
     else if (!consumer.dead_letter_queue)
       problems.push(`${where}: the consumer of ${producer.queue} has no dead_letter_queue`)
     const owner = owners.get(producer.queue)
-    // The top level (wrangler dev, local only) may name production's queue: it never deploys as its own Worker.
-    if (owner !== undefined && owner !== '' && name !== '')
-      problems.push(`${where} shares the queue ${producer.queue} with [env.${owner}]`)
+    if (owner !== undefined)
+      problems.push(
+        `${where} shares the queue ${producer.queue} with ${owner ? `[env.${owner}]` : 'the top level'}`,
+      )
     owners.set(producer.queue, name)
     for (const cron of REQUIRED_CRONS) {
       if (!triggers?.crons?.includes(cron)) problems.push(`${where} lacks the cron "${cron}" (src/index.ts)`)
     }
   }
   return problems
+}
+
+/**
+ * The top level is local development, never deployed (`npm run deploy` requires --env): its Worker name must not be
+ * an environment's, or a plain `wrangler deploy` would replace that Worker with the development configuration.
+ */
+export function checkTopLevelName(wranglerToml: string): string[] {
+  const config = parseToml(wranglerToml) as WranglerConfig
+  return Object.entries(config.env ?? {})
+    .filter(([, env]) => (env.name ?? config.name) === config.name)
+    .map(
+      ([name]) =>
+        `the top level's name "${config.name}" is [env.${name}]'s Worker: give the top level its own`,
+    )
 }
 
 /** [vars] of the top level ("" = what `wrangler dev` and `npm run build` use) and of each [env.X]. */
@@ -228,7 +244,7 @@ export function checkWrangler(sources: Pick<Sources, 'wranglerToml' | 'envTs'>):
         problems.push(`wrangler.toml line ${index + 1} holds a long random-looking value (a secret?)`)
     }
   }
-  problems.push(...checkQueues(sources.wranglerToml))
+  problems.push(...checkQueues(sources.wranglerToml), ...checkTopLevelName(sources.wranglerToml))
   return problems
 }
 
@@ -342,6 +358,25 @@ const BREAKS: Array<{ what: string; expect: RegExp; apply: (s: Sources) => Sourc
       wranglerToml: s.wranglerToml.replace(
         '[[env.staging.queues.consumers]]\nqueue = "organization-api-webhooks-staging"',
         '[[env.staging.queues.consumers]]\nqueue = "somewhere-else"',
+      ),
+    }),
+  },
+  {
+    what: 'the top level named as the production Worker',
+    expect: /the top level's name "organization-api" is \[env\.production\]'s Worker/,
+    apply: (s) => ({
+      ...s,
+      wranglerToml: s.wranglerToml.replace('name = "organization-api-local"', 'name = "organization-api"'),
+    }),
+  },
+  {
+    what: 'the top level producing to the staging queue',
+    expect: /shares the queue organization-api-webhooks-staging with the top level/,
+    apply: (s) => ({
+      ...s,
+      wranglerToml: s.wranglerToml.replaceAll(
+        '"organization-api-webhooks-local"',
+        '"organization-api-webhooks-staging"',
       ),
     }),
   },

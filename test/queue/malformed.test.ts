@@ -15,7 +15,7 @@ const scheduledTime = Date.UTC(2026, 10, 18, 0, 5)
 
 async function consume(bodies: unknown[]) {
   const batch = createMessageBatch<unknown>(
-    'organization-api-webhooks',
+    'organization-api-webhooks-local',
     bodies.map((body, index) => ({ id: `m-${index}`, timestamp: new Date(), attempts: 1, body })),
   )
   const ctx = createExecutionContext()

@@ -101,7 +101,7 @@ const workerQueue: QueueHandler = async (batch, bindings, ctx) =>
   (worker.queue as unknown as QueueHandler)(batch, bindings, ctx)
 
 async function consume(message: WebhookMessage, attempts = 1, handler: QueueHandler = workerQueue) {
-  const batch = createMessageBatch<WebhookMessage>('organization-api-webhooks', [
+  const batch = createMessageBatch<WebhookMessage>('organization-api-webhooks-local', [
     { id: `msg-${message.deliveryId}`, timestamp: new Date(), attempts, body: message },
   ])
   const ctx = createExecutionContext()
@@ -553,7 +553,7 @@ describe('delivery', () => {
     // The database unreachable: the message is retried by the queue (its retry_delay), and after max_retries kept by
     // the dead-letter queue (wrangler.toml).
     const unreachable = { ...env, DATABASE_URL: env.TEST_BLACKHOLE_URL, DATABASE_TIMEOUT_MS: '300' }
-    const batch = createMessageBatch<WebhookMessage>('organization-api-webhooks', [
+    const batch = createMessageBatch<WebhookMessage>('organization-api-webhooks-local', [
       { id: 'msg-down', timestamp: new Date(), attempts: 1, body: message },
     ])
     const ctx = createExecutionContext()
