@@ -77,6 +77,31 @@ describe('PATCH /v1/tickets/{id} priority below an open escalation', () => {
     expect(lowered.status, await lowered.clone().text()).toBe(200)
     expect(await ticketRow(ticket.id)).toMatchObject({ priority: 'LOW' })
   })
+
+  it('closing in the same PATCH: the close cancels the escalations, so the lower priority is taken (not a 409 that a retry repeats)', async () => {
+    const tenant = await createTenant()
+    const ticket = await newTicket(tenant, { priority: 'LOW' })
+    const escalation = await newEscalation(tenant, { ticketId: ticket.id, priority: 'CRITICAL' })
+    for (const status of ['IN_PROGRESS', 'RESOLVED'])
+      expect((await patchTicket(tenant, ticket.id, { status })).status).toBe(200)
+
+    const closed = await patchTicket(tenant, ticket.id, { status: 'CLOSED', priority: 'LOW' })
+    expect(closed.status, await closed.clone().text()).toBe(200)
+    expect(await json(closed)).toMatchObject({ status: 'CLOSED', priority: 'LOW' })
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'CLOSED', priority: 'LOW' })
+    const [row] = await ownerDb.select().from(escalations).where(eq(escalations.id, escalation.id))
+    expect(row?.status).toBe('CANCELLED')
+  })
+
+  it('a refused close with a lower priority names why (the state), never CONCURRENT_UPDATE', async () => {
+    const tenant = await createTenant()
+    const ticket = await newTicket(tenant, { priority: 'LOW' })
+    await newEscalation(tenant, { ticketId: ticket.id, priority: 'CRITICAL' })
+    const refused = await patchTicket(tenant, ticket.id, { status: 'CLOSED', priority: 'LOW' })
+    expect(refused.status, await refused.clone().text()).toBe(409)
+    expect(await json<Problem>(refused)).toMatchObject({ code: 'INVALID_STATUS_TRANSITION' })
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'OPEN', priority: 'URGENT' })
+  })
 })
 
 /*

@@ -201,7 +201,9 @@ export function updateTicket(
 ): Promise<Ticket> {
   const { status, priority, ...fields } = changes
   const closing = status === 'CLOSED' ? closingEffects(db, ticketId) : undefined
-  const floor = priority ? [escalationFloorStatement(db, ticketId)] : []
+  // A close cancels every open escalation in the same transaction: no floor is left to hold its priority.
+  const floorPriority = closing ? undefined : priority
+  const floor = floorPriority ? [escalationFloorStatement(db, ticketId)] : []
   return updateVersioned<typeof tickets, Ticket>(
     db,
     tickets,
@@ -218,11 +220,11 @@ export function updateTicket(
       conditions: [
         ne(tickets.status, 'CLOSED'),
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
-        priority ? noEscalationAbove(db, ticketId, priority) : undefined,
+        floorPriority ? noEscalationAbove(db, ticketId, floorPriority) : undefined,
       ],
       explain: (current, [floorRows]) =>
-        stateRefusal(current, status) ?? (priority ? floorRefusal(priority, floorRows) : undefined),
-      first: closing?.first ?? (priority ? lockTicketStatement(db, ticketId) : undefined),
+        stateRefusal(current, status) ?? (floorPriority ? floorRefusal(floorPriority, floorRows) : undefined),
+      first: closing?.first ?? (floorPriority ? lockTicketStatement(db, ticketId) : undefined),
       effects: [...(closing?.effects ?? []), ...floor],
     },
   )

@@ -90,7 +90,8 @@ export const updateTicket = protectedRoute(ticketUsers, {
     'description of their own tickets and reopen them. Closing cancels the ticket’s open escalations (PENDING, ' +
     'ASSIGNED, IN_PROGRESS) in the same transaction: a CLOSED ticket takes no message, nobody could work them. ' +
     'The priority may not go below an open escalation’s (CRITICAL → URGENT): 409 PRIORITY_BELOW_ESCALATION ' +
-    'naming the lowest allowed, nothing written; lower, resolve or cancel the escalation first.',
+    'naming the lowest allowed, nothing written; lower, resolve or cancel the escalation first (a PATCH that ' +
+    'closes the ticket may set any priority: its close cancels them).',
   request: {
     params: TicketIdParamsSchema,
     headers: actionHeadersSchema,
