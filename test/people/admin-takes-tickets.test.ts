@@ -271,13 +271,17 @@ describe('PATCH /v1/users/{userId} with `representative`: an existing ADMIN take
     expect(row).toEqual({ role: 'SENIOR_AGENT', skills: ['refunds'], languages: ['fr', 'en'] })
   })
 
-  it('deactivating in the same PATCH: the new profile is OFFLINE whatever status was asked for', async () => {
+  it('deactivating in the same PATCH: the new profile is OFFLINE (a status other than OFFLINE is 409 REPRESENTATIVE_INACTIVE)', async () => {
     const t = await createTenant()
     const admin = await newAdmin(t)
-    const patched = await patchUser(t.tokens.ADMIN, admin.id, {
-      isActive: false,
-      representative: { status: 'ONLINE' },
-    })
+    await expectRefused(
+      t,
+      admin.id,
+      { isActive: false, representative: { status: 'ONLINE' } },
+      409,
+      'REPRESENTATIVE_INACTIVE',
+    )
+    const patched = await patchUser(t.tokens.ADMIN, admin.id, { isActive: false, representative: {} })
     expect(patched.status, await patched.clone().text()).toBe(200)
     const [row] = await ownerSql`select status from representatives where user_id = ${admin.id}`
     expect(row).toEqual({ status: 'OFFLINE' })

@@ -185,6 +185,58 @@ describe('deactivating a user hands their work back, in the same transaction', (
   })
 })
 
+describe('an inactive user’s new representative profile is OFFLINE, as PATCH /v1/representatives holds it', () => {
+  it('PATCH /v1/users with representative.status ONLINE, AWAY or BUSY for an inactive user: 409 REPRESENTATIVE_INACTIVE, nothing written', async () => {
+    const tenant = await createTenant()
+    const admin = await json<{ id: string; version: number }>(
+      await api('/v1/users', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { email: `${crypto.randomUUID()}@example.com`, name: 'Second Admin', role: 'ADMIN' },
+      }),
+    )
+    expect((await deactivate(tenant, admin.id)).status).toBe(200)
+    const patchUser = (body: unknown) =>
+      api(`/v1/users/${admin.id}`, { method: 'PATCH', token: tenant.tokens.ADMIN, body })
+    for (const status of ['ONLINE', 'AWAY', 'BUSY']) {
+      await expectProblem(await patchUser({ representative: { status } }), 409, 'REPRESENTATIVE_INACTIVE')
+      // Deactivating in the same PATCH is no different.
+      await expectProblem(
+        await patchUser({ isActive: false, representative: { status } }),
+        409,
+        'REPRESENTATIVE_INACTIVE',
+      )
+    }
+    const profiles = await ownerDb.select().from(representatives).where(eq(representatives.userId, admin.id))
+    expect(profiles).toEqual([])
+    const [row] = await ownerDb.select().from(users).where(eq(users.id, admin.id))
+    expect(row).toMatchObject({ isActive: false, version: 2 })
+
+    // OFFLINE (or no status: the default) is taken; so is a status given with the reactivation.
+    const offline = await patchUser({ representative: { status: 'OFFLINE' } })
+    expect(offline.status, await offline.clone().text()).toBe(200)
+    const { representativeId } = await json<{ representativeId: string }>(offline)
+    expect(await profileRow(representativeId)).toMatchObject({ status: 'OFFLINE' })
+
+    const other = await json<{ id: string }>(
+      await api('/v1/users', {
+        method: 'POST',
+        token: tenant.tokens.ADMIN,
+        body: { email: `${crypto.randomUUID()}@example.com`, name: 'Third Admin', role: 'ADMIN' },
+      }),
+    )
+    expect((await deactivate(tenant, other.id)).status).toBe(200)
+    const back = await api(`/v1/users/${other.id}`, {
+      method: 'PATCH',
+      token: tenant.tokens.ADMIN,
+      body: { isActive: true, representative: { status: 'ONLINE' } },
+    })
+    expect(back.status, await back.clone().text()).toBe(200)
+    const reactivated = await json<{ representativeId: string }>(back)
+    expect(await profileRow(reactivated.representativeId)).toMatchObject({ status: 'ONLINE' })
+  })
+})
+
 describe('inactive people are never assigned', () => {
   /**
    * A representative whose user is inactive while the profile still says ONLINE (the state the issue found after

@@ -60,6 +60,14 @@ const userIsActive = () => {
     and ${u.id} = "representatives"."user_id" and ${u.isActive})`
 }
 
+/** A deactivated user's profile is OFFLINE until the user is reactivated: any other status is refused. */
+export function inactiveProfileRefusal(status: string | undefined) {
+  return errors.conflict(
+    'REPRESENTATIVE_INACTIVE',
+    `The representative’s user account is deactivated: the profile stays OFFLINE (not ${status}) until the user is reactivated.`,
+  )
+}
+
 /**
  * Conditional update of the representative selected by `which` (its id, or the caller's own user id for
  * `/v1/me/status`), read back with the user's fields, in one round trip. A deactivated user's profile stays
@@ -90,13 +98,7 @@ export function updateRepresentative(
         : undefined,
       conditions: available ? [userIsActive()] : [],
       // At a named version and refused: the only other condition is the active user.
-      explain: available
-        ? () =>
-            errors.conflict(
-              'REPRESENTATIVE_INACTIVE',
-              `The representative’s user account is deactivated: the profile stays OFFLINE (not ${changes.status}) until the user is reactivated.`,
-            )
-        : undefined,
+      explain: available ? () => inactiveProfileRefusal(changes.status) : undefined,
     },
   )
 }

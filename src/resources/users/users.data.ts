@@ -8,6 +8,7 @@ import { versionMatches } from '../../lib/etag'
 import type { SortOrder } from '../../lib/pagination'
 import { emailSearchSort } from '../../lib/schemas'
 import { requeueEscalationsStatement } from '../escalations/escalations.data'
+import { inactiveProfileRefusal } from '../representatives/representatives.data'
 import { unassignTicketsStatement } from '../tickets/tickets.data'
 import {
   type CreateUserInput,
@@ -152,6 +153,10 @@ export async function updateUser(
   )
   const keepsAnAdmin = sql`(not (${users.role} = 'ADMIN' and ${users.isActive}) or exists (select 1 from ${otherAdmins}))`
   const deactivates = changes.isActive === false
+  // A profile created for a user inactive after this PATCH is OFFLINE, as PATCH /v1/representatives holds it:
+  // another status is refused (judged on the user's row as the UPDATE finds it; userRefusal explains).
+  const activeAfter = changes.isActive === undefined ? eq(users.isActive, true) : sql`${changes.isActive}`
+  const profileAvailable = asksAvailable(changes) ? activeAfter : undefined
   // A change of what the profiles show (name, email, isActive) is a new version of them, written by the users trigger
   // (migration 0064) after the user's row: their rows are locked first, in the order assigners take them.
   const touchesProfiles = set.name !== undefined || set.email !== undefined || set.isActive !== undefined
@@ -181,6 +186,7 @@ export async function updateUser(
           versionMatches(users.version, versions),
           roleChangeAllowed(changes.role),
           representative && ne(users.role, 'CUSTOMER'),
+          profileAvailable,
           losesAdmin ? keepsAnAdmin : undefined,
         )
         .returning(),
@@ -246,12 +252,20 @@ function roleChangeAllowed(role: UpdateUserInput['role']): SQL | undefined {
   return role === 'CUSTOMER' ? eq(users.role, 'CUSTOMER') : ne(users.role, 'CUSTOMER')
 }
 
+/** The PATCH creates a representative profile with a status other than OFFLINE. */
+const asksAvailable = (changes: UpdateUserInput) =>
+  changes.representative?.status !== undefined && changes.representative.status !== 'OFFLINE'
+
 function userRefusal(current: User, changes: UpdateUserInput, losesAdmin: boolean) {
   if (changes.role && (changes.role === 'CUSTOMER') !== (current.role === 'CUSTOMER')) {
     return errors.conflict(
       'ROLE_CHANGE_NOT_ALLOWED',
       `A ${current.role} cannot become ${changes.role}: customers and staff are different accounts.`,
     )
+  }
+  // Refused whatever else the row holds (before LAST_ADMIN, which the UPDATE may not have been refused for).
+  if (asksAvailable(changes) && !(changes.isActive ?? current.isActive)) {
+    return inactiveProfileRefusal(changes.representative?.status)
   }
   // Only a change that takes the ADMIN away can be refused for it (a rename is not).
   if (losesAdmin && current.role === 'ADMIN' && current.isActive) {

@@ -60,7 +60,9 @@ export const updateUser = protectedRoute(writers, {
     'an ADMIN or REPRESENTATIVE and has none, in the same transaction (an ADMIN then takes tickets: ' +
     '`PUT /v1/me/status`, assignments); becoming REPRESENTATIVE without it creates the default profile. A user ' +
     'who has a profile: 409 REPRESENTATIVE_PROFILE_EXISTS (change it with `PATCH /v1/representatives/{representativeId}`); ' +
-    'a CUSTOMER: 422. Either refuses the whole PATCH: nothing changes. ' +
+    'a CUSTOMER: 422; a `status` other than OFFLINE for a user inactive after the change: 409 ' +
+    'REPRESENTATIVE_INACTIVE (as `PATCH /v1/representatives/{representativeId}` refuses it). Each refuses the whole ' +
+    'PATCH: nothing changes. ' +
     'The organization’s last active ADMIN cannot be deactivated or demoted (409 LAST_ADMIN). ' +
     'Deactivating someone who takes work also hands their work back, in the same transaction: their ' +
     'representative profile goes OFFLINE, their open escalations (ASSIGNED, IN_PROGRESS) return to the queue ' +
