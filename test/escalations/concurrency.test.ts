@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
-import { escalations, representatives, tickets, users } from '../../src/db/schema'
+import { customerProfiles, escalations, representatives, tickets, users } from '../../src/db/schema'
 import { ownerDb } from '../support/db'
 import { createTenant, type TestTenant } from '../support/tenants'
 import { act, newEscalation } from './support'
@@ -231,5 +231,58 @@ describe(`auto assignment under ${MANY} simultaneous requests (${inject('databas
     for (const [representativeId, max] of capacity)
       expect(load.get(representativeId), representativeId).toBe(max)
     expect([...load.keys()].sort()).toEqual([...capacity.keys()].sort())
+  })
+})
+
+/*
+ * `auto` prefers the customer's language, then skills (README "Escalations"): a better-ranked representative that
+ * another assignment holds for a moment is waited for, not skipped for a worse-ranked one that is free. Skipping
+ * held candidates applies only among equally ranked ones (their order is the fewest open escalations).
+ */
+const BURST = 8
+
+describe(`auto keeps the customer's language preference under ${BURST} simultaneous requests (${inject('databaseBackend')})`, () => {
+  it('every escalation of a Spanish-speaking customer goes to the Spanish speaker while it has room; then to the others', async () => {
+    const tenant = await createTenant()
+    await ownerDb
+      .update(customerProfiles)
+      .set({ preferences: { language: 'es' } })
+      .where(eq(customerProfiles.userId, tenant.customerId))
+    await ownerDb
+      .update(representatives)
+      .set({ languages: ['es'], maxConcurrentTickets: BURST })
+      .where(eq(representatives.id, tenant.representativeId))
+    const english: string[] = []
+    for (const n of [1, 2]) {
+      const [user] = await ownerDb
+        .insert(users)
+        .values({
+          organizationId: tenant.organizationId,
+          email: `en-${n}-${crypto.randomUUID()}@example.com`,
+          name: `English ${n}`,
+          role: 'REPRESENTATIVE',
+        })
+        .returning()
+      const [rep] = await ownerDb
+        .insert(representatives)
+        .values({
+          organizationId: tenant.organizationId,
+          userId: user?.id as string,
+          status: 'ONLINE',
+          maxConcurrentTickets: BURST,
+          languages: ['en'],
+        })
+        .returning()
+      english.push(rep?.id as string)
+    }
+    const pending = await pendingEscalations(tenant, BURST + 2)
+    const responses = await Promise.all(
+      pending.map((id) => act(tenant, id, 'assign', { body: { representativeId: 'auto' } })),
+    )
+    expect(responses.map((response) => response.status)).toEqual(pending.map(() => 200))
+    const load = await openLoad(tenant.organizationId)
+    // The Spanish speaker is full; the two left over went to the English speakers, never before.
+    expect(load.get(tenant.representativeId)).toBe(BURST)
+    expect(english.reduce((sum, id) => sum + (load.get(id) ?? 0), 0)).toBe(2)
   })
 })

@@ -438,29 +438,32 @@ const queryBuilder = new QueryBuilder()
  * The representative `auto` takes, as a CTE `pick(id)`: the candidates are the ONLINE representatives with an
  * active user and room (as this statement's snapshot sees them), best first — language match, then skill matches,
  * then the fewest open escalations, then the smallest id; app_take_representative (DATABASE.md, "Assignment")
- * locks the first of them that still has room once locked, skipping those other assigners hold unless no free one
- * has room. Only that representative stays locked: assignments to different people run in parallel, and capacity
+ * locks the first of them that still has room once locked, rank by rank (language and skills): within a rank it
+ * skips those other assigners hold unless no free one has room, and a worse rank waits until the better is full. Only that representative stays locked: assignments to different people run in parallel, and capacity
  * is exact because every assigner counts and assigns while holding its representative's lock.
  */
 function autoPick(db: TenantDb, escalationId: string) {
   const preferences = preferencesOf(db, escalationId)
-  const candidates = db
-    .selectFields(
-      representatives,
-      { id: representatives.id },
-      eq(representatives.status, 'ONLINE'),
-      userIsActive(),
-      sql`${openLoadOf(escalationId)} < ${qualified(representatives.maxConcurrentTickets)}`,
-    )
-    .orderBy(
-      sql`${languageMatch(preferences)} desc`,
-      sql`${skillMatches(preferences)} desc`,
-      sql`${openLoadOf(escalationId)} asc`,
-      representatives.id,
-    )
-  return queryBuilder
-    .$with('pick', { id: sql<string | null>`id` })
-    .as(sql`select app_take_representative(array(${candidates}), ${escalationId}::uuid) as id`)
+  const preferred = sql`${languageMatch(preferences)} desc, ${skillMatches(preferences)} desc`
+  const candidates = db.selectFields(
+    representatives,
+    {
+      id: representatives.id,
+      // Equal for candidates the preferences rank alike: the function waits for a held one of a better rank.
+      rank: sql<number>`dense_rank() over (order by ${preferred})::int`.as('rank'),
+      position:
+        sql<number>`row_number() over (order by ${preferred}, ${openLoadOf(escalationId)} asc, ${representatives.id})`.as(
+          'position',
+        ),
+    },
+    eq(representatives.status, 'ONLINE'),
+    userIsActive(),
+    sql`${openLoadOf(escalationId)} < ${qualified(representatives.maxConcurrentTickets)}`,
+  )
+  return queryBuilder.$with('pick', { id: sql<string | null>`id` }).as(
+    sql`select app_take_representative(array_agg(c.id order by c.position), array_agg(c.rank order by c.position),
+      ${escalationId}::uuid) as id from (${candidates}) as c`,
+  )
 }
 
 /**
