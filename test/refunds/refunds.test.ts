@@ -177,6 +177,17 @@ describe('refunds decided by the rules', () => {
         // The facts, then the write batch that found the ticket not open (and wrote nothing).
         expect(await neonLocalStats(requestId)).toBe(2)
       }
+      // A CUSTOMER is refused alike, told a person must review it, never that a rule decided it.
+      const asCustomer = await api('/v1/refunds', {
+        method: 'POST',
+        token: t.tokens.CUSTOMER,
+        body: { currency: 'USD', ticketId: ticket.id, amount: '99.00', reason: 'SERVICE_OUTAGE' },
+      })
+      expect(asCustomer.status, await asCustomer.clone().text()).toBe(409)
+      const toCustomer = await json<{ code: string; detail: string }>(asCustomer)
+      expect(toCustomer.code).toBe('TICKET_NOT_OPEN')
+      expect(toCustomer.detail).toContain('needs a review by our team')
+      expect(toCustomer.detail.toLowerCase()).not.toContain('rule')
       expect(await refundsOfCustomer(), `${status}: no refund written`).toEqual(refundsBefore)
       expect(await escalationsOfTicket(ticket.id), status).toEqual([])
       expect(await ticketRow(ticket.id), `${status} ticket unchanged`).toEqual(before)

@@ -124,19 +124,28 @@ export async function createRefund(
       const refund = await writeDecidedRefund(db, principal, input, id, decision, settled)
       return { refund, decision }
     } catch (error) {
-      if (escalatedTicketNotOpen(error)) {
-        throw errors.conflict(
-          'TICKET_NOT_OPEN',
-          'The rules escalate this refund, and an escalation needs an open ticket: this one is RESOLVED or ' +
-            'CLOSED. Nothing was written. Reopen a RESOLVED ticket (PATCH /v1/tickets/{ticketId} with ' +
-            '{"status": "OPEN"}) or request the refund without ticketId (a REFUND_REQUEST ticket is then opened).',
-        )
-      }
+      if (escalatedTicketNotOpen(error)) throw ticketNotOpen(principal.role)
       const fresh = settled ? changedRefundFactsOf(error) : undefined
       if (!fresh) throw error
       context = withCustomerRefundFacts(context, fresh)
     }
   }
+}
+
+/**
+ * 409 TICKET_NOT_OPEN: the decision escalates and the refund's ticket is RESOLVED or CLOSED. A CUSTOMER is not told
+ * that rules decided it (SPEC: a customer never sees a rule), only that a person must review it.
+ */
+function ticketNotOpen(role: Principal['role']) {
+  const why =
+    role === 'CUSTOMER'
+      ? 'This refund needs a review by our team, which needs an open ticket: this one is RESOLVED or CLOSED.'
+      : 'The rules escalate this refund, and an escalation needs an open ticket: this one is RESOLVED or CLOSED.'
+  return errors.conflict(
+    'TICKET_NOT_OPEN',
+    `${why} Nothing was written. Reopen a RESOLVED ticket (PATCH /v1/tickets/{ticketId} with {"status": "OPEN"}) ` +
+      'or request the refund without ticketId (a REFUND_REQUEST ticket is then opened).',
+  )
 }
 
 /**
