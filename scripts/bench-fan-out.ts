@@ -363,6 +363,7 @@ async function main() {
           {
             versions: undefined,
             responder: null,
+            mayCancelEscalations: true,
           },
         )
         each.push(performance.now() - begin)

@@ -96,6 +96,29 @@ describe('closing a ticket with open escalations', () => {
     expect(await ticketRow(ticket.id)).toMatchObject({ status: 'RESOLVED', version })
   })
 
+  it('an AGENT, which may not cancel escalations, may not close a ticket that has open ones: 409 TICKET_ESCALATED, nothing written', async () => {
+    const tenant = await createTenant()
+    const ticket = await newTicket(tenant)
+    const escalation = await newEscalation(tenant, { ticketId: ticket.id }, 'REPRESENTATIVE')
+    for (const status of ['IN_PROGRESS', 'RESOLVED'])
+      expect((await move(tenant, ticket.id, status)).status).toBe(200)
+    const before = await ticketRow(ticket.id)
+    const byAgent = (body: unknown) =>
+      api(`/v1/tickets/${ticket.id}`, { method: 'PATCH', token: tenant.tokens.AGENT, body })
+    const refused = await byAgent({ status: 'CLOSED', tags: ['not applied'] })
+    expect(refused.status, await refused.clone().text()).toBe(409)
+    expect(refused.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(await json(refused)).toMatchObject({ status: 409, code: 'TICKET_ESCALATED' })
+    expect(await ticketRow(ticket.id)).toEqual(before)
+    expect(await escalationRow(escalation.id)).toMatchObject({ status: 'PENDING' })
+
+    // A person cancels it (or closes the ticket); then the AGENT may close.
+    expect((await act(tenant, escalation.id, 'cancel', { role: 'ADMIN' })).status).toBe(200)
+    const closed = await byAgent({ status: 'CLOSED' })
+    expect(closed.status, await closed.clone().text()).toBe(200)
+    expect(await json(closed)).toMatchObject({ status: 'CLOSED' })
+  })
+
   it('other tickets’ escalations and other changes of a ticket leave escalations alone', async () => {
     const tenant = await createTenant()
     const [ticket, neighbour] = [await newTicket(tenant), await newTicket(tenant)]

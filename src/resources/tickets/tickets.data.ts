@@ -197,13 +197,15 @@ export function updateTicket(
   db: TenantDb,
   ticketId: string,
   changes: UpdateTicketInput,
-  options: { versions: number[] | undefined; responder: Responder | null },
+  options: { versions: number[] | undefined; responder: Responder | null; mayCancelEscalations: boolean },
 ): Promise<Ticket> {
   const { status, priority, ...fields } = changes
   const closing = status === 'CLOSED' ? closingEffects(db, ticketId) : undefined
-  // A close cancels every open escalation in the same transaction: no floor is left to hold its priority.
+  // A close cancels every open escalation in the same transaction: no floor is left to hold its priority. A caller
+  // who may not cancel escalations (an AGENT) may close only a ticket that has none.
+  const keepsEscalations = closing !== undefined && !options.mayCancelEscalations
   const floorPriority = closing ? undefined : priority
-  const floor = floorPriority ? [escalationFloorStatement(db, ticketId)] : []
+  const openEscalations = floorPriority || keepsEscalations ? [escalationFloorStatement(db, ticketId)] : []
   return updateVersioned<typeof tickets, Ticket>(
     db,
     tickets,
@@ -221,11 +223,15 @@ export function updateTicket(
         ne(tickets.status, 'CLOSED'),
         status ? inArray(tickets.status, allowedSourcesOf(status)) : undefined,
         floorPriority ? noEscalationAbove(db, ticketId, floorPriority) : undefined,
+        keepsEscalations ? noEscalationAbove(db, ticketId) : undefined,
       ],
       explain: (current, [floorRows]) =>
-        stateRefusal(current, status) ?? (floorPriority ? floorRefusal(floorPriority, floorRows) : undefined),
+        stateRefusal(current, status) ??
+        (keepsEscalations ? escalatedRefusal(floorRows) : undefined) ??
+        (floorPriority ? floorRefusal(floorPriority, floorRows) : undefined),
       first: closing?.first ?? (floorPriority ? lockTicketStatement(db, ticketId) : undefined),
-      effects: [...(closing?.effects ?? []), ...floor],
+      // The floor's rows first: `explain` reads them.
+      effects: [...openEscalations, ...(closing?.effects ?? [])],
     },
   )
 }
@@ -245,12 +251,13 @@ const openEscalation = inArray(escalations.status, ['PENDING', 'ASSIGNED', 'IN_P
 
 /**
  * The ticket stays at least as urgent as each of its open escalations: no open one whose ticket priority
- * (`ticketPriorityFor`: level 5 − priority_rank, CRITICAL 1 → URGENT 4) is above `priority`.
+ * (`ticketPriorityFor`: level 5 − priority_rank, CRITICAL 1 → URGENT 4) is above `priority`; without `priority`, no
+ * open one at all.
  */
-function noEscalationAbove(db: TenantDb, ticketId: string, priority: TicketPriority): SQL {
+function noEscalationAbove(db: TenantDb, ticketId: string, priority?: TicketPriority): SQL {
+  const above = priority ? sql`and ${escalations.priorityRank} < ${5 - priorityLevels[priority]}` : sql``
   return sql`not exists (select 1 from ${escalations} where ${escalations.organizationId} = ${db.organizationId}
-    and ${escalations.ticketId} = ${ticketId} and ${openEscalation}
-    and ${escalations.priorityRank} < ${5 - priorityLevels[priority]})`
+    and ${escalations.ticketId} = ${ticketId} and ${openEscalation} ${above})`
 }
 
 /** The highest open escalation of the ticket (its smallest priority_rank), read to explain a refused lowering. */
@@ -263,8 +270,20 @@ function escalationFloorStatement(db: TenantDb, ticketId: string): Statement {
   )
 }
 
+const highestOpenRank = (rows: unknown[] | undefined) =>
+  Number((rows as Array<{ rank: number | null }> | undefined)?.[0]?.rank ?? Number.NaN)
+
+function escalatedRefusal(rows: unknown[] | undefined) {
+  if (Number.isNaN(highestOpenRank(rows))) return undefined
+  return errors.conflict(
+    'TICKET_ESCALATED',
+    'The ticket has an open escalation, which closing would cancel: a person resolves or cancels it, or closes ' +
+      'the ticket.',
+  )
+}
+
 function floorRefusal(to: TicketPriority, rows: unknown[] | undefined) {
-  const rank = Number((rows as Array<{ rank: number | null }> | undefined)?.[0]?.rank)
+  const rank = highestOpenRank(rows)
   const floor = (['URGENT', 'HIGH', 'MEDIUM', 'LOW'] as const)[rank - 1]
   if (!floor || priorityLevels[floor] <= priorityLevels[to]) return undefined
   return errors.conflict(

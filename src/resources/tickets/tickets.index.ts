@@ -4,8 +4,10 @@ import { errors } from '../../lib/errors'
 import { etagOf, ifMatchVersions } from '../../lib/etag'
 import { sameUuid } from '../../lib/input'
 import { createRouter } from '../../lib/openapi'
+import { rolesOf } from '../../lib/representation'
 import { authorized } from '../../middleware/authorize'
 import { getOrExpand, listOrExpand, readNodes } from '../../reads/expand'
+import { cancelEscalation } from '../escalations/escalations.routes'
 import { customerChangeRefusal } from './ticket-status'
 import * as data from './tickets.data'
 import * as routes from './tickets.routes'
@@ -84,6 +86,8 @@ export const ticketsRouter = createRouter()
       responder: isCustomer
         ? null
         : { type: principal.role === 'AGENT' ? 'AGENT' : 'REPRESENTATIVE', id: principal.subject },
+      // Closing cancels the ticket's open escalations: only for a caller who may cancel them.
+      mayCancelEscalations: rolesOf(cancelEscalation).includes(principal.role),
     })
     return c.json(toTicket(ticket, principal), 200, { ETag: etagOf(ticket) })
   })

@@ -88,7 +88,9 @@ export const updateTicket = protectedRoute(ticketUsers, {
     'server: the team’s first status change is a first response when there was none, recorded with who gave it ' +
     '(an AGENT’s is the AI’s, not a person’s: metrics’ aiResolutionRate). A CUSTOMER may change subject and ' +
     'description of their own tickets and reopen them. Closing cancels the ticket’s open escalations (PENDING, ' +
-    'ASSIGNED, IN_PROGRESS) in the same transaction: a CLOSED ticket takes no message, nobody could work them. ' +
+    'ASSIGNED, IN_PROGRESS) in the same transaction: a CLOSED ticket takes no message, nobody could work them; ' +
+    'a caller who may not cancel escalations (an AGENT) may not close a ticket that has open ones (409 ' +
+    'TICKET_ESCALATED: a person resolves or cancels them, or closes it). ' +
     'The priority may not go below an open escalation’s (CRITICAL → URGENT): 409 PRIORITY_BELOW_ESCALATION ' +
     'naming the lowest allowed, nothing written; lower, resolve or cancel the escalation first (a PATCH that ' +
     'closes the ticket may set any priority: its close cancels them).',

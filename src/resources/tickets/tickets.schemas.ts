@@ -98,7 +98,8 @@ export const TicketSchema = createSelectSchema(tickets, {
         '(→ IN_PROGRESS), `waitOnCustomer` (→ WAITING_ON_CUSTOMER), `resolve` (→ RESOLVED), `close` (→ CLOSED), ' +
         '`reopen` (→ OPEN) — each a PATCH with that status — and `assign` / `unassign` (PUT / DELETE ' +
         '`/v1/tickets/{ticketId}/assignee`), and for its customer `rate` (PUT `/v1/tickets/{ticketId}/satisfaction`, ' +
-        'RESOLVED or CLOSED). A CLOSED ticket offers nothing else.',
+        'RESOLVED or CLOSED). A CLOSED ticket offers nothing else. Read from the ticket alone: what its open ' +
+        'escalations forbid (a priority below theirs, an AGENT’s `close`) is refused when tried, with its 409.',
     }),
   })
   .openapi('Ticket')
