@@ -19,7 +19,6 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { gzipSync } from 'node:zlib'
 import { parse } from 'smol-toml'
 import { signAccessToken } from '../src/auth/jwt'
 import type { Bindings } from '../src/env'
@@ -502,7 +501,9 @@ async function main(): Promise<number> {
   try {
     const { bundle, metafile } = build(outdir)
     const code = readFileSync(bundle)
-    const gzip = gzipSync(code, { level: 9 }).length
+    // The gzip program, as .ci/run measures it: node's zlib at level 9 compresses this bundle ≈ 0.5 KiB worse, so the
+    // two disagreed at the ceiling.
+    const gzip = execFileSync('gzip', ['-9', '-c'], { input: code, maxBuffer: 64 * 1024 * 1024 }).length
     const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
     console.log(
       `bundle: ${kib(code.length)} raw, ${kib(gzip)} gzip -9 (ceiling ${kib(BUDGET_GZIP_BYTES)}, ` +
