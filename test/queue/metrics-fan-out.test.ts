@@ -130,7 +130,8 @@ describe('metrics fan-out', () => {
     expect(result.retryMessages).toEqual([])
     expect(result.explicitAcks).toEqual(['gone-0', 'gone-1', 'gone-2'])
     const ids = tenants.map((tenant) => tenant.organizationId)
-    const rows = await ownerSql`select count(*)::int as n from performance_metrics where organization_id = any(${ids})`
+    const rows =
+      await ownerSql`select count(*)::int as n from performance_metrics where organization_id = any(${ids})`
     expect(rows).toEqual([{ n: 0 }])
   })
 
