@@ -439,8 +439,9 @@ const queryBuilder = new QueryBuilder()
  * active user and room (as this statement's snapshot sees them), best first — language match, then skill matches,
  * then the fewest open escalations, then the smallest id; app_take_representative (DATABASE.md, "Assignment")
  * locks the first of them that still has room once locked, rank by rank (language and skills): within a rank it
- * skips those other assigners hold unless no free one has room, and a worse rank waits until the better is full. Only that representative stays locked: assignments to different people run in parallel, and capacity
- * is exact because every assigner counts and assigns while holding its representative's lock.
+ * skips those other assigners hold unless no free one has room, and a worse rank waits until the better is full.
+ * Only that representative stays locked: assignments to different people run in parallel, and capacity is exact
+ * because every assigner counts and assigns while holding its representative's lock.
  */
 function autoPick(db: TenantDb, escalationId: string) {
   const preferences = preferencesOf(db, escalationId)
