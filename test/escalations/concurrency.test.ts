@@ -28,32 +28,41 @@ async function openLoad(organizationId: string) {
   return load
 }
 
+/** An ONLINE representative with a user of its own, written directly (no event, no API round trip). */
+async function onlineRepresentative(
+  tenant: TestTenant,
+  name: string,
+  profile: { maxConcurrentTickets: number; languages?: string[] },
+  isActive = true,
+): Promise<string> {
+  const [user] = await ownerDb
+    .insert(users)
+    .values({
+      organizationId: tenant.organizationId,
+      email: `${name.toLowerCase().replace(/\W+/g, '-')}-${crypto.randomUUID()}@example.com`,
+      name,
+      role: 'REPRESENTATIVE',
+      isActive,
+    })
+    .returning()
+  const [rep] = await ownerDb
+    .insert(representatives)
+    .values({
+      organizationId: tenant.organizationId,
+      userId: user?.id as string,
+      status: 'ONLINE',
+      ...profile,
+    })
+    .returning()
+  return rep?.id as string
+}
+
 describe(`assignment capacity under ${REQUESTS} concurrent requests (${inject('databaseBackend')})`, () => {
   it(`${REQUESTS} concurrent auto assignments never put a representative over capacity, and fill exactly the free capacity`, async () => {
     const tenant = await createTenant()
     // Three more ONLINE representatives; capacities 2 + 3 + 1 + 2 = 8 (Otto stays OFFLINE: never picked).
     const extra = await Promise.all(
-      [1, 2, 3].map(async (n) => {
-        const [user] = await ownerDb
-          .insert(users)
-          .values({
-            organizationId: tenant.organizationId,
-            email: `extra-${n}-${crypto.randomUUID()}@example.com`,
-            name: `Extra ${n}`,
-            role: 'REPRESENTATIVE',
-          })
-          .returning()
-        const [rep] = await ownerDb
-          .insert(representatives)
-          .values({
-            organizationId: tenant.organizationId,
-            userId: user?.id as string,
-            status: 'ONLINE',
-            maxConcurrentTickets: n,
-          })
-          .returning()
-        return rep?.id as string
-      }),
+      [1, 2, 3].map((n) => onlineRepresentative(tenant, `Extra ${n}`, { maxConcurrentTickets: n })),
     )
     const capacity = new Map<string, number>([
       [tenant.representativeId, 2],
@@ -162,28 +171,11 @@ describe(`auto assignment under ${MANY} simultaneous requests (${inject('databas
     const scale = MANY === 200 ? 3 : 1
     const capacities = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => n * scale)
     const online = await Promise.all(
-      capacities.map(async (max, n) => {
-        const [user] = await ownerDb
-          .insert(users)
-          .values({
-            organizationId: tenant.organizationId,
-            email: `many-${n}-${crypto.randomUUID()}@example.com`,
-            name: `Many ${n}`,
-            role: 'REPRESENTATIVE',
-            isActive: n !== 9,
-          })
-          .returning()
-        const [rep] = await ownerDb
-          .insert(representatives)
-          .values({
-            organizationId: tenant.organizationId,
-            userId: user?.id as string,
-            status: 'ONLINE',
-            maxConcurrentTickets: max,
-          })
-          .returning()
-        return { id: rep?.id as string, max, active: n !== 9 }
-      }),
+      capacities.map(async (max, n) => ({
+        id: await onlineRepresentative(tenant, `Many ${n}`, { maxConcurrentTickets: max }, n !== 9),
+        max,
+        active: n !== 9,
+      })),
     )
     // Rita (2) stays ONLINE; Otto stays OFFLINE; "Many 9" is ONLINE with an inactive user (never picked).
     await ownerDb
@@ -252,29 +244,11 @@ describe(`auto keeps the customer's language preference under ${BURST} simultane
       .update(representatives)
       .set({ languages: ['es'], maxConcurrentTickets: BURST })
       .where(eq(representatives.id, tenant.representativeId))
-    const english: string[] = []
-    for (const n of [1, 2]) {
-      const [user] = await ownerDb
-        .insert(users)
-        .values({
-          organizationId: tenant.organizationId,
-          email: `en-${n}-${crypto.randomUUID()}@example.com`,
-          name: `English ${n}`,
-          role: 'REPRESENTATIVE',
-        })
-        .returning()
-      const [rep] = await ownerDb
-        .insert(representatives)
-        .values({
-          organizationId: tenant.organizationId,
-          userId: user?.id as string,
-          status: 'ONLINE',
-          maxConcurrentTickets: BURST,
-          languages: ['en'],
-        })
-        .returning()
-      english.push(rep?.id as string)
-    }
+    const english = await Promise.all(
+      [1, 2].map((n) =>
+        onlineRepresentative(tenant, `English ${n}`, { maxConcurrentTickets: BURST, languages: ['en'] }),
+      ),
+    )
     const pending = await pendingEscalations(tenant, BURST + 2)
     const responses = await Promise.all(
       pending.map((id) => act(tenant, id, 'assign', { body: { representativeId: 'auto' } })),
